@@ -1,0 +1,42 @@
+// Key performance indicators of a run, in the two views planners argue about (MODEL.md
+// "Outputs"): the funnel view and the loop view, plus money and nonlinearity.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cjsim/results.hpp"
+
+namespace cjsim {
+
+enum class KpiView { funnel, loop, money, nonlinearity };
+const char* view_name(KpiView v);
+
+struct KpiDef {
+  std::string id;     // stable machine name, e.g. "new_customers", "leads.consideration"
+  std::string label;  // what a planner reads, e.g. "New customers"
+  KpiView view = KpiView::loop;
+  std::string unit;   // "customers", "currency", "share", "days", "ratio"
+  std::string description;
+};
+
+struct KpiTable {
+  std::vector<KpiDef> defs;
+  std::vector<double> values;  // NaN where a KPI is undefined (e.g. CAC with no new customers)
+
+  double value(const std::string& id) const;  // throws std::out_of_range for unknown ids
+};
+
+// KPIs of one run. The set of KPIs depends only on the names (stages, segments, channels), so
+// runs of one scenario always share defs.
+KpiTable compute_kpis(const RunResult& run);
+
+// Replicates summarised: mean, sample sd and a 95% Student-t confidence interval per KPI.
+struct KpiSummary {
+  std::vector<KpiDef> defs;
+  std::vector<double> mean, sd, ci_low, ci_high;
+  int replicates = 0;
+};
+KpiSummary summarize(const std::vector<KpiTable>& replicates, double confidence = 0.95);
+
+}  // namespace cjsim

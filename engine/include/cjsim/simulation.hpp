@@ -1,0 +1,49 @@
+// Running one simulation: a validated definition in, a RunResult out.
+//
+// The engine never prints. It reports progress through a callback (called on the calling
+// thread, once per simulated day) and throws InputError / RuntimeError. Results are
+// bit-identical for any thread count: see engine/README.md "Determinism".
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+
+#include "cjsim/results.hpp"
+#include "cjsim/scenario.hpp"
+
+namespace cjsim {
+
+struct Progress {
+  int day = 0;   // days completed
+  int days = 0;  // horizon
+};
+
+struct RunOptions {
+  int threads = 0;                         // 0 = every core of this machine
+  int replicate = 0;                       // 0-based; keys the random streams with the seed
+  std::optional<std::uint64_t> seed;       // overrides simulation.seed
+  std::optional<std::uint64_t> trace_customer;  // record this customer's story
+  bool customer_table = true;              // keep the per-customer outcome table
+  std::function<void(const Progress&)> progress;
+};
+
+RunOptions default_run_options();
+
+// Runs the scenario. Throws InputError if `def` fails check_scenario, RuntimeError if memory
+// cannot be had.
+RunResult simulate(const ScenarioDef& def, const RunOptions& options = default_run_options());
+
+// Memory a run of `def` needs, by the engine's own layout, and what this machine offers.
+struct MemoryEstimate {
+  std::uint64_t bytes = 0;            // total estimate
+  std::uint64_t per_customer = 0;     // bytes of state per customer (hot + outcome columns)
+  std::uint64_t available = 0;        // MemAvailable of this machine
+  bool fits() const { return bytes <= available; }
+};
+MemoryEstimate estimate_memory(const ScenarioDef& def);
+
+// Bytes of per-customer state the daily step touches (hot columns), for the bench table.
+std::uint64_t hot_bytes_per_customer();
+
+}  // namespace cjsim
