@@ -103,13 +103,13 @@ bool contains(const std::string& s, const std::string& part) {
 
 }  // namespace
 
-TEST_CASE("the BENCH world built in code passes every check", "[scenario][check]") {
+TEST_CASE("scenario: the BENCH world built in code passes every check", "[scenario][check]") {
   const auto ds = check_scenario(bench_def());
   INFO(dump(ds));
   CHECK(ds.empty());
 }
 
-TEST_CASE("check diagnostics are keyed, placed at <definition>", "[scenario][check]") {
+TEST_CASE("scenario: check diagnostics are keyed, placed at <definition>", "[scenario][check]") {
   const auto ds = check_scenario(default_scenario());
   REQUIRE(ds.size() == 1);  // a blank page: one segment, no stages yet
   CHECK(ds[0].key == "stages");
@@ -119,7 +119,7 @@ TEST_CASE("check diagnostics are keyed, placed at <definition>", "[scenario][che
   CHECK(format_diagnostic(ds[0]).rfind("<definition>: stages: there are no stages", 0) == 0);
 }
 
-TEST_CASE("check: simulation limits", "[scenario][check]") {
+TEST_CASE("scenario check: simulation limits", "[scenario][check]") {
   ScenarioDef d = bench_def();
   d.simulation.customers = 4'294'967'296ull;
   d.simulation.days = 36'501;
@@ -133,7 +133,7 @@ TEST_CASE("check: simulation limits", "[scenario][check]") {
         "replicates must be between 1 and 10000, got 0");
 }
 
-TEST_CASE("check: segments", "[scenario][check]") {
+TEST_CASE("scenario check: segments", "[scenario][check]") {
   ScenarioDef d = bench_def();
   d.segments[1].share = 0.63;
   d.segments[0].tempo = -1.0;
@@ -177,7 +177,7 @@ TEST_CASE("check: segments", "[scenario][check]") {
   }
 }
 
-TEST_CASE("check: stages", "[scenario][check]") {
+TEST_CASE("scenario check: stages", "[scenario][check]") {
   ScenarioDef d = bench_def();
   d.stages[0].start = 0.5;
   d.stages[1].start = 0.2;
@@ -210,7 +210,7 @@ TEST_CASE("check: stages", "[scenario][check]") {
   }
 }
 
-TEST_CASE("check: edges", "[scenario][check]") {
+TEST_CASE("scenario check: edges", "[scenario][check]") {
   ScenarioDef d = bench_def();
   d.edges.push_back(EdgeDef{"loyal", "loyal", 0.1, false, false, SatisfactionMark::none, false});
   d.edges.push_back(
@@ -232,7 +232,7 @@ TEST_CASE("check: edges", "[scenario][check]") {
   CHECK(with_key(ds, "edges.aware -> consideration.rate").message == "rate must be >= 0, got -0.5");
 }
 
-TEST_CASE("check: stages with no way out", "[scenario][check]") {
+TEST_CASE("scenario check: stages with no way out", "[scenario][check]") {
   ScenarioDef d = bench_def();
   // Remove every edge out of consideration and out of unaware.
   d.edges.erase(std::remove_if(d.edges.begin(), d.edges.end(),
@@ -270,7 +270,7 @@ TEST_CASE("check: stages with no way out", "[scenario][check]") {
   }
 }
 
-TEST_CASE("check: salience, experience and order", "[scenario][check]") {
+TEST_CASE("scenario check: salience, experience and order", "[scenario][check]") {
   ScenarioDef d = bench_def();
   d.salience.decay = 1.5;
   d.salience.half = 0.0;
@@ -302,7 +302,7 @@ TEST_CASE("check: salience, experience and order", "[scenario][check]") {
   }
 }
 
-TEST_CASE("check: word of mouth", "[scenario][check]") {
+TEST_CASE("scenario check: word of mouth", "[scenario][check]") {
   ScenarioDef d = bench_def();
   d.stages[6].advocate = false;
   d.word_of_mouth.reaches = {"unaware", "awar", "unaware"};
@@ -349,7 +349,7 @@ TEST_CASE("check: word of mouth", "[scenario][check]") {
   }
 }
 
-TEST_CASE("check: channels", "[scenario][check]") {
+TEST_CASE("scenario check: channels", "[scenario][check]") {
   ScenarioDef d = bench_def();
   ChannelDef& social = d.channels[0];
   social.flights = {FlightDef{0, 99, 10.0}, FlightDef{300, 400, 10.0}, FlightDef{50, 120, -1.0},
@@ -398,7 +398,8 @@ TEST_CASE("check: channels", "[scenario][check]") {
 
 // ---- did you mean -----------------------------------------------------------------------------
 
-TEST_CASE("edit distance counts typos, swapped letters as one", "[scenario][did_you_mean]") {
+TEST_CASE("scenario: edit distance counts typos, swapped letters as one",
+          "[scenario][did_you_mean]") {
   CHECK(edit_distance("budjet", "budget") == 1);
   CHECK(edit_distance("bugdet", "budget") == 1);  // transposition
   CHECK(edit_distance("chanels", "channels") == 1);
@@ -407,7 +408,8 @@ TEST_CASE("edit distance counts typos, swapped letters as one", "[scenario][did_
   CHECK(edit_distance("same", "same") == 0);
 }
 
-TEST_CASE("suggestions only when close, ties to the first declared", "[scenario][did_you_mean]") {
+TEST_CASE("scenario: suggestions only when close, ties to the first declared",
+          "[scenario][did_you_mean]") {
   const std::vector<std::string> keys = {"cost", "budget", "flights", "reaches", "lift"};
   CHECK(closest_match("budjet", keys) == std::optional<std::string>("budget"));
   CHECK(closest_match("Budget", keys) == std::optional<std::string>("budget"));
@@ -422,7 +424,7 @@ TEST_CASE("suggestions only when close, ties to the first declared", "[scenario]
 
 // ---- key paths --------------------------------------------------------------------------------
 
-TEST_CASE("dotted key paths: quoted, bare with arrows, indices", "[scenario][keypath]") {
+TEST_CASE("scenario: dotted key paths: quoted, bare with arrows, indices", "[scenario][keypath]") {
   const KeyPathParse p = parse_key_path("channels.service.flights[0].amount");
   REQUIRE(p.error.empty());
   REQUIRE(p.path.size() == 4);
@@ -447,7 +449,7 @@ TEST_CASE("dotted key paths: quoted, bare with arrows, indices", "[scenario][key
   CHECK(parse_key_path("\"open").error == "the quoted key is not closed");
 }
 
-TEST_CASE("edge keys have one canonical spelling", "[scenario][keypath]") {
+TEST_CASE("scenario: edge keys have one canonical spelling", "[scenario][keypath]") {
   CHECK(canonical_key("a->b") == "a -> b");
   CHECK(canonical_key("  a  ->  b ") == "a -> b");
   CHECK(canonical_key("plain") == "plain");

@@ -2,6 +2,8 @@
 // it is wrong (message, fix, and file:line:column).
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -114,7 +116,7 @@ const std::string kSketch =
 
 // ---- what a planner writes ------------------------------------------------------------------
 
-TEST_CASE("the reference sketch loads to exactly the BENCH.md world", "[scenario]") {
+TEST_CASE("scenario: the reference sketch loads to exactly the BENCH.md world", "[scenario]") {
   const Scenario s = load_scenario(kSketch);
   REQUIRE(s.variants.size() == 1);
   CHECK(s.variants[0].name == "base");
@@ -255,7 +257,7 @@ TEST_CASE("the reference sketch loads to exactly the BENCH.md world", "[scenario
   }
 }
 
-TEST_CASE("declaration order is kept, not toml's alphabetical order", "[scenario]") {
+TEST_CASE("scenario: declaration order is kept, not toml's alphabetical order", "[scenario]") {
   const std::string text = R"([stages]
 zeta  = { role = "unaware" }
 alpha = { role = "journey" }
@@ -301,7 +303,7 @@ reaches = ["zeta"]
   }
 }
 
-TEST_CASE("defaults a file may leave out", "[scenario]") {
+TEST_CASE("scenario: defaults a file may leave out", "[scenario]") {
   const ScenarioDef d = only_def(load(kBase));
   // No [segments]: one segment for everyone.
   REQUIRE(d.segments.size() == 1);
@@ -338,7 +340,7 @@ TEST_CASE("defaults a file may leave out", "[scenario]") {
   }
 }
 
-TEST_CASE("flights, networks, marks and per-segment edges are read", "[scenario]") {
+TEST_CASE("scenario: flights, networks, marks and per-segment edges are read", "[scenario]") {
   const ScenarioDef d =
       only_def(load(kBase + R"(
 [channels.service]
@@ -386,7 +388,7 @@ reference = 0.5
   CHECK(d.stages[2].advocate);
 }
 
-TEST_CASE("variants are merged over the base, each a full definition", "[scenario]") {
+TEST_CASE("scenario: variants are merged over the base, each a full definition", "[scenario]") {
   const std::string text = kBase + R"(
 [channels.service]
 cost = 1.0
@@ -435,7 +437,7 @@ channels.email = { cost = 0.1, budget = 5, reaches = ["aware"] }
   }
 }
 
-TEST_CASE("overrides apply to edge paths, flight indices and new tables", "[scenario]") {
+TEST_CASE("scenario: overrides apply to edge paths, flight indices and new tables", "[scenario]") {
   const std::string text = kBase + R"(
 [channels.service]
 cost = 1.0
@@ -517,7 +519,7 @@ b = { role = "purchase" }
 
 // ---- reading files --------------------------------------------------------------------------
 
-TEST_CASE("a missing file is an input error that says what to do", "[scenario]") {
+TEST_CASE("scenario: a missing file is an input error that says what to do", "[scenario]") {
   try {
     load_scenario("no/such/scenario.toml");
     FAIL("loaded a file that does not exist");
@@ -536,7 +538,7 @@ TEST_CASE("a missing file is an input error that says what to do", "[scenario]")
   }
 }
 
-TEST_CASE("malformed TOML is reported at its line and column", "[scenario]") {
+TEST_CASE("scenario: malformed TOML is reported at its line and column", "[scenario]") {
   const std::string text = "[simulation]\ncustomers = 10\ndays = = 5\n";
   try {
     ScenarioDocument::from_string(text, "bad.toml");
@@ -554,7 +556,7 @@ TEST_CASE("malformed TOML is reported at its line and column", "[scenario]") {
 
 // ---- one test per kind of problem -----------------------------------------------------------
 
-TEST_CASE("unknown keys and tables get did-you-mean", "[scenario][diagnostics]") {
+TEST_CASE("scenario: unknown keys and tables get did-you-mean", "[scenario][diagnostics]") {
   const auto ds = problems(kBase + R"(
 [channels.social]
 cost = 0.01
@@ -590,7 +592,7 @@ x = 1
   CHECK(ds[1].place.line <= ds[2].place.line);
 }
 
-TEST_CASE("a wrong type names the expected type and unit", "[scenario][diagnostics]") {
+TEST_CASE("scenario: a wrong type names the expected type and unit", "[scenario][diagnostics]") {
   const auto ds = problems(R"([simulation]
 customers = 2.5
 days = "a year"
@@ -616,7 +618,8 @@ b = { role = "purchase", advocate = "yes" }
         "advocate must be true or false, not the string \"yes\"");
 }
 
-TEST_CASE("NaN and infinity are refused wherever a number is expected", "[scenario][diagnostics]") {
+TEST_CASE("scenario: NaN and infinity are refused wherever a number is expected",
+          "[scenario][diagnostics]") {
   const auto ds = problems(kBase + R"(
 [salience]
 decay = nan
@@ -633,7 +636,7 @@ hill = { beta = inf, half = 2.0, shape = 2.0 }
   CHECK(with_key(ds, "simulation.days").message == "days must be a whole number (days), got nan");
 }
 
-TEST_CASE("segment shares must sum to 1", "[scenario][diagnostics]") {
+TEST_CASE("scenario: segment shares must sum to 1", "[scenario][diagnostics]") {
   const auto ds = problems(kBase + R"(
 [segments]
 innovator    = { share = 0.16, tempo = 2.0 }
@@ -648,7 +651,7 @@ conservative = { share = 0.16, tempo = 1.2 }
   CHECK(where(d) == "test.toml:20:1");
 }
 
-TEST_CASE("several segments must each give a share", "[scenario][diagnostics]") {
+TEST_CASE("scenario: several segments must each give a share", "[scenario][diagnostics]") {
   const auto ds = problems(kBase + R"(
 [segments]
 fast = { share = 0.5 }
@@ -661,7 +664,8 @@ slow = { tempo = 0.5 }
   CHECK(where(ds[0]) == "test.toml:22:1");
 }
 
-TEST_CASE("ranges are checked with the allowed range in the message", "[scenario][diagnostics]") {
+TEST_CASE("scenario: ranges are checked with the allowed range in the message",
+          "[scenario][diagnostics]") {
   const auto ds = problems(kBase + R"(
 [segments]
 only = { share = 1.0, tempo = -1 }
@@ -682,7 +686,7 @@ value = { mean = 0, cv = 0.5 }
   CHECK(where(with_key(ds, "simulation.customers")) == "--set:1:22");
 }
 
-TEST_CASE("stages need roles, a purchase stage and starts that sum to 1",
+TEST_CASE("scenario: stages need roles, a purchase stage and starts that sum to 1",
           "[scenario][diagnostics]") {
   const auto ds = problems(R"([stages]
 a = { role = "unaware", start = 0.5 }
@@ -721,7 +725,7 @@ c = { role = "retention" }
   CHECK(contains(sums[1].message, "no stage has role \"purchase\""));
 }
 
-TEST_CASE("edges: unknown stages, self-loops, duplicates, malformed keys",
+TEST_CASE("scenario: edges: unknown stages, self-loops, duplicates, malformed keys",
           "[scenario][diagnostics]") {
   const auto ds = problems(kBase + R"(
 [edges."buyer -> awre"]
@@ -764,7 +768,7 @@ b = { role = "purchase" }
   CHECK(where(twice) == "test.toml:7:1");
 }
 
-TEST_CASE("journey and unaware stages need a way out", "[scenario][diagnostics]") {
+TEST_CASE("scenario: journey and unaware stages need a way out", "[scenario][diagnostics]") {
   const std::string text = R"([stages]
 unaware       = { role = "unaware" }
 idle          = { role = "unaware" }
@@ -800,7 +804,7 @@ moves_to = "consideration"
   }
 }
 
-TEST_CASE("channels: budgets, flights and the horizon", "[scenario][diagnostics]") {
+TEST_CASE("scenario: channels: budgets, flights and the horizon", "[scenario][diagnostics]") {
   const auto ds = problems(kBase + R"(
 [channels.service]
 cost = 1.0
@@ -854,7 +858,8 @@ flights = [{ from = 0, to = 60, amount = 1 }, { from = 50, to = 70, amount = 1 }
   CHECK(ds.size() == 6);
 }
 
-TEST_CASE("channels: reaches, segments and lifts must make sense", "[scenario][diagnostics]") {
+TEST_CASE("scenario: channels: reaches, segments and lifts must make sense",
+          "[scenario][diagnostics]") {
   const auto ds = problems(kBase + R"(
 [segments]
 early = { share = 0.5 }
@@ -893,7 +898,7 @@ reaches = []
   CHECK(with_key(ds, "channels.mute.reaches").message == "channel 'mute' reaches no stage");
 }
 
-TEST_CASE("word of mouth needs advocates, targets and a lost stage for complaints",
+TEST_CASE("scenario: word of mouth needs advocates, targets and a lost stage for complaints",
           "[scenario][diagnostics]") {
   const auto ds = problems(kBase + R"(
 [word_of_mouth]
@@ -923,7 +928,8 @@ complaints = { rate = 0.1 }
   CHECK(where(kind[0]) == "test.toml:20:11");
 }
 
-TEST_CASE("the satisfaction reference must lie strictly inside (0, 1)", "[scenario][diagnostics]") {
+TEST_CASE("scenario: the satisfaction reference must lie strictly inside (0, 1)",
+          "[scenario][diagnostics]") {
   const auto given = problems(kBase + "[experience]\nreference = 1.0\n");
   REQUIRE(given.size() == 1);
   CHECK(given[0].message == "reference must be strictly between 0 and 1, got 1");
@@ -935,7 +941,7 @@ TEST_CASE("the satisfaction reference must lie strictly inside (0, 1)", "[scenar
   CHECK(where(defaulted[0]) == "test.toml:19:1");  // nearest written ancestor: [experience]
 }
 
-TEST_CASE("a population that does not fit in memory is refused before anything allocates",
+TEST_CASE("scenario: a population that does not fit in memory is refused before anything allocates",
           "[scenario][diagnostics]") {
   const auto ds = problems(R"([simulation]
 customers = 1_000_000_000_000
@@ -956,7 +962,7 @@ b = { role = "purchase" }
   CHECK(d.fix == "lower simulation.customers, or run on a machine with more memory");
 }
 
-TEST_CASE("every problem is reported at once, in file order", "[scenario][diagnostics]") {
+TEST_CASE("scenario: every problem is reported at once, in file order", "[scenario][diagnostics]") {
   const auto ds = problems(R"([simulation]
 days = 0
 colour = "red"
@@ -984,7 +990,7 @@ b = { role = "purchase" }
   CHECK(contains(e.what(), "(and 1 more)"));
 }
 
-TEST_CASE("variant problems name their variant, base problems are reported once",
+TEST_CASE("scenario: variant problems name their variant, base problems are reported once",
           "[scenario][diagnostics]") {
   const auto ds = problems(kBase + R"(
 [channels.search2]
@@ -1042,7 +1048,7 @@ channels.search.reaches = ["unaware"]
   }
 }
 
-TEST_CASE("malformed overrides are refused at their column", "[scenario][diagnostics]") {
+TEST_CASE("scenario: malformed overrides are refused at their column", "[scenario][diagnostics]") {
   ScenarioDocument doc = ScenarioDocument::from_string(kBase, "test.toml");
   auto refused = [&](const std::string& assignment) {
     try {
@@ -1077,7 +1083,7 @@ TEST_CASE("malformed overrides are refused at their column", "[scenario][diagnos
   CHECK_NOTHROW(build_scenario(doc));
 }
 
-TEST_CASE("overrides are validated like the file, at --set", "[scenario][diagnostics]") {
+TEST_CASE("scenario: overrides are validated like the file, at --set", "[scenario][diagnostics]") {
   const auto ds = problems(kBase, {"channels.search.budjet=5", "edges.aware -> buyer.rate=fast",
                                    "channels.search.reaches=[\"awrae\"]"});
   REQUIRE(ds.size() == 4);
@@ -1092,4 +1098,28 @@ TEST_CASE("overrides are validated like the file, at --set", "[scenario][diagnos
   CHECK(where(reach) == "--set:1:25");
   // The lift's stage is no longer reached: the place is the file's lift.
   CHECK(where(with_key(ds, "channels.search.lift.aware -> buyer")) == "test.toml:18:29");
+}
+
+// ---- the reference stays true ---------------------------------------------------------------
+
+TEST_CASE("scenario: the first scenario of scenarios/README.md loads as documented", "[scenario]") {
+  std::ifstream in(std::string(CJSIM_SOURCE_DIR) + "/scenarios/README.md");
+  REQUIRE(in);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string readme = ss.str();
+  const auto section = readme.find("## A first scenario");
+  REQUIRE(section != std::string::npos);
+  const auto begin = readme.find("```toml\n", section);
+  const auto end = readme.find("```", begin + 7);
+  REQUIRE(begin != std::string::npos);
+  REQUIRE(end != std::string::npos);
+  const ScenarioDef d = only_def(load(readme.substr(begin + 8, end - begin - 8)));
+  CHECK(d.simulation.customers == 10'000);
+  CHECK(d.simulation.days == 180);
+  CHECK(stage_names(d) ==
+        std::vector<std::string>{"unaware", "aware", "consideration", "purchase"});
+  CHECK(d.stages[0].start == 1.0);
+  CHECK(d.edges.size() == 5);
+  CHECK(channel(d, "search").flights[0].to == 179);
 }

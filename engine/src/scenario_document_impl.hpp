@@ -128,7 +128,8 @@ struct ScenarioDocument::Impl {
   std::vector<Override> overrides;
 
   // Where `path` (rendered) is written in the file: the path itself, or its nearest ancestor
-  // that is; {source_name, 0, 0} when none is. Ignores overrides.
+  // that is; {source_name, 0, 0} when none is. Ignores overrides. A [sweep] line
+  // "channels.search.budget" = [...] is at place_of(join_key("sweep", "channels.search.budget")).
   SourcePlace place_of(const std::string& path) const;
 };
 
