@@ -2,6 +2,7 @@
 // it is wrong (message, fix, and file:line:column).
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -1122,4 +1123,21 @@ TEST_CASE("scenario: the first scenario of scenarios/README.md loads as document
   CHECK(d.stages[0].start == 1.0);
   CHECK(d.edges.size() == 5);
   CHECK(channel(d, "search").flights[0].to == 179);
+}
+
+TEST_CASE("scenario: every shipped scenario loads", "[scenario]") {
+  int files = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(CJSIM_SOURCE_DIR) + "/scenarios")) {
+    if (entry.path().extension() != ".toml") continue;
+    ++files;
+    INFO(entry.path().string());
+    try {
+      const Scenario s = load_scenario(entry.path().string());
+      CHECK_FALSE(s.variants.empty());
+    } catch (const InputError& e) {
+      FAIL(dump(e.diagnostics()));
+    }
+  }
+  CHECK(files >= 1);
 }
