@@ -1,0 +1,107 @@
+// The HDF5 result file: writing runs and reading them back (layout: results/README.md).
+//
+// One file holds many runs: /runs/<variant>/replicate_<r>/ per run, plus KPI summaries over
+// replicates. Writing goes to a hidden temporary file next to the final path that commit()
+// renames into place, so the final path only ever holds a complete file. Errors: RuntimeError
+// when a file cannot be written (exit 2), InputError when a file cannot be read (exit 1). HDF5
+// never prints; its messages end up in the exception text.
+//
+// Not thread-safe: use one ResultWriter or ResultFile from one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cjsim/kpi.hpp"
+#include "cjsim/results.hpp"
+#include "cjsim/version.hpp"
+
+namespace cjsim {
+
+// What a file says about itself (root attributes and the scenario datasets).
+struct FileMeta {
+  std::string scenario_name;
+  std::string scenario_source;  // path of the scenario file as given
+  std::string scenario_text;    // the scenario file's text
+  std::string effective_toml;   // the scenario after --set overrides
+  std::string command_line;
+  std::uint64_t seed = 0;
+  std::string kind = "run";     // "run" or "sweep"
+  int format = kFormatVersion;  // set by the reader; the writer always writes kFormatVersion
+  std::string engine_version;   // set by the reader; the writer writes this build's
+};
+
+// Writes one result file. Create it before simulating: an output folder that is missing or
+// read-only fails here, before any work. Runs may be written in any order, each (variant,
+// replicate) once; the run's replicate number comes from RunResult::replicate.
+//
+// Files are byte-reproducible: the same runs written in the same order give the same bytes, as
+// long as the wall-clock profile (RunResult::profile, peak_rss_bytes) is equal too.
+class ResultWriter {
+ public:
+  // Creates "<dir>/.<name>.tmp-<pid>" beside final_path. Throws RuntimeError naming the folder
+  // and the fix when it cannot.
+  ResultWriter(std::string final_path, const FileMeta& meta);
+  // A moved-from writer may only be destroyed or assigned to.
+  ResultWriter(ResultWriter&&) noexcept;
+  ResultWriter& operator=(ResultWriter&&) noexcept;
+  ResultWriter(const ResultWriter&) = delete;
+  ResultWriter& operator=(const ResultWriter&) = delete;
+  // Not committed (exception, cancellation): deletes the temporary file; whatever was at
+  // final_path before is untouched.
+  ~ResultWriter();
+
+  void write_run(const std::string& variant, const std::string& description, const RunResult& run,
+                 const KpiTable& kpis);
+  // KPIs over the replicates of a variant (mean, sd, confidence interval).
+  void write_summary(const std::string& variant, const KpiSummary& summary);
+  // Closes and fsyncs the file, then renames it over final_path (atomic on one filesystem).
+  // Only now does final_path change. The writer is finished afterwards.
+  void commit();
+
+  const std::string& final_path() const;
+  const std::string& temp_path() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// One run read back.
+struct StoredRun {
+  std::string variant;
+  std::string description;
+  int replicate = 0;
+  RunResult run;  // customers empty unless loaded with_customers; trace is never stored
+  KpiTable kpis;
+};
+
+// A result file opened for reading. open() refuses missing, foreign, truncated and newer-format
+// files with an InputError naming what is wrong; load() names a missing or malformed dataset.
+class ResultFile {
+ public:
+  static ResultFile open(const std::string& path);
+  ResultFile(ResultFile&&) noexcept;
+  ResultFile& operator=(ResultFile&&) noexcept;
+  ResultFile(const ResultFile&) = delete;
+  ResultFile& operator=(const ResultFile&) = delete;
+  ~ResultFile();
+
+  const std::string& path() const;
+  FileMeta meta() const;
+  // (variant, replicate) of every stored run, in the order they were written.
+  std::vector<std::pair<std::string, int>> runs() const;
+  StoredRun load(const std::string& variant, int replicate, bool with_customers = true) const;
+  std::optional<KpiSummary> summary(const std::string& variant) const;
+
+ private:
+  struct Impl;
+  explicit ResultFile(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cjsim
