@@ -49,7 +49,9 @@ std::uint64_t saturating_mul(std::uint64_t a, std::uint64_t b) {
 
 }  // namespace
 
-std::uint64_t hot_bytes_per_customer() { return Population::kHotBytesPerCustomer; }
+std::uint64_t hot_bytes_per_customer() {
+  return Population::kHotBytesPerCustomer;
+}
 
 MemoryEstimate estimate_memory(const ScenarioDef& def) {
   MemoryEstimate m;

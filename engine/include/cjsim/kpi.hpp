@@ -16,7 +16,7 @@ struct KpiDef {
   std::string id;     // stable machine name, e.g. "new_customers", "leads.consideration"
   std::string label;  // what a planner reads, e.g. "New customers"
   KpiView view = KpiView::loop;
-  std::string unit;   // "customers", "currency", "share", "days", "ratio"
+  std::string unit;  // "customers", "currency", "share", "days", "ratio"
   std::string description;
 };
 

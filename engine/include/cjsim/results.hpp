@@ -13,12 +13,14 @@ namespace cjsim {
 
 // Names of everything indexed by number in the arrays below (dimension scales in HDF5).
 struct Names {
-  std::vector<std::string> stages;    // declared order
+  std::vector<std::string> stages;  // declared order
   std::vector<Role> stage_roles;
-  std::vector<std::string> segments;  // declared order
-  std::vector<std::string> channels;  // declared order
-  std::vector<std::string> sources;   // acquisition sources: channels..., referral, organic, existing, none
-  std::vector<std::string> edges;     // "from -> to", declared order
+  std::vector<std::uint8_t> stage_advocates;  // 1 where customers recommend (advocate = true)
+  std::vector<std::string> segments;          // declared order
+  std::vector<std::string> channels;          // declared order
+  std::vector<std::string>
+      sources;  // acquisition sources: channels..., referral, organic, existing, none
+  std::vector<std::string> edges;  // "from -> to", declared order
 
   std::size_t source_referral() const { return channels.size(); }
   std::size_t source_organic() const { return channels.size() + 1; }
@@ -37,9 +39,9 @@ struct DailySeries {
   // (days + 1) x stages x segments. Row t reproduces N * pi0 * P^t.
   std::vector<std::uint64_t> stage_counts;
   // Per day and channel: money spent, customers exposed, customers eligible.
-  std::vector<double> spend;                // days x channels, currency
-  std::vector<std::uint64_t> exposed;       // days x channels
-  std::vector<std::uint64_t> eligible;      // days x channels
+  std::vector<double> spend;            // days x channels, currency
+  std::vector<std::uint64_t> exposed;   // days x channels
+  std::vector<std::uint64_t> eligible;  // days x channels
   // Per day and segment.
   std::vector<std::uint64_t> purchases;        // days x segments, all purchases
   std::vector<std::uint64_t> first_purchases;  // days x segments, new customers
@@ -52,7 +54,8 @@ struct DailySeries {
 
   std::size_t at_stage(int t, int s, int g) const {
     return (static_cast<std::size_t>(t) * static_cast<std::size_t>(stages) +
-            static_cast<std::size_t>(s)) * static_cast<std::size_t>(segments) +
+            static_cast<std::size_t>(s)) *
+               static_cast<std::size_t>(segments) +
            static_cast<std::size_t>(g);
   }
   std::size_t at_channel(int t, int c) const {
@@ -73,22 +76,22 @@ struct CustomerTable {
   std::vector<std::int32_t> first_purchase_day;  // -1: no first purchase in the horizon
   std::vector<std::int32_t> churn_day;           // first entry into a lost stage after it, -1: none
   std::vector<std::uint32_t> purchases;
-  std::vector<float> revenue;                    // currency
-  std::vector<std::uint16_t> back_steps;         // backward transitions (saturating)
-  std::vector<std::uint16_t> referrals;          // recommendations made (saturating)
-  std::vector<std::uint32_t> stages_reached;     // bit s: ever in stage s (stage count <= 32)
+  std::vector<float> revenue;                 // currency
+  std::vector<std::uint16_t> back_steps;      // backward transitions (saturating)
+  std::vector<std::uint16_t> referrals;       // recommendations made (saturating)
+  std::vector<std::uint32_t> stages_reached;  // bit s: ever in stage s (stage count <= 32)
 
   std::size_t size() const { return segment.size(); }
 };
 
 // One traced customer's life, in order (cjsim trace).
 enum class TraceKind : std::uint8_t {
-  start,           // a = stage, b = segment
-  exposed,         // a = channel
-  moved,           // a = from stage, b = to stage, value = edge index, cause in `referral`
-  purchased,       // value = order value, quality = experience quality
-  recommended,     // a = number of recommendations made
-  complained,      // a = number of complaints made
+  start,               // a = stage, b = segment
+  exposed,             // a = channel
+  moved,               // a = from stage, b = to stage, value = edge index, cause in `referral`
+  purchased,           // value = order value, quality = experience quality
+  recommended,         // a = number of recommendations made
+  complained,          // a = number of complaints made
   got_recommendation,  // heard at the end of the day; acts tomorrow
   got_complaint,       // value = salience after it
 };

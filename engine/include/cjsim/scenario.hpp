@@ -47,12 +47,12 @@ struct OrderValueDef {
 
 struct SegmentDef {
   std::string name;
-  std::string label;                // human name for reports; defaults to name
-  double share = 1.0;               // of the population, shares sum to 1
-  double tempo = 1.0;               // multiplies edges marked forward
-  double curiosity = 1.0;           // multiplies edges marked curiosity (variety seeking)
-  double responsiveness = 1.0;      // lift -> lift^responsiveness; salience gain x responsiveness
-  double advocacy = 1.0;            // multiplies recommendation and complaint rates
+  std::string label;            // human name for reports; defaults to name
+  double share = 1.0;           // of the population, shares sum to 1
+  double tempo = 1.0;           // multiplies edges marked forward
+  double curiosity = 1.0;       // multiplies edges marked curiosity (variety seeking)
+  double responsiveness = 1.0;  // lift -> lift^responsiveness; salience gain x responsiveness
+  double advocacy = 1.0;        // multiplies recommendation and complaint rates
   std::optional<OrderValueDef> order;  // overrides [order].value for this segment
   // Per-edge multipliers for this segment: {"loyal -> lost", 2.0}.
   std::vector<std::pair<std::string, double>> edges;
@@ -60,17 +60,17 @@ struct SegmentDef {
 
 struct StageDef {
   std::string name;
-  std::string label;   // human name for reports and trace stories; defaults to name
+  std::string label;  // human name for reports and trace stories; defaults to name
   Role role = Role::journey;
-  double start = 0.0;  // share of the population that starts here; shares sum to 1
+  double start = 0.0;     // share of the population that starts here; shares sum to 1
   bool advocate = false;  // customers here recommend (word of mouth)
 };
 
 struct EdgeDef {
   std::string from;
   std::string to;
-  double rate = 0.0;     // hazard per day
-  bool forward = false;  // scaled by segment tempo
+  double rate = 0.0;      // hazard per day
+  bool forward = false;   // scaled by segment tempo
   bool salience = false;  // scaled by the salience Hill factor
   SatisfactionMark satisfaction = SatisfactionMark::none;
   bool curiosity = false;  // scaled by segment curiosity
@@ -87,13 +87,14 @@ struct FlightDef {
 struct ChannelDef {
   std::string name;
   std::string label;
-  double cost = 1.0;                  // per contact, currency units; 0 = free (reaches everyone eligible)
-  std::vector<FlightDef> flights;     // non-overlapping, inside the horizon
-  std::vector<std::string> reaches;   // stage names this channel can expose
-  std::vector<std::string> segments;  // segment names; empty = every segment
+  double cost = 1.0;  // per contact, currency units; 0 = free (reaches everyone eligible)
+  std::vector<FlightDef> flights;                     // non-overlapping, inside the horizon
+  std::vector<std::string> reaches;                   // stage names this channel can expose
+  std::vector<std::string> segments;                  // segment names; empty = every segment
   std::vector<std::pair<std::string, double>> lifts;  // {"consideration -> purchase", 1.5}
   double salience = 1.0;  // weight added to the salience of an exposed customer
-  double quality = 0.0;   // added to the satisfaction of an exposed customer (service), clipped to [0,1]
+  double quality =
+      0.0;  // added to the satisfaction of an exposed customer (service), clipped to [0,1]
 };
 
 // A_t = decay * A_{t-1} + sum_c weight_c * exposed_c; salience edges get
@@ -135,7 +136,7 @@ struct ComplaintDef {
 
 struct WordOfMouthDef {
   NetworkDef network;
-  double rate = 0.0;  // recommendations per advocate per day (Poisson)
+  double rate = 0.0;                 // recommendations per advocate per day (Poisson)
   std::vector<std::string> reaches;  // stages where a recommendation moves the hearer
   std::string moves_to;              // the stage a recommended customer moves to
   ComplaintDef complaints;

@@ -44,8 +44,8 @@ class ScenarioDocument {
   // The number at a dotted path, if there is one (sweeps check their axes with it).
   bool has_number(const std::string& dotted_path) const;
 
-  const std::string& source_name() const;  // file path or the stand-in name
-  const std::string& text() const;         // the file's text as read
+  const std::string& source_name() const;             // file path or the stand-in name
+  const std::string& text() const;                    // the file's text as read
   const std::vector<std::string>& overrides() const;  // assignments applied, in order
 
   // The scenario as TOML after overrides (written into output files beside the original).

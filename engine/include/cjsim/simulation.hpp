@@ -20,11 +20,11 @@ struct Progress {
 };
 
 struct RunOptions {
-  int threads = 0;                         // 0 = every core of this machine
-  int replicate = 0;                       // 0-based; keys the random streams with the seed
-  std::optional<std::uint64_t> seed;       // overrides simulation.seed
+  int threads = 0;                              // 0 = every core of this machine
+  int replicate = 0;                            // 0-based; keys the random streams with the seed
+  std::optional<std::uint64_t> seed;            // overrides simulation.seed
   std::optional<std::uint64_t> trace_customer;  // record this customer's story
-  bool customer_table = true;              // keep the per-customer outcome table
+  bool customer_table = true;                   // keep the per-customer outcome table
   std::function<void(const Progress&)> progress;
 };
 
@@ -36,9 +36,9 @@ RunResult simulate(const ScenarioDef& def, const RunOptions& options = default_r
 
 // Memory a run of `def` needs, by the engine's own layout, and what this machine offers.
 struct MemoryEstimate {
-  std::uint64_t bytes = 0;            // total estimate
-  std::uint64_t per_customer = 0;     // bytes of state per customer (hot + outcome columns)
-  std::uint64_t available = 0;        // MemAvailable of this machine
+  std::uint64_t bytes = 0;         // total estimate
+  std::uint64_t per_customer = 0;  // bytes of state per customer (hot + outcome columns)
+  std::uint64_t available = 0;     // MemAvailable of this machine
   bool fits() const { return bytes <= available; }
 };
 MemoryEstimate estimate_memory(const ScenarioDef& def);

@@ -1,0 +1,111 @@
+// The simulation of one run: state, and the fixed list of phases of a day
+// (ARCHITECTURE.md "One simulated day, in phases"):
+//   plan      sequential (channels in parallel): today's allowance per channel, its eligible
+//             customers, and how many of each block's eligible customers are exposed;
+//   act       parallel over blocks of kBlockSize customers: exposures, salience, word of mouth,
+//             hazards, at most one transition, purchases. A block writes only its customers
+//             and its own BlockScratch: no locks, no atomics;
+//   exchange  sequential, block order: recommendations and complaints made today reach their
+//             hearers for tomorrow;
+//   account   sequential, block order: block partials reduced into the day's metrics.
+// Block boundaries are fixed by kBlockSize, never by the thread count, and every random draw is
+// keyed by customer (or block) and day, so any thread count gives the same bits.
+#pragma once
+
+#include <boost/random/poisson_distribution.hpp>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "cjsim/results.hpp"
+#include "cjsim/simulation.hpp"
+#include "model.hpp"
+#include "population.hpp"
+#include "rng.hpp"
+#include "social_graph.hpp"
+
+namespace cjsim {
+
+inline constexpr std::uint32_t kBlockSize = 8192;
+inline constexpr std::uint32_t kBlockWords = kBlockSize / 64;  // bitmap words per channel
+
+// Everything one block owns. Persistent counters live across days; day partials are reset at
+// the start of each act.
+struct BlockScratch {
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+
+  // Persistent.
+  std::vector<std::uint32_t> counts;          // stage x segment, current occupancy
+  std::vector<std::uint32_t> edge_flows;      // edge x segment, transitions so far
+  std::vector<std::uint32_t> referral_flows;  // stage x segment: referral moves out of stage
+
+  // Set by plan for today.
+  std::vector<std::uint32_t> eligible;  // channel
+  std::vector<std::uint32_t> exposed;   // channel
+  std::vector<std::uint64_t> chosen;    // channel x kBlockWords: bit j = j-th eligible exposed
+
+  // Day partials.
+  std::vector<std::uint64_t> purchases, first_purchases;  // segment
+  std::vector<double> revenue, margin;                    // segment
+  std::uint64_t recommendations = 0;
+  std::uint64_t complaints = 0;
+  std::uint64_t referral_moves = 0;
+  std::vector<std::uint32_t> recommended;    // hearers of today's recommendations
+  std::vector<std::uint32_t> complained_to;  // hearers of today's complaints
+
+  void reset_day();
+};
+
+class Engine {
+ public:
+  Engine(const Model& model, const RunOptions& options);
+  RunResult run();
+
+ private:
+  // Phases.
+  void init();
+  void plan(int day);
+  void act(int day);
+  void exchange(int day);
+  void account(int day);
+  RunResult finish();
+
+  // Act internals.
+  template <bool kTrace>
+  void act_block(BlockScratch& block, int day);
+  void choose_exposed(BlockScratch& block, int channel, int day) const;
+  void split_exposures(int channel, std::uint32_t k, int day);
+  template <bool kTrace>
+  void transition(std::uint32_t i, int from, int to, int edge, int day, BlockScratch& block,
+                  std::uint32_t clock_word);
+  template <bool kTrace>
+  void purchase(std::uint32_t i, int day, BlockScratch& block);
+  template <bool kTrace>
+  void speak(std::uint32_t i, int day, Purpose purpose, std::vector<std::uint32_t>& hearers,
+             std::uint64_t& made);
+  double edge_hazard(int edge, int segment, double hill, double satisfaction,
+                     std::uint32_t exposed) const;
+
+  void trace_event(TraceEvent e) { trace_.push_back(e); }
+
+  const Model& m_;
+  RunOptions options_;
+  Streams streams_;
+  int threads_;
+  std::optional<std::uint32_t> traced_;
+  Population pop_;
+  std::optional<SocialGraph> graph_;
+  std::vector<BlockScratch> blocks_;
+  std::vector<boost::random::poisson_distribution<std::uint32_t, double>> recommend_, complain_;
+
+  // Budget state per channel.
+  std::vector<std::size_t> flight_;    // index of the current or next flight
+  std::vector<std::int64_t> spent_;    // micro-units spent in the current flight
+  std::uint32_t active_channels_ = 0;  // bit c: channel c exposes someone today
+
+  RunResult out_;
+  std::vector<TraceEvent> trace_;
+};
+
+}  // namespace cjsim

@@ -1,0 +1,118 @@
+// A validated ScenarioDef compiled into flat tables the daily step reads.
+//
+// Names become indices; every per-(edge, segment) and per-(stage, segment) product that does
+// not change during a run is multiplied out once here, so the act phase only multiplies what
+// varies by customer and day (salience, satisfaction, today's exposures).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "cjsim/results.hpp"
+#include "cjsim/scenario.hpp"
+
+namespace cjsim {
+
+// Edge marks that vary per customer and day, as bits of Model::edge_marks.
+inline constexpr std::uint8_t kMarkSalience = 1u << 0;
+inline constexpr std::uint8_t kMarkPlus = 1u << 1;   // x satisfaction / reference
+inline constexpr std::uint8_t kMarkMinus = 1u << 2;  // x (1 - satisfaction) / (1 - reference)
+
+struct Flight {
+  int from = 0;
+  int to = 0;
+  std::int64_t amount = 0;  // micro-units of currency (exact integer budgeting)
+};
+
+inline constexpr double kMicrosPerUnit = 1e6;
+
+struct Model {
+  Names names;
+  std::uint32_t customers = 0;
+  int days = 0;
+  int stages = 0;
+  int segments = 0;
+  int channels = 0;
+  int edges = 0;  // outgoing edges are grouped by source stage (see edge_begin)
+  std::uint64_t seed = 0;
+
+  // --- stages ------------------------------------------------------------------------------
+  std::vector<Role> role;                 // stage
+  std::vector<std::uint8_t> advocate;     // stage: recommends
+  std::vector<std::uint8_t> wom_reaches;  // stage: a recommendation moves customers here
+  std::vector<std::uint8_t> needs_slow;   // stage: has an edge with two varying marks
+  std::vector<std::uint16_t> edge_begin;  // stage -> first outgoing edge; size stages + 1
+
+  // --- edges, grouped by source stage ------------------------------------------------------
+  std::vector<std::uint8_t> edge_from, edge_to, edge_marks, edge_back;
+  std::vector<std::uint16_t> edge_declared;  // index in declaration order (Names::edges)
+  std::vector<double> base;                  // edge x segment: rate x tempo x curiosity x override
+
+  // Per (stage, segment) sums of base hazards by which varying factor applies; the daily
+  // hazard of an unexposed customer is
+  //   h_static + h_salience * hill(A) + h_plus * s/ref + h_minus * (1-s)/(1-ref).
+  std::vector<double> h_static, h_salience, h_plus, h_minus;  // stage x segment
+
+  // --- channels ----------------------------------------------------------------------------
+  std::vector<std::int64_t> cost;            // channel, micro-units per contact (0 = free)
+  std::vector<std::vector<Flight>> flights;  // channel, sorted by day
+  std::vector<std::uint32_t> reach_mask;     // stage x segment -> bit c: channel c reaches
+  std::vector<double> lift;                  // channel x edge x segment: lift^responsiveness
+  std::vector<std::uint8_t> has_lift;        // channel x edge: lift differs from 1
+  std::vector<float> salience_gain;          // channel x segment: weight x responsiveness
+  std::vector<float> quality_boost;          // channel
+
+  // --- salience ----------------------------------------------------------------------------
+  float decay = 0.9f;
+  double hill_beta = 1.0;
+  double hill_shape = 2.0;
+  double hill_half_pow = 4.0;  // half^shape
+
+  // --- purchases and experience ------------------------------------------------------------
+  double quality_mean = 0.7, quality_sd = 0.15;
+  double reference = 0.7, inv_reference = 1 / 0.7, inv_complement = 1 / 0.3;
+  std::vector<double> order_mu, order_sigma;  // segment: lognormal parameters
+  double margin = 0.3;
+
+  // --- population --------------------------------------------------------------------------
+  std::vector<double> segment_cdf;  // cumulative shares
+  std::vector<double> start_cdf;    // cumulative start shares
+
+  // --- word of mouth -----------------------------------------------------------------------
+  NetworkDef network;
+  std::vector<double> recommend_rate;  // segment: rate x advocacy (0 = none)
+  std::uint8_t moves_to = 0;
+  std::vector<double> complain_rate;  // segment: complaints.rate x advocacy
+  float complain_below = 0.5f;
+  float complain_impact = 1.0f;
+
+  std::size_t sg(int stage, int segment) const {
+    return static_cast<std::size_t>(stage) * static_cast<std::size_t>(segments) +
+           static_cast<std::size_t>(segment);
+  }
+  std::size_t eg(int edge, int segment) const {
+    return static_cast<std::size_t>(edge) * static_cast<std::size_t>(segments) +
+           static_cast<std::size_t>(segment);
+  }
+  std::size_t ceg(int channel, int edge, int segment) const {
+    return (static_cast<std::size_t>(channel) * static_cast<std::size_t>(edges) +
+            static_cast<std::size_t>(edge)) *
+               static_cast<std::size_t>(segments) +
+           static_cast<std::size_t>(segment);
+  }
+
+  // The salience factor of MODEL.md: 1 + beta A^k / (A^k + K^k), and its reciprocal form for
+  // negative salience (complaints heard outweigh exposures).
+  double hill(float a) const {
+    const double x = std::fabs(static_cast<double>(a));
+    const double xk = hill_shape == 2.0 ? x * x : std::pow(x, hill_shape);
+    const double f = 1.0 + hill_beta * xk / (xk + hill_half_pow);
+    return a >= 0.0f ? f : 1.0 / f;
+  }
+};
+
+// Compiles a definition that passed check_scenario.
+Model compile_model(const ScenarioDef& def);
+
+}  // namespace cjsim
