@@ -1,0 +1,24 @@
+// The KPI table planners read after a run: grouped by view (funnel, loop, money,
+// nonlinearity), one column per strategy or run, "mean ± half-width of the 95% CI" when there
+// are replicates. Columns line up whatever the numbers.
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cjsim/kpi.hpp"
+
+namespace cjsim::cli {
+
+struct KpiColumn {
+  std::string title;
+  KpiSummary summary;  // one replicate: mean is the value, CI empty
+};
+
+void print_kpi_table(std::FILE* out, const std::vector<KpiColumn>& columns);
+
+// One value as the table shows it: "1,234", "12.5%", "3.20", "n/a".
+std::string format_value(double v, const std::string& unit);
+
+}  // namespace cjsim::cli
