@@ -2,6 +2,7 @@
 #include "cjsim/simulation.hpp"
 
 #include <sys/resource.h>
+#include <tbb/global_control.h>
 #include <tbb/info.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <new>
+#include <optional>
 
 #include "cjsim/errors.hpp"
 #include "cjsim/scenario_io.hpp"
@@ -222,6 +224,12 @@ RunResult Engine::finish() {
 }
 
 RunResult Engine::run() {
+  // More threads than cores is allowed (the cores are shared); TBB caps workers at the core
+  // count unless told otherwise.
+  std::optional<tbb::global_control> allow;
+  if (threads_ > tbb::info::default_concurrency()) {
+    allow.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads_));
+  }
   tbb::task_arena arena(threads_);
   RunResult result;
   arena.execute([&] {
