@@ -118,3 +118,70 @@ TEST_CASE("sampling: exposures reach customers uniformly, whatever their block",
   CHECK(rate > 0.05);
   CHECK(p > 1e-6);
 }
+
+TEST_CASE("sampling: within a block, every eligible customer is equally likely to be exposed",
+          "[sampling]") {
+  // One block (8,192 customers), one day, an exposure buys for sure (hazard 50). Which customers
+  // bought is exactly the exposed set, so over many replicates each eligible customer must be
+  // chosen with probability k / e wherever it sits in the block. The cases drive both selection
+  // paths of act_expose.cpp: rejection (k n / (e - k) <= n / 8 + k) and the scan with a partial
+  // shuffle (including the complement, k > e / 2), with eligible customers common and rare.
+  using namespace cjsim::test;
+  struct Case {
+    bool rare;  // the channel reaches only a 2% segment (about 164 eligible)
+    int k;
+  };
+  for (const Case c : {Case{false, 5}, Case{false, 2000}, Case{false, 3000}, Case{false, 6000},
+                       Case{true, 5}, Case{true, 40}, Case{true, 120}}) {
+    ScenarioDef d = default_scenario();
+    d.simulation.customers = 8192;
+    d.simulation.days = 1;
+    d.segments = {segment("common", 0.98, 1.0), segment("rare", 0.02, 1.0)};
+    d.stages = {stage("unaware", Role::unaware, 1.0), stage("buyer", Role::purchase)};
+    d.edges = {edge("unaware", "buyer", 1e-9)};
+    ChannelDef ch;
+    ch.name = "ads";
+    ch.cost = 1.0;
+    ch.flights = {{0, 0, static_cast<double>(c.k)}};
+    ch.reaches = {"unaware"};
+    if (c.rare) ch.segments = {"rare"};
+    ch.lifts = {{"unaware -> buyer", 5e10}};
+    d.channels = {ch};
+    constexpr int kGroups = 64;  // positions j / 128
+    constexpr int kRuns = 200;
+    std::vector<double> chosen(kGroups, 0), expected(kGroups, 0), variance(kGroups, 0);
+    for (int r = 0; r < kRuns; ++r) {
+      RunOptions o;
+      o.replicate = r;
+      const RunResult run = simulate(d, o);
+      std::vector<double> eligible(kGroups, 0);
+      double e = 0, bought = 0;
+      for (std::size_t i = 0; i < run.customers.size(); ++i) {
+        if (c.rare && run.customers.segment[i] != 1) continue;
+        eligible[i / 128] += 1;
+        e += 1;
+        const bool b = run.customers.first_purchase_day[i] == 0;
+        chosen[i / 128] += b;
+        bought += b;
+      }
+      const double k = std::min<double>(c.k, e);
+      REQUIRE(bought == k);  // exactly the exposed set bought
+      const double p = k / e;
+      for (int g = 0; g < kGroups; ++g) {
+        expected[static_cast<std::size_t>(g)] += eligible[static_cast<std::size_t>(g)] * p;
+        variance[static_cast<std::size_t>(g)] +=
+            eligible[static_cast<std::size_t>(g)] * p * (1 - p);
+      }
+    }
+    // Binomial variances: the exact (hypergeometric) ones are smaller, so this is conservative.
+    double chi2 = 0;
+    for (int g = 0; g < kGroups; ++g) {
+      const auto u = static_cast<std::size_t>(g);
+      chi2 += (chosen[u] - expected[u]) * (chosen[u] - expected[u]) / variance[u];
+    }
+    const double p_value = boost::math::cdf(
+        boost::math::complement(boost::math::chi_squared_distribution<double>(kGroups - 1), chi2));
+    INFO("rare=" << c.rare << " k=" << c.k << " chi-square " << chi2 << ", p = " << p_value);
+    CHECK(p_value > 1e-6);
+  }
+}

@@ -12,8 +12,10 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
+#include "act_drift.hpp"
 #include "engine.hpp"
 
 namespace cjsim {
@@ -78,110 +80,150 @@ double Engine::edge_hazard(int edge, int segment, double hill, double satisfacti
 template <bool kTrace>
 void Engine::act_block(BlockScratch& block, int day) {
   block.reset_day();
-  std::uint32_t block_channels = 0;
+  const std::uint32_t n = block.end - block.begin;
+
+  // Pass 1: exposures, sparse.
   for (int c = 0; c < m_.channels; ++c) {
-    if (block.exposed[static_cast<std::size_t>(c)] > 0) {
-      choose_exposed(block, c, day);
-      block_channels |= 1u << c;
-    }
+    if (block.exposed[static_cast<std::size_t>(c)] > 0) select_exposures(block, c, day);
   }
-  std::uint32_t ordinal[32] = {};
-  const auto uday = static_cast<std::uint32_t>(day);
-  const int G = m_.segments;
+
+  // Pass 2: everyone with nothing special today, dense and vectorized.
   Population& p = pop_;
+  DriftArgs args{p.stage.data(),
+                 p.segment.data(),
+                 p.flags.data(),
+                 p.satisfaction.data(),
+                 p.salience.data(),
+                 p.clock.data(),
+                 block.expo.data(),
+                 block.todo.data(),
+                 m_.cell_c0.data(),
+                 m_.cell_c1.data(),
+                 m_.cell_c2.data(),
+                 m_.cell_flags.data(),
+                 m_.segments,
+                 m_.decay,
+                 m_.complain_below,
+                 m_.hill_beta,
+                 m_.hill_half_pow,
+                 m_.hill_shape,
+                 traced_ && *traced_ >= block.begin && *traced_ < block.end ? *traced_ - block.begin
+                                                                            : kBlockSize};
+  drift(args, block.begin, block.end);
 
-  for (std::uint32_t i = block.begin; i < block.end; ++i) {
-    const int s = p.stage[i];
-    const int g = p.segment[i];
-    const std::size_t sg = m_.sg(s, g);
-
-    // 1. Exposures (stage at the start of the day decides eligibility), then salience.
-    float a = p.salience[i] * m_.decay;
-    std::uint32_t exposed = 0;
-    for (std::uint32_t x = m_.reach_mask[sg] & block_channels; x != 0; x &= x - 1) {
-      const int c = std::countr_zero(x);
-      const auto cu = static_cast<std::size_t>(c);
-      const std::uint32_t j = ordinal[c]++;
-      if (((block.chosen[cu * kBlockWords + (j >> 6)] >> (j & 63)) & 1u) == 0) continue;
-      exposed |= 1u << c;
-      a += m_.salience_gain[cu * static_cast<std::size_t>(G) + static_cast<std::size_t>(g)];
-      p.last_touch[i] = static_cast<std::uint8_t>(c);
-      if (m_.quality_boost[cu] != 0.0f) {
-        p.satisfaction[i] = std::clamp(p.satisfaction[i] + m_.quality_boost[cu], 0.0f, 1.0f);
-      }
-      if constexpr (kTrace) {
-        if (i == *traced_) trace_event({day, TraceKind::exposed, c, 0, 0, 0, a, false});
-      }
-    }
-    p.salience[i] = a;
-
-    // 2. Word of mouth, by the stage at the start of the day; heard tomorrow.
-    const std::size_t gu = static_cast<std::size_t>(g);
-    if (m_.advocate[static_cast<std::size_t>(s)] && m_.recommend_rate[gu] > 0) {
-      speak<kTrace>(i, day, Purpose::recommend, block.recommended, block.recommendations);
-    }
-    if (m_.complain_rate[gu] > 0 && m_.role[static_cast<std::size_t>(s)] == Role::lost &&
-        p.satisfaction[i] < m_.complain_below) {
-      speak<kTrace>(i, day, Purpose::complain, block.complained_to, block.complaints);
-    }
-
-    // 3. A recommendation heard yesterday moves the customer instead of today's hazards.
-    if (p.flags[i] & kFlagReferred) {
-      p.flags[i] = static_cast<std::uint8_t>(p.flags[i] & ~kFlagReferred);
-      if (m_.wom_reaches[static_cast<std::size_t>(s)] && s != m_.moves_to) {
-        ++block.referral_moves;
-        p.last_touch[i] = kTouchReferral;
-        const auto w = streams_.words(i, uday, Purpose::event);
-        transition<kTrace>(i, s, m_.moves_to, -1, day, block, w[1]);
-        continue;
+  // Pass 3: the few customers with something to do, in customer order (word of mouth is
+  // collected in this order, so the exchange phase stays deterministic).
+  const std::uint8_t* todo = block.todo.data();
+  for (std::uint32_t j0 = 0; j0 < n; j0 += 8) {
+    std::uint64_t word = 0;  // eight todo bytes at once: most are zero
+    std::memcpy(&word, todo + j0, std::min<std::uint32_t>(8, n - j0));
+    if (word == 0) continue;
+    for (std::uint32_t j = j0; j < std::min(j0 + 8, n); ++j) {
+      const std::uint32_t i = block.begin + j;
+      if (todo[j] == kTodoSpecial) {
+        handle_special<kTrace>(i, block.expo[j], day, block);
+      } else if (todo[j] == kTodoEvent) {
+        handle_event<kTrace>(i, p.stage[i], p.segment[i], p.salience[i], p.satisfaction[i], 0, day,
+                             block);
       }
     }
-
-    // 4. Competing hazards against the customer's exponential clock.
-    const double sat = p.satisfaction[i];
-    double hazard;
-    if (exposed == 0 && !m_.needs_slow[static_cast<std::size_t>(s)]) {
-      hazard = m_.h_static[sg] + m_.h_plus[sg] * sat * m_.inv_reference +
-               m_.h_minus[sg] * (1.0 - sat) * m_.inv_complement;
-      if (m_.h_salience[sg] != 0.0) hazard += m_.h_salience[sg] * m_.hill(a);
-    } else {
-      const double hill = m_.hill(a);
-      hazard = 0;
-      for (int e = m_.edge_begin[static_cast<std::size_t>(s)];
-           e < m_.edge_begin[static_cast<std::size_t>(s) + 1]; ++e) {
-        hazard += edge_hazard(e, g, hill, sat, exposed);
-      }
-    }
-    if (!(hazard > 0.0)) continue;
-    const double clock = p.clock[i] - hazard;
-    if (clock > 0.0) {
-      p.clock[i] = clock;
-      continue;
-    }
-
-    // 5. The clock ran out today: choose the edge in proportion to today's hazards.
-    const auto w = streams_.words(i, uday, Purpose::event);
-    const double hill = m_.hill(a);
-    const int first = m_.edge_begin[static_cast<std::size_t>(s)];
-    const int last = m_.edge_begin[static_cast<std::size_t>(s) + 1];
-    double h[32];
-    double total = 0;
-    for (int e = first; e < last; ++e)
-      total += (h[e - first] = edge_hazard(e, g, hill, sat, exposed));
-    const double target = uniform01(w[0]) * total;
-    int chosen = last - 1;
-    double cumulative = 0;
-    for (int e = first; e < last - 1; ++e) {
-      cumulative += h[e - first];
-      if (target < cumulative) {
-        chosen = e;
-        break;
-      }
-    }
-    while (h[chosen - first] == 0.0 && chosen > first) --chosen;  // never take a zero-hazard edge
-    transition<kTrace>(i, s, m_.edge_to[static_cast<std::size_t>(chosen)], chosen, day, block,
-                       w[1]);
   }
+  for (const std::uint32_t j : block.touched) block.expo[j] = 0;
+  block.touched.clear();
+}
+
+// Everything a customer can do in a day, from the state at the start of the day.
+template <bool kTrace>
+void Engine::handle_special(std::uint32_t i, std::uint32_t exposed, int day, BlockScratch& block) {
+  Population& p = pop_;
+  const int s = p.stage[i];
+  const int g = p.segment[i];
+  const auto gu = static_cast<std::size_t>(g);
+  const std::size_t cell = m_.sg(s, g);
+
+  // 1. Exposures (chosen by the stage at the start of the day), then salience.
+  float a = p.salience[i] * m_.decay;
+  for (std::uint32_t x = exposed; x != 0; x &= x - 1) {
+    const int c = std::countr_zero(x);
+    const auto cu = static_cast<std::size_t>(c);
+    a += m_.salience_gain[cu * static_cast<std::size_t>(m_.segments) + gu];
+    p.last_touch[i] = static_cast<std::uint8_t>(c);
+    if (m_.quality_boost[cu] != 0.0f) {
+      p.satisfaction[i] = std::clamp(p.satisfaction[i] + m_.quality_boost[cu], 0.0f, 1.0f);
+    }
+    if constexpr (kTrace) {
+      if (i == *traced_) trace_event({day, TraceKind::exposed, c, 0, 0, 0, a, false});
+    }
+  }
+  p.salience[i] = a;
+
+  // 2. Word of mouth, by the stage at the start of the day; heard tomorrow.
+  const std::uint32_t cf = m_.cell_flags[cell];
+  if (cf & kCellTalker) {
+    speak<kTrace>(i, day, Purpose::recommend, block.recommended, block.recommendations);
+  }
+  if ((cf & kCellComplainer) && p.satisfaction[i] < m_.complain_below) {
+    speak<kTrace>(i, day, Purpose::complain, block.complained_to, block.complaints);
+  }
+
+  // 3. A recommendation heard yesterday moves the customer instead of today's hazards.
+  if (p.flags[i] & kFlagReferred) {
+    p.flags[i] = static_cast<std::uint8_t>(p.flags[i] & ~kFlagReferred);
+    if (m_.wom_reaches[static_cast<std::size_t>(s)] && s != m_.moves_to) {
+      ++block.referral_moves;
+      p.last_touch[i] = kTouchReferral;
+      const auto w = streams_.words(i, static_cast<std::uint32_t>(day), Purpose::event);
+      transition<kTrace>(i, s, m_.moves_to, -1, day, block, w[1]);
+      return;
+    }
+  }
+
+  // 4. Competing hazards against the customer's exponential clock.
+  const double sat = p.satisfaction[i];
+  double hazard;
+  if (exposed == 0 && !(cf & kCellSlow)) {
+    hazard = m_.cell_c0[cell] + m_.cell_c1[cell] * sat + m_.cell_c2[cell] * m_.hill(a);
+  } else {
+    const double hill = m_.hill(a);
+    hazard = 0;
+    for (int e = m_.edge_begin[static_cast<std::size_t>(s)];
+         e < m_.edge_begin[static_cast<std::size_t>(s) + 1]; ++e) {
+      hazard += edge_hazard(e, g, hill, sat, exposed);
+    }
+  }
+  if (!(hazard > 0.0)) return;
+  const double clock = p.clock[i] - hazard;
+  if (clock > 0.0) {
+    p.clock[i] = clock;
+    return;
+  }
+  handle_event<kTrace>(i, s, g, a, sat, exposed, day, block);
+}
+
+// The clock ran out today: choose the edge in proportion to today's hazards and take it.
+template <bool kTrace>
+void Engine::handle_event(std::uint32_t i, int s, int g, float salience, double sat,
+                          std::uint32_t exposed, int day, BlockScratch& block) {
+  const auto w = streams_.words(i, static_cast<std::uint32_t>(day), Purpose::event);
+  const double hill = m_.hill(salience);
+  const int first = m_.edge_begin[static_cast<std::size_t>(s)];
+  const int last = m_.edge_begin[static_cast<std::size_t>(s) + 1];
+  double h[32];
+  double total = 0;
+  for (int e = first; e < last; ++e)
+    total += (h[e - first] = edge_hazard(e, g, hill, sat, exposed));
+  const double target = uniform01(w[0]) * total;
+  int chosen = last - 1;
+  double cumulative = 0;
+  for (int e = first; e < last - 1; ++e) {
+    cumulative += h[e - first];
+    if (target < cumulative) {
+      chosen = e;
+      break;
+    }
+  }
+  while (h[chosen - first] == 0.0 && chosen > first) --chosen;  // never take a zero-hazard edge
+  transition<kTrace>(i, s, m_.edge_to[static_cast<std::size_t>(chosen)], chosen, day, block, w[1]);
 }
 
 template <bool kTrace>

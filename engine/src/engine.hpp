@@ -26,8 +26,9 @@
 
 namespace cjsim {
 
+// Customers per block: the unit of parallel work and of the exposure split. A model constant:
+// it fixes which random numbers select exposures, so it never depends on the thread count.
 inline constexpr std::uint32_t kBlockSize = 8192;
-inline constexpr std::uint32_t kBlockWords = kBlockSize / 64;  // bitmap words per channel
 
 // Everything one block owns. Persistent counters live across days; day partials are reset at
 // the start of each act.
@@ -43,7 +44,13 @@ struct BlockScratch {
   // Set by plan for today.
   std::vector<std::uint32_t> eligible;  // channel
   std::vector<std::uint32_t> exposed;   // channel
-  std::vector<std::uint64_t> chosen;    // channel x kBlockWords: bit j = j-th eligible exposed
+
+  // Act-phase scratch, block-local index j = customer - begin.
+  std::vector<std::uint32_t> expo;     // bit c: channel c exposes customer j today (kept zero
+                                       // between days: only `touched` entries are cleared)
+  std::vector<std::uint32_t> touched;  // j with expo[j] set today
+  std::vector<std::uint8_t> todo;      // kTodo* from the drift pass
+  std::vector<std::uint32_t> pool;     // eligible j of one channel (exposure selection by scan)
 
   // Day partials.
   std::vector<std::uint64_t> purchases, first_purchases;  // segment
@@ -74,8 +81,13 @@ class Engine {
   // Act internals.
   template <bool kTrace>
   void act_block(BlockScratch& block, int day);
-  void choose_exposed(BlockScratch& block, int channel, int day) const;
+  void select_exposures(BlockScratch& block, int channel, int day) const;
   void split_exposures(int channel, std::uint32_t k, int day);
+  template <bool kTrace>
+  void handle_special(std::uint32_t i, std::uint32_t exposed, int day, BlockScratch& block);
+  template <bool kTrace>
+  void handle_event(std::uint32_t i, int stage, int segment, float salience, double satisfaction,
+                    std::uint32_t exposed, int day, BlockScratch& block);
   template <bool kTrace>
   void transition(std::uint32_t i, int from, int to, int edge, int day, BlockScratch& block,
                   std::uint32_t clock_word);

@@ -19,6 +19,22 @@ inline constexpr std::uint8_t kMarkSalience = 1u << 0;
 inline constexpr std::uint8_t kMarkPlus = 1u << 1;   // x satisfaction / reference
 inline constexpr std::uint8_t kMarkMinus = 1u << 2;  // x (1 - satisfaction) / (1 - reference)
 
+// What a (stage, segment) cell asks of the act phase, as bits of Model::cell_flags. Customers in
+// a cell with kCellSlow or kCellTalker always take the full per-customer path; kCellComplainer
+// customers take it when their satisfaction is below the complaint threshold.
+inline constexpr std::uint8_t kCellSlow = 1u << 0;        // an edge with two varying marks
+inline constexpr std::uint8_t kCellTalker = 1u << 1;      // recommends (advocate stage, rate > 0)
+inline constexpr std::uint8_t kCellComplainer = 1u << 2;  // a lost stage, complaint rate > 0
+
+// The salience factor of MODEL.md, written as one division: for A >= 0
+//   1 + beta A^k / (A^k + K^k) = (A^k + K^k + beta A^k) / (A^k + K^k),
+// and its reciprocal for A < 0 (complaints heard outweigh exposures). `xk` = |A|^k.
+inline double hill_factor(double xk, bool negative, double beta, double half_pow) {
+  const double base = xk + half_pow;
+  const double boosted = base + beta * xk;
+  return negative ? base / boosted : boosted / base;
+}
+
 struct Flight {
   int from = 0;
   int to = 0;
@@ -49,10 +65,11 @@ struct Model {
   std::vector<std::uint16_t> edge_declared;  // index in declaration order (Names::edges)
   std::vector<double> base;                  // edge x segment: rate x tempo x curiosity x override
 
-  // Per (stage, segment) sums of base hazards by which varying factor applies; the daily
-  // hazard of an unexposed customer is
-  //   h_static + h_salience * hill(A) + h_plus * s/ref + h_minus * (1-s)/(1-ref).
-  std::vector<double> h_static, h_salience, h_plus, h_minus;  // stage x segment
+  // Per (stage, segment) cell: the total hazard of an unexposed customer with satisfaction s
+  // and salience A is  c0 + c1 * s + c2 * hill(A), where (sums of base hazards by mark)
+  //   c0 = static + minus / (1 - ref),  c1 = plus / ref - minus / (1 - ref),  c2 = salience.
+  std::vector<double> cell_c0, cell_c1, cell_c2;  // stage x segment
+  std::vector<std::uint32_t> cell_flags;  // stage x segment: kCell* bits (32-bit: AVX2 gathers)
 
   // --- channels ----------------------------------------------------------------------------
   std::vector<std::int64_t> cost;            // channel, micro-units per contact (0 = free)
@@ -107,8 +124,7 @@ struct Model {
   double hill(float a) const {
     const double x = std::fabs(static_cast<double>(a));
     const double xk = hill_shape == 2.0 ? x * x : std::pow(x, hill_shape);
-    const double f = 1.0 + hill_beta * xk / (xk + hill_half_pow);
-    return a >= 0.0f ? f : 1.0 / f;
+    return hill_factor(xk, a < 0.0f, hill_beta, hill_half_pow);
   }
 };
 

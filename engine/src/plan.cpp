@@ -2,8 +2,6 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
-#include <boost/random/uniform_int_distribution.hpp>
-#include <cstring>
 
 #include "engine.hpp"
 #include "hypergeometric.hpp"
@@ -90,35 +88,6 @@ void Engine::split_exposures(int channel, std::uint32_t k, int day) {
     b.exposed[cu] = static_cast<std::uint32_t>(kb);
     left_k -= kb;
     left_eligible -= e;
-  }
-}
-
-// Floyd's algorithm: a uniform k-subset of the block's n eligible customers, as a bitmap over
-// their order of appearance. Draws the smaller of the subset and its complement.
-void Engine::choose_exposed(BlockScratch& block, int channel, int day) const {
-  const auto cu = static_cast<std::size_t>(channel);
-  const std::uint32_t n = block.eligible[cu];
-  const std::uint32_t k = block.exposed[cu];
-  std::uint64_t* bits = &block.chosen[cu * kBlockWords];
-  const std::uint32_t words = (n + 63) / 64;
-  const bool invert = k > n / 2;
-  const std::uint32_t draw = invert ? n - k : k;
-  std::memset(bits, 0, words * sizeof(std::uint64_t));
-  auto test = [bits](std::uint32_t j) { return (bits[j >> 6] >> (j & 63)) & 1u; };
-  auto set = [bits](std::uint32_t j) { bits[j >> 6] |= std::uint64_t{1} << (j & 63); };
-  if (draw > 0) {
-    MicroRng rng = streams_.urng(block.begin / kBlockSize, static_cast<std::uint32_t>(day),
-                                 static_cast<Purpose>(static_cast<std::uint32_t>(Purpose::expose) +
-                                                      static_cast<std::uint32_t>(channel)));
-    for (std::uint32_t j = n - draw; j < n; ++j) {
-      boost::random::uniform_int_distribution<std::uint32_t> pick(0, j);
-      const std::uint32_t r = pick(rng);
-      set(test(r) ? j : r);
-    }
-  }
-  if (invert) {
-    for (std::uint32_t w = 0; w < words; ++w) bits[w] = ~bits[w];
-    if (n % 64 != 0) bits[words - 1] &= (std::uint64_t{1} << (n % 64)) - 1;
   }
 }
 

@@ -2,7 +2,9 @@
 
 namespace cjsim {
 
-SimulationDef default_simulation() { return SimulationDef{}; }
+SimulationDef default_simulation() {
+  return SimulationDef{};
+}
 
 SegmentDef default_segment(std::string name) {
   SegmentDef s;
@@ -16,16 +18,25 @@ ScenarioDef default_scenario() {
   return d;
 }
 
-std::string edge_name(const std::string& from, const std::string& to) { return from + " -> " + to; }
-std::string edge_name(const EdgeDef& e) { return edge_name(e.from, e.to); }
+std::string edge_name(const std::string& from, const std::string& to) {
+  return from + " -> " + to;
+}
+std::string edge_name(const EdgeDef& e) {
+  return edge_name(e.from, e.to);
+}
 
 const char* role_name(Role r) {
   switch (r) {
-    case Role::unaware: return "unaware";
-    case Role::journey: return "journey";
-    case Role::purchase: return "purchase";
-    case Role::retention: return "retention";
-    case Role::lost: return "lost";
+    case Role::unaware:
+      return "unaware";
+    case Role::journey:
+      return "journey";
+    case Role::purchase:
+      return "purchase";
+    case Role::retention:
+      return "retention";
+    case Role::lost:
+      return "lost";
   }
   return "?";
 }

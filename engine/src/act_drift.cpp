@@ -1,0 +1,34 @@
+#include "act_drift.hpp"
+
+#include "act_drift_impl.hpp"
+
+namespace cjsim {
+
+void drift_square_avx2(const DriftArgs& a, std::uint32_t begin, std::uint32_t end);
+
+namespace {
+
+bool has_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                          __builtin_cpu_supports("bmi2");
+  return yes;
+}
+
+void drift_general(const DriftArgs& a, std::uint32_t begin, std::uint32_t end) {
+  const double k = a.shape;
+  drift_range(a, begin, end, [k](double x) { return k == 1.0 ? x : std::pow(x, k); });
+}
+
+}  // namespace
+
+void drift(const DriftArgs& a, std::uint32_t begin, std::uint32_t end) {
+  if (a.shape != 2.0) {
+    drift_general(a, begin, end);  // pow per customer: not vectorized, still exact
+  } else if (has_avx2()) {
+    drift_square_avx2(a, begin, end);
+  } else {
+    drift_square_impl(a, begin, end);
+  }
+}
+
+}  // namespace cjsim
