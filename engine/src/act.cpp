@@ -83,9 +83,7 @@ void Engine::act_block(BlockScratch& block, int day) {
   const std::uint32_t n = block.end - block.begin;
 
   // Pass 1: exposures, sparse.
-  for (int c = 0; c < m_.channels; ++c) {
-    if (block.exposed[static_cast<std::size_t>(c)] > 0) select_exposures(block, c, day);
-  }
+  select_exposures(block, day);
 
   // Pass 2: everyone with nothing special today, dense and vectorized.
   Population& p = pop_;

@@ -7,6 +7,7 @@
 // Otherwise (many exposures, or eligible customers rare in the block) by a scan that lists the
 // eligible and a partial Fisher-Yates shuffle.
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 
 #include "engine.hpp"
@@ -29,57 +30,95 @@ std::uint32_t uniform_below(MicroRng& rng, std::uint32_t n) {
   return static_cast<std::uint32_t>(m >> 32);
 }
 
+// Restrict parameters: GCC honours them there, and the u32 stores could otherwise alias reach.
+void reach_masks(std::uint32_t n, const std::uint8_t* __restrict stage,
+                 const std::uint8_t* __restrict segment, const std::uint32_t* __restrict reach,
+                 int segments, std::uint32_t active, std::uint32_t* __restrict mask) {
+  for (std::uint32_t j = 0; j < n; ++j) mask[j] = reach[stage[j] * segments + segment[j]] & active;
+}
+
 }  // namespace
 
-void Engine::select_exposures(BlockScratch& block, int channel, int day) const {
-  const auto cu = static_cast<std::size_t>(channel);
-  const std::uint32_t k = block.exposed[cu];
-  const std::uint32_t e = block.eligible[cu];
+void Engine::select_exposures(BlockScratch& block, int day) {
   const std::uint32_t n = block.end - block.begin;
-  const std::uint32_t bit = 1u << channel;
+  std::uint32_t active = 0;
+  for (int c = 0; c < m_.channels; ++c) {
+    if (block.exposed[static_cast<std::size_t>(c)] > 0) active |= 1u << c;
+  }
+  if (active == 0) return;
+
+  ExposeScratch& scratch = expose_scratch_.local();
+  if (scratch.mask.empty()) {
+    scratch.mask.assign(kBlockSize, 0);
+    scratch.pool.assign(static_cast<std::size_t>(m_.channels) * kBlockSize, 0);
+  }
+  // One pass: which of today's channels may expose each customer (by the stage at the start of
+  // the day). Vectorizes; every channel's choice below reads it instead of the stage.
+  std::uint32_t* mask = scratch.mask.data();
+  reach_masks(n, pop_.stage.data() + block.begin, pop_.segment.data() + block.begin,
+              m_.reach_mask.data(), m_.segments, active, mask);
   std::uint32_t* expo = block.expo.data();
-  const std::uint8_t* stage = pop_.stage.data() + block.begin;
-  const std::uint8_t* segment = pop_.segment.data() + block.begin;
-  const std::uint32_t* reach = m_.reach_mask.data();
-  const int G = m_.segments;
-  auto eligible = [&](std::uint32_t j) { return (reach[stage[j] * G + segment[j]] & bit) != 0; };
-  auto mark = [&](std::uint32_t j) {
+  auto mark = [&](std::uint32_t j, std::uint32_t bit) {
     if (expo[j] == 0) block.touched.push_back(j);
     expo[j] |= bit;
   };
-  MicroRng rng = streams_.urng(block.begin / kBlockSize, static_cast<std::uint32_t>(day),
-                               static_cast<Purpose>(static_cast<std::uint32_t>(Purpose::expose) +
-                                                    static_cast<std::uint32_t>(channel)));
-  if (k == 0) return;
-  // Rejection costs about k n / (e - k) position draws; a scan costs n cheap checks and k draws.
-  // Both give a uniform k-subset; which one runs depends only on (k, e, n), never on threads.
-  const double rejection_draws = static_cast<double>(k) * n / static_cast<double>(e - k + 1);
-  if (2 * k <= e && rejection_draws <= n / 8.0 + k) {
+  auto stream = [&](int channel) {
+    return streams_.urng(block.begin / kBlockSize, static_cast<std::uint32_t>(day),
+                         static_cast<Purpose>(static_cast<std::uint32_t>(Purpose::expose) +
+                                              static_cast<std::uint32_t>(channel)));
+  };
+
+  // Rejection where it is cheap: about k n / (e - k) position draws. The rest share one scan.
+  // Both give a uniform k-subset; which one runs depends only on (k, e, n), never on threads,
+  // and each channel draws from its own stream, so the order of channels does not matter.
+  std::uint32_t scan = 0;
+  for (std::uint32_t left = active; left != 0; left &= left - 1) {
+    const int c = std::countr_zero(left);
+    const std::uint32_t bit = 1u << c;
+    const std::uint32_t k = block.exposed[static_cast<std::size_t>(c)];
+    const std::uint32_t e = block.eligible[static_cast<std::size_t>(c)];
+    const double rejection_draws = static_cast<double>(k) * n / static_cast<double>(e - k + 1);
+    if (2 * k > e || rejection_draws > n / 8.0 + k) {
+      scan |= bit;
+      continue;
+    }
+    MicroRng rng = stream(c);
     for (std::uint32_t chosen = 0; chosen < k;) {
       const std::uint32_t j = uniform_below(rng, n);
-      if (eligible(j) && (expo[j] & bit) == 0) {
-        mark(j);
+      if ((mask[j] & bit) && (expo[j] & bit) == 0) {
+        mark(j, bit);
         ++chosen;
       }
     }
-    return;
   }
-  // Scan: list the eligible, then a partial Fisher-Yates shuffle picks the smaller of the
-  // exposed and the spared sets.
-  std::uint32_t* pool = block.pool.data();
-  std::uint32_t found = 0;
+  if (scan == 0) return;
+
+  // The scan: each channel's eligible positions in block order, then a partial Fisher-Yates
+  // shuffle picks the smaller of its exposed and spared sets.
+  std::uint32_t* pool = scratch.pool.data();
+  std::uint32_t found[32] = {};
   for (std::uint32_t j = 0; j < n; ++j) {
-    pool[found] = j;
-    found += eligible(j) ? 1u : 0u;
+    for (std::uint32_t m = mask[j] & scan; m != 0; m &= m - 1) {
+      const auto c = static_cast<std::uint32_t>(std::countr_zero(m));
+      pool[c * kBlockSize + found[c]++] = j;
+    }
   }
-  const std::uint32_t m = std::min(k, e - k);
-  for (std::uint32_t t = 0; t < m; ++t) {
-    const std::uint32_t r = t + uniform_below(rng, e - t);
-    std::swap(pool[t], pool[r]);
+  for (std::uint32_t left = scan; left != 0; left &= left - 1) {
+    const int c = std::countr_zero(left);
+    const std::uint32_t bit = 1u << c;
+    const std::uint32_t k = block.exposed[static_cast<std::size_t>(c)];
+    const std::uint32_t e = found[c];  // equals block.eligible[c]
+    std::uint32_t* list = pool + static_cast<std::size_t>(c) * kBlockSize;
+    MicroRng rng = stream(c);
+    const std::uint32_t m = std::min(k, e - k);
+    for (std::uint32_t t = 0; t < m; ++t) {
+      const std::uint32_t r = t + uniform_below(rng, e - t);
+      std::swap(list[t], list[r]);
+    }
+    const std::uint32_t from = k <= e - k ? 0 : m;
+    const std::uint32_t to = k <= e - k ? m : e;
+    for (std::uint32_t t = from; t < to; ++t) mark(list[t], bit);
   }
-  const std::uint32_t from = k <= e - k ? 0 : m;
-  const std::uint32_t to = k <= e - k ? m : e;
-  for (std::uint32_t t = from; t < to; ++t) mark(pool[t]);
 }
 
 }  // namespace cjsim

@@ -15,6 +15,8 @@
 #include <boost/random/poisson_distribution.hpp>
 #include <cstdint>
 #include <optional>
+
+#include <tbb/enumerable_thread_specific.h>
 #include <vector>
 
 #include "cjsim/results.hpp"
@@ -50,7 +52,6 @@ struct BlockScratch {
                                        // between days: only `touched` entries are cleared)
   std::vector<std::uint32_t> touched;  // j with expo[j] set today
   std::vector<std::uint8_t> todo;      // kTodo* from the drift pass
-  std::vector<std::uint32_t> pool;     // eligible j of one channel (exposure selection by scan)
 
   // Day partials.
   std::vector<std::uint64_t> purchases, first_purchases;  // segment
@@ -81,7 +82,7 @@ class Engine {
   // Act internals.
   template <bool kTrace>
   void act_block(BlockScratch& block, int day);
-  void select_exposures(BlockScratch& block, int channel, int day) const;
+  void select_exposures(BlockScratch& block, int day);
   void split_exposures(int channel, std::uint32_t k, int day);
   template <bool kTrace>
   void handle_special(std::uint32_t i, std::uint32_t exposed, int day, BlockScratch& block);
@@ -109,6 +110,13 @@ class Engine {
   Population pop_;
   std::optional<SocialGraph> graph_;
   std::vector<BlockScratch> blocks_;
+  // Exposure selection scratch, per thread (fully rewritten for each block, so which thread ran
+  // a block never shows): eligibility masks of a block, and per channel its eligible positions.
+  struct ExposeScratch {
+    std::vector<std::uint32_t> mask;  // kBlockSize
+    std::vector<std::uint32_t> pool;  // channels x kBlockSize
+  };
+  tbb::enumerable_thread_specific<ExposeScratch> expose_scratch_;
   std::vector<boost::random::poisson_distribution<std::uint32_t, double>> recommend_, complain_;
 
   // Budget state per channel.

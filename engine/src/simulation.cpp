@@ -89,7 +89,6 @@ void Engine::init() {
     k.expo.assign(kBlockSize, 0);
     k.touched.reserve(kBlockSize);
     k.todo.assign(kBlockSize, 0);
-    k.pool.assign(kBlockSize, 0);
     k.purchases.assign(G, 0);
     k.first_purchases.assign(G, 0);
     k.revenue.assign(G, 0.0);
