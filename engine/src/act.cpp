@@ -115,12 +115,15 @@ void Engine::act_block(BlockScratch& block, int day) {
   for (std::uint32_t j0 = 0; j0 < n; j0 += 8) {
     std::uint64_t word = 0;  // eight todo bytes at once: most are zero
     std::memcpy(&word, todo + j0, std::min<std::uint32_t>(8, n - j0));
-    if (word == 0) continue;
-    for (std::uint32_t j = j0; j < std::min(j0 + 8, n); ++j) {
+    while (word != 0) {  // visit only the nonzero bytes, in customer order
+      const int byte = std::countr_zero(word) / 8;
+      const std::uint8_t kind = static_cast<std::uint8_t>(word >> (8 * byte));
+      word &= ~(std::uint64_t{0xff} << (8 * byte));
+      const std::uint32_t j = j0 + static_cast<std::uint32_t>(byte);
       const std::uint32_t i = block.begin + j;
-      if (todo[j] == kTodoSpecial) {
+      if (kind == kTodoSpecial) {
         handle_special<kTrace>(i, block.expo[j], day, block);
-      } else if (todo[j] == kTodoEvent) {
+      } else {
         handle_event<kTrace>(i, p.stage[i], p.segment[i], p.salience[i], p.satisfaction[i], 0, day,
                              block);
       }

@@ -5,6 +5,9 @@
 namespace cjsim {
 
 void drift_square_avx2(const DriftArgs& a, std::uint32_t begin, std::uint32_t end);
+void reach_masks_avx2(std::uint32_t n, const std::uint8_t* stage, const std::uint8_t* segment,
+                      const std::uint32_t* reach, int segments, std::uint32_t active,
+                      std::uint32_t* mask);
 
 namespace {
 
@@ -28,6 +31,16 @@ void drift(const DriftArgs& a, std::uint32_t begin, std::uint32_t end) {
     drift_square_avx2(a, begin, end);
   } else {
     drift_square_impl(a, begin, end);
+  }
+}
+
+void reach_masks(std::uint32_t n, const std::uint8_t* stage, const std::uint8_t* segment,
+                 const std::uint32_t* reach, int segments, std::uint32_t active,
+                 std::uint32_t* mask) {
+  if (has_avx2()) {
+    reach_masks_avx2(n, stage, segment, reach, segments, active, mask);
+  } else {
+    reach_masks_impl(0, n, stage, segment, reach, segments, active, mask);
   }
 }
 

@@ -38,4 +38,10 @@ struct DriftArgs {
 // Customers [begin, end); block-local index j = i - begin.
 void drift(const DriftArgs& a, std::uint32_t begin, std::uint32_t end);
 
+// mask[j] = reach[stage[j] * segments + segment[j]] & active for j < n: which of today's
+// channels may expose each customer of a block (exposure selection, act_expose.cpp).
+void reach_masks(std::uint32_t n, const std::uint8_t* stage, const std::uint8_t* segment,
+                 const std::uint32_t* reach, int segments, std::uint32_t active,
+                 std::uint32_t* mask);
+
 }  // namespace cjsim

@@ -18,6 +18,19 @@ constexpr std::uint32_t spread_bits(std::uint32_t m) {
   return (m & 1u) | ((m & 2u) << 7) | ((m & 4u) << 14) | ((m & 8u) << 21);
 }
 
+// The four todo bytes for (special bits, event bits), by table: one load per four customers.
+struct TodoTable {
+  std::uint32_t word[16][16];
+  constexpr TodoTable() : word{} {
+    for (std::uint32_t s = 0; s < 16; ++s) {
+      for (std::uint32_t e = 0; e < 16; ++e) {
+        word[s][e] = spread_bits(s) * kTodoSpecial + spread_bits(e & ~s) * kTodoEvent;
+      }
+    }
+  }
+};
+constexpr TodoTable kTodo;
+
 // A full-mask gather: the plain _mm256_i32gather_pd trips GCC 12's -Wmaybe-uninitialized.
 __m256d gather(const double* table, __m128i index) {
   const __m256d all = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
@@ -35,6 +48,12 @@ void drift_square_avx2(const DriftArgs& a, std::uint32_t begin, std::uint32_t en
   float* salience = a.salience + begin;
   double* clock = a.clock + begin;
   const auto* cell_flags = reinterpret_cast<const int*>(a.cell_flags);
+  // Locals, not a.field: the stores below could alias `a`, forcing a reload every step.
+  const double* c0_table = a.c0;
+  const double* c1_table = a.c1;
+  const double* c2_table = a.c2;
+  const std::uint32_t* exposed = a.exposed;
+  std::uint8_t* todo_out = a.todo;
 
   const __m128i segments = _mm_set1_epi32(a.segments);
   const __m128i referred = _mm_set1_epi32(kFlagReferred);
@@ -64,7 +83,7 @@ void drift_square_avx2(const DriftArgs& a, std::uint32_t begin, std::uint32_t en
 
     // reasons = exposed | referred | slow/talker | complaining | traced, as in drift_loop.
     const __m128i unhappy = _mm_castps_si128(_mm_cmplt_ps(s, complain_below));
-    __m128i reasons = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a.exposed + j));
+    __m128i reasons = _mm_loadu_si128(reinterpret_cast<const __m128i*>(exposed + j));
     reasons =
         _mm_or_si128(reasons, _mm_and_si128(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(fl)), referred));
     reasons = _mm_or_si128(reasons, _mm_and_si128(cf, slow_or_talker));
@@ -84,9 +103,9 @@ void drift_square_avx2(const DriftArgs& a, std::uint32_t begin, std::uint32_t en
     const __m256d negative = _mm256_cmp_pd(x, zero_d, _CMP_LT_OQ);
     const __m256d hill = _mm256_div_pd(_mm256_blendv_pd(boosted, base, negative),
                                        _mm256_blendv_pd(base, boosted, negative));
-    const __m256d c0 = gather(a.c0, cell);
-    const __m256d c1 = gather(a.c1, cell);
-    const __m256d c2 = gather(a.c2, cell);
+    const __m256d c0 = gather(c0_table, cell);
+    const __m256d c1 = gather(c1_table, cell);
+    const __m256d c2 = gather(c2_table, cell);
     const __m256d h = _mm256_add_pd(_mm256_add_pd(c0, _mm256_mul_pd(c1, _mm256_cvtps_pd(s))),
                                     _mm256_mul_pd(c2, hill));
     const __m256d clock0 = _mm256_loadu_pd(clock + j);
@@ -97,13 +116,33 @@ void drift_square_avx2(const DriftArgs& a, std::uint32_t begin, std::uint32_t en
     _mm_storeu_ps(salience + j, _mm_blendv_ps(salience1, salience0, _mm_castsi128_ps(special32)));
     _mm256_storeu_pd(clock + j, _mm256_blendv_pd(clock1, clock0, special64));
     const auto special_bits = static_cast<std::uint32_t>(_mm256_movemask_pd(special64));
-    const auto event_bits = static_cast<std::uint32_t>(_mm256_movemask_pd(event)) & ~special_bits;
-    const std::uint32_t todo =
-        spread_bits(special_bits) * kTodoSpecial + spread_bits(event_bits) * kTodoEvent;
-    std::memcpy(a.todo + j, &todo, 4);
+    const auto event_bits = static_cast<std::uint32_t>(_mm256_movemask_pd(event));
+    std::memcpy(todo_out + j, &kTodo.word[special_bits][event_bits], 4);
   }
   drift_range(
       a, begin, end, [](double v) { return v * v; }, j);  // the last n % 4
+}
+
+void reach_masks_avx2(std::uint32_t n, const std::uint8_t* stage, const std::uint8_t* segment,
+                      const std::uint32_t* reach, int segments, std::uint32_t active,
+                      std::uint32_t* mask) {
+  const __m256i g = _mm256_set1_epi32(segments);
+  const __m256i keep = _mm256_set1_epi32(static_cast<int>(active));
+  const auto* table = reinterpret_cast<const int*>(reach);
+  std::uint32_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    std::int64_t st = 0;
+    std::int64_t sg = 0;
+    std::memcpy(&st, stage + j, 8);
+    std::memcpy(&sg, segment + j, 8);
+    const __m256i cell =
+        _mm256_add_epi32(_mm256_mullo_epi32(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(st)), g),
+                         _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(sg)));
+    const __m256i all = _mm256_set1_epi32(-1);
+    const __m256i m = _mm256_mask_i32gather_epi32(_mm256_setzero_si256(), table, cell, all, 4);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(mask + j), _mm256_and_si256(m, keep));
+  }
+  reach_masks_impl(j, n, stage, segment, reach, segments, active, mask);
 }
 
 }  // namespace cjsim

@@ -72,6 +72,16 @@ inline void drift_range(const DriftArgs& a, std::uint32_t begin, std::uint32_t e
              a.c1, a.c2, a.cell_flags, a, power);
 }
 
+inline void reach_masks_impl(std::uint32_t first, std::uint32_t n,
+                             const std::uint8_t* __restrict stage,
+                             const std::uint8_t* __restrict segment,
+                             const std::uint32_t* __restrict reach, int segments,
+                             std::uint32_t active, std::uint32_t* __restrict mask) {
+  for (std::uint32_t j = first; j < n; ++j) {
+    mask[j] = reach[stage[j] * segments + segment[j]] & active;
+  }
+}
+
 inline void drift_square_impl(const DriftArgs& a, std::uint32_t begin, std::uint32_t end) {
   drift_range(a, begin, end, [](double x) { return x * x; });
 }
