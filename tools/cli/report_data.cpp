@@ -203,10 +203,22 @@ std::string label_of(const std::string& label, const std::string& name) {
   return label.empty() ? name : label;
 }
 
+// The definition named `name` (the file's order of names need not be the definition's).
+template <class Def>
+const Def* find_named(const std::vector<Def>& defs, const std::string& name) {
+  for (const Def& d : defs)
+    if (d.name == name) return &d;
+  return nullptr;
+}
+
 // The scenario as run, rebuilt from the file (labels, budgets, and the story's re-run).
 struct StoredScenario {
   std::optional<Scenario> scenario;
-  std::string problem;  // why it could not be rebuilt
+  std::string problem;  // why it could not be rebuilt (or rebuilt only from the effective text)
+  std::string source;   // which text it was rebuilt from
+  // False when rebuilt from /scenario_effective, whose order of stages, segments and channels
+  // may differ from the run's.
+  bool declared_order = true;
 
   const ScenarioDef* def(const std::string& variant) const {
     if (!scenario) return nullptr;
@@ -216,18 +228,91 @@ struct StoredScenario {
   }
 };
 
+// Words of a command line as cjsim stores it (main.cpp quotes POSIX-style: '...' with '\''
+// for a quote inside); double quotes and backslashes are read the way a shell reads them.
+std::vector<std::string> split_command_line(const std::string& line) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (c == ' ' || c == '\t') {
+      if (in_word) words.push_back(std::move(word));
+      word.clear();
+      in_word = false;
+    } else if (c == '\'') {
+      in_word = true;
+      for (++i; i < line.size() && line[i] != '\''; ++i) word += line[i];
+    } else if (c == '"') {
+      in_word = true;
+      for (++i; i < line.size() && line[i] != '"'; ++i) {
+        if (line[i] == '\\' && i + 1 < line.size()) ++i;
+        word += line[i];
+      }
+    } else if (c == '\\' && i + 1 < line.size()) {
+      in_word = true;
+      word += line[++i];
+    } else {
+      in_word = true;
+      word += c;
+    }
+  }
+  if (in_word) words.push_back(std::move(word));
+  return words;
+}
+
+// The --set assignments of a stored command line, in order.
+std::vector<std::string> stored_overrides(const std::string& command_line) {
+  const std::vector<std::string> words = split_command_line(command_line);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (words[i] == "--set" && i + 1 < words.size()) out.push_back(words[++i]);
+    else if (words[i].rfind("--set=", 0) == 0) out.push_back(words[i].substr(6));
+  }
+  return out;
+}
+
+// The scenario as run. /scenario_effective has every override applied but its tables come out
+// in alphabetical order, which renumbers stages, segments and channels (a different model: the
+// same seed gives a different run). So the original text (/scenario) is rebuilt with the --set
+// overrides of the stored command line, and accepted only when that reproduces
+// /scenario_effective exactly; otherwise the effective text is used for labels and budgets
+// (looked up by name) and the story is refused unless its order matches the file's.
 StoredScenario rebuild_scenario(const ResultFile& file, const FileMeta& meta) {
   StoredScenario out;
-  const std::string& text = meta.effective_toml.empty() ? meta.scenario_text : meta.effective_toml;
-  if (text.empty()) {
+  if (meta.scenario_text.empty() && meta.effective_toml.empty()) {
     out.problem = "the file stores no scenario text";
     return out;
   }
-  try {
-    out.scenario =
-        build_scenario(ScenarioDocument::from_string(text, file.path() + ":/scenario_effective"));
-  } catch (const InputError& e) {
-    out.problem = e.diagnostics().empty() ? e.what() : e.diagnostics().front().message;
+  auto problem_of = [](const InputError& e) {
+    return e.diagnostics().empty() ? std::string(e.what()) : e.diagnostics().front().message;
+  };
+  if (!meta.scenario_text.empty()) {
+    try {
+      ScenarioDocument doc =
+          ScenarioDocument::from_string(meta.scenario_text, file.path() + ":/scenario");
+      for (const std::string& assignment : stored_overrides(meta.command_line))
+        doc.set(assignment);
+      if (meta.effective_toml.empty() || doc.effective_toml() == meta.effective_toml) {
+        out.scenario = build_scenario(doc);
+        out.source = "/scenario with the --set overrides of its command line";
+        return out;
+      }
+      out.problem = "the scenario text with the stored command line's --set overrides does not "
+                    "give the stored /scenario_effective";
+    } catch (const InputError& e) {
+      out.problem = problem_of(e);
+    }
+  }
+  if (!meta.effective_toml.empty()) {
+    try {
+      out.scenario = build_scenario(ScenarioDocument::from_string(
+          meta.effective_toml, file.path() + ":/scenario_effective"));
+      out.source = "/scenario_effective";
+      out.declared_order = false;
+    } catch (const InputError& e) {
+      out.problem = problem_of(e);
+    }
   }
   return out;
 }
@@ -290,10 +375,11 @@ json variant_json(const VariantAcc& acc, const Shape& shape, const ResultFile& f
   }
   json budgets = json::array();
   if (const ScenarioDef* def = scenario.def(acc.name)) {
-    for (const ChannelDef& ch : def->channels) {
+    for (const std::string& name : shape.names.channels) {
       json flights = json::array();
-      for (const FlightDef& f : ch.flights)
-        flights.push_back({{"from", f.from}, {"to", f.to}, {"amount", f.amount}});
+      if (const ChannelDef* ch = find_named(def->channels, name))
+        for (const FlightDef& f : ch->flights)
+          flights.push_back({{"from", f.from}, {"to", f.to}, {"amount", f.amount}});
       budgets.push_back(std::move(flights));
     }
   }
@@ -450,8 +536,18 @@ json compare_json(const std::vector<VariantAcc>& accs, const ReportOptions& opt,
   return out;
 }
 
+// Whether a definition numbers stages, segments and channels as the stored run does.
+template <class Def>
+bool same_order(const std::vector<Def>& defs, const std::vector<std::string>& names) {
+  if (defs.size() != names.size()) return false;
+  for (size_t k = 0; k < defs.size(); ++k)
+    if (defs[k].name != names[k]) return false;
+  return true;
+}
+
 json story_json(const VariantAcc& acc, const StoredScenario& scenario, const ReportOptions& opt,
-                const ResultFile& file, const std::vector<std::string>& stage_labels) {
+                const ResultFile& file, const Shape& shape,
+                const std::vector<std::string>& stage_labels) {
   json out{{"variant", acc.name}};
   const ScenarioDef* def = scenario.def(acc.name);
   if (!def) {
@@ -460,6 +556,16 @@ json story_json(const VariantAcc& acc, const StoredScenario& scenario, const Rep
         scenario.problem.empty()
             ? fmt::format("the stored scenario has no variant '{}'", acc.name)
             : fmt::format("the stored scenario could not be rebuilt: {}", scenario.problem);
+    return out;
+  }
+  if (!same_order(def->stages, shape.names.stages) ||
+      !same_order(def->segments, shape.names.segments) ||
+      !same_order(def->channels, shape.names.channels)) {
+    out["available"] = false;
+    out["reason"] = fmt::format(
+        "the scenario rebuilt from {} orders its stages, segments or channels differently from "
+        "the stored run, so a re-run would not be the same simulation ({})",
+        scenario.source, scenario.problem);
     return out;
   }
   std::uint64_t customer = 0;
@@ -628,7 +734,8 @@ json collect_report(const ResultFile& file, const ReportOptions& opt) {
                   {"days", shape.days},
                   {"report_version", engine_version()},
                   {"report_command", opt.command_line},
-                  {"scenario_problem", scenario.problem}};
+                  {"scenario_problem", scenario.scenario ? "" : scenario.problem},
+                  {"scenario_rebuilt_from", scenario.source}};
 
   // Names with the labels the scenario gives them.
   std::vector<std::string> stage_labels;
@@ -636,8 +743,8 @@ json collect_report(const ResultFile& file, const ReportOptions& opt) {
   for (size_t s = 0; s < sz(shape.S); ++s) {
     const std::string& name = shape.names.stages[s];
     std::string label = name;
-    if (def0 && s < def0->stages.size() && def0->stages[s].name == name)
-      label = label_of(def0->stages[s].label, name);
+    if (const StageDef* d = def0 ? find_named(def0->stages, name) : nullptr)
+      label = label_of(d->label, name);
     stage_labels.push_back(label);
     stages.push_back({{"name", name},
                       {"label", label},
@@ -647,18 +754,18 @@ json collect_report(const ResultFile& file, const ReportOptions& opt) {
   for (size_t g = 0; g < sz(shape.G); ++g) {
     const std::string& name = shape.names.segments[g];
     json seg{{"name", name}, {"label", name}, {"share", nullptr}};
-    if (def0 && g < def0->segments.size() && def0->segments[g].name == name) {
-      seg["label"] = label_of(def0->segments[g].label, name);
-      seg["share"] = def0->segments[g].share;
+    if (const SegmentDef* d = def0 ? find_named(def0->segments, name) : nullptr) {
+      seg["label"] = label_of(d->label, name);
+      seg["share"] = d->share;
     }
     segments.push_back(std::move(seg));
   }
   for (size_t c = 0; c < sz(shape.C); ++c) {
     const std::string& name = shape.names.channels[c];
     json ch{{"name", name}, {"label", name}, {"cost", nullptr}};
-    if (def0 && c < def0->channels.size() && def0->channels[c].name == name) {
-      ch["label"] = label_of(def0->channels[c].label, name);
-      ch["cost"] = def0->channels[c].cost;
+    if (const ChannelDef* d = def0 ? find_named(def0->channels, name) : nullptr) {
+      ch["label"] = label_of(d->label, name);
+      ch["cost"] = d->cost;
     }
     channels.push_back(std::move(ch));
   }
@@ -686,7 +793,7 @@ json collect_report(const ResultFile& file, const ReportOptions& opt) {
                        fmt::format("{} has no variant named '{}'", file.path(), story_variant),
                        fmt::format("choose one of: {}", names));
     }
-    data["story"] = story_json(*it, scenario, opt, file, stage_labels);
+    data["story"] = story_json(*it, scenario, opt, file, shape, stage_labels);
   } else {
     data["story"] = {{"available", false}, {"reason", "left out with --no-story"}};
   }

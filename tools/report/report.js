@@ -45,6 +45,9 @@
     });
   })();
   const FORWARD = OI.blue, BACKWARD = OI.vermilion;
+  const CHANNEL_COLOURS = [OI.blue, OI.orange, OI.green, OI.vermilion, OI.purple, OI.sky, OI.yellow,
+    '#332288', '#117733', '#882255', '#44AA99', '#999933', '#AA4499', '#DDDDDD'];
+  const chanColour = (c) => CHANNEL_COLOURS[c % CHANNEL_COLOURS.length];
   const FONT = getComputedStyle(document.body).fontFamily;
 
   // ---- formatting -----------------------------------------------------------------------------
@@ -59,13 +62,20 @@
     if (!isNum(x)) return 'n/a';
     switch (unit) {
       case 'share': return fmtPct(x);
-      case 'currency': return Math.abs(x) >= 1e4 ? fmtCompact(x) : nf2.format(x);
+      case 'currency': return Math.abs(x) >= 1e3 ? fmtCompact(x) : nf2.format(x);
       case 'currency/customer': return nf2.format(x);
       case 'ratio': return x.toFixed(2);
       case 'days': return x.toFixed(1);
       case 'transitions/customer': return x.toFixed(2);
       default: return Math.abs(x) >= 1e5 ? fmtCompact(x) : fmtInt(x);
     }
+  }
+  // A ± half-width: three significant digits are plenty.
+  function fmtSpread(x, unit) {
+    if (!isNum(x)) return 'n/a';
+    if (unit === 'share') return fmtPct(x);
+    if (unit === 'ratio' || unit === 'transitions/customer') return x.toFixed(2);
+    return Math.abs(x) >= 100 ? fmtCompact(x) : Number(x.toPrecision(2)).toString();
   }
   const UNIT_WORDS = {
     currency: 'currency units', 'currency/customer': 'currency units per customer',
@@ -129,6 +139,12 @@
   const dayAxis = (name) => ({
     type: 'value', min: 0, max: days, name: name || 'Day of the simulation',
     nameLocation: 'middle', nameGap: 30, splitLine: { show: false },
+  });
+  // Stacked charts need a category axis: ECharts 5 stacks only along one (apache/echarts#20506).
+  const dayCategoryAxis = (n) => ({
+    type: 'category', data: range(n).map(String), boundaryGap: false, name: 'Day of the simulation',
+    nameLocation: 'middle', nameGap: 30,
+    axisLabel: { interval: (i) => i % 50 === 0 || i === n - 1, showMaxLabel: true }, axisTick: { show: false },
   });
   const valueAxis = (name, extra) => Object.assign({
     type: 'value', name, nameLocation: 'middle', nameGap: 58,
@@ -196,7 +212,7 @@
     return `<span data-check="${esc(name)}" data-value="${esc(value)}">${esc(text)}</span>`;
   }
   const pm = (t, unit) => (isNum(t.half_width) && t.half_width > 0
-    ? ` <small>± ${fmtUnit(t.half_width, unit)}</small>` : '');
+    ? ` <small>± ${fmtSpread(t.half_width, unit)}</small>` : '');
 
   function glance() {
     const c = D.compare;
@@ -251,6 +267,8 @@
       return;
     }
     const A = pretty(c.a), B = pretty(c.b);
+    if (!(c.a === 'funnel_minded' && c.b === 'loop_minded'))
+      el('compare-h').textContent = `${A} or ${B}: which pays more, and from when?`;
     const pts = (ys) => ys.map((y, t) => [t, y]);  // by the end of day t
     const measures = [
       ['profit', 'profit', 'solid', 3.5],
@@ -269,49 +287,79 @@
       }
     }
     const loopProfit = series[3];
+    const rd = c.replicate_days;
+    const spread = rd && rd.n >= 2 && isNum(rd.half_width) && rd.half_width > 0;
+    const dayLine = (text) => ({
+      symbol: 'none', silent: true,
+      lineStyle: { color: '#1d2329', width: 1.5, type: 'solid' },
+      label: { formatter: text, position: 'end', fontSize: 12, fontWeight: 600, color: '#1d2329',
+        backgroundColor: '#fff', padding: [2, 4] },
+      data: [{ xAxis: c.day }],
+    });
     if (c.status === 'overtakes') {
-      const day = c.day, y = c.b_curves.profit[day];
-      loopProfit.markLine = {
-        symbol: 'none', silent: true,
-        lineStyle: { color: '#1d2329', width: 1.5, type: 'solid' },
-        label: {
-          formatter: `Day ${day}: ${B} overtakes ${A} in profit`, position: 'insideEndTop',
-          fontSize: 12, fontWeight: 600, color: '#1d2329',
-        },
-        data: [{ xAxis: day }],
-      };
+      loopProfit.markLine = dayLine(`Day ${c.day}: ${B} overtakes`);
       loopProfit.markPoint = {
         symbol: 'circle', symbolSize: 11, silent: true,
         itemStyle: { color: '#fff', borderColor: '#1d2329', borderWidth: 2 },
-        label: { show: false }, data: [{ coord: [day, y] }],
+        label: { show: false }, data: [{ coord: [c.day, c.b_curves.profit[c.day]] }],
       };
-      const rd = c.replicate_days;
-      if (rd && rd.n >= 2 && isNum(rd.half_width) && rd.half_width > 0) {
-        loopProfit.markArea = {
-          silent: true, itemStyle: { color: 'rgba(0,0,0,0.06)' },
-          label: { show: true, position: 'insideBottom', color: '#5b6570', fontSize: 11,
-            formatter: 'crossover day,\n95% CI over replicates' },
-          data: [[{ xAxis: Math.max(0, rd.mean - rd.half_width) }, { xAxis: Math.min(days, rd.mean + rd.half_width) }]],
-        };
-      }
     }
     const o = base(`Cumulative profit, revenue and spend: ${A} vs ${B}`,
-      `Running totals from day 0, mean over replicates. ${c.reason ? 'Compared: ' + c.reason + '.' : ''}`);
-    o.grid.right = 190;
-    o.legend = { top: 48, left: 4, itemWidth: 26, data: series.map((s) => s.name) };
-    o.grid.top = 100;
+      `Running totals by the end of each day, mean over replicates. Compared: ${c.reason}.`);
+    o.grid.right = 170;
+    o.grid.top = 112;
+    o.legend = { top: 50, left: 4, itemWidth: 26, data: series.map((x) => x.name) };
     o.xAxis = dayAxis();
     o.yAxis = valueAxis('Cumulative amount (currency units)');
     o.tooltip.valueFormatter = (v) => fmtCompact(v);
+    series.forEach((x) => { x.labelLayout = { moveOverlap: 'shiftY' }; });
     o.series = series;
     chart('chart-compare', o);
-    const rd = c.replicate_days;
+
+    // The lead: B's cumulative profit minus A's. Below zero A is ahead; it crosses zero for good
+    // on the crossover day.
+    const gap = c.b_curves.profit.map((y, t) => [t, y - c.a_curves.profit[t]]);
+    const g = base(`${B}'s profit lead over ${A}`,
+      `Below zero ${A} has made more profit so far, above zero ${B} has.`
+      + (spread && c.status === 'overtakes' ? ` Grey band: 95% CI of the crossover day (${rd.n} replicates).` : ''));
+    g.grid.top = 92;
+    g.grid.right = 170;
+    g.xAxis = Object.assign(dayAxis(), { axisLine: { onZero: false } });
+    g.yAxis = valueAxis('Profit difference (currency units)');
+    g.tooltip.valueFormatter = (v) => fmtCompact(v);
+    g.legend = { top: 50, left: 4 };
+    // Two series split at zero (a piecewise visualMap on a line fails in ECharts 5.6 when every
+    // piece is open-ended), so the colour says who is ahead.
+    // Each part is drawn where its side leads, and one day either side so the two meet at zero.
+    const part = (name, who, sign) => ({
+      name, type: 'line', showSymbol: false, color: variantColour[who], lineStyle: { width: 2.5 },
+      areaStyle: { opacity: 0.3 }, tooltip: { show: false },
+      data: gap.map(([t, y]) => {
+        const mine = (k) => k >= 0 && k < gap.length && sign * gap[k][1] > 0;
+        return [t, mine(t) || mine(t - 1) || mine(t + 1) ? (sign * y > 0 ? y : 0) : null];
+      }),
+    });
+    g.series = [part(`${A} ahead`, c.a, -1), part(`${B} ahead`, c.b, 1)];
+    g.tooltip = { trigger: 'axis', confine: true,
+      formatter: (ps) => {
+        const t = ps[0].value[0], y = gap[t][1];
+        return `Day ${t}: ${y >= 0 ? esc(B) : esc(A)} ahead by ${fmtCompact(Math.abs(y))}`;
+      } };
+    Object.assign(g.series[1], {
+      markLine: c.status === 'overtakes' ? dayLine(`Day ${c.day}: ${B} ahead for good`) : undefined,
+      markArea: spread && c.status === 'overtakes' ? {
+        silent: true, itemStyle: { color: 'rgba(0,0,0,0.08)' }, label: { show: false },
+        data: [[{ xAxis: Math.max(0, rd.mean - rd.half_width) }, { xAxis: Math.min(days, rd.mean + rd.half_width) }]],
+      } : undefined,
+    });
+    chart('chart-compare-gap', g);
     const perRep = (c.replicates || []).map((r) => (r.day != null ? `day ${r.day}`
       : r.status === 'ahead_throughout' ? 'ahead from day 0' : 'never'));
     el('compare-note').textContent = (perRep.length > 1
-      ? `Replicate by replicate (same random numbers for both strategies): ${perRep.join(', ')}. ` : '')
+      ? `Replicate by replicate (the same random numbers for both strategies), ${B} overtakes on: `
+        + `${perRep.join(', ')}. ` : '')
       + (rd && rd.never ? `In ${rd.never} replicate(s) ${B} never overtakes. ` : '')
-      + `Revenue is what customers paid; profit is margin (revenue × margin share) minus marketing spend.`;
+      + 'Revenue is what customers paid; profit is margin (revenue × margin share) minus marketing spend.';
   }
 
   // ---- 2. flows: the loop ---------------------------------------------------------------------
@@ -338,25 +386,38 @@
       if (rb === 'purchase') return 'buys again';
       return 'steps back';
     };
-    const nodes = D.stages.map((s, i) => ({
-      name: s.label, x: i * 100, y: 0, symbol: 'roundRect', symbolSize: [96, 34],
+    // Nodes on a hidden cartesian grid (x = stage number, y = 0), so arcs have room above and below.
+    const dark = (col) => !['#BBBBBB', '#DDDDDD', OI.yellow, OI.sky, '#88CCEE', OI.orange, '#DDAA33'].includes(col);
+    const nodes = D.stages.map((st, i) => ({
+      name: st.label, value: [i, 0], symbol: 'roundRect', symbolSize: [Math.min(120, 900 / S), 34],
       itemStyle: { color: stageColour[i], borderColor: '#1d2329', borderWidth: 1 },
       label: {
         show: true, position: 'inside', fontSize: 12, fontWeight: 600,
-        color: ['#BBBBBB', '#DDDDDD', OI.yellow, OI.sky, '#88CCEE', OI.orange, '#DDAA33'].includes(stageColour[i]) ? '#1d2329' : '#fff',
-        formatter: s.label.length > 14 ? s.label.slice(0, 13) + '…' : s.label,
+        color: dark(stageColour[i]) ? '#fff' : '#1d2329',
+        formatter: st.label.length > 14 ? st.label.slice(0, 13) + '…' : st.label,
       },
-      tooltip: { formatter: `${esc(s.label)} (${esc(s.role)})` },
+      tooltip: { formatter: `${esc(st.label)} (${esc(st.role)})` },
     }));
+    // Arc height grows with the distance between stages; curveness is relative to that distance.
+    const plotWidth = Math.max(400, (el('chart-flows').clientWidth || 1100) - 120);
+    const dx = plotWidth / S;
+    const curve = (a, b) => {
+      const k = Math.abs(b - a);
+      const apex = Math.min(180, 50 + 170 * (k - 1) / Math.max(1, S - 2));
+      return Math.min(1.2, (2 * apex) / (k * dx));
+    };
     const edge = (l, dir) => ({
       source: l.a, target: l.b, value: l.n,
+      symbolSize: [4, 9 + 0.7 * width(l.n)],
       lineStyle: {
-        width: width(l.n), color: dir === 'forward' ? FORWARD : BACKWARD,
-        type: dir === 'forward' ? 'solid' : [8, 4], opacity: 0.75, curveness: 0.5,
+        width: width(l.n), color: dir === 'forward' ? FORWARD : BACKWARD, opacity: 0.7,
+        type: dir === 'forward' ? 'solid' : [Math.max(8, 1.6 * width(l.n)), Math.max(4, 0.5 * width(l.n))],
+        curveness: curve(l.a, l.b),
       },
       label: {
-        show: l.n >= 0.02 * max, formatter: fmtCompact(l.n), fontSize: 11,
+        show: l.n >= 0.01 * max, formatter: fmtCompact(l.n), fontSize: 11,
         color: dir === 'forward' ? FORWARD : BACKWARD, fontWeight: 600,
+        backgroundColor: 'rgba(255,255,255,0.85)', padding: [1, 3],
       },
       tooltip: {
         formatter: `${esc(stageLabel[l.a])} → ${esc(stageLabel[l.b])}: ${fmtInt(l.n)} moves `
@@ -364,36 +425,37 @@
       },
     });
     const graph = (name, dir) => ({
-      name, type: 'graph', layout: 'none', coordinateSystem: null, roam: false,
-      top: 70, bottom: 30, left: 60, right: 60,
+      name, type: 'graph', layout: 'none', coordinateSystem: 'cartesian2d',
       data: nodes.map((n) => (dir === 'forward' ? n : Object.assign({}, n, { label: { show: false } }))),
       links: links[dir].map((l) => edge(l, dir)),
-      edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 9,
-      edgeLabel: { show: true },
+      edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 10,
+      edgeLabel: { show: true, position: 'middle' },
       color: dir === 'forward' ? FORWARD : BACKWARD,
       z: dir === 'forward' ? 3 : 2,
       emphasis: { focus: 'adjacency', lineStyle: { opacity: 1 } },
     });
     const o = base(`Stage-to-stage moves over ${days} days: ${pretty(vname)}`,
-      'Forward moves arc over the top (blue, solid); moves back arc underneath (vermilion, dashed). '
-      + 'Thicker = more customers made that move (labels: number of moves, mean over replicates).');
+      'Arcs above: forward moves (blue, solid). Arcs below: moves back (vermilion, dashed): buying again, '
+      + 'coming back after being lost, stepping back. Thicker = more moves (mean over replicates).');
     o.tooltip = { trigger: 'item', confine: true };
     o.legend = {
-      top: 48, left: 4,
+      top: 50, left: 4,
       data: [{ name: 'Forward moves', icon: 'rect', itemStyle: { color: FORWARD } },
         { name: 'Moves back (the loop)', icon: 'rect', itemStyle: { color: BACKWARD } }],
     };
-    delete o.grid;
+    o.grid = { left: 60, right: 60, top: 84, bottom: 10 };
+    o.xAxis = { type: 'value', min: -0.6, max: S - 0.4, show: false };
+    o.yAxis = { type: 'value', min: -1, max: 1, show: false };
     // Both series hold every node; the backward one draws arcs only (its node labels hidden).
     o.series = [graph('Moves back (the loop)', 'backward'), graph('Forward moves', 'forward')];
     const total = fwd + back;
     const buysAgain = links.backward.filter((l) => kindOf(l.a, l.b) === 'buys again').reduce((s, l) => s + l.n, 0);
     const winback = links.backward.filter((l) => D.stages[l.a].role === 'lost').reduce((s, l) => s + l.n, 0);
     el('flows-note').innerHTML = total > 0
-      ? `${checked(back / total, fmtPct(back / total, 0), `backward-share:${vname}`)} of all `
-        + `${fmtInt(total)} moves go back: ${fmtInt(buysAgain)} repeat purchases, `
+      ? `<b>${checked(back / total, fmtPct(back / total, 0), `backward-share:${vname}`)} of all `
+        + `${fmtInt(total)} moves go back</b> (${esc(pretty(vname))}): ${fmtInt(buysAgain)} repeat purchases, `
         + `${fmtInt(winback)} returns after being lost, and ${fmtInt(back - buysAgain - winback)} steps back `
-        + 'before buying. A funnel would have none of them.'
+        + 'on the way. A funnel would have none of them.'
       : 'Nobody changed stage in this run.';
     return o;
   }
@@ -415,10 +477,10 @@
     // mass is the top band.
     const order = range(S).reverse();
     const series = order.map((s) => ({
-      name: stageLabel[s], type: 'line', stack: 'customers', showSymbol: false, sampling: 'lttb',
+      name: stageLabel[s], type: 'line', stack: 'customers', showSymbol: false,
       color: stageColour[s], lineStyle: { width: 0.5 }, areaStyle: { opacity: 0.92 },
       emphasis: { focus: 'series' },
-      data: range(days + 1).map((t) => [t, segs.reduce((acc, g) => acc + (v.occupancy[g][s][t] || 0), 0)]),
+      data: range(days + 1).map((t) => segs.reduce((acc, g) => acc + (v.occupancy[g][s][t] || 0), 0)),
     }));
     const who = occState.segment === 'all' ? 'all segments' : segLabel[Number(occState.segment)];
     const o = base(`Customers by stage, day by day: ${pretty(occState.variant)}, ${who}`,
@@ -426,8 +488,8 @@
       + '(mean over replicates). Click a stage in the legend to hide it.');
     o.legend = { top: 48, left: 4, data: range(S).map((s) => stageLabel[s]) };
     o.grid.top = 100;
-    o.xAxis = dayAxis();
-    o.yAxis = valueAxis('Customers');
+    o.xAxis = dayCategoryAxis(days + 1);
+    o.yAxis = valueAxis('Customers', { max: 'dataMax' });
     o.tooltip.valueFormatter = (x) => fmtInt(x);
     o.series = series;
     return o;
@@ -455,7 +517,7 @@
     const funnel = ['spend', 'new_customers', 'cac',
       conv.length ? conv[conv.length - 1] : null,
       conv.length > 1 ? conv[0] : null,
-      purchaseStage >= 0 ? 'leads.' + D.stages[purchaseStage].name : null].filter((id) => id && ids.has(id));
+      purchaseStage >= 1 ? 'leads.' + D.stages[purchaseStage - 1].name : null].filter((id) => id && ids.has(id));
     const loop = ['revenue', 'profit', 'ltv', 'repeat_rate', 'retention.90', 'romi'].filter((id) => ids.has(id));
     const reps = Math.max(...D.variants.map((v) => v.kpi_replicates || v.replicates));
     el('kpis-how').textContent = 'The funnel view counts how many customers were won and what each cost; the loop view '
@@ -472,19 +534,23 @@
         return `${la ? la.label : a} → ${lb ? lb.label : b}`;
       }).replace(/^Reached ([a-z_]+)$/, (m, a) => {
         const s = D.stages.find((x) => x.name === a);
-        return `Customers who reached ${s ? s.label : a}`;
+        return `Reached ${s ? s.label : a}`;
       });
+      const plain = { cac: 'CAC (spend per new customer)', romi: 'ROMI (profit ÷ spend)',
+        'retention.90': 'Still a customer 90 days after buying',
+        'retention.30': 'Still a customer 30 days after buying' };
+      const title = plain[id] || label;
       const rows = D.variants.map((v) => {
         const k = v.kpis.find((x) => x.id === id) || {};
         return { v: v.name, mean: k.mean, lo: k.ci_low, hi: k.ci_high };
       });
       const pct = def.unit === 'share' ? 100 : 1;
-      const o = base(label, '');
+      const o = base(title, '');
       o.title.textStyle.fontSize = 13;
       o.title.subtext = UNIT_WORDS[def.unit] === '% ' ? 'percent' : (UNIT_WORDS[def.unit] || def.unit);
       o.title.subtextStyle.fontSize = 11;
       o.title.itemGap = 2;
-      o.grid = { left: 100, right: 70, top: 48, bottom: 24 };
+      o.grid = { left: 100, right: 92, top: 48, bottom: 24 };
       o.tooltip = { trigger: 'item', confine: true, formatter: (p) => {
         const r = rows[p.dataIndex];
         return `${esc(pretty(r.v))}: ${fmtUnit(r.mean, def.unit)}`
@@ -493,13 +559,19 @@
       } };
       o.yAxis = { type: 'category', inverse: true, data: rows.map((r) => pretty(r.v)),
         axisTick: { show: false }, axisLabel: { fontSize: 11 } };
-      o.xAxis = { type: 'value', axisLabel: { fontSize: 10, formatter: (x) => (def.unit === 'share' ? x + '%' : fmtCompact(x)) },
-        splitNumber: 3 };
+      o.xAxis = { type: 'value', splitNumber: 3, max: def.unit === 'share' ? 100 : null,
+        interval: def.unit === 'share' ? 25 : null,
+        axisLabel: { fontSize: 10, hideOverlap: true, formatter: (x) => (def.unit === 'share' ? x + '%' : fmtCompact(x)) } };
       o.series = [{
         type: 'bar', barWidth: '55%',
         data: rows.map((r) => ({ value: isNum(r.mean) ? r.mean * pct : null, itemStyle: { color: variantColour[r.v] } })),
         label: { show: true, position: 'right', fontSize: 11, color: '#1d2329',
-          formatter: (p) => fmtUnit(rows[p.dataIndex].mean, def.unit) },
+          formatter: (p) => {
+            const r = rows[p.dataIndex];
+            const hw = isNum(r.hi) && isNum(r.lo) ? (r.hi - r.lo) / 2 : 0;
+            return fmtUnit(r.mean, def.unit) + (hw > 0 ? `{ci| ± ${fmtSpread(hw, def.unit)}}` : '');
+          },
+          rich: { ci: { fontSize: 10, color: '#5b6570' } } },
       }, {
         type: 'custom', silent: true, z: 5,
         data: rows.map((r, i) => [i, isNum(r.lo) ? r.lo * pct : null, isNum(r.hi) ? r.hi * pct : null]),
@@ -558,15 +630,15 @@
     const act = activeChannels(v);
     const o = base(`Spend per channel and day: ${pretty(v.name)}`,
       'Stacked: the top edge is the whole marketing budget spent that day (mean over replicates).');
-    o.legend = { top: 48, left: 4, type: 'scroll', right: 10 };
-    o.grid.top = 100;
-    o.xAxis = dayAxis();
+    o.legend = { top: 48, left: 4, right: 10, itemGap: 8, textStyle: { fontSize: 11 } };
+    o.grid.top = 130;
+    o.xAxis = dayCategoryAxis(days);
     o.yAxis = valueAxis('Spend per day (currency units)');
     o.tooltip.valueFormatter = (x) => nf2.format(x);
     o.series = act.map((c) => ({
-      name: chanLabel[c], type: 'line', stack: 'spend', showSymbol: false, sampling: 'lttb',
-      color: SERIES[c % SERIES.length], lineStyle: { width: 0.5 }, areaStyle: { opacity: 0.85 },
-      data: v.channels.spend[c].map((x, t) => [t, x]),
+      name: chanLabel[c], type: 'line', stack: 'spend', showSymbol: false,
+      color: chanColour(c), lineStyle: { width: 0.5 }, areaStyle: { opacity: 0.85 },
+      data: v.channels.spend[c],
     }));
     return o;
   }
@@ -593,7 +665,7 @@
       const budget = budgetOf(v, c);
       let run = 0;
       const cum = v.channels.spend[c].map((x, t) => { run += x; return [t, 100 * run / budget]; });
-      series.push({ name: chanLabel[c], type: 'line', showSymbol: false, color: SERIES[c % SERIES.length],
+      series.push({ name: chanLabel[c], type: 'line', showSymbol: false, color: chanColour(c),
         lineStyle: { width: 2 }, data: cum });
       const plan = evenPlan(v, c).map((x) => 100 * x / budget);
       if (sharedPlan === null) sharedPlan = plan;
@@ -601,23 +673,23 @@
       if (!samePlan) break;
     }
     if (sharedPlan && samePlan) {
-      series.push({ name: 'Even pace (plan)', type: 'line', showSymbol: false, color: '#1d2329',
-        lineStyle: { width: 1.5, type: 'dashed' }, data: sharedPlan.map((x, t) => [t, x]), z: 1 });
+      series.push({ name: 'Even pace (plan)', type: 'line', showSymbol: false, color: '#5b6570',
+        lineStyle: { width: 2, type: [6, 5] }, data: sharedPlan.map((x, t) => [t, x]), z: 5 });
     } else if (act.length) { // flights differ per channel: one dashed plan line per channel
       series.length = 0;
       for (const c of act) {
         const budget = budgetOf(v, c);
         let run = 0;
-        series.push({ name: chanLabel[c], type: 'line', showSymbol: false, color: SERIES[c % SERIES.length],
+        series.push({ name: chanLabel[c], type: 'line', showSymbol: false, color: chanColour(c),
           data: v.channels.spend[c].map((x, t) => { run += x; return [t, 100 * run / budget]; }) });
-        series.push({ name: chanLabel[c], type: 'line', showSymbol: false, color: SERIES[c % SERIES.length],
+        series.push({ name: chanLabel[c], type: 'line', showSymbol: false, color: chanColour(c),
           lineStyle: { type: 'dashed', width: 1 }, data: evenPlan(v, c).map((x, t) => [t, 100 * x / budget]) });
       }
     }
     const o = base(`Budget pacing: ${pretty(v.name)}`,
       'Share of each channel\'s budget spent so far; the dashed line is an even pace over the flight.');
-    o.legend = { top: 48, left: 4, type: 'scroll', right: 10 };
-    o.grid.top = 100;
+    o.legend = { top: 48, left: 4, right: 10, itemGap: 8, textStyle: { fontSize: 11 } };
+    o.grid.top = 130;
     o.xAxis = dayAxis();
     o.yAxis = valueAxis('Budget spent so far (%)', { max: 100, axisLabel: { formatter: '{value}%' } });
     o.tooltip.valueFormatter = (x) => x.toFixed(1) + '%';
@@ -640,7 +712,7 @@
         areaStyle: { opacity: 0.15 }, data: v.channels.eligible[c].map((x, t) => [t, x]) },
       { name: 'Exposed customers', type: 'line', showSymbol: false, color: OI.blue, lineStyle: { width: 2 },
         data: v.channels.exposed[c].map((x, t) => [t, x]) },
-      { name: 'Spend', type: 'line', yAxisIndex: 1, showSymbol: false, color: OI.vermilion,
+      { name: 'Spend (right axis)', type: 'line', yAxisIndex: 1, showSymbol: false, color: OI.vermilion,
         lineStyle: { width: 1.5, type: 'dashed' }, data: v.channels.spend[c].map((x, t) => [t, x]) },
     ];
     o.tooltip.valueFormatter = (x) => fmtInt(x);
@@ -696,7 +768,7 @@
   function firstPurchaseOption() {
     const v = variantByName[retState.variant];
     const o = base(`Time to the first purchase, by segment: ${pretty(v.name)}`,
-      'Share of each segment that has bought at least once by each day; dots mark the day half of the buyers had bought.');
+      'Share of each segment that has bought at least once by each day. Dots: the median buyer\'s day.');
     o.legend = { top: 48, left: 4 };
     o.grid.top = 100;
     o.xAxis = dayAxis();
@@ -859,9 +931,13 @@
     o.grid.top = 100;
     o.grid.left = 120;
     o.xAxis = dayAxis();
-    o.yAxis = { type: 'value', min: -0.5, max: S - 0.5, interval: 1, name: 'Stage',
-      nameLocation: 'end', axisLabel: { formatter: (x) => (Number.isInteger(x) && x >= 0 && x < S ? stageLabel[x] : '') },
-      splitLine: { lineStyle: { color: '#eef1f4' } } };
+    // A value axis for the marks (they sit a little above or below a stage's line) and, over it,
+    // a category axis with a band per stage for the labels: band k's centre is value k.
+    o.yAxis = [
+      { type: 'value', min: -0.5, max: S - 0.5, show: false },
+      { type: 'category', data: stageLabel, boundaryGap: true, position: 'left', name: 'Stage',
+        nameLocation: 'end', axisTick: { show: false }, splitLine: { show: true, lineStyle: { color: '#eef1f4' } } },
+    ];
     o.tooltip = { trigger: 'item', confine: true };
     o.series = [
       { name: 'Stage', type: 'line', step: 'end', data: line, showSymbol: false, color: '#1d2329',
@@ -886,7 +962,7 @@
       if (i === 0) return `<li class="head">${esc(l)}</li>`;
       const m = /^(Days? +[0-9-]+| {8})\s(.*)$/.exec(l);
       if (!m) return `<li class="head">${esc(l)}</li>`;
-      const text = m[2];
+      const text = m[2].trim();
       const cls = /^(Pays|Buys again|Decides to buy)/.test(text) ? 'buy'
         : /^(Steps back|Leaves|Comes back)/.test(text) ? 'back' : '';
       return `<li class="${cls}"><span class="day">${esc(m[1].trim())}</span>${esc(text)}</li>`;
