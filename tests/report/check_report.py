@@ -152,6 +152,21 @@ def cmd_page(args):
                 return s ? [s.markLine.data[0].xAxis, s.markLine.label.formatter] : null; })()""")
             check(marked is not None and marked[0] == day and f"Day {day}" in marked[1],
                   f"the comparison chart marks and labels day {day} (it marks {marked})")
+        # The story: the re-run of the stored scenario must be the stored run, customer for
+        # customer (its purchases and revenue are in the file's customer table).
+        story = page.evaluate("JSON.parse(document.getElementById('cjsim-data').textContent).story")
+        check(story.get("available") is True, f"the page tells a customer's story ({story.get('reason', '')})")
+        if story.get("available"):
+            with h5py.File(args.h5, "r") as f:
+                row = f["runs"][story["variant"]][f"replicate_{story['replicate']}"]["customers"][story["customer"]]
+            check(story["reproduced"] and len(story["purchases"]) == int(row["purchases"]),
+                  f"story of customer {story['customer']}: {len(story['purchases'])} purchases, "
+                  f"the file's customer table says {int(row['purchases'])}")
+            told = sum(p["value"] for p in story["purchases"])
+            check(abs(told - float(row["revenue"])) < 0.01 * max(1, len(story["purchases"])),
+                  f"story revenue {told:.2f} = the file's {float(row['revenue']):.2f}")
+            lines = page.evaluate("document.querySelectorAll('#story-text li').length")
+            check(lines > 3, f"the story is told in {lines} lines")
         # Click every control, then look again for problems.
         clicks = page.evaluate("""(() => { let n = 0;
             for (const b of document.querySelectorAll('.controls button')) { b.click(); n++; }
@@ -179,7 +194,7 @@ def cmd_sweep_view(args):
         for loyalty in (0, 50000, 100000):
             profit = 500000 + 1.2 * service - 2e-6 * service ** 2 + 0.8 * loyalty
             mean = [profit, 17000 + 0.001 * service, 0.5 + 1e-6 * loyalty]
-            half = [15000, 150, 0.01]
+            half = [40000, 300, 0.02]
             rows.append({"point": point, "variant": "funnel_minded", "values": [service, loyalty],
                          "mean": mean, "ci_low": [x - h for x, h in zip(mean, half)],
                          "ci_high": [x + h for x, h in zip(mean, half)]})

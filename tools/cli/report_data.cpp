@@ -39,15 +39,17 @@ json nums(const std::vector<double>& v, int decimals = 2) {
   return a;
 }
 
-size_t sz(int n) { return static_cast<size_t>(n); }
+size_t sz(int n) {
+  return static_cast<size_t>(n);
+}
 
 // Everything summed over the runs (replicates) of one variant; divided by `reps` for means.
 struct VariantAcc {
   std::string name, description;
   std::vector<int> replicates;  // in file order
   std::vector<std::uint64_t> seeds;
-  std::vector<double> stage_counts;              // (days+1) x S x G
-  std::vector<double> spend, exposed, eligible;  // days x C
+  std::vector<double> stage_counts;                                 // (days+1) x S x G
+  std::vector<double> spend, exposed, eligible;                     // days x C
   std::vector<double> revenue, margin, purchases, first_purchases;  // days x G
   std::vector<double> flows;                                        // S x S (segments summed)
   std::vector<std::vector<double>> daily_revenue, daily_spend, daily_profit;  // per replicate
@@ -147,7 +149,8 @@ void accumulate(VariantAcc& acc, const Shape& shape, const StoredRun& stored) {
   acc.daily_spend.push_back(std::move(day_spend));
   acc.daily_profit.push_back(std::move(day_profit));
   for (size_t g = 0; g < G; ++g)
-    for (size_t k = 0; k < S * S; ++k) acc.flows[k] += static_cast<double>(run.flows[g * S * S + k]);
+    for (size_t k = 0; k < S * S; ++k)
+      acc.flows[k] += static_cast<double>(run.flows[g * S * S + k]);
   acc.kpis.push_back(stored.kpis);
 
   const CustomerTable& c = run.customers;
@@ -197,7 +200,9 @@ std::vector<double> mean_series(const std::vector<std::vector<double>>& per_rep)
   return out;
 }
 
-double total(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }
+double total(const std::vector<double>& v) {
+  return std::accumulate(v.begin(), v.end(), 0.0);
+}
 
 std::string label_of(const std::string& label, const std::string& name) {
   return label.empty() ? name : label;
@@ -228,50 +233,6 @@ struct StoredScenario {
   }
 };
 
-// Words of a command line as cjsim stores it (main.cpp quotes POSIX-style: '...' with '\''
-// for a quote inside); double quotes and backslashes are read the way a shell reads them.
-std::vector<std::string> split_command_line(const std::string& line) {
-  std::vector<std::string> words;
-  std::string word;
-  bool in_word = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (c == ' ' || c == '\t') {
-      if (in_word) words.push_back(std::move(word));
-      word.clear();
-      in_word = false;
-    } else if (c == '\'') {
-      in_word = true;
-      for (++i; i < line.size() && line[i] != '\''; ++i) word += line[i];
-    } else if (c == '"') {
-      in_word = true;
-      for (++i; i < line.size() && line[i] != '"'; ++i) {
-        if (line[i] == '\\' && i + 1 < line.size()) ++i;
-        word += line[i];
-      }
-    } else if (c == '\\' && i + 1 < line.size()) {
-      in_word = true;
-      word += line[++i];
-    } else {
-      in_word = true;
-      word += c;
-    }
-  }
-  if (in_word) words.push_back(std::move(word));
-  return words;
-}
-
-// The --set assignments of a stored command line, in order.
-std::vector<std::string> stored_overrides(const std::string& command_line) {
-  const std::vector<std::string> words = split_command_line(command_line);
-  std::vector<std::string> out;
-  for (size_t i = 0; i < words.size(); ++i) {
-    if (words[i] == "--set" && i + 1 < words.size()) out.push_back(words[++i]);
-    else if (words[i].rfind("--set=", 0) == 0) out.push_back(words[i].substr(6));
-  }
-  return out;
-}
-
 // The scenario as run. /scenario_effective has every override applied but its tables come out
 // in alphabetical order, which renumbers stages, segments and channels (a different model: the
 // same seed gives a different run). So the original text (/scenario) is rebuilt with the --set
@@ -291,23 +252,23 @@ StoredScenario rebuild_scenario(const ResultFile& file, const FileMeta& meta) {
     try {
       ScenarioDocument doc =
           ScenarioDocument::from_string(meta.scenario_text, file.path() + ":/scenario");
-      for (const std::string& assignment : stored_overrides(meta.command_line))
-        doc.set(assignment);
+      for (const std::string& assignment : stored_overrides(meta.command_line)) doc.set(assignment);
       if (meta.effective_toml.empty() || doc.effective_toml() == meta.effective_toml) {
         out.scenario = build_scenario(doc);
         out.source = "/scenario with the --set overrides of its command line";
         return out;
       }
-      out.problem = "the scenario text with the stored command line's --set overrides does not "
-                    "give the stored /scenario_effective";
+      out.problem =
+          "the scenario text with the stored command line's --set overrides does not "
+          "give the stored /scenario_effective";
     } catch (const InputError& e) {
       out.problem = problem_of(e);
     }
   }
   if (!meta.effective_toml.empty()) {
     try {
-      out.scenario = build_scenario(ScenarioDocument::from_string(
-          meta.effective_toml, file.path() + ":/scenario_effective"));
+      out.scenario = build_scenario(
+          ScenarioDocument::from_string(meta.effective_toml, file.path() + ":/scenario_effective"));
       out.source = "/scenario_effective";
       out.declared_order = false;
     } catch (const InputError& e) {
@@ -517,8 +478,8 @@ json compare_json(const std::vector<VariantAcc>& accs, const ReportOptions& opt,
   std::vector<double> days;
   int never = 0, ahead = 0;
   for (size_t i = 0; i < std::min(a->daily_profit.size(), b->daily_profit.size()); ++i) {
-    const Crossover r = find_crossover(cumulative_sum(a->daily_profit[i]),
-                                       cumulative_sum(b->daily_profit[i]));
+    const Crossover r =
+        find_crossover(cumulative_sum(a->daily_profit[i]), cumulative_sum(b->daily_profit[i]));
     per_rep.push_back({{"replicate", a->replicates[i]},
                        {"status", r.status},
                        {"day", r.day ? json(*r.day) : json(nullptr)}});
@@ -572,11 +533,11 @@ json story_json(const VariantAcc& acc, const StoredScenario& scenario, const Rep
   if (opt.story_customer) {
     customer = *opt.story_customer;
     if (customer >= acc.customers_total) {
-      throw InputError(SourcePlace{"--customer", 0, 0}, "customer",
-                       fmt::format("customer {} does not exist: '{}' has {} customers (0 to {})",
-                                   customer, acc.name, acc.customers_total,
-                                   acc.customers_total - 1),
-                       "give a customer number below the population size");
+      throw InputError(
+          SourcePlace{"--customer", 0, 0}, "customer",
+          fmt::format("customer {} does not exist: '{}' has {} customers (0 to {})", customer,
+                      acc.name, acc.customers_total, acc.customers_total - 1),
+          "give a customer number below the population size");
     }
   } else if (acc.story_customer >= 0) {
     customer = static_cast<std::uint64_t>(acc.story_customer);
@@ -605,13 +566,12 @@ json story_json(const VariantAcc& acc, const StoredScenario& scenario, const Rep
   if (stored.run.customers.size() > i && run.customers.size() > i) {
     const CustomerTable &x = stored.run.customers, &y = run.customers;
     reproduced = x.final_stage[i] == y.final_stage[i] && x.purchases[i] == y.purchases[i] &&
-                 x.first_purchase_day[i] == y.first_purchase_day[i] &&
-                 x.revenue[i] == y.revenue[i];
+                 x.first_purchase_day[i] == y.first_purchase_day[i] && x.revenue[i] == y.revenue[i];
     if (!reproduced)
-      mismatch = fmt::format(
-          "the stored run says {} purchase(s) worth {:.2f}, the re-run {} worth {:.2f}",
-          x.purchases[i], static_cast<double>(x.revenue[i]), y.purchases[i],
-          static_cast<double>(y.revenue[i]));
+      mismatch =
+          fmt::format("the stored run says {} purchase(s) worth {:.2f}, the re-run {} worth {:.2f}",
+                      x.purchases[i], static_cast<double>(x.revenue[i]), y.purchases[i],
+                      static_cast<double>(y.revenue[i]));
   }
 
   json path = json::array(), buys = json::array(), seen = json::array(), talk = json::array();
@@ -673,12 +633,12 @@ json collect_report(const ResultFile& file, const ReportOptions& opt) {
   if (meta.kind != "run") {
     // The page has a sweep view (tools/report/report.js, D.sweep); reading the sweep table waits
     // for the sweep file layout to be settled (tools/report/README.md, "Sweep files").
-    throw InputError(SourcePlace{file.path(), 0, 0}, "kind",
-                     fmt::format("a '{}' file: this cjsim reports files written by cjsim run only",
-                                 meta.kind),
-                     meta.kind == "sweep" ? "report one point instead: cjsim run the scenario with "
-                                            "that point's --set values, then cjsim report"
-                                          : "pass a .h5 file written by cjsim run");
+    throw InputError(
+        SourcePlace{file.path(), 0, 0}, "kind",
+        fmt::format("a '{}' file: this cjsim reports files written by cjsim run only", meta.kind),
+        meta.kind == "sweep" ? "report one point instead: cjsim run the scenario with "
+                               "that point's --set values, then cjsim report"
+                             : "pass a .h5 file written by cjsim run");
   }
   const auto runs = file.runs();
   if (runs.empty()) {
@@ -782,8 +742,8 @@ json collect_report(const ResultFile& file, const ReportOptions& opt) {
   if (opt.story) {
     std::string story_variant = opt.story_variant;
     if (story_variant.empty())
-      story_variant = data["compare"].is_null() ? accs.front().name
-                                                : data["compare"]["b"].get<std::string>();
+      story_variant =
+          data["compare"].is_null() ? accs.front().name : data["compare"]["b"].get<std::string>();
     const auto it = std::find_if(accs.begin(), accs.end(),
                                  [&](const VariantAcc& a) { return a.name == story_variant; });
     if (it == accs.end()) {

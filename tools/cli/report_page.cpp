@@ -46,11 +46,20 @@ std::string html_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -118,10 +127,17 @@ std::string json_for_script(const nlohmann::json& data) {
   out.reserve(raw.size() + raw.size() / 64);
   for (char c : raw) {
     switch (c) {
-      case '<': out += "\\u003c"; break;  // only inside strings: JSON has no '<' elsewhere
-      case '>': out += "\\u003e"; break;
-      case '&': out += "\\u0026"; break;
-      default: out += c;
+      case '<':
+        out += "\\u003c";
+        break;  // only inside strings: JSON has no '<' elsewhere
+      case '>':
+        out += "\\u003e";
+        break;
+      case '&':
+        out += "\\u0026";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -172,9 +188,10 @@ void write_file_atomically(const std::string& path, const std::string& content) 
   const fs::path folder = final_path.parent_path();
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) {
-    throw RuntimeError(fmt::format("cannot write {}: the folder {} does not exist\n  fix: create "
-                                   "it, or give another -o",
-                                   path, folder.string()));
+    throw RuntimeError(
+        fmt::format("cannot write {}: the folder {} does not exist\n  fix: create "
+                    "it, or give another -o",
+                    path, folder.string()));
   }
   const fs::path temp =
       folder / fmt::format(".{}.tmp-{}", final_path.filename().string(), ::getpid());
@@ -183,8 +200,8 @@ void write_file_atomically(const std::string& path, const std::string& content) 
     if (fd >= 0) ::close(fd);
     std::error_code ignored;
     fs::remove(temp, ignored);
-    throw RuntimeError(fmt::format("cannot write {}: {} {}: {}", path, what, temp.string(),
-                                   std::strerror(err)));
+    throw RuntimeError(
+        fmt::format("cannot write {}: {} {}: {}", path, what, temp.string(), std::strerror(err)));
   };
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail("cannot create", -1);

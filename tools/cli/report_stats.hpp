@@ -1,6 +1,6 @@
-// Small statistics the report computes from stored results (cjsim report): the day one
-// cumulative curve overtakes another for good, Kaplan-Meier retention from event counts, and a
-// Student-t interval. Pure functions, unit-tested in tests/test_report.cpp.
+// Small pure functions of cjsim report: the day one cumulative curve overtakes another for good,
+// Kaplan-Meier retention from event counts, a Student-t interval, and the --set overrides of a
+// stored command line. Unit-tested in tests/test_report.cpp.
 #pragma once
 
 #include <cstdint>
@@ -36,5 +36,12 @@ struct MeanCi {
   std::size_t n = 0;
 };
 MeanCi mean_ci95(const std::vector<double>& values);
+
+// Words of a command line as cjsim stores it (main.cpp quotes POSIX-style: '...' with '\''
+// for a quote inside); double quotes and backslashes are read the way a shell reads them.
+std::vector<std::string> split_command_line(const std::string& line);
+
+// The --set assignments of a stored command line, in order ("--set K=V" and "--set=K=V").
+std::vector<std::string> stored_overrides(const std::string& command_line);
 
 }  // namespace cjsim::cli

@@ -359,6 +359,12 @@
       ? `Replicate by replicate (the same random numbers for both strategies), ${B} overtakes on: `
         + `${perRep.join(', ')}. ` : '')
       + (rd && rd.never ? `In ${rd.never} replicate(s) ${B} never overtakes. ` : '')
+      + (() => {  // a fair comparison spends the same; say so when it did not
+        const sa = c.a_curves.spend[days - 1], sb = c.b_curves.spend[days - 1];
+        return isNum(sa) && isNum(sb) && Math.abs(sa - sb) > 0.02 * Math.max(sa, sb)
+          ? `Mind the budgets: ${A} spent ${fmtCompact(sa)} and ${B} ${fmtCompact(sb)} (a channel with too `
+            + 'few customers to reach carries its money forward and may not spend it all). ' : '';
+      })()
       + 'Revenue is what customers paid; profit is margin (revenue × margin share) minus marketing spend.';
   }
 
@@ -560,7 +566,7 @@
       o.yAxis = { type: 'category', inverse: true, data: rows.map((r) => pretty(r.v)),
         axisTick: { show: false }, axisLabel: { fontSize: 11 } };
       o.xAxis = { type: 'value', splitNumber: 3, max: def.unit === 'share' ? 100 : null,
-        interval: def.unit === 'share' ? 25 : null,
+        interval: def.unit === 'share' ? 50 : null,
         axisLabel: { fontSize: 10, hideOverlap: true, formatter: (x) => (def.unit === 'share' ? x + '%' : fmtCompact(x)) } };
       o.series = [{
         type: 'bar', barWidth: '55%',
@@ -838,12 +844,17 @@
       const hi = rows.map((r) => [r.values[ax], isNum(r.ci_high[k]) ? r.ci_high[k] * pct : r.mean[k] * pct]);
       series.push({ name, type: 'line', data: rows.map((r) => [r.values[ax], r.mean[k] * pct]), color: colour,
         symbolSize: 7, lineStyle: { width: 2 } });
-      // The band: an invisible lower edge and the width stacked on it.
-      series.push({ name, type: 'line', data: lo, stack: 'band' + i, lineStyle: { opacity: 0 }, symbol: 'none',
-        color: colour, tooltip: { show: false }, silent: true });
-      series.push({ name, type: 'line', data: hi.map((p, j) => [p[0], p[1] - lo[j][1]]), stack: 'band' + i,
-        lineStyle: { opacity: 0 }, symbol: 'none', areaStyle: { color: colour, opacity: 0.18 }, color: colour,
-        tooltip: { show: false }, silent: true });
+      // The band: one quadrilateral between each pair of neighbouring points (ECharts cannot
+      // stack along a value axis, so no stacked-area trick).
+      const quads = rows.slice(1).map((r, j) => [lo[j][0], lo[j][1], hi[j][1], lo[j + 1][0], lo[j + 1][1], hi[j + 1][1]]);
+      series.push({ name, type: 'custom', silent: true, z: 1, data: quads, tooltip: { show: false },
+        encode: { x: [0, 3], y: [1, 2, 4, 5] },
+        renderItem: (params, api) => {
+          const p = (x, y) => api.coord([x, y]);
+          return { type: 'polygon', style: { fill: colour, opacity: 0.18 },
+            shape: { points: [p(api.value(0), api.value(1)), p(api.value(3), api.value(4)),
+              p(api.value(3), api.value(5)), p(api.value(0), api.value(2))] } };
+        } });
     }
     const o = base(`${def.label} against ${sw.axes[ax]}`,
       `Mean over ${sw.replicates} replicate(s) per point; the band is the 95% confidence interval.`);
