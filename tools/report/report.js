@@ -394,13 +394,19 @@
     };
     // Nodes on a hidden cartesian grid (x = stage number, y = 0), so arcs have room above and below.
     const dark = (col) => !['#BBBBBB', '#DDDDDD', OI.yellow, OI.sky, '#88CCEE', OI.orange, '#DDAA33'].includes(col);
+    const nodeW = Math.min(120, 900 / S), small = S > 8;
     const nodes = D.stages.map((st, i) => ({
-      name: st.label, value: [i, 0], symbol: 'roundRect', symbolSize: [Math.min(120, 900 / S), 34],
+      name: st.label, value: [i, 0], symbol: 'roundRect', symbolSize: [nodeW, small ? 44 : 34],
       itemStyle: { color: stageColour[i], borderColor: '#1d2329', borderWidth: 1 },
-      label: {
-        show: true, position: 'inside', fontSize: 12, fontWeight: 600,
-        color: dark(stageColour[i]) ? '#fff' : '#1d2329',
-        formatter: st.label.length > 14 ? st.label.slice(0, 13) + '…' : st.label,
+      label: {  // long labels lose their parenthesis, wrap onto two lines, then end in an ellipsis
+        show: true, position: 'inside', fontSize: small ? 10 : 12, fontWeight: 600, lineHeight: small ? 12 : 14,
+        color: dark(stageColour[i]) ? '#fff' : '#1d2329', align: 'center',
+        width: nodeW - 8, overflow: 'break',
+        formatter: (() => {
+          const short = st.label.replace(/\s*\(.*$/, '') || st.label;
+          const max = 2 * Math.floor((nodeW - 8) / ((small ? 10 : 12) * 0.6));
+          return short.length > max ? short.slice(0, max - 1) + '…' : short;
+        })(),
       },
       tooltip: { formatter: `${esc(st.label)} (${esc(st.role)})` },
     }));
