@@ -222,7 +222,7 @@
       const fa = c.final_profit_a, fb = c.final_profit_b;
       const rel = isNum(fa) && isNum(fb) && fa !== 0 ? (fb - fa) / Math.abs(fa) : NaN;
       const ends = isNum(rel)
-        ? ` and ends day ${days} with ${fmtCompact(fb)} profit against ${fmtCompact(fa)} `
+        ? ` and ends the ${days} days with ${fmtCompact(fb)} profit against ${fmtCompact(fa)} `
           + `(${rel >= 0 ? '+' : ''}${(100 * rel).toFixed(0)}%)` : '';
       const rd = c.replicate_days;
       const spread = rd && rd.n >= 2 && isNum(rd.half_width)
