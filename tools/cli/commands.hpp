@@ -18,6 +18,7 @@ struct Command {
 int cmd_run(const Args& args, const std::string& command_line);
 int cmd_validate(const Args& args, const std::string& command_line);
 int cmd_trace(const Args& args, const std::string& command_line);
+int cmd_report(const Args& args, const std::string& command_line);
 int cmd_bench(const Args& args, const std::string& command_line);
 
 // All subcommands, in the order `cjsim --help` lists them.

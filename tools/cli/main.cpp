@@ -21,6 +21,7 @@ const std::vector<Command>& commands() {
       {"run", "simulate a scenario, write an HDF5 file, print the KPI table", cmd_run},
       {"validate", "check scenario files and report every problem", cmd_validate},
       {"trace", "tell one customer's journey, day by day", cmd_trace},
+      {"report", "draw a result file as one self-contained HTML page", cmd_report},
       {"bench", "measure speed and memory on the BENCH.md world", cmd_bench},
   };
   return all;

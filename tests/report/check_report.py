@@ -1,0 +1,325 @@
+#!/usr/bin/python3
+"""Checks of `cjsim report` (ctest label "report"; registered in tests/CMakeLists.txt).
+
+  check_report.py page --h5 RUN.h5 --html REPORT.html --shots DIR
+      Opens the page in headless Chromium (tests/report/cdp.py): fails on any console error or
+      warning, uncaught exception, failed request or request leaving the file; waits until every
+      chart has rendered; saves screenshots (the whole page and each section) into DIR; clicks
+      every control; checks the numbers the page shows against the HDF5 file read with h5py.
+
+  check_report.py sweep-view --html REPORT.html --shots DIR
+      The same page with a synthetic sweep table spliced into its data: the sweep view renders.
+
+  check_report.py bad-input --cjsim BIN --h5 RUN.h5 --work DIR
+      Truncated, foreign (an HDF5 file cjsim did not write), missing-dataset and sweep-kind
+      inputs: exit code 1, a message naming what is wrong, and no report written (an older
+      report at the output path stays as it was, and no temporary file is left behind).
+
+Uses Debian's /usr/bin/python3 (python3-h5py, python3-numpy).
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cdp import Chromium, Page  # noqa: E402
+
+FAILURES = []
+sys.stdout.reconfigure(line_buffering=True)
+
+
+def check(ok, what):
+    print(("ok    " if ok else "FAIL  ") + what)
+    if not ok:
+        FAILURES.append(what)
+
+
+def finish():
+    if FAILURES:
+        print(f"\n{len(FAILURES)} check(s) failed:")
+        for f in FAILURES:
+            print("  - " + f)
+        sys.exit(1)
+    print("\nall checks passed")
+
+
+# ---- what the file says (independent of the C++ reduction) -----------------------------------
+
+def variants_in(f):
+    out = {}
+    for name in f["runs"]:
+        reps = sorted((k for k in f["runs"][name] if k.startswith("replicate_")),
+                      key=lambda k: int(k.split("_")[1]))
+        out[name] = [f["runs"][name][r] for r in reps]
+    return out
+
+
+def expected_numbers(h5_path, a="funnel_minded", b="loop_minded"):
+    exp = {}
+    with h5py.File(h5_path, "r") as f:
+        runs = variants_in(f)
+        profit_curves = {}
+        for name, groups in runs.items():
+            revenue = [g["revenue"][()].sum() for g in groups]
+            spend = [g["channel_spend"][()].sum() for g in groups]
+            margin = [g["margin"][()].sum() for g in groups]
+            exp[f"total-revenue:{name}"] = float(np.mean(revenue))
+            exp[f"total-spend:{name}"] = float(np.mean(spend))
+            exp[f"total-profit:{name}"] = float(np.mean(np.array(margin) - np.array(spend)))
+            daily = np.mean([g["margin"][()].sum(axis=1) - g["channel_spend"][()].sum(axis=1)
+                             for g in groups], axis=0)
+            profit_curves[name] = np.cumsum(daily)
+            flows = np.mean([g["flows"][()].sum(axis=0) for g in groups], axis=0)
+            back = np.tril(flows, -1).sum()
+            exp[f"backward-share:{name}"] = float(back / flows.sum())
+        if a in profit_curves and b in profit_curves:
+            pa, pb = profit_curves[a], profit_curves[b]
+            if not pb[-1] > pa[-1]:
+                exp["crossover-day"] = "never"
+            else:
+                behind = np.nonzero(pb <= pa)[0]
+                exp["crossover-day"] = int(behind[-1]) + 1 if len(behind) else "ahead_throughout"
+    return exp
+
+
+# ---- the page in the browser ------------------------------------------------------------------
+
+def open_report(browser, html, shots=None, prefix="report"):
+    page = Page(browser, width=1280, height=900)
+    page.navigate("file://" + os.path.abspath(html))
+    state = page.wait_for(
+        "document.documentElement.dataset.cjsimReady || document.documentElement.dataset.cjsimError",
+        timeout=45)
+    check(state == "true", f"every chart rendered (page state: {str(state)[:300]})")
+    charts = page.evaluate("Number(document.documentElement.dataset.cjsimCharts || 0)")
+    check(charts >= 10, f"the page drew {charts} charts")
+    if shots:
+        os.makedirs(shots, exist_ok=True)
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.full_height(height)
+        page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        page.evaluate("new Promise(r => setTimeout(r, 300))", await_promise=True)
+        full = page.screenshot(os.path.join(shots, f"{prefix}-full.png"))
+        sections = page.evaluate("""[...document.querySelectorAll('header, main > section')]
+            .filter(s => !s.hidden).map(s => { const r = s.getBoundingClientRect();
+              return [s.id || 'header', r.x, r.y + window.scrollY, r.width, r.height]; })""")
+        for sid, x, y, w, h in sections:
+            page.screenshot(os.path.join(shots, f"{prefix}-{sid}.png"),
+                            clip={"x": x, "y": y, "width": w, "height": h})
+        print(f"      screenshots: {full} and {len(sections)} sections in {shots}")
+    return page
+
+
+def cmd_page(args):
+    html = open(args.html, encoding="utf-8").read()
+    check("<script src" not in html and "<link" not in html and "http://" not in html.split("<script>")[0],
+          "the page loads nothing from outside itself (no <script src>, no <link>)")
+    check(re.search(r"echarts", html) is not None, "Apache ECharts is inlined")
+    exp = expected_numbers(args.h5)
+    with Chromium() as browser:
+        page = open_report(browser, args.html, args.shots)
+        shown = page.evaluate("""Object.fromEntries([...document.querySelectorAll('[data-check]')]
+            .map(e => [e.dataset.check, [e.dataset.value, e.textContent]]))""")
+        shares = [k for k in exp if k.startswith("backward-share:")]
+        check(any(k in shown for k in shares), "the page shows the share of backward moves")
+        for key, want in sorted(exp.items()):
+            got = shown.get(key)
+            if got is None and key in shares:
+                continue  # shown for the strategy on display only
+            if got is None:
+                check(False, f"the page shows {key}")
+                continue
+            if isinstance(want, str) or key == "crossover-day":
+                check(str(got[0]) == str(want), f"{key}: page {got[0]!r} ({got[1]!r}), HDF5 {want!r}")
+            else:
+                value = float(got[0])
+                tol = 1e-4 if key.startswith("backward-share") else 0.011
+                check(abs(value - want) <= tol + 1e-9 * abs(want),
+                      f"{key}: page {value:,.2f} ({got[1]}), HDF5 {want:,.4f}")
+        if isinstance(exp.get("crossover-day"), int):
+            day = exp["crossover-day"]
+            marked = page.evaluate("""(() => {
+                const c = echarts.getInstanceByDom(document.getElementById('chart-compare'));
+                const s = c.getOption().series.find(s => s.markLine && s.markLine.data.length);
+                return s ? [s.markLine.data[0].xAxis, s.markLine.label.formatter] : null; })()""")
+            check(marked is not None and marked[0] == day and f"Day {day}" in marked[1],
+                  f"the comparison chart marks and labels day {day} (it marks {marked})")
+        # The story: the re-run of the stored scenario must be the stored run, customer for
+        # customer (its purchases and revenue are in the file's customer table).
+        story = page.evaluate("JSON.parse(document.getElementById('cjsim-data').textContent).story")
+        check(story.get("available") is True, f"the page tells a customer's story ({story.get('reason', '')})")
+        if story.get("available"):
+            with h5py.File(args.h5, "r") as f:
+                row = f["runs"][story["variant"]][f"replicate_{story['replicate']}"]["customers"][story["customer"]]
+            check(story["reproduced"] and len(story["purchases"]) == int(row["purchases"]),
+                  f"story of customer {story['customer']}: {len(story['purchases'])} purchases, "
+                  f"the file's customer table says {int(row['purchases'])}")
+            told = sum(p["value"] for p in story["purchases"])
+            check(abs(told - float(row["revenue"])) < 0.01 * max(1, len(story["purchases"])),
+                  f"story revenue {told:.2f} = the file's {float(row['revenue']):.2f}")
+            lines = page.evaluate("document.querySelectorAll('#story-text li').length")
+            check(lines > 3, f"the story is told in {lines} lines")
+        # Click every control, then look again for problems.
+        clicks = page.evaluate("""(() => { let n = 0;
+            for (const b of document.querySelectorAll('.controls button')) { b.click(); n++; }
+            for (const b of document.querySelectorAll('.controls .seg')) b.querySelector('button').click();
+            return n; })()""")
+        page.evaluate("new Promise(r => setTimeout(r, 500))", await_promise=True)
+        check(clicks > 10, f"clicked {clicks} controls")
+        problems = page.problems()
+        for p in problems:
+            print("      " + p)
+        check(not problems, f"no console errors or warnings, exceptions or failed requests ({len(problems)})")
+    finish()
+
+
+def cmd_sweep_view(args):
+    html = open(args.html, encoding="utf-8").read()
+    m = re.search(r'(<script id="cjsim-data" type="application/json">)(.*?)(</script>)', html, re.S)
+    data = json.loads(m.group(2))
+    kpis = [{"id": "profit", "label": "Profit", "unit": "currency", "view": "loop"},
+            {"id": "new_customers", "label": "New customers", "unit": "customers", "view": "funnel"},
+            {"id": "repeat_rate", "label": "Repeat-purchase rate", "unit": "share", "view": "loop"}]
+    rows = []
+    point = 0
+    for service in (0, 25000, 50000, 100000):
+        for loyalty in (0, 50000, 100000):
+            profit = 500000 + 1.2 * service - 2e-6 * service ** 2 + 0.8 * loyalty
+            mean = [profit, 17000 + 0.001 * service, 0.5 + 1e-6 * loyalty]
+            half = [40000, 300, 0.02]
+            rows.append({"point": point, "variant": "funnel_minded", "values": [service, loyalty],
+                         "mean": mean, "ci_low": [x - h for x, h in zip(mean, half)],
+                         "ci_high": [x + h for x, h in zip(mean, half)]})
+            point += 1
+    data["sweep"] = {"design": "grid", "replicates": 5,
+                     "axes": ["channels.service.budget", "channels.loyalty_email.budget"],
+                     "variants": ["funnel_minded"], "kpis": kpis, "rows": rows}
+    out = os.path.join(args.shots, "sweep-view.html")
+    os.makedirs(args.shots, exist_ok=True)
+    payload = json.dumps(data).replace("<", "\\u003c")
+    with open(out, "w", encoding="utf-8") as f:
+        f.write(html[:m.start(2)] + payload + html[m.end(2):])
+    with Chromium() as browser:
+        page = open_report(browser, out, None)
+        visible = page.evaluate("!document.getElementById('sweep').hidden")
+        check(visible, "the sweep section is shown")
+        rows_shown = page.evaluate("document.querySelectorAll('#sweep-table tbody tr').length")
+        check(rows_shown == len(rows), f"the sweep table has a row per point ({rows_shown} of {len(rows)})")
+        page.evaluate("document.getElementById('sweep').scrollIntoView()")
+        r = page.evaluate("(() => { const r = document.getElementById('sweep').getBoundingClientRect();"
+                          " return [r.x, r.y + window.scrollY, r.width, r.height]; })()")
+        page.screenshot(os.path.join(args.shots, "report-sweep.png"),
+                        clip={"x": r[0], "y": r[1], "width": r[2], "height": r[3]})
+        page.evaluate("""(() => { const s = document.querySelector('#sweep-controls select');
+            s.value = 'repeat_rate'; s.dispatchEvent(new Event('change'));
+            for (const b of document.querySelectorAll('#sweep-controls button')) b.click(); })()""")
+        page.evaluate("new Promise(r => setTimeout(r, 300))", await_promise=True)
+        problems = page.problems()
+        for p in problems:
+            print("      " + p)
+        check(not problems, f"no console errors or failed requests ({len(problems)})")
+    finish()
+
+
+# ---- damaged and foreign inputs ---------------------------------------------------------------
+
+def cmd_bad_input(args):
+    work = args.work
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    out = os.path.join(work, "report.html")
+    old = "<p>an older report that must survive</p>\n"
+
+    def report(h5, expect_in_message, what):
+        with open(out, "w") as f:
+            f.write(old)
+        r = subprocess.run([args.cjsim, "report", h5, "-o", out, "--quiet"],
+                           capture_output=True, text=True, timeout=120)
+        msg = r.stderr.strip().replace("\n", " | ")
+        check(r.returncode == 1, f"{what}: exit code 1 (got {r.returncode}): {msg[:400]}")
+        for needle in expect_in_message:
+            check(needle.lower() in r.stderr.lower(), f"{what}: the message names {needle!r}")
+        with open(out) as f:
+            check(f.read() == old, f"{what}: the older report at the output path is untouched")
+        left = [n for n in os.listdir(work) if ".tmp-" in n and n.endswith(tuple("0123456789"))
+                and n.startswith(".report.html")]
+        check(not left, f"{what}: no temporary file left behind {left}")
+
+    # Truncated: the first half of a real file.
+    truncated = os.path.join(work, "truncated.h5")
+    with open(args.h5, "rb") as src, open(truncated, "wb") as dst:
+        dst.write(src.read(os.path.getsize(args.h5) // 2))
+    report(truncated, [truncated], "truncated file")
+
+    # Foreign: a valid HDF5 file that cjsim did not write.
+    foreign = os.path.join(work, "foreign.h5")
+    with h5py.File(foreign, "w") as f:
+        f["temperature"] = np.arange(10.0)
+        f.attrs["instrument"] = "thermometer"
+    report(foreign, ["not a cjsim result file", "format"], "foreign HDF5 file")
+
+    # A cjsim file with one dataset removed.
+    missing = os.path.join(work, "missing_revenue.h5")
+    shutil.copyfile(args.h5, missing)
+    with h5py.File(missing, "r+") as f:
+        first = next(iter(f["runs"]))
+        del f["runs"][first]["replicate_0"]["revenue"]
+        where = f"/runs/{first}/replicate_0/revenue"
+    report(missing, [where, "missing dataset"], "missing dataset")
+
+    # A cjsim file without its runs.
+    noruns = os.path.join(work, "no_runs.h5")
+    shutil.copyfile(args.h5, noruns)
+    with h5py.File(noruns, "r+") as f:
+        del f["runs"]
+    report(noruns, ["/runs", "missing group"], "missing /runs group")
+
+    # A sweep file (kind = sweep): not drawn by this build, and it says so.
+    sweep = os.path.join(work, "sweep_kind.h5")
+    shutil.copyfile(args.h5, sweep)
+    with h5py.File(sweep, "r+") as f:
+        f.attrs.modify("kind", "sweep")
+    report(sweep, ["sweep", "cjsim run"], "sweep-kind file")
+
+    # Not there at all.
+    report(os.path.join(work, "nothing_here.h5"), ["nothing_here.h5"], "missing input file")
+
+    # And a good file still works, writing only the final name.
+    r = subprocess.run([args.cjsim, "report", args.h5, "-o", out, "--quiet", "--no-story"],
+                       capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0, f"a good file reports (exit {r.returncode}) {r.stderr[:300]}")
+    with open(out) as f:
+        check(f.read() != old, "the good report replaced the older one")
+    check(sorted(n for n in os.listdir(work) if n.startswith(".")) == [],
+          "no hidden temporary files in the output folder")
+    finish()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("page")
+    p.add_argument("--h5", required=True)
+    p.add_argument("--html", required=True)
+    p.add_argument("--shots", required=True)
+    s = sub.add_parser("sweep-view")
+    s.add_argument("--html", required=True)
+    s.add_argument("--shots", required=True)
+    b = sub.add_parser("bad-input")
+    b.add_argument("--cjsim", required=True)
+    b.add_argument("--h5", required=True)
+    b.add_argument("--work", required=True)
+    args = ap.parse_args()
+    {"page": cmd_page, "sweep-view": cmd_sweep_view, "bad-input": cmd_bad_input}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()
