@@ -38,7 +38,7 @@ inline constexpr const char* kKpi = "kpi";
 // Rows of the per-customer table are written and read in blocks of this many, which is also
 // the chunk size: one chunk per block keeps memory flat however large the population.
 inline constexpr std::size_t kCustomerChunkRows = 65536;
-inline constexpr unsigned kDeflateLevel = 4;
+inline constexpr unsigned kDeflateLevel = 1;
 
 std::string replicate_group_name(int replicate);  // "replicate_3"
 std::optional<int> parse_replicate_group_name(std::string_view name);
