@@ -1084,6 +1084,25 @@ TEST_CASE("scenario: malformed overrides are refused at their column", "[scenari
   CHECK_NOTHROW(build_scenario(doc));
 }
 
+TEST_CASE("scenario: --set refuses a new channel, segment or stage one typo from an existing one",
+          "[scenario][diagnostics]") {
+  ScenarioDocument doc = ScenarioDocument::from_string(kBase, "test.toml");
+  try {
+    doc.set("channels.serch.budget=0");
+    FAIL("a misspelt channel was created");
+  } catch (const InputError& e) {
+    REQUIRE(e.diagnostics().size() == 1);
+    const Diagnostic& d = e.diagnostics()[0];
+    CHECK(where(d) == "--set:1:10");
+    CHECK(d.message == "there is no channel 'serch' in the scenario");
+    CHECK(d.fix == "did you mean 'search'? (a new channel belongs in the scenario file)");
+  }
+  CHECK_THROWS_AS(doc.set("stages.awre.role=journey"), InputError);
+  // A name far from every existing one is a new entry, validated like the file's own.
+  doc.set("channels.radio.cost=1");
+  CHECK(contains(doc.effective_toml(), "radio"));
+}
+
 TEST_CASE("scenario: overrides are validated like the file, at --set", "[scenario][diagnostics]") {
   const auto ds = problems(kBase, {"channels.search.budjet=5", "edges.aware -> buyer.rate=fast",
                                    "channels.search.reaches=[\"awrae\"]"});

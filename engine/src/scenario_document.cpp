@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "did_you_mean.hpp"
 #include "scenario_document_impl.hpp"
 
 namespace cjsim {
@@ -95,6 +96,31 @@ bool is_channel_path(const KeyPath& path) {
            plain(2) && plain(3);
   }
   return false;
+}
+
+// `--set channels.serch.budget=0` would quietly add a channel 'serch' next to 'search': a typo
+// that reads as "search switched off". A new channel, segment, stage or variant whose name is
+// one or two keystrokes from an existing one is refused with the suggestion; a genuinely new
+// name is still created (and then validated like any other entry).
+std::optional<EditError> misspelt_entry(const toml::table& collection, const KeyPath& path,
+                                        std::size_t step, const std::string& key) {
+  static const char* const kNamed[][2] = {{"channels", "channel"},
+                                          {"segments", "segment"},
+                                          {"stages", "stage"},
+                                          {"variants", "variant"}};
+  if (step == 0 || !path[step - 1].indices.empty()) return std::nullopt;
+  for (const auto& [plural, singular] : kNamed) {
+    if (path[step - 1].key != plural) continue;
+    std::vector<std::string> names;
+    for (const auto& entry : collection) names.emplace_back(entry.first.str());
+    const auto close = closest_match(key, names);
+    if (!close) return std::nullopt;
+    return EditError{
+        fmt::format("there is no {} '{}' in the scenario", singular, key),
+        fmt::format("did you mean '{}'? (a new {} belongs in the scenario file)", *close, singular),
+        path[step].offset};
+  }
+  return std::nullopt;
 }
 
 void drop_alternative(toml::table& channel, std::string_view key_set) {
@@ -388,7 +414,10 @@ std::optional<EditError> set_node(toml::table& root, const KeyPath& path, const 
         if (is_channel_path(KeyPath(path.begin(), path.end() - 1))) drop_alternative(*table, key);
         return std::nullopt;
       }
-      if (!table->contains(key)) table->insert(key, toml::table{});
+      if (!table->contains(key)) {
+        if (auto err = misspelt_entry(*table, path, s, key)) return err;
+        table->insert(key, toml::table{});
+      }
       cur = table->get(key);
       continue;
     }

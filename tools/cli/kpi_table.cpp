@@ -54,25 +54,40 @@ std::string format_value(double v, const std::string& unit) {
 void print_kpi_table(std::FILE* out, const std::vector<KpiColumn>& columns) {
   if (columns.empty()) return;
   const std::vector<KpiDef>& defs = columns.front().summary.defs;
-  // Cells first, to size the columns.
-  std::vector<std::vector<std::string>> cells(defs.size());
+  // A cell is "mean ± half-width"; the ± signs of a column line up, so the eye reads the means
+  // down the column and the uncertainties beside them.
+  struct Cell {
+    std::string mean, half_width;  // half_width empty: one replicate, or undefined
+  };
+  std::vector<std::vector<Cell>> cells(defs.size());
   for (std::size_t k = 0; k < defs.size(); ++k) {
     for (const KpiColumn& col : columns) {
       const KpiSummary& s = col.summary;
-      std::string cell = format_value(s.mean[k], defs[k].unit);
-      if (s.replicates > 1 && std::isfinite(s.ci_high[k]) && cell != "n/a") {
-        cell += " \u00b1 " + format_value((s.ci_high[k] - s.ci_low[k]) / 2, defs[k].unit);
+      Cell cell{format_value(s.mean[k], defs[k].unit), {}};
+      if (s.replicates > 1 && std::isfinite(s.ci_high[k]) && cell.mean != "n/a") {
+        cell.half_width = format_value((s.ci_high[k] - s.ci_low[k]) / 2, defs[k].unit);
       }
       cells[k].push_back(cell);
     }
   }
   std::size_t label_w = 0;
   for (const KpiDef& d : defs) label_w = std::max(label_w, width(d.label));
-  std::vector<std::size_t> col_w(columns.size());
+  std::vector<std::size_t> mean_w(columns.size()), half_w(columns.size()), col_w(columns.size());
   for (std::size_t c = 0; c < columns.size(); ++c) {
-    col_w[c] = width(columns[c].title);
-    for (const auto& row : cells) col_w[c] = std::max(col_w[c], width(row[c]));
+    for (const auto& row : cells) {
+      mean_w[c] = std::max(mean_w[c], width(row[c].mean));
+      half_w[c] = std::max(half_w[c], width(row[c].half_width));
+    }
+    col_w[c] = std::max(width(columns[c].title), mean_w[c] + (half_w[c] ? 3 + half_w[c] : 0));
   }
+  auto render = [&](const Cell& cell, std::size_t c) {
+    std::string s = pad_left(cell.mean, mean_w[c]);
+    if (half_w[c]) {
+      s += cell.half_width.empty() ? std::string(3 + half_w[c], ' ')
+                                   : " \u00b1 " + pad_left(cell.half_width, half_w[c]);
+    }
+    return pad_left(s, col_w[c]);
+  };
   const int replicates = columns.front().summary.replicates;
   for (const KpiView view :
        {KpiView::funnel, KpiView::loop, KpiView::money, KpiView::nonlinearity}) {
@@ -84,8 +99,7 @@ void print_kpi_table(std::FILE* out, const std::vector<KpiColumn>& columns) {
     for (std::size_t k = 0; k < defs.size(); ++k) {
       if (defs[k].view != view) continue;
       std::string line = pad_right(defs[k].label, label_w);
-      for (std::size_t c = 0; c < columns.size(); ++c)
-        line += "  " + pad_left(cells[k][c], col_w[c]);
+      for (std::size_t c = 0; c < columns.size(); ++c) line += "  " + render(cells[k][c], c);
       fmt::print(out, "{}\n", line);
     }
   }

@@ -1,0 +1,292 @@
+#!/usr/bin/python3
+"""The cjsim program tested like a product: help, version, exit codes and messages.
+
+    check_cli.py CJSIM SOURCE_DIR WORK_DIR CASE
+
+Each CASE is one ctest (tests/CMakeLists.txt registers them as cli.<case>). A case runs the
+real binary the way a user types it and checks the exit code (0 ok, 1 bad input, 2 runtime
+failure) and what is printed: bad input must name its place (file:line:column or the option),
+the key, what is wrong and a fix, and must leave nothing under the output name.
+"""
+import os
+import re
+import subprocess
+import sys
+
+CJSIM, SOURCE, WORK, CASE = sys.argv[1:5]
+SCENARIOS = os.path.join(SOURCE, "scenarios")
+os.makedirs(WORK, exist_ok=True)
+
+# The README's first scenario, shrunk: every bad-input case edits one line of it.
+BASE = """\
+[simulation]
+customers = 2_000
+days      = 60
+
+[stages]
+unaware       = { role = "unaware" }
+aware         = { role = "journey" }
+consideration = { role = "journey" }
+purchase      = { role = "purchase" }
+
+[edges]
+"unaware -> aware"          = { rate = 0.01, forward = true, salience = true }
+"aware -> consideration"    = { rate = 0.03, forward = true }
+"aware -> unaware"          = { rate = 0.02 }
+"consideration -> purchase" = { rate = 0.04, forward = true }
+"consideration -> aware"    = { rate = 0.03 }
+
+[channels.search]
+cost    = 0.50
+budget  = 2_000
+reaches = ["aware", "consideration"]
+lift    = { "consideration -> purchase" = 1.5 }
+"""
+
+failures = []
+
+
+def check(condition, what):
+    if not condition:
+        failures.append(what)
+
+
+def cjsim(*args, cwd=WORK):
+    p = subprocess.run([CJSIM, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    return p.returncode, p.stdout, p.stderr
+
+
+def scenario_file(name, text):
+    path = os.path.join(WORK, name)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
+
+
+def edited(old, new):
+    assert old in BASE, old
+    return BASE.replace(old, new, 1)
+
+
+def expect_bad_input(args, patterns, output=None):
+    """Exit 1, every pattern found in stderr, a fix given, nothing written at `output`."""
+    rc, out, err = cjsim(*args)
+    label = " ".join(args)
+    check(rc == 1, f"{label}: exit {rc}, expected 1 (bad input)\n{err}")
+    for p in patterns:
+        check(re.search(p, err, re.M), f"{label}: stderr lacks /{p}/:\n{err}")
+    check("fix:" in err, f"{label}: no fix offered:\n{err}")
+    if output:
+        check(not os.path.exists(output), f"{label}: wrote {output} despite bad input")
+        litter = [n for n in os.listdir(os.path.dirname(output)) if ".tmp-" in n]
+        check(not litter, f"{label}: left temporary files {litter}")
+
+
+def shipped():
+    return sorted(n for n in os.listdir(SCENARIOS) if n.endswith(".toml"))
+
+
+# ---- cases ----------------------------------------------------------------------------------
+
+
+def case_help():
+    rc, out, _ = cjsim("--help")
+    check(rc == 0, f"--help exit {rc}")
+    check("usage: cjsim COMMAND" in out and "examples:" in out, f"--help lacks usage/examples:\n{out}")
+    commands = re.findall(r"^  (\w+) {2,}", out.split("commands:")[1].split("examples:")[0], re.M)
+    check(len(commands) >= 5, f"--help lists too few commands: {commands}")
+    for c in commands:
+        rc, sub, err = cjsim(c, "--help")
+        check(rc == 0, f"{c} --help exit {rc}: {err}")
+        check(f"usage: cjsim {c}" in sub, f"{c} --help has no usage line:\n{sub}")
+        check(re.search(rf"^examples:\n  cjsim {c} ", sub, re.M), f"{c} --help has no example:\n{sub}")
+    rc, _, err = cjsim()
+    check(rc == 1 and "usage:" in err, f"no command: exit {rc}, usage on stderr expected")
+
+
+def case_version():
+    rc, out, _ = cjsim("--version")
+    check(rc == 0, f"--version exit {rc}")
+    with open(os.path.join(SOURCE, "CMakeLists.txt"), encoding="utf-8") as f:
+        version = re.search(r"project\(cjsim VERSION ([0-9.]+)", f.read()).group(1)
+    check(re.fullmatch(rf"cjsim {re.escape(version)} \(result format \d+\)\n", out),
+          f"--version prints {out!r}, expected cjsim {version} (result format N)")
+
+
+def case_unknown_command_and_option():
+    rc, _, err = cjsim("frobnicate")
+    check(rc == 1 and "unknown command 'frobnicate'" in err, f"unknown command: exit {rc}: {err}")
+    base = scenario_file("base.toml", BASE)
+    expect_bad_input(["run", base, "--bogus"], [r"unrecognised option '--bogus'",
+                                                 r"fix: see 'cjsim run --help'"])
+    expect_bad_input(["run", base, "--threads", "-1"], [r"^--threads: threads: must be 0 or more"])
+    expect_bad_input(["run", base, "--replicates", "0"], [r"replicates: must be 1 to 10000"])
+    expect_bad_input(["run", base, "--variant", "nope"], [r"no variant named 'nope'",
+                                                          r"fix: choose one of: base"])
+
+
+def case_validate_shipped():
+    for name in shipped():
+        rc, out, err = cjsim("validate", os.path.join(SCENARIOS, name))
+        check(rc == 0, f"validate {name}: exit {rc}\n{err}")
+        check(out.startswith(f"ok: ") and "customers x" in out, f"validate {name}: {out}")
+
+
+def case_run_shipped():
+    """Every shipped scenario runs end to end (shrunk to a few thousand customers)."""
+    for name in shipped():
+        out_h5 = os.path.join(WORK, name.replace(".toml", ".h5"))
+        if os.path.exists(out_h5):
+            os.remove(out_h5)
+        rc, out, err = cjsim("run", os.path.join(SCENARIOS, name), "--quiet", "--replicates", "1",
+                             "--set", "simulation.customers=3000", "-o", out_h5)
+        check(rc == 0, f"run {name}: exit {rc}\n{err}")
+        for heading in ("Funnel view", "Loop view", "Money", "Nonlinearity"):
+            check(heading in out, f"run {name}: KPI table lacks '{heading}'")
+        check(out.rstrip().endswith(f"results: {out_h5}"), f"run {name}: does not say where the file went")
+        check(os.path.getsize(out_h5) > 0, f"run {name}: no file at {out_h5}")
+
+
+def case_run_table_lines_up():
+    """The KPI table's columns line up: every row of a section has the same width."""
+    base = scenario_file("base.toml", BASE)
+    rc, out, err = cjsim("run", base, "--quiet", "--replicates", "3", "-o", os.path.join(WORK, "t.h5"))
+    check(rc == 0, f"run: exit {rc}\n{err}")
+    sections = out.split("\n\n")
+    tables = [s.strip("\n") for s in sections if "\n---" in s]
+    check(len(tables) == 4, f"expected 4 tables (funnel, loop, money, nonlinearity), got {len(tables)}")
+    for t in tables:
+        widths = {len(line) for line in t.splitlines()}
+        check(len(widths) == 1, f"ragged table (widths {sorted(widths)}):\n{t}")
+    check("95% confidence interval over 3 replicates" in out, "no note on what ± means")
+
+
+def case_trace():
+    rc, out, err = cjsim("trace", os.path.join(SCENARIOS, "smartwatch.toml"), "--customer", "7")
+    check(rc == 0, f"trace exit {rc}\n{err}")
+    check(out.startswith("Customer 7 of 'smartwatch'"), f"trace does not introduce the customer:\n{out}")
+    check(re.search(r"^Day +0 +Starts in:", out, re.M), "trace has no day 0")
+    check("After 365 days:" in out, "trace has no summary line")
+    rc, _, err = cjsim("trace", os.path.join(SCENARIOS, "smartwatch.toml"), "--customer", "5000")
+    check(rc == 1 and "customer" in err and "fix:" in err, f"trace of customer 5000 of 5000: exit {rc}: {err}")
+
+
+# Each bad scenario: (file name, edit of BASE or None for a --set on BASE, extra args, patterns).
+BAD_SCENARIOS = [
+    ("malformed.toml", ("[simulation]", "[simulation"), [],
+     [r"^malformed\.toml:1:12: .*expected '\]'", r"fix: fix the TOML syntax"]),
+    ("unknown_key.toml", ("budget  = 2_000", "budget = 2_000\nbudjet = 1"), [],
+     [r"^unknown_key\.toml:21:1: channels\.search\.budjet: unknown key 'budjet'",
+      r"fix: did you mean 'budget'\?"]),
+    ("wrong_type.toml", ('"aware -> unaware"          = { rate = 0.02 }',
+                         '"aware -> unaware"          = { rate = "0.02" }'), [],
+     [r"^wrong_type\.toml:14:\d+: edges\.aware -> unaware\.rate: rate must be a number \(per day\), "
+      r"not the string \"0\.02\""]),
+    ("negative_rate.toml", ("rate = 0.02 }", "rate = -0.02 }"), [],
+     [r"^negative_rate\.toml:14:\d+: edges\.aware -> unaware\.rate: rate must be >= 0, got -0\.02"]),
+    ("probability.toml", ('unaware       = { role = "unaware" }',
+                          'unaware       = { role = "unaware", start = 1.5 }'), [],
+     [r"^probability\.toml:6:\d+: stages\.unaware\.start: start must be between 0 and 1, got 1\.5"]),
+    ("shares.toml", ("[stages]", "[segments]\na = { share = 0.5 }\nb = { share = 0.4 }\n\n[stages]"), [],
+     [r"^shares\.toml:5:1: segments: shares sum to 0\.9, not 1", r"fix: adjust the shares of a, b"]),
+    ("unknown_stage.toml", ('"aware -> unaware"', '"aware -> unawre"'), [],
+     [r"^unknown_stage\.toml:14:1: edges\.aware -> unawre: unknown stage 'unawre'",
+      r"fix: did you mean 'unaware'\?"]),
+    ("no_way_out.toml", ('"consideration -> purchase" = { rate = 0.04, forward = true }\n'
+                         '"consideration -> aware"    = { rate = 0.03 }\n', ""), [],
+     [r"^no_way_out\.toml:8:1: stages\.consideration: journey stage 'consideration' has no way out"]),
+    ("negative_budget.toml", ("budget  = 2_000", "budget  = -5"), [],
+     [r"^negative_budget\.toml:20:\d+: channels\.search\.budget: budget must be a finite amount >= 0, got -5"]),
+    ("flight.toml", ("budget  = 2_000", "flights = [{ from = 0, to = 89, amount = 100 }]"), [],
+     [r"^flight\.toml:20:\d+: channels\.search\.flights\[0\]\.to: flight \[0, 89\] is outside the "
+      r"horizon: days run from 0 to 59"]),
+    ("nan.toml", ("cost    = 0.50", "cost    = nan"), [],
+     [r"^nan\.toml:19:\d+: channels\.search\.cost: "]),
+    ("too_big.toml", None, ["--set", "simulation.customers=4e9"],
+     [r"^--set:1:22: simulation\.customers: needs about [0-9.]+ GiB .*this machine has [0-9.]+ GiB available",
+      r"fix: lower simulation\.customers"]),
+    ("set_typo.toml", None, ["--set", "channels.serch.budget=0"],
+     [r"^--set:1:10: channels\.serch\.budget: there is no channel 'serch'",
+      r"fix: did you mean 'search'\?"]),
+    ("set_value.toml", None, ["--set", "channels.search.budget=-1"],
+     [r"^--set:1:24: channels\.search\.budget: budget must be a finite amount >= 0, got -1"]),
+    ("set_toml.toml", None, ["--set", "channels.search.budget=["],
+     [r"^--set:1:25: channels\.search\.budget: the value is not valid TOML"]),
+    ("set_unknown.toml", None, ["--set", "simulation.custmers=5"],
+     [r"^--set:1:1: simulation\.custmers: unknown key 'custmers'", r"fix: did you mean 'customers'\?"]),
+]
+
+
+def case_bad_scenarios():
+    """Each bad input: exit 1 from validate and from run, the place, key and fix, no file."""
+    for name, edit, extra, patterns in BAD_SCENARIOS:
+        text = BASE if edit is None else edited(*edit)
+        path = scenario_file(name, text)
+        expect_bad_input(["validate", name, *extra], patterns)
+        out_dir = os.path.join(WORK, "out_" + name.replace(".toml", ""))
+        os.makedirs(out_dir, exist_ok=True)
+        output = os.path.join(out_dir, "result.h5")
+        expect_bad_input(["run", name, "--quiet", "-o", output, *extra], patterns, output=output)
+        del path
+
+
+def case_every_problem_at_once():
+    text = edited("rate = 0.02 }", "rate = -0.02 }").replace("budget  = 2_000", "budjet  = 2_000")
+    scenario_file("several.toml", text)
+    rc, _, err = cjsim("validate", "several.toml")
+    check(rc == 1, f"exit {rc}")
+    places = re.findall(r"^several\.toml:(\d+):\d+:", err, re.M)
+    check(len(places) >= 3, f"expected every problem listed, got {places}:\n{err}")
+    check([int(p) for p in places] == sorted(int(p) for p in places), "problems not in file order")
+    check(re.search(r"^\d+ problems$", err, re.M), "no problem count")
+
+
+def case_missing_and_unreadable_files():
+    expect_bad_input(["validate", "nothere.toml"],
+                     [r"^nothere\.toml: cannot read scenario 'nothere\.toml': No such file or directory",
+                      r"fix: check the path"])
+    os.makedirs(os.path.join(WORK, "a_folder.toml"), exist_ok=True)
+    expect_bad_input(["run", "a_folder.toml"], [r"a_folder\.toml"])
+
+
+def case_runtime_failure_exit_2():
+    """Good input, unwritable output: exit 2, a message naming the path, nothing written."""
+    scenario_file("base.toml", BASE)
+    blocker = os.path.join(WORK, "a_file")
+    with open(blocker, "w") as f:
+        f.write("not a folder\n")
+    rc, _, err = cjsim("run", "base.toml", "--quiet", "-o", os.path.join(blocker, "out.h5"))
+    check(rc == 2, f"exit {rc}, expected 2 (runtime failure)\n{err}")
+    check("a_file" in err and "-o" in err, f"message does not name the folder and the fix:\n{err}")
+
+
+def case_output_defaults_and_replaces_atomically():
+    """Without -o the file goes to results/<stem>.h5 under the working folder; a second run
+    replaces the first only when complete (same seed: byte-identical file)."""
+    here = os.path.join(WORK, "default_out")
+    os.makedirs(here, exist_ok=True)
+    with open(os.path.join(here, "small.toml"), "w", encoding="utf-8") as f:
+        f.write(BASE)
+    rc, out, err = cjsim("run", "small.toml", "--quiet", "--no-customers", cwd=here)
+    check(rc == 0, f"exit {rc}\n{err}")
+    target = os.path.join(here, "results", "small.h5")
+    check(os.path.exists(target), f"no {target}")
+    check(out.rstrip().endswith("results: results/small.h5"), f"does not print the default path:\n{out}")
+    leftovers = [n for n in os.listdir(os.path.join(here, "results")) if n != "small.h5"]
+    check(not leftovers, f"temporary files left beside the result: {leftovers}")
+
+
+CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}
+
+if CASE == "--list":
+    print(";".join(sorted(CASES)))
+    sys.exit(0)
+if CASE not in CASES:
+    sys.exit(f"check_cli.py: no case '{CASE}' (have: {', '.join(sorted(CASES))})")
+CASES[CASE]()
+if failures:
+    print(f"cli.{CASE}: {len(failures)} failure(s)", file=sys.stderr)
+    for f in failures:
+        print(" - " + f, file=sys.stderr)
+    sys.exit(1)
+print(f"cli.{CASE}: ok")
