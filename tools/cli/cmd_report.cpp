@@ -61,7 +61,7 @@ int cmd_report(const Args& args, const std::string& command_line) {
   po::variables_map vm;
   if (!parse(args, opts, hidden, pos, vm, "cjsim report RESULT.h5 [-o REPORT.html] [options]",
              "  cjsim report results/funnel_vs_loop.h5 -o results/funnel_vs_loop.html\n"
-             "  cjsim report results/flower_delivery.h5 --compare base,no_after_sales\n"
+             "  cjsim report results/flower_delivery.h5 --compare holiday_flights,no_after_sales\n"
              "  cjsim report results/funnel_vs_loop.h5 --customer 12 --story-variant "
              "funnel_minded\n")) {
     return 0;
