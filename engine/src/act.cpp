@@ -149,6 +149,7 @@ void Engine::handle_special(std::uint32_t i, std::uint32_t exposed, int day, Blo
     const auto cu = static_cast<std::size_t>(c);
     a += m_.salience_gain[cu * static_cast<std::size_t>(m_.segments) + gu];
     p.last_touch[i] = static_cast<std::uint8_t>(c);
+    if (options_.touch_paths) record_touch(block, i, day, c, 0.0f);  // touch paths
     if (m_.quality_boost[cu] != 0.0f) {
       p.satisfaction[i] = std::clamp(p.satisfaction[i] + m_.quality_boost[cu], 0.0f, 1.0f);
     }
@@ -269,6 +270,9 @@ void Engine::purchase(std::uint32_t i, int day, BlockScratch& block) {
   p.revenue[i] += static_cast<float>(value);
   ++block.purchases[g];
   block.revenue[g] += value;
+  if (options_.touch_paths) {  // touch paths
+    record_touch(block, i, day, TouchPaths::kPurchase, static_cast<float>(value));
+  }
   block.margin[g] += value * m_.margin;
   const auto existing = static_cast<std::uint8_t>(out_.names.source_existing());
   if (p.first_purchase_day[i] < 0 && p.source[i] != existing) {
