@@ -12,11 +12,14 @@ double channel_budget(const ChannelDef& channel) {
 
 void scale_channel(ScenarioDef& def, std::size_t channel, double factor) {
   ChannelDef& c = def.channels.at(channel);
-  if (factor == 0.0) {
-    c.flights.clear();
-    return;
-  }
   for (FlightDef& f : c.flights) f.amount *= factor;
+  if (factor == 0.0 && c.cost == 0.0) {
+    // A free channel exposes everyone it reaches whatever its budget: take away its effect
+    // instead. It keeps its place (channel indices key random streams) but changes nothing.
+    c.lifts.clear();
+    c.salience = 0.0;
+    c.quality = 0.0;
+  }
 }
 
 void set_channel_budget(ScenarioDef& def, std::size_t channel, double amount) {

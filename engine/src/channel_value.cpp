@@ -102,7 +102,7 @@ ChannelValue channel_value(const ScenarioDef& def, const ValueOptions& options) 
     removed[c] = defs.size();
     defs.push_back(def);
     scale_channel(defs.back(), c, 0.0);
-    if (def.channels[c].cost > 0.0 && channel_budget(def.channels[c]) > 0.0) {
+    if (options.marginal && def.channels[c].cost > 0.0 && channel_budget(def.channels[c]) > 0.0) {
       minus[c] = defs.size();
       defs.push_back(def);
       scale_channel(defs.back(), c, 1.0 - options.step);

@@ -2,7 +2,7 @@
 // (engine/README.md "Channel value"), and the budget edits and parallel runner it rests on,
 // which the optimizer shares (optimize.hpp).
 //
-// For every channel the same world is re-run with the channel removed (no flights: it exposes
+// For every channel the same world is re-run with the channel removed (budget 0: it exposes
 // nobody) and with its budget scaled by 1 - step and 1 + step. Replicate r of every variant
 // uses the streams of replicate r of the baseline, so each difference is paired and most of the
 // noise cancels: incremental new customers, purchases, revenue, margin, profit, ROAS and
@@ -25,8 +25,10 @@ namespace cjsim {
 
 // A channel's budget over the horizon: the sum of its flights.
 double channel_budget(const ChannelDef& channel);
-// Multiplies every flight of the channel by `factor` (>= 0). Factor 0 removes the flights, so
-// even a free channel (cost 0) exposes nobody: the channel is gone.
+// Multiplies every flight of the channel by `factor` (>= 0). Factor 0 removes the channel: with
+// every flight at 0 it exposes nobody; a free channel (cost 0), which exposes whoever it reaches
+// whatever its budget, loses its lifts, salience weight and quality instead. Either way the
+// channel keeps its index, so the other channels keep their random streams.
 void scale_channel(ScenarioDef& def, std::size_t channel, double factor);
 // Sets the channel's horizon budget to `amount`, keeping the shape of its flights; a channel
 // with no budget gets one flight over the whole horizon.
@@ -68,7 +70,8 @@ struct ChannelValueRow {
 
 struct ValueOptions {
   int replicates = 10;
-  double step = 0.10;  // the budget change of the marginal counterfactuals (+-10%)
+  double step = 0.10;    // the budget change of the marginal counterfactuals (+-10%)
+  bool marginal = true;  // run the -step/+step counterfactuals (false: removal only, 1/3 the runs)
   CrnOptions run;
   // Baseline runs are handed here (replicate order not guaranteed, never two at once) when
   // set, e.g. to write them to a file; touch paths are recorded in them when asked.
