@@ -26,6 +26,7 @@ double mean(const Column& c) {
 // One allocation over the replicates.
 struct Evaluation {
   Column objective, revenue, spend;
+  std::vector<Column> unit_spend;  // replicate x unit: what each unit's channel really spent
   double value() const { return mean(objective); }
 };
 
@@ -69,6 +70,7 @@ struct Problem {
       e.objective.assign(R, 0.0);
       e.revenue.assign(R, 0.0);
       e.spend.assign(R, 0.0);
+      e.unit_spend.assign(R, Column(units(), 0.0));
     }
     CrnOptions run = o.run;
     run.customer_table = o.objective == Objective::ltv;
@@ -78,6 +80,14 @@ struct Problem {
       out[d].revenue[k] =
           std::accumulate(result.daily.revenue.begin(), result.daily.revenue.end(), 0.0);
       out[d].spend[k] = std::accumulate(result.daily.spend.begin(), result.daily.spend.end(), 0.0);
+      const DailySeries& daily = result.daily;
+      for (std::size_t u = 0; u < units(); ++u) {
+        const auto [from, to] =
+            unit_quarter[u] < 0 ? std::pair{0, daily.days - 1} : quarter_days(unit_quarter[u]);
+        const auto ch = static_cast<int>(channels[unit_channel[u]]);
+        for (int t = from; t <= to; ++t)
+          out[d].unit_spend[k][u] += daily.spend[daily.at_channel(t, ch)];
+      }
     });
     evaluations += static_cast<int>(defs.size());
     return out;
@@ -390,6 +400,13 @@ OptimizeResult optimize_budget(const ScenarioDef& def, const OptimizeOptions& o)
     out.marginal.push_back(
         ratio_estimate(hi.objective, lo.objective, constant(R, span[u]), constant(R, 0.0)));
     out.marginal_roas.push_back(ratio_estimate(hi.revenue, lo.revenue, hi.spend, lo.spend));
+    // Saturated: more budget buys no more contacts (everyone it reaches is already exposed).
+    double moved = 0;
+    for (std::size_t r = 0; r < R; ++r) moved += hi.spend[r] - lo.spend[r];
+    out.saturated.push_back(!(moved > 0));
+    Column spent(R);
+    for (std::size_t r = 0; r < R; ++r) spent[r] = current.unit_spend[r][u];
+    out.spent.push_back(estimate_mean(spent));
     std::vector<CurvePoint> curve;
     for (std::size_t i = 0; i < std::size(curve_factors); ++i) {
       curve.push_back(
@@ -403,7 +420,7 @@ OptimizeResult optimize_budget(const ScenarioDef& def, const OptimizeOptions& o)
   double highest_low = -std::numeric_limits<double>::infinity();
   double lowest_high = std::numeric_limits<double>::infinity();
   for (std::size_t u = 0; u < U; ++u) {
-    if (out.at_bound[u]) continue;
+    if (out.at_bound[u] || out.saturated[u]) continue;
     highest_low = std::max(highest_low, out.marginal[u].ci_low);
     lowest_high = std::min(lowest_high, out.marginal[u].ci_high);
   }

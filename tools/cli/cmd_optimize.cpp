@@ -136,7 +136,7 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
   fmt::print("Budget {} shared to maximise {} ({} replicates on common random numbers)\n\n",
              format_value(oo.total, "currency"), objective_name(r.objective), oo.replicates);
   TextTable t{
-      {"unit", "plan (scaled)", "optimum", "min", "max",
+      {"unit", "plan (scaled)", "optimum", "spent", "min", "max",
        "marginal " + std::string(objective_name(r.objective)) + " / budget", "marginal ROAS", ""},
       {}};
   for (std::size_t u = 0; u < r.units.size(); ++u) {
@@ -153,7 +153,7 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
   fmt::print("\n{} at the optimum: {}   (plan scaled to the total: {}; gain {})\n",
              objective_name(r.objective), estimate_cell(r.value, unit),
              estimate_cell(r.start_value, unit), estimate_cell(r.improvement, unit));
-  fmt::print("marginal returns of the units not at a bound {}\n",
+  fmt::print("marginal returns of the units neither at a bound nor saturated {}\n",
              r.marginals_agree
                  ? "agree (their 95% intervals share a value): the optimum equalises them"
                  : "differ beyond their 95% intervals: more replicates or a smaller --tolerance "

@@ -56,13 +56,16 @@ struct OptimizeResult {
   std::vector<std::string> channels;      // every channel that costs money (the units' channels)
   std::vector<double> channel_min, channel_max, channel_total;  // per channel (declared order)
   std::vector<bool> at_bound;           // per unit: its channel sits on a bound
+  std::vector<bool> saturated;          // per unit: more budget is not spent (it reaches everyone)
+  std::vector<Estimate> spent;          // per unit: what it really spent at the allocation
   Estimate value;                       // objective at the allocation
   Estimate start_value;                 // objective of the start (the plan scaled to total)
   Estimate improvement;                 // paired: allocation minus start
   std::vector<Estimate> marginal;       // per unit: d objective / d budget at the allocation
   std::vector<Estimate> marginal_roas;  // per unit: d revenue / d spend at the allocation
   std::vector<std::vector<CurvePoint>> curves;  // per unit: budget x 0.5, 0.75, 1.25, 1.5
-  bool marginals_agree = false;  // the free units' marginal intervals share a common value
+  // The marginal intervals of the units neither at a bound nor saturated share a common value.
+  bool marginals_agree = false;
   int rounds = 0;
   int evaluations = 0;  // allocations simulated (each over every replicate)
 };
