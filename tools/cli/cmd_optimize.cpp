@@ -145,9 +145,12 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
         r.channels.begin());
     t.rows.push_back(
         {r.units[u], format_value(r.start[u], "currency"),
-         format_value(r.allocation[u], "currency"), format_value(r.channel_min[k], "currency"),
-         format_value(r.channel_max[k], "currency"), estimate_cell(r.marginal[u], "ratio"),
-         estimate_cell(r.marginal_roas[u], "ratio"), r.at_bound[u] ? "at a bound" : ""});
+         format_value(r.allocation[u], "currency"), estimate_cell(r.spent[u], "currency"),
+         format_value(r.channel_min[k], "currency"), format_value(r.channel_max[k], "currency"),
+         estimate_cell(r.marginal[u], "ratio"), estimate_cell(r.marginal_roas[u], "ratio"),
+         r.at_bound[u]    ? "at a bound"
+         : r.saturated[u] ? "saturated: reaches everyone it can"
+                          : ""});
   }
   t.print(stdout);
   fmt::print("\n{} at the optimum: {}   (plan scaled to the total: {}; gain {})\n",
