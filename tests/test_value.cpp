@@ -35,11 +35,9 @@ ScenarioDef journey_world(std::uint64_t customers = 3000) {
   d.stages = {stage("unaware", Role::unaware, 1.0), stage("aware", Role::journey),
               stage("buy", Role::purchase), stage("owner", Role::retention)};
   d.edges = {edge("unaware", "aware", 0.02, true), edge("aware", "buy", 0.03, true),
-             edge("aware", "unaware", 0.02), edge("buy", "owner", 1.0),
-             edge("owner", "buy", 0.01)};
+             edge("aware", "unaware", 0.02), edge("buy", "owner", 1.0), edge("owner", "buy", 0.01)};
   d.edges[0].salience = true;
-  auto channel = [&](std::string name, double cost, double budget,
-                     std::vector<std::string> reaches,
+  auto channel = [&](std::string name, double cost, double budget, std::vector<std::string> reaches,
                      std::vector<std::pair<std::string, double>> lifts) {
     ChannelDef c;
     c.name = std::move(name);
@@ -137,8 +135,7 @@ TEST_CASE("paths: conversions, nulls, organic purchases and the heuristic models
   }
 }
 
-TEST_CASE("paired_difference: mean, sd and the Student-t interval of the differences",
-          "[value]") {
+TEST_CASE("paired_difference: mean, sd and the Student-t interval of the differences", "[value]") {
   // Differences 1, 2, 3: mean 2, sd 1, t(0.975, 2) = 4.302653 -> half-width 4.302653/sqrt(3).
   const Estimate e = paired_difference({11, 22, 33}, {10, 20, 30});
   CHECK(e.mean == Approx(2));
@@ -191,8 +188,8 @@ TEST_CASE("touch paths: agree with the daily series, same for any thread count, 
     }
     CHECK(exposures[c] == expected);
   }
-  CHECK(purchases == std::accumulate(one.daily.purchases.begin(), one.daily.purchases.end(),
-                                     std::uint64_t{0}));
+  CHECK(purchases ==
+        std::accumulate(one.daily.purchases.begin(), one.daily.purchases.end(), std::uint64_t{0}));
   // Order values are stored as float: the sum agrees to float precision.
   CHECK(revenue == Approx(std::accumulate(one.daily.revenue.begin(), one.daily.revenue.end(), 0.0))
                        .epsilon(1e-6));
@@ -214,7 +211,9 @@ TEST_CASE("touch paths and channel value round-trip through the HDF5 file", "[va
   vo.run.threads = 2;
   vo.baseline_touch_paths = true;
   std::vector<RunResult> baselines(2);
-  vo.baseline = [&](int r, RunResult&& run) { baselines[static_cast<std::size_t>(r)] = std::move(run); };
+  vo.baseline = [&](int r, RunResult&& run) {
+    baselines[static_cast<std::size_t>(r)] = std::move(run);
+  };
   const ChannelValue value = channel_value(def, vo);
   const std::string path = temp_file("roundtrip.h5");
   {
@@ -241,7 +240,8 @@ TEST_CASE("touch paths and channel value round-trip through the HDF5 file", "[va
   std::filesystem::remove(path);
 }
 
-// ---- ground truth --------------------------------------------------------------------------------
+// ---- ground truth
+// --------------------------------------------------------------------------------
 
 TEST_CASE("value: a channel without effect is worth nothing, a harmful one less than nothing",
           "[value]") {
@@ -266,8 +266,8 @@ TEST_CASE("value: a channel without effect is worth nothing, a harmful one less 
   const ChannelValue v = channel_value(def, vo);
   // With a fixed seed these are deterministic; a 95% interval of a channel whose true value is
   // 0 would miss 0 for about one seed in twenty, and this one does not.
-  for (const char* measure : {"incremental.new_customers", "incremental.purchases",
-                              "incremental.revenue"}) {
+  for (const char* measure :
+       {"incremental.new_customers", "incremental.purchases", "incremental.revenue"}) {
     const Estimate e = v.find("idle", measure)->estimate;
     INFO(measure << ": " << e.mean << " [" << e.ci_low << ", " << e.ci_high << "]");
     CHECK(e.ci_low <= 0.0);

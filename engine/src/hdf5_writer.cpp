@@ -16,6 +16,7 @@
 
 #include "cjsim/errors.hpp"
 #include "cjsim/hdf5_io.hpp"
+#include "cjsim/value.hpp"
 #include "cjsim/version.hpp"
 #include "hdf5_customer_table.hpp"
 #include "hdf5_handles.hpp"

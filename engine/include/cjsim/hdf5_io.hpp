@@ -18,10 +18,11 @@
 
 #include "cjsim/kpi.hpp"
 #include "cjsim/results.hpp"
-#include "cjsim/value.hpp"
 #include "cjsim/version.hpp"
 
 namespace cjsim {
+
+struct ChannelValue;  // cjsim/value.hpp (include it to use the channel value methods)
 
 // What a file says about itself (root attributes and the scenario datasets).
 struct FileMeta {
