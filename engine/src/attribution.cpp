@@ -167,4 +167,49 @@ ModelCredit markov_credit(const std::vector<PathCount>& paths, std::size_t chann
   return m;
 }
 
+AttributionSummary summarize_attribution(const std::vector<Attribution>& runs) {
+  AttributionSummary out;
+  out.runs = static_cast<int>(runs.size());
+  if (runs.empty()) return out;
+  const std::size_t C = runs.front().channels;
+  for (const ModelCredit& m : runs.front().models) out.models.push_back(m.model);
+  for (std::size_t k = 0; k < out.models.size(); ++k) {
+    std::vector<Estimate> conv(C), val(C);
+    for (std::size_t c = 0; c < C; ++c) {
+      std::vector<double> a, b;
+      for (const Attribution& r : runs) {
+        a.push_back(r.models.at(k).conversions.at(c));
+        b.push_back(r.models.at(k).value.at(c));
+      }
+      conv[c] = estimate_mean(a);
+      val[c] = estimate_mean(b);
+    }
+    out.conversions.push_back(std::move(conv));
+    out.value.push_back(std::move(val));
+  }
+  const auto n = static_cast<double>(runs.size());
+  for (const Attribution& r : runs) {
+    out.conversions_per_run += r.summary.conversions / n;
+    out.organic_per_run += r.summary.organic_conversions / n;
+    out.nulls_per_run += r.summary.nulls / n;
+    out.untouched_per_run += static_cast<double>(r.summary.untouched_customers) / n;
+  }
+  return out;
+}
+
+double share_error(const std::vector<double>& credit, const std::vector<double>& truth) {
+  auto positive_sum = [](const std::vector<double>& v) {
+    double s = 0;
+    for (const double x : v) s += std::max(x, 0.0);
+    return s;
+  };
+  const double a = positive_sum(credit), b = positive_sum(truth);
+  if (!(a > 0) || !(b > 0) || credit.size() != truth.size()) return std::nan("");
+  double d = 0;
+  for (std::size_t c = 0; c < credit.size(); ++c) {
+    d += std::fabs(std::max(credit[c], 0.0) / a - std::max(truth[c], 0.0) / b);
+  }
+  return d / 2;
+}
+
 }  // namespace cjsim

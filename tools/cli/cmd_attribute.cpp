@@ -19,26 +19,6 @@ namespace cjsim::cli {
 
 namespace {
 
-// Shares of a non-negative credit vector (negative entries count as 0).
-std::vector<double> shares(const std::vector<double>& v) {
-  double sum = 0;
-  for (const double x : v) sum += std::max(x, 0.0);
-  std::vector<double> out(v.size(), std::nan(""));
-  if (sum > 0) {
-    for (std::size_t c = 0; c < v.size(); ++c) out[c] = std::max(v[c], 0.0) / sum;
-  }
-  return out;
-}
-
-// Total variation distance between the model's and the truth's credit shares: the share of
-// all credit the model puts on the wrong channels (0 = right, 1 = all wrong).
-double share_error(const std::vector<double>& model, const std::vector<double>& truth) {
-  const std::vector<double> a = shares(model), b = shares(truth);
-  double d = 0;
-  for (std::size_t c = 0; c < a.size(); ++c) d += std::fabs(a[c] - b[c]);
-  return d / 2;
-}
-
 std::string number(double v) {
   return std::isfinite(v) ? fmt::format("{:.10g}", v) : "";
 }
@@ -96,10 +76,7 @@ int cmd_attribute(const Args& args, const std::string& command_line) {
   const std::size_t C = channels.size();
   install_interrupt_handler();
 
-  // Per model, per channel, per replicate: conversions and value credited.
-  std::vector<std::string> models;
-  std::vector<std::vector<std::vector<double>>> conv, value;  // model x channel x replicate
-  double touched = 0, organic = 0, nulls = 0, untouched = 0;
+  std::vector<Attribution> per_run;
   for (const int r : reps) {
     const std::optional<TouchPaths> paths = file.touch_paths(variant, r);
     if (!paths) {
@@ -108,24 +85,11 @@ int cmd_attribute(const Args& args, const std::string& command_line) {
           "the run was written without touch paths",
           "write it with cjsim run --touch-paths (or cjsim value -o FILE --touch-paths)");
     }
-    const Attribution a = attribute(*paths, C, ao);
-    if (models.empty()) {
-      for (const ModelCredit& m : a.models) models.push_back(m.model);
-      conv.assign(models.size(), std::vector<std::vector<double>>(C));
-      value = conv;
-    }
-    for (std::size_t k = 0; k < a.models.size(); ++k) {
-      for (std::size_t c = 0; c < C; ++c) {
-        conv[k][c].push_back(a.models[k].conversions[c]);
-        value[k][c].push_back(a.models[k].value[c]);
-      }
-    }
-    touched += a.summary.conversions;
-    organic += a.summary.organic_conversions;
-    nulls += a.summary.nulls;
-    untouched += static_cast<double>(a.summary.untouched_customers);
+    per_run.push_back(attribute(*paths, C, ao));
+    per_run.back().summary.paths.clear();  // only the counts are needed from here on
   }
-  const auto R = static_cast<double>(reps.size());
+  const AttributionSummary credit_summary = summarize_attribution(per_run);
+  const std::vector<std::string>& models = credit_summary.models;
 
   // The truth: stored by cjsim value, or re-run on request.
   std::optional<ChannelValue> truth_table = file.channel_value(variant);
@@ -174,10 +138,11 @@ int cmd_attribute(const Args& args, const std::string& command_line) {
   fmt::print(
       "per replicate: {:.1f} conversions after a touch, {:.1f} organic (no touch since the "
       "previous purchase), {:.1f} null paths, {:.1f} customers never touched\n\n",
-      touched / R, organic / R, nulls / R, untouched / R);
+      credit_summary.conversions_per_run, credit_summary.organic_per_run,
+      credit_summary.nulls_per_run, credit_summary.untouched_per_run);
   std::string csv_text = "table,model,channel,mean,ci_low,ci_high\n";
   for (const bool by_value : {false, true}) {
-    const auto& credit = by_value ? value : conv;
+    const auto& credit = by_value ? credit_summary.value : credit_summary.conversions;
     const char* unit = by_value ? "currency" : "purchases";
     TextTable t{{by_value ? "value (revenue)" : "conversions"}, {}};
     if (truth_table) t.header.push_back("truth");
@@ -192,7 +157,7 @@ int cmd_attribute(const Args& args, const std::string& command_line) {
                                 channels[c], number(e.mean), number(e.ci_low), number(e.ci_high));
       }
       for (std::size_t k = 0; k < models.size(); ++k) {
-        const Estimate e = estimate_mean(credit[k][c]);
+        const Estimate& e = credit[k][c];
         means[k][c] = e.mean;
         row.push_back(estimate_cell(e, unit));
         csv_text +=

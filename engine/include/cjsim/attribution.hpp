@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cjsim/kpi.hpp"
 #include "cjsim/results.hpp"
 
 namespace cjsim {
@@ -73,5 +74,22 @@ Attribution attribute(const TouchPaths& paths, std::size_t channels,
 // effect is 1 - P_without_c / P. Conversions and value are credited in proportion to the
 // removal effects (ChannelAttribution's rule).
 ModelCredit markov_credit(const std::vector<PathCount>& paths, std::size_t channels, int order);
+
+// Models over several runs (replicates): each model's credit per channel as a mean with its
+// Student-t interval, and the path counts per run.
+struct AttributionSummary {
+  std::vector<std::string> models;
+  std::vector<std::vector<Estimate>> conversions, value;  // model x channel
+  double conversions_per_run = 0, organic_per_run = 0, nulls_per_run = 0, untouched_per_run = 0;
+  int runs = 0;
+};
+AttributionSummary summarize_attribution(const std::vector<Attribution>& runs);
+
+// How far a model's credit is from the truth: half the sum over channels of |model's share of
+// all its credit - truth's share of all incremental value| (negative truths count as 0): the
+// part of all credit given to the wrong channels, 0 (right) to 1 (all wrong). Shares, because a
+// model hands out every touched conversion while single-channel increments add up to anything.
+// NaN when either side credits nothing.
+double share_error(const std::vector<double>& credit, const std::vector<double>& truth);
 
 }  // namespace cjsim
