@@ -13,3 +13,10 @@ foreach(case IN LISTS value_cases)
                    ${CMAKE_CURRENT_BINARY_DIR}/value/${case} ${case})
   set_tests_properties(value.${case} PROPERTIES LABELS value TIMEOUT 300)
 endforeach()
+# The report's attribution section in headless Chromium (one browser at a time, like report.*).
+add_test(NAME value.report_page
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/value/check_attribution_page.py
+                 --cjsim $<TARGET_FILE:cjsim> --work ${CMAKE_CURRENT_BINARY_DIR}/value/report_page
+                 --scenario ${PROJECT_SOURCE_DIR}/scenarios/funnel_vs_loop.toml)
+set_tests_properties(value.report_page PROPERTIES LABELS "value;report" TIMEOUT 300
+                     RESOURCE_LOCK chromium)
