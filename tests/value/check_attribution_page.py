@@ -66,7 +66,7 @@ def main():
     h5 = os.path.join(args.work, "value.h5")
     html = os.path.join(args.work, "value.html")
     run = subprocess.run([args.cjsim, "value", args.scenario, "--variant", "loop_minded",
-                          "--set", "simulation.customers=4000", "--replicates", "3", "--threads", "2",
+                          "--set", "simulation.customers=2000", "--replicates", "2", "--threads", "2",
                           "--quiet", "-o", h5, "--touch-paths"], capture_output=True, text=True, timeout=600)
     check(run.returncode == 0, f"cjsim value -o --touch-paths (exit {run.returncode}) {run.stderr[-300:]}")
     run = subprocess.run([args.cjsim, "report", h5, "-o", html, "--quiet"], capture_output=True,
