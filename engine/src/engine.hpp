@@ -115,11 +115,9 @@ class Engine {
   void trace_event(TraceEvent e) { trace_.push_back(e); }
 
   // --- touch paths (touch_paths.cpp) ------------------------------------------------------
-  void record_touch(BlockScratch& block, std::uint32_t i, int day, int event, float value) {
-    block.touches.push_back({static_cast<std::uint16_t>(i - block.begin),
-                             static_cast<std::uint16_t>(day), static_cast<std::uint8_t>(event),
-                             value});
-  }
+  // Out of line, so that the act phase's loops stay as they are when paths are not recorded.
+  void record_exposures(BlockScratch& block, std::uint32_t i, int day, std::uint32_t exposed);
+  void record_purchase(BlockScratch& block, std::uint32_t i, int day, double value);
   TouchPaths gather_touch_paths();
 
   const Model& m_;

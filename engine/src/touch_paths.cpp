@@ -5,9 +5,27 @@
 // day order: the result does not depend on the thread count.
 #include <tbb/parallel_for.h>
 
+#include <bit>
+
 #include "engine.hpp"
 
 namespace cjsim {
+
+// Today's exposures of customer i, in channel order (the order the act phase applies them).
+void Engine::record_exposures(BlockScratch& block, std::uint32_t i, int day,
+                              std::uint32_t exposed) {
+  for (std::uint32_t x = exposed; x != 0; x &= x - 1) {
+    block.touches.push_back({static_cast<std::uint16_t>(i - block.begin),
+                             static_cast<std::uint16_t>(day),
+                             static_cast<std::uint8_t>(std::countr_zero(x)), 0.0f});
+  }
+}
+
+void Engine::record_purchase(BlockScratch& block, std::uint32_t i, int day, double value) {
+  block.touches.push_back({static_cast<std::uint16_t>(i - block.begin),
+                           static_cast<std::uint16_t>(day), TouchPaths::kPurchase,
+                           static_cast<float>(value)});
+}
 
 TouchPaths Engine::gather_touch_paths() {
   TouchPaths paths;
