@@ -88,7 +88,23 @@ int main(int argc, char** argv) {
     meta.seed = 42;
 
     const testing::SyntheticShape shape;
-    const RunResult base0 = testing::synthetic_run(shape, 0, 1);
+    RunResult base0 = testing::synthetic_run(shape, 0, 1);
+    // Touch paths in the first run only (they are optional): customer i sees channel i % C on
+    // day i % days, then i % 3 == 0 buys the same day (results/README.md "touch_paths").
+    TouchPaths& paths = base0.touch_paths;
+    paths.offsets.push_back(0);
+    for (std::size_t i = 0; i < shape.customers; ++i) {
+      const auto day = static_cast<std::int32_t>(i % static_cast<std::size_t>(shape.days));
+      paths.day.push_back(day);
+      paths.event.push_back(static_cast<std::uint8_t>(i % base0.names.channels.size()));
+      paths.value.push_back(0.0f);
+      if (i % 3 == 0) {
+        paths.day.push_back(day);
+        paths.event.push_back(TouchPaths::kPurchase);
+        paths.value.push_back(static_cast<float>(i % 50) + 0.5f);
+      }
+      paths.offsets.push_back(paths.event.size());
+    }
     const RunResult base1 = testing::synthetic_run(shape, 1, 2);
     const RunResult promo0 = testing::synthetic_run(shape, 0, 3);
     const KpiSummary summary = testing::synthetic_summary();

@@ -157,6 +157,7 @@ void Engine::handle_special(std::uint32_t i, std::uint32_t exposed, int day, Blo
     }
   }
   p.salience[i] = a;
+  if (options_.touch_paths) record_exposures(block, i, day, exposed);  // touch paths
 
   // 2. Word of mouth, by the stage at the start of the day; heard tomorrow.
   const std::uint32_t cf = m_.cell_flags[cell];
@@ -269,6 +270,7 @@ void Engine::purchase(std::uint32_t i, int day, BlockScratch& block) {
   p.revenue[i] += static_cast<float>(value);
   ++block.purchases[g];
   block.revenue[g] += value;
+  if (options_.touch_paths) record_purchase(block, i, day, value);  // touch paths
   block.margin[g] += value * m_.margin;
   const auto existing = static_cast<std::uint8_t>(out_.names.source_existing());
   if (p.first_purchase_day[i] < 0 && p.source[i] != existing) {

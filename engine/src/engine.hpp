@@ -32,6 +32,14 @@ namespace cjsim {
 // it fixes which random numbers select exposures, so it never depends on the thread count.
 inline constexpr std::uint32_t kBlockSize = 8192;
 
+// One exposure or purchase recorded for touch paths (RunOptions::touch_paths), 12 bytes.
+struct TouchRecord {
+  std::uint16_t j;     // customer - block.begin (kBlockSize fits)
+  std::uint16_t day;   // days <= 36,500 (scenario check)
+  std::uint8_t event;  // channel index or TouchPaths::kPurchase
+  float value;         // order value of a purchase
+};
+
 // Everything one block owns. Persistent counters live across days; day partials are reset at
 // the start of each act.
 struct BlockScratch {
@@ -61,6 +69,10 @@ struct BlockScratch {
   std::uint64_t referral_moves = 0;
   std::vector<std::uint32_t> recommended;    // hearers of today's recommendations
   std::vector<std::uint32_t> complained_to;  // hearers of today's complaints
+
+  // --- touch paths (only when recorded) ---------------------------------------------------
+  // Appended in (day, customer) order over the run; gathered by customer in finish().
+  std::vector<TouchRecord> touches;
 
   void reset_day();
 };
@@ -101,6 +113,12 @@ class Engine {
                      std::uint32_t exposed) const;
 
   void trace_event(TraceEvent e) { trace_.push_back(e); }
+
+  // --- touch paths (touch_paths.cpp) ------------------------------------------------------
+  // Out of line, so that the act phase's loops stay as they are when paths are not recorded.
+  void record_exposures(BlockScratch& block, std::uint32_t i, int day, std::uint32_t exposed);
+  void record_purchase(BlockScratch& block, std::uint32_t i, int day, double value);
+  TouchPaths gather_touch_paths();
 
   const Model& m_;
   RunOptions options_;

@@ -104,6 +104,22 @@ h5::Datatype kpi_summary_type() {
   return type;
 }
 
+h5::Datatype channel_value_type() {
+  h5::Datatype text = h5::string_type();
+  h5::Datatype type = compound(sizeof(ChannelValueFileRow));
+  insert(type.get(), "channel", offsetof(ChannelValueFileRow, channel), text.get());
+  insert(type.get(), "counterfactual", offsetof(ChannelValueFileRow, counterfactual), text.get());
+  insert(type.get(), "measure", offsetof(ChannelValueFileRow, measure), text.get());
+  insert(type.get(), "segment", offsetof(ChannelValueFileRow, segment), text.get());
+  insert(type.get(), "stage", offsetof(ChannelValueFileRow, stage), text.get());
+  insert(type.get(), "mean", offsetof(ChannelValueFileRow, mean), H5T_NATIVE_DOUBLE);
+  insert(type.get(), "sd", offsetof(ChannelValueFileRow, sd), H5T_NATIVE_DOUBLE);
+  insert(type.get(), "ci_low", offsetof(ChannelValueFileRow, ci_low), H5T_NATIVE_DOUBLE);
+  insert(type.get(), "ci_high", offsetof(ChannelValueFileRow, ci_high), H5T_NATIVE_DOUBLE);
+  insert(type.get(), "replicates", offsetof(ChannelValueFileRow, replicates), H5T_NATIVE_INT32);
+  return type;
+}
+
 // Spelled here rather than through cjsim::view_name so the file format cannot change when
 // terminal wording does.
 const char* view_text(KpiView view) {

@@ -85,6 +85,22 @@ struct KpiSummaryRow {
 };
 h5::Datatype kpi_summary_type();
 
+// One row of /runs/<v>/channel_value (cjsim value).
+inline constexpr const char* kChannelValue = "channel_value";
+struct ChannelValueFileRow {
+  const char* channel;
+  const char* counterfactual;
+  const char* measure;
+  const char* segment;
+  const char* stage;
+  double mean;
+  double sd;
+  double ci_low;
+  double ci_high;
+  std::int32_t replicates;
+};
+h5::Datatype channel_value_type();
+
 // Text forms stored in the file ("funnel", "retention", ...).
 const char* view_text(KpiView view);
 std::optional<KpiView> parse_view(std::string_view text);

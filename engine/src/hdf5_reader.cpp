@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -11,11 +12,13 @@
 
 #include "cjsim/errors.hpp"
 #include "cjsim/hdf5_io.hpp"
+#include "cjsim/value.hpp"
 #include "cjsim/version.hpp"
 #include "hdf5_customer_table.hpp"
 #include "hdf5_handles.hpp"
 #include "hdf5_layout.hpp"
 #include "hdf5_objects.hpp"
+#include "hdf5_touch_paths.hpp"
 
 namespace cjsim {
 
@@ -457,6 +460,61 @@ std::optional<KpiSummary> ResultFile::summary(const std::string& variant) const 
                                    summary.ci_high.push_back(row.ci_high);
                                  });
     return summary;
+  });
+}
+
+std::optional<TouchPaths> ResultFile::touch_paths(const std::string& variant, int replicate) const {
+  return impl_->guarded([&](const FileReader& reader) -> std::optional<TouchPaths> {
+    h5::Group runs = reader.group(impl_->file.get(), kRunsGroup);
+    h5::Group variant_group = reader.group(runs.get(), variant);
+    h5::Group group = reader.group(variant_group.get(), replicate_group_name(replicate));
+    if (!h5::has_link(group.get(), kTouchPaths)) return std::nullopt;
+    const auto customers = reader.number_attribute<std::uint64_t>(group.get(), "customers");
+    return read_touch_paths(group.get(), customers, impl_->path);
+  });
+}
+
+std::optional<ChannelValue> ResultFile::channel_value(const std::string& variant) const {
+  return impl_->guarded([&](const FileReader& reader) -> std::optional<ChannelValue> {
+    h5::Group runs = reader.group(impl_->file.get(), kRunsGroup);
+    h5::Group group = reader.group(runs.get(), variant);
+    if (!h5::has_link(group.get(), kChannelValue)) return std::nullopt;
+    h5::Dataset dataset = h5::open_dataset(group.get(), kChannelValue);
+    reader.require_fields(dataset.get(),
+                          {"channel", "counterfactual", "measure", "segment", "stage", "mean", "sd",
+                           "ci_low", "ci_high", "replicates"});
+    const std::vector<hsize_t> dims = h5::dims_of(dataset.get());
+    if (dims.size() != 1) reader.bad(h5::path_of(dataset.get()), "expected one row per measure");
+    ChannelValue value;
+    value.replicates = reader.number_attribute<std::int32_t>(dataset.get(), "replicates");
+    value.step = reader.number_attribute<double>(dataset.get(), "step");
+    std::vector<ChannelValueFileRow> rows(dims[0], ChannelValueFileRow{});
+    if (rows.empty()) return value;
+    h5::Datatype type = channel_value_type();
+    h5::check(H5Dread(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()),
+              "reading " + h5::path_of(dataset.get()));
+    h5::Dataspace space(h5::check(H5Dget_space(dataset.get()), "reading the channel value"));
+    struct Reclaim {
+      hid_t type, space;
+      void* data;
+      ~Reclaim() { H5Dvlen_reclaim(type, space, H5P_DEFAULT, data); }
+    } reclaim{type.get(), space.get(), rows.data()};
+    auto remember = [](std::vector<std::string>& names, const std::string& name) {
+      if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) {
+        names.push_back(name);
+      }
+    };
+    for (const ChannelValueFileRow& r : rows) {
+      ChannelValueRow row{
+          copy_text(r.channel), copy_text(r.counterfactual),
+          copy_text(r.measure), copy_text(r.segment),
+          copy_text(r.stage),   Estimate{r.mean, r.sd, r.ci_low, r.ci_high, r.replicates}};
+      remember(value.channels, row.channel);
+      remember(value.segments, row.segment);
+      remember(value.stages, row.stage);
+      value.rows.push_back(std::move(row));
+    }
+    return value;
   });
 }
 

@@ -16,11 +16,13 @@
 
 #include "cjsim/errors.hpp"
 #include "cjsim/hdf5_io.hpp"
+#include "cjsim/value.hpp"
 #include "cjsim/version.hpp"
 #include "hdf5_customer_table.hpp"
 #include "hdf5_handles.hpp"
 #include "hdf5_layout.hpp"
 #include "hdf5_objects.hpp"
+#include "hdf5_touch_paths.hpp"
 
 namespace cjsim {
 
@@ -179,6 +181,13 @@ void check_run_shape(const RunResult& run, const KpiTable& kpis, const std::stri
     check_size(size, rows, "a customers column", where);
   }
   check_size(kpis.values.size(), kpis.defs.size(), "kpis.values", where);
+  const TouchPaths& p = run.touch_paths;
+  if (p.recorded()) {
+    check_size(p.offsets.size(), static_cast<std::size_t>(run.customers_total) + 1,
+               "touch_paths.offsets", where);
+    check_size(p.day.size(), p.event.size(), "touch_paths.day", where);
+    check_size(p.value.size(), p.event.size(), "touch_paths.value", where);
+  }
 }
 
 void check_variant_name(const std::string& variant) {
@@ -316,6 +325,7 @@ void write_run_group(hid_t group, const RunResult& run, const KpiTable& kpis) {
 
   CustomerTableWriter customers(group, run.customers.size());
   customers.append(run.customers, 0, run.customers.size());
+  if (run.touch_paths.recorded()) write_touch_paths(group, run.touch_paths);
   write_kpis(group, kpis, kpi.get());
   write_profile(group, run);
 }
@@ -469,6 +479,33 @@ void ResultWriter::write_summary(const std::string& variant, const KpiSummary& s
                       variant, impl_->final_path));
     }
     write_summary_table(group.get(), summary);
+  });
+}
+
+void ResultWriter::write_channel_value(const std::string& variant, const ChannelValue& value) {
+  check_variant_name(variant);
+  impl_->guarded([&] {
+    h5::Group group = impl_->variant_group(variant, "");
+    if (h5::has_link(group.get(), kChannelValue)) {
+      throw RuntimeError(
+          fmt::format("cannot write the channel value of {} to {}: it is already in the file",
+                      variant, impl_->final_path));
+    }
+    std::vector<ChannelValueFileRow> rows;
+    rows.reserve(value.rows.size());
+    for (const ChannelValueRow& r : value.rows) {
+      rows.push_back({r.channel.c_str(), r.counterfactual.c_str(), r.measure.c_str(),
+                      r.segment.c_str(), r.stage.c_str(), r.estimate.mean, r.estimate.sd,
+                      r.estimate.ci_low, r.estimate.ci_high,
+                      static_cast<std::int32_t>(r.estimate.n)});
+    }
+    h5::Datatype type = channel_value_type();
+    h5::Dataset dataset = h5::write_numbers(group.get(), kChannelValue, {rows.size()}, type.get(),
+                                            type.get(), rows.data());
+    h5::write_attribute(dataset.get(), "replicates", static_cast<std::int32_t>(value.replicates));
+    h5::write_attribute(dataset.get(), "step", value.step);
+    h5::write_attribute(dataset.get(), "long_name",
+                        std::string("ground-truth value of each channel by counterfactual"));
   });
 }
 

@@ -196,6 +196,47 @@ KpiTable compute_kpis(const RunResult& run) {
   return std::move(b.table);
 }
 
+namespace {
+
+// The two-sided Student-t quantile for a `confidence` interval from n values (NaN for n < 2).
+double t_quantile_for(std::size_t n, double confidence) {
+  if (n < 2) return kNaN;
+  const boost::math::students_t_distribution<double> dist(static_cast<double>(n) - 1);
+  return boost::math::quantile(dist, 0.5 + confidence / 2);
+}
+
+}  // namespace
+
+Estimate estimate_mean(const std::vector<double>& values, double confidence) {
+  Estimate e;
+  e.n = static_cast<int>(values.size());
+  if (values.empty()) {
+    e.mean = e.sd = e.ci_low = e.ci_high = kNaN;
+    return e;
+  }
+  const auto n = static_cast<double>(values.size());
+  e.mean = std::accumulate(values.begin(), values.end(), 0.0) / n;
+  e.sd = e.ci_low = e.ci_high = kNaN;
+  if (values.size() < 2) return e;
+  double ss = 0;
+  for (const double v : values) ss += (v - e.mean) * (v - e.mean);
+  e.sd = std::sqrt(ss / (n - 1));
+  const double h = t_quantile_for(values.size(), confidence) * e.sd / std::sqrt(n);
+  e.ci_low = e.mean - h;
+  e.ci_high = e.mean + h;
+  return e;
+}
+
+Estimate paired_difference(const std::vector<double>& a, const std::vector<double>& b,
+                           double confidence) {
+  if (a.size() != b.size()) {
+    throw std::invalid_argument("paired_difference: the two samples differ in size");
+  }
+  std::vector<double> d(a.size());
+  for (std::size_t r = 0; r < a.size(); ++r) d[r] = a[r] - b[r];
+  return estimate_mean(d, confidence);
+}
+
 KpiSummary summarize(const std::vector<KpiTable>& replicates, double confidence) {
   KpiSummary out;
   if (replicates.empty()) return out;
@@ -207,11 +248,7 @@ KpiSummary summarize(const std::vector<KpiTable>& replicates, double confidence)
   out.sd.assign(K, kNaN);
   out.ci_low.assign(K, kNaN);
   out.ci_high.assign(K, kNaN);
-  double t_quantile = kNaN;
-  if (replicates.size() > 1) {
-    const boost::math::students_t_distribution<double> dist(n - 1);
-    t_quantile = boost::math::quantile(dist, 0.5 + confidence / 2);
-  }
+  const double t_quantile = t_quantile_for(replicates.size(), confidence);
   for (std::size_t k = 0; k < K; ++k) {
     double sum = 0;
     for (const KpiTable& r : replicates) sum += r.values[k];

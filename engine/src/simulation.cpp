@@ -219,6 +219,7 @@ RunResult Engine::finish() {
   out_.customers_total = m_.customers;
   if (options_.customer_table) out_.customers = pop_.take_table();
   out_.trace = std::move(trace_);
+  if (options_.touch_paths) out_.touch_paths = gather_touch_paths();
   out_.seed = options_.seed.value_or(m_.seed);
   out_.replicate = options_.replicate;
   out_.threads = threads_;

@@ -20,7 +20,7 @@ int cmd_run(const Args& args, const std::string& command_line) {
   std::string scenario_path, output, only_variant;
   RunSettings rs;
   int replicates = 0;
-  bool quiet = false, profile = false, no_customers = false;
+  bool quiet = false, profile = false, no_customers = false, touch_paths = false;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
       "output,o", po::value(&output)->value_name("FILE"),
@@ -29,7 +29,10 @@ int cmd_run(const Args& args, const std::string& command_line) {
       "replicates,r", po::value(&replicates)->value_name("R"),
       "replicates per variant (default: simulation.replicates)")(
       "no-customers", po::bool_switch(&no_customers), "do not store the per-customer table")(
-      "profile", po::bool_switch(&profile), "print the time spent in each phase of the day")(
+      "touch-paths", po::bool_switch(&touch_paths),
+      "store every customer's exposures and purchases in order (for cjsim attribute and "
+      "cjsim export --paths)")("profile", po::bool_switch(&profile),
+                               "print the time spent in each phase of the day")(
       "quiet,q", po::bool_switch(&quiet), "no progress, only the KPI table");
   add_run_settings(opts, rs);
   po::options_description hidden;
@@ -41,7 +44,8 @@ int cmd_run(const Args& args, const std::string& command_line) {
              "  cjsim run scenarios/flower_delivery.toml -o results/flowers.h5 --threads 2\n"
              "  cjsim run scenarios/bench.toml --set simulation.customers=100000 "
              "--set channels.search.budget=0\n"
-             "  cjsim run scenarios/funnel_vs_loop.toml --replicates 5\n")) {
+             "  cjsim run scenarios/funnel_vs_loop.toml --replicates 5\n"
+             "  cjsim run scenarios/flower_delivery.toml --touch-paths -o results/flowers.h5\n")) {
     return 0;
   }
   check_threads(rs.threads);
@@ -87,6 +91,7 @@ int cmd_run(const Args& args, const std::string& command_line) {
       ro.seed = rs.seed;
       ro.replicate = r;
       ro.customer_table = !no_customers;
+      ro.touch_paths = touch_paths;
       ro.progress = [&](const cjsim::Progress& p) {
         throw_if_interrupted();
         progress.update(static_cast<double>(p.day) / p.days,

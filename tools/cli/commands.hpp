@@ -20,6 +20,10 @@ int cmd_validate(const Args& args, const std::string& command_line);
 int cmd_trace(const Args& args, const std::string& command_line);
 int cmd_report(const Args& args, const std::string& command_line);
 int cmd_bench(const Args& args, const std::string& command_line);
+int cmd_value(const Args& args, const std::string& command_line);
+int cmd_attribute(const Args& args, const std::string& command_line);
+int cmd_export(const Args& args, const std::string& command_line);
+int cmd_optimize(const Args& args, const std::string& command_line);
 
 // All subcommands, in the order `cjsim --help` lists them.
 const std::vector<Command>& commands();

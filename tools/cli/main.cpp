@@ -22,6 +22,11 @@ const std::vector<Command>& commands() {
       {"validate", "check scenario files and report every problem", cmd_validate},
       {"trace", "tell one customer's journey, day by day", cmd_trace},
       {"report", "draw a result file as one self-contained HTML page", cmd_report},
+      {"value", "what each channel is really worth: counterfactual runs on common random numbers",
+       cmd_value},
+      {"attribute", "attribution models from touch paths, beside the ground truth", cmd_attribute},
+      {"export", "touch paths for ChannelAttribution, weekly aggregates for MMM tools", cmd_export},
+      {"optimize", "share a total budget across channels to maximise an objective", cmd_optimize},
       {"bench", "measure speed and memory on the BENCH.md world", cmd_bench},
   };
   return all;
@@ -41,6 +46,7 @@ void print_usage(std::FILE* out) {
              "  cjsim run scenarios/funnel_vs_loop.toml\n"
              "  cjsim run scenarios/bench.toml --set simulation.customers=100000 --threads 2\n"
              "  cjsim trace scenarios/smartwatch.toml --customer 7\n"
+             "  cjsim value scenarios/car_dealership.toml --replicates 20\n"
              "\nexit codes: 0 ok, 1 bad input, 2 runtime failure, 130 interrupted\n");
 }
 

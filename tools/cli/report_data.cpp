@@ -1,5 +1,7 @@
 #include "report_data.hpp"
 
+#include "report_attribution.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -738,6 +740,7 @@ json collect_report(const ResultFile& file, const ReportOptions& opt) {
   data["variants"] = std::move(variants);
   data["compare"] = compare_json(accs, opt, file);
   data["sweep"] = nullptr;
+  data["attribution"] = attribution_json(file);  // null unless cjsim value -o F --touch-paths
 
   if (opt.story) {
     std::string story_variant = opt.story_variant;

@@ -913,7 +913,91 @@
     el('sweep-table').innerHTML = html + '</tbody></table>';
   }
 
-  // ---- 8. one customer's story ----------------------------------------------------------------
+  // ---- 8. attribution against the truth --------------------------------------------------------
+  // D.attribution (files from cjsim value -o F --touch-paths): { variant, replicates,
+  // half_life_days, channels: [name], truth: { conversions, conversions_low, conversions_high },
+  // models: [{ model, conversions: [per channel], share_error }] }.
+  const MODEL_LABELS = {
+    last_touch: 'Last touch', first_touch: 'First touch', linear: 'Linear', time_decay: 'Time decay',
+    position_based: 'Position-based 40/20/40', markov_1: 'Markov removal effect',
+  };
+  function attribution() {
+    const at = D.attribution;
+    if (!at) return;
+    el('attribution').hidden = false;
+    const labels = at.channels.map((name) => {
+      const c = D.channels.find((x) => x.name === name);
+      return c ? c.label : name;
+    });
+    const modelLabel = (m) => MODEL_LABELS[m] || m.replace(/_/g, ' ');
+    el('attribution-how').innerHTML = `In <b>${esc(pretty(at.variant))}</b>, every purchase after a touch is `
+      + 'credited to the channels on the path that led to it, by each model marketers use. The black bar is '
+      + 'the truth: the purchases the channel really adds, measured by running the same world without it on '
+      + `the same random numbers (${at.replicates} replicates; the whisker is the 95% interval).`;
+    const truth = at.truth.conversions;
+    const series = [{
+      name: 'Truth: incremental purchases', type: 'bar', data: truth, color: '#1d2329', barGap: '8%',
+    }, {
+      name: 'truth interval', type: 'custom', silent: true, tooltip: { show: false }, z: 5,
+      data: labels.map((_, c) => [c, at.truth.conversions_low[c], at.truth.conversions_high[c]])
+        .filter((d) => isNum(d[1]) && isNum(d[2])),
+      renderItem: (params, api) => {
+        const lo = api.coord([api.value(0), api.value(1)]);
+        const hi = api.coord([api.value(0), api.value(2)]);
+        const off = api.size([1, 0])[0] * -0.4 + 4;  // over the first bar of the group
+        const x = lo[0] + off;
+        return { type: 'group', children: [
+          { type: 'line', shape: { x1: x, y1: lo[1], x2: x, y2: hi[1] }, style: { stroke: OI.vermilion, lineWidth: 2 } },
+          { type: 'line', shape: { x1: x - 4, y1: lo[1], x2: x + 4, y2: lo[1] }, style: { stroke: OI.vermilion, lineWidth: 2 } },
+          { type: 'line', shape: { x1: x - 4, y1: hi[1], x2: x + 4, y2: hi[1] }, style: { stroke: OI.vermilion, lineWidth: 2 } },
+        ] };
+      },
+    }].concat(at.models.map((m, i) => ({
+      name: modelLabel(m.model), type: 'bar', data: m.conversions, color: SERIES[i % SERIES.length],
+    })));
+    const o = base('Purchases credited to each channel, by model and in truth',
+      'Models share out every purchase that followed a touch; the truth counts only what the channel caused.');
+    o.legend = { top: 48, left: 4, right: 10, type: 'scroll',
+      data: series.filter((x) => x.type === 'bar').map((x) => x.name) };
+    o.grid.top = 104;
+    o.grid.bottom = 70;
+    o.xAxis = { type: 'category', data: labels,
+      axisLabel: { interval: 0, rotate: labels.length > 5 ? 18 : 0, fontSize: 11 } };
+    o.yAxis = valueAxis('Purchases over the horizon');
+    o.tooltip = { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true,
+      valueFormatter: (v) => fmtInt(v) };
+    o.series = series;
+    chart('chart-attribution', o);
+
+    // The table: each model's share error, and where it errs most.
+    const rows = at.models.map((m) => {
+      let over = null, under = null;
+      m.conversions.forEach((x, c) => {
+        if (!isNum(x) || !isNum(truth[c])) return;
+        const gap = x - Math.max(truth[c], 0);
+        if (!over || gap > over.gap) over = { c, gap };
+        if (!under || gap < under.gap) under = { c, gap };
+      });
+      const desc = (g, word) => (g ? `${esc(labels[g.c])} (${fmtInt(m.conversions[g.c])} credited, ${fmtInt(truth[g.c])} true)` : 'n/a');
+      return `<tr><td>${esc(modelLabel(m.model))}</td>`
+        + `<td>${checked(m.share_error, fmtPct(m.share_error), 'share-error:' + m.model)}</td>`
+        + `<td>${desc(over)}</td><td>${desc(under)}</td></tr>`;
+    });
+    el('attribution-table').innerHTML = '<table class="kpi"><thead><tr><th>model</th>'
+      + '<th>share error</th><th>flatters most</th><th>starves most</th></tr></thead><tbody>'
+      + rows.join('') + '</tbody></table>';
+    const best = at.models.filter((m) => isNum(m.share_error))
+      .reduce((a, b) => (!a || b.share_error < a.share_error ? b : a), null);
+    el('attribution-note').textContent = 'Share error: half the sum over channels of the gap between the '
+      + 'model\'s share of all credit and the truth\'s share of all incremental purchases (negative truths '
+      + 'count as 0): the part of the credit a model gives the wrong channels. '
+      + (best ? `Closest here: ${modelLabel(best.model)} (${fmtPct(best.share_error)}). ` : '')
+      + `Time decay halves a touch's weight every ${at.half_life_days} days; the Markov model is first order. `
+      + `Per replicate, ${fmtInt(at.conversions_per_run)} purchases followed a touch and `
+      + `${fmtInt(at.organic_per_run)} did not (organic: no model credits them).`;
+  }
+
+  // ---- 9. one customer's story ----------------------------------------------------------------
   function story() {
     const st = D.story;
     if (!st || !st.available) {
@@ -996,6 +1080,7 @@
     kpis();
     channels();
     retention();
+    attribution();
     story();
     header();  // last: the contents list skips the sections left hidden
   } catch (e) {

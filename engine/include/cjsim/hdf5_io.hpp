@@ -22,6 +22,8 @@
 
 namespace cjsim {
 
+struct ChannelValue;  // cjsim/value.hpp (include it to use the channel value methods)
+
 // What a file says about itself (root attributes and the scenario datasets).
 struct FileMeta {
   std::string scenario_name;
@@ -59,6 +61,8 @@ class ResultWriter {
                  const KpiTable& kpis);
   // KPIs over the replicates of a variant (mean, sd, confidence interval).
   void write_summary(const std::string& variant, const KpiSummary& summary);
+  // Ground-truth channel value of a variant (cjsim value): /runs/<variant>/channel_value.
+  void write_channel_value(const std::string& variant, const ChannelValue& value);
   // Closes and fsyncs the file, then renames it over final_path (atomic on one filesystem).
   // Only now does final_path change. The writer is finished afterwards.
   void commit();
@@ -76,7 +80,8 @@ struct StoredRun {
   std::string variant;
   std::string description;
   int replicate = 0;
-  RunResult run;  // customers empty unless loaded with_customers; trace is never stored
+  RunResult run;  // customers empty unless loaded with_customers; trace is never stored;
+                  // touch paths are loaded on their own (ResultFile::touch_paths)
   KpiTable kpis;
 };
 
@@ -97,6 +102,10 @@ class ResultFile {
   std::vector<std::pair<std::string, int>> runs() const;
   StoredRun load(const std::string& variant, int replicate, bool with_customers = true) const;
   std::optional<KpiSummary> summary(const std::string& variant) const;
+  // The run's touch paths, when it was written with them (cjsim run --touch-paths).
+  std::optional<TouchPaths> touch_paths(const std::string& variant, int replicate) const;
+  // The variant's ground-truth channel value, when cjsim value wrote it.
+  std::optional<ChannelValue> channel_value(const std::string& variant) const;
 
  private:
   struct Impl;

@@ -84,6 +84,23 @@ struct CustomerTable {
   std::size_t size() const { return segment.size(); }
 };
 
+// Touch paths (RunOptions::touch_paths): every channel exposure and every purchase of every
+// customer, in the order they happened, as compressed sparse rows: customer i's events are
+// [offsets[i], offsets[i + 1]). Within a day, exposures come before that day's purchase (the
+// act phase exposes first). Definitions of paths built from them: engine/README.md "Touch paths".
+struct TouchPaths {
+  static constexpr std::uint8_t kPurchase = 0xff;  // `event` of a purchase; else a channel index
+
+  std::vector<std::uint64_t> offsets;  // customers + 1; empty when not recorded
+  std::vector<std::int32_t> day;       // per event
+  std::vector<std::uint8_t> event;     // channel index, or kPurchase
+  std::vector<float> value;            // order value of a purchase (currency), 0 for exposures
+
+  bool recorded() const { return !offsets.empty(); }
+  std::size_t customers() const { return offsets.empty() ? 0 : offsets.size() - 1; }
+  std::size_t size() const { return event.size(); }
+};
+
 // One traced customer's life, in order (cjsim trace).
 enum class TraceKind : std::uint8_t {
   start,               // a = stage, b = segment
@@ -125,6 +142,7 @@ struct RunResult {
   std::vector<std::uint64_t> flows;
   CustomerTable customers;
   std::vector<TraceEvent> trace;  // empty unless RunOptions::trace_customer was set
+  TouchPaths touch_paths;         // empty unless RunOptions::touch_paths was set
   Profile profile;
   std::uint64_t seed = 0;
   int replicate = 0;

@@ -25,6 +25,9 @@ struct RunOptions {
   std::optional<std::uint64_t> seed;            // overrides simulation.seed
   std::optional<std::uint64_t> trace_customer;  // record this customer's story
   bool customer_table = true;                   // keep the per-customer outcome table
+  // Record every exposure and purchase of every customer (RunResult::touch_paths), for
+  // attribution models. Off by default; when off it costs one untaken branch per exposed customer.
+  bool touch_paths = false;
   std::function<void(const Progress&)> progress;
 };
 

@@ -1,0 +1,104 @@
+// What each channel is really worth: ground truth by counterfactual on common random numbers
+// (engine/README.md "Channel value"), and the budget edits and parallel runner it rests on,
+// which the optimizer shares (optimize.hpp).
+//
+// For every channel the same world is re-run with the channel removed (budget 0: it exposes
+// nobody) and with its budget scaled by 1 - step and 1 + step. Replicate r of every variant
+// uses the streams of replicate r of the baseline, so each difference is paired and most of the
+// noise cancels: incremental new customers, purchases, revenue, margin, profit, ROAS and
+// marginal ROAS, each with a Student-t confidence interval over the replicates.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cjsim/kpi.hpp"
+#include "cjsim/results.hpp"
+#include "cjsim/scenario.hpp"
+
+namespace cjsim {
+
+// --- budget edits -----------------------------------------------------------------------------
+
+// A channel's budget over the horizon: the sum of its flights.
+double channel_budget(const ChannelDef& channel);
+// Multiplies every flight of the channel by `factor` (>= 0). Factor 0 removes the channel: with
+// every flight at 0 it exposes nobody; a free channel (cost 0), which exposes whoever it reaches
+// whatever its budget, loses its lifts, salience weight and quality instead. Either way the
+// channel keeps its index, so the other channels keep their random streams.
+void scale_channel(ScenarioDef& def, std::size_t channel, double factor);
+// Sets the channel's horizon budget to `amount`, keeping the shape of its flights; a channel
+// with no budget gets one flight over the whole horizon.
+void set_channel_budget(ScenarioDef& def, std::size_t channel, double amount);
+
+// --- runs on common random numbers ------------------------------------------------------------
+
+struct CrnOptions {
+  int threads = 0;                    // 0 = every core; each run is single-threaded
+  std::optional<std::uint64_t> seed;  // overrides simulation.seed
+  bool customer_table = true;
+  // Called after each finished run with (runs done, runs in all), from any thread but never
+  // two at once. May throw (Ctrl-C): the remaining runs are cancelled and the exception
+  // propagates.
+  std::function<void(std::size_t, std::size_t)> progress;
+};
+
+// Runs every definition for replicates 0..replicates-1 (replicate r keys the same streams in
+// each) and hands each result to `use(definition index, replicate, run)`, which may be called
+// from several threads at once for different (definition, replicate). Runs are spread over
+// threads, each simulated on one thread, so the results do not depend on the thread count.
+// `touch_paths[d]` (when given) records touch paths in definition d's runs.
+void run_crn(const std::vector<ScenarioDef>& defs, int replicates, const CrnOptions& options,
+             const std::function<void(std::size_t, int, RunResult&&)>& use,
+             const std::vector<bool>& touch_paths = {});
+
+// --- channel value ----------------------------------------------------------------------------
+
+// One number of the value table: a measure of one channel under one counterfactual, optionally
+// broken down by segment and stage.
+struct ChannelValueRow {
+  std::string channel;
+  std::string counterfactual;  // "removed", "minus", "plus", or "baseline"
+  std::string measure;         // e.g. "incremental.revenue", "roas", "marginal_roas"
+  std::string segment;         // "" = all segments
+  std::string stage;           // "" = not by stage
+  Estimate estimate;
+};
+
+struct ValueOptions {
+  int replicates = 10;
+  double step = 0.10;    // the budget change of the marginal counterfactuals (+-10%)
+  bool marginal = true;  // run the -step/+step counterfactuals (false: removal only, 1/3 the runs)
+  CrnOptions run;
+  // Baseline runs are handed here (replicate order not guaranteed, never two at once) when
+  // set, e.g. to write them to a file; touch paths are recorded in them when asked.
+  std::function<void(int, RunResult&&)> baseline;
+  bool baseline_touch_paths = false;
+};
+
+struct ChannelValue {
+  std::vector<std::string> channels, segments, stages;
+  int replicates = 0;
+  double step = 0.10;
+  std::vector<ChannelValueRow> rows;  // every measure, channel by channel
+  // The estimate of one row; nullptr when absent.
+  const ChannelValueRow* find(const std::string& channel, const std::string& measure,
+                              const std::string& segment = "", const std::string& stage = "") const;
+};
+
+// Measures, per channel (segment and stage "" unless said):
+//   baseline:  spend (the channel's own spend in the baseline)
+//   removed:   incremental.{new_customers, purchases, revenue, margin, spend, profit}
+//              = baseline - without the channel (spend: all channels; profit = margin - spend);
+//              roas = incremental.revenue / the channel's spend (AMSS's true ROAS);
+//              incremental.new_customers and incremental.revenue per segment;
+//              incremental.leads per stage x segment (customers who reached the stage)
+//   minus/plus: marginal.{new_customers, revenue, profit} per unit of spend and marginal_roas,
+//              central differences between the +step and -step runs (on "plus"), NaN when the
+//              channel's spend does not move (free or saturated channel)
+ChannelValue channel_value(const ScenarioDef& def, const ValueOptions& options);
+
+}  // namespace cjsim
