@@ -72,6 +72,10 @@ void install_interrupt_handler() {
   sigaction(SIGINT, &sa, nullptr);
 }
 
+bool interrupt_requested() {
+  return g_interrupted.load(std::memory_order_relaxed);
+}
+
 void throw_if_interrupted() {
   if (g_interrupted.load(std::memory_order_relaxed)) throw Interrupted();
 }

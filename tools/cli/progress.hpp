@@ -35,5 +35,7 @@ struct Interrupted : std::runtime_error {
 // Installs the SIGINT handler (once). After a first Ctrl-C, throw_if_interrupted() throws.
 void install_interrupt_handler();
 void throw_if_interrupted();
+// True after a first Ctrl-C (for loops that stop by themselves rather than by exception).
+bool interrupt_requested();
 
 }  // namespace cjsim::cli
