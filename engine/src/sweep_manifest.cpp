@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cjsim/sweep_io.hpp"
+#include "cjsim/version.hpp"
 
 namespace cjsim {
 
@@ -52,6 +53,8 @@ SweepManifest make_manifest(const SweepPlan& plan, FileMeta meta,
   SweepManifest m;
   m.meta = std::move(meta);
   m.meta.kind = "sweep";
+  m.meta.engine_version = engine_version();  // what the files will say (the reader fills it too)
+  m.meta.format = kFormatVersion;
   m.meta.seed = plan.seed;
   m.overrides = std::move(overrides);
   m.design = design_name(plan.design);

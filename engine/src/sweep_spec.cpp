@@ -3,6 +3,7 @@
 // (column within the argument), the key, and the fix.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <string>
@@ -111,6 +112,12 @@ class SectionReader {
       }
       axis(key, where, v);
     }
+    // toml++ keeps a table's keys sorted; the sweep's columns follow the file's order.
+    std::stable_sort(spec_.axes.begin(), spec_.axes.end(),
+                     [](const SweepAxis& a, const SweepAxis& b) {
+                       return a.place.line < b.place.line ||
+                              (a.place.line == b.place.line && a.place.column < b.place.column);
+                     });
     return std::move(spec_);
   }
 

@@ -57,6 +57,8 @@
   const isNum = (x) => typeof x === 'number' && isFinite(x);
   const fmtInt = (x) => (isNum(x) ? nfInt.format(x) : 'n/a');
   const fmtCompact = (x) => (isNum(x) ? nfCompact.format(x) : 'n/a');
+  // A varied value: budgets grouped by thousands, rates with their significant digits.
+  const fmtAxis = (x) => (!isNum(x) ? 'n/a' : Number.isInteger(x) ? fmtInt(x) : String(Number(x.toPrecision(6))));
   const fmtPct = (x, d = 1) => (isNum(x) ? (100 * x).toFixed(d) + '%' : 'n/a');
   function fmtUnit(x, unit) {
     if (!isNum(x)) return 'n/a';
@@ -175,11 +177,12 @@
     container.appendChild(box);
   }
   const variantItems = () => D.variants.map((v) => [v.name, pretty(v.name)]);
-  const defaultVariant = D.compare ? D.compare.b : D.variants[0].name;
+  // A sweep file holds no single run: the page then shows the sweep view alone.
+  const hasRuns = D.variants.length > 0;
+  const defaultVariant = D.compare ? D.compare.b : (hasRuns ? D.variants[0].name : null);
 
   // ---- header, glance, footer -----------------------------------------------------------------
-  function header() {
-    el('page-title').textContent = `${pretty(D.meta.scenario_name)}: what happened`;
+  function runHeader() {
     const reps = D.variants.map((v) => v.replicates);
     const repText = Math.min(...reps) === Math.max(...reps)
       ? `${reps[0]} replicate${reps[0] === 1 ? '' : 's'} each` : 'replicates differ by strategy';
@@ -187,7 +190,23 @@
       + `${fmtInt(D.variants[0].customers)} simulated customers over ${days} days; `
       + `${D.variants.length} strateg${D.variants.length === 1 ? 'y' : 'ies'}, ${repText}. `
       + 'Charts show means over replicates; ± is the 95% confidence interval.';
+  }
+  function header() {
+    el('page-title').textContent = `${pretty(D.meta.scenario_name)}: what happened`;
+    if (!hasRuns && D.sweep) {
+      const sw = D.sweep;
+      el('page-title').textContent = `${pretty(D.meta.scenario_name)}: what each varied key does`;
+      el('page-subtitle').textContent = `${D.meta.scenario_description || ''} A sweep `
+        + `(${sw.design === 'lhs' ? 'Latin hypercube' : 'grid'}) of ${fmtInt(sw.points)} point${sw.points === 1 ? '' : 's'}`
+        + `${sw.variants.length > 1 ? ` in ${sw.variants.length} strategies` : ''}, `
+        + `${sw.replicates} replicate${sw.replicates === 1 ? '' : 's'} each with common random numbers, `
+        + `${isNum(D.meta.customers) ? fmtInt(D.meta.customers) + ' simulated customers over ' : ''}${days} days. `
+        + 'Lines are means over replicates; bands are 95% confidence intervals.';
+    } else {
+      runHeader();
+    }
     const toc = el('toc');
+
     document.querySelectorAll('main > section').forEach((s) => {
       if (s.hidden) return;
       const h = s.querySelector('h2');
@@ -902,7 +921,7 @@
       + '</tr></thead><tbody>';
     for (const r of sw.rows) {
       html += `<tr><td>${r.point}</td>` + (sw.variants.length > 1 ? `<td>${esc(pretty(r.variant))}</td>` : '')
-        + r.values.map((x) => `<td>${fmtInt(x)}</td>`).join('')
+        + r.values.map((x) => `<td>${fmtAxis(x)}</td>`).join('')
         + cols.map((x) => {
           const k = sw.kpis.indexOf(x);
           const ci = isNum(r.ci_low[k]) && isNum(r.ci_high[k]) && r.ci_high[k] > r.ci_low[k]
@@ -989,14 +1008,20 @@
   // ---- go ---------------------------------------------------------------------------------------
   try {
     sweep();
-    glance();
-    compareChart();
-    flows();
-    occupancy();
-    kpis();
-    channels();
-    retention();
-    story();
+    if (hasRuns) {
+      glance();
+      compareChart();
+      flows();
+      occupancy();
+      kpis();
+      channels();
+      retention();
+      story();
+    } else {
+      for (const id of ['glance', 'compare', 'flows', 'occupancy', 'kpis', 'channels', 'retention', 'story']) {
+        el(id).hidden = true;
+      }
+    }
     header();  // last: the contents list skips the sections left hidden
   } catch (e) {
     root.dataset.cjsimError = String(e && e.stack ? e.stack : e);
