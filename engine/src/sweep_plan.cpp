@@ -132,8 +132,9 @@ void check_design(const SweepSpec& spec) {
       spec.points_place.file.empty() ? SourcePlace{"--points", 0, 0} : spec.points_place;
   if (spec.points < 1) {
     throw InputError(place, "points",
-                     spec.points == 0 ? "a Latin hypercube needs a number of points, and has none"
-                                      : fmt::format("points = {} gives no points", spec.points),
+                     spec.points == 0
+                         ? "the Latin hypercube has no points: it needs to be told how many"
+                         : fmt::format("points = {} gives no points", spec.points),
                      "give --points N (N >= 1), or points = N in [sweep]");
   }
   if (static_cast<std::size_t>(spec.points) > kMaxRows) {
@@ -175,6 +176,11 @@ SweepPlan plan_sweep(const ScenarioDocument& doc, const SweepSettings& settings)
   if (settings.replicates) {
     spec.replicates = *settings.replicates;
     spec.replicates_place = SourcePlace{"--replicates", 0, 0};
+    if (spec.replicates < 1) {
+      throw InputError(spec.replicates_place, "replicates",
+                       fmt::format("must be 1 to 10000, got {}", spec.replicates),
+                       "give the replicates per point, e.g. --replicates 10");
+    }
   }
   if (spec.axes.empty()) {
     throw InputError(SourcePlace{doc.source_name(), 0, 0}, "sweep",

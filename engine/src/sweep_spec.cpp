@@ -101,6 +101,10 @@ class SectionReader {
           spec_.replicates =
               whole(v, where, "replicates", "the replicates per point, e.g. replicates = 10");
           spec_.replicates_place = doc_.place_of(where);
+          if (spec_.replicates < 1) {
+            bad(where, key, "replicates = 0: every point needs at least one run",
+                "the replicates per point, e.g. replicates = 10");
+          }
         } else {
           bad(where, key,
               fmt::format("'{}' is neither a setting of the sweep nor a dotted key path", key),
