@@ -163,8 +163,9 @@ TEST_CASE("sweep: bad [sweep] sections name the line", "[sweep]") {
     return input_error_of([&] { read_sweep_section(doc_of(world + "[sweep]\n" + section)); });
   };
   const int line = static_cast<int>(std::count(world.begin(), world.end(), '\n')) + 2;
-  CHECK_THAT(error("\"channels.ads.budget\" = []\n"),
-             Catch::StartsWith(fmt::format("world.toml:{}:", line)) && Catch::Contains("no values"));
+  CHECK_THAT(
+      error("\"channels.ads.budget\" = []\n"),
+      Catch::StartsWith(fmt::format("world.toml:{}:", line)) && Catch::Contains("no values"));
   CHECK_THAT(error("\"channels.ads.budget\" = { from = 0, to = 9, steps = 0 }\n"),
              Catch::Contains("no values"));
   CHECK_THAT(error("\"channels.ads.budget\" = [1, \"two\"]\n"), Catch::Contains("not a number"));
@@ -185,7 +186,8 @@ TEST_CASE("sweep: keys that do not exist or are not numbers are refused", "[swee
   CHECK_THAT(plan({"channels.ads.budjet=1,2"}),
              Catch::Contains("unknown key 'budjet'") && Catch::Contains("did you mean 'budget'"));
   CHECK_THAT(plan({"edges.prospect -> nowhere.rate=1,2"}), Catch::Contains("no edge named"));
-  CHECK_THAT(plan({"simulation.name=1,2"}), Catch::Contains("a string in the scenario, not a number"));
+  CHECK_THAT(plan({"simulation.name=1,2"}),
+             Catch::Contains("a string in the scenario, not a number"));
   CHECK_THAT(plan({"channels.ads=1,2"}), Catch::Contains("a table in the scenario, not a number"));
   CHECK_THAT(plan({"channels.ads.reaches=1,2"}), Catch::Contains("a list in the scenario"));
   // A key the file leaves at its default is fine.
@@ -360,9 +362,9 @@ TEST_CASE("sweep: 95% intervals cover the true mean about 95% of the time", "[sw
   const int sweeps = 400;
   const int customers = 1000, days = 30;
   const std::vector<double> rates{0.002, 0.01};
-  const SweepPlan plan = plan_sweep(
-      doc_of(two_stage_world(customers, days, 0.002, 1, 5)),
-      vary({"simulation.seed=1:400:400", "edges.prospect -> buyer.rate=0.002,0.01"}));
+  const SweepPlan plan =
+      plan_sweep(doc_of(two_stage_world(customers, days, 0.002, 1, 5)),
+                 vary({"simulation.seed=1:400:400", "edges.prospect -> buyer.rate=0.002,0.01"}));
   REQUIRE(plan.rows.size() == static_cast<std::size_t>(2 * sweeps));
   REQUIRE(plan.replicates == 5);
   std::vector<int> covered(plan.rows.size(), 0);
@@ -387,7 +389,8 @@ TEST_CASE("sweep: 95% intervals cover the true mean about 95% of the time", "[sw
   }
 }
 
-// ---- the partial folder and the final file -------------------------------------------------------
+// ---- the partial folder and the final file
+// -------------------------------------------------------
 
 namespace {
 
@@ -405,7 +408,8 @@ std::vector<std::vector<char>> encoded_rows(const SweepPlan& plan, bool keep) {
   std::vector<std::vector<char>> rows;
   for (int row = 0; row < static_cast<int>(plan.rows.size()); ++row) {
     std::vector<RunDigest> d;
-    for (int r = 0; r < plan.replicates; ++r) d.push_back(run_sweep_replicate(plan, row, r, 1, keep));
+    for (int r = 0; r < plan.replicates; ++r)
+      d.push_back(run_sweep_replicate(plan, row, r, 1, keep));
     rows.push_back(encode_sweep_row(summarize_row(row, std::move(d)), plan));
   }
   return rows;
@@ -478,7 +482,8 @@ TEST_CASE("sweep: a partial folder is resumed, and refused when the sweep change
   // A changed scenario: refused, saying what changed.
   std::string changed_text = text;
   changed_text.replace(changed_text.find("rate = 0.01"), 11, "rate = 0.02");
-  const SweepPlan changed = plan_sweep(doc_of(changed_text), vary({"channels.ads.budget=0,600,1200"}));
+  const SweepPlan changed =
+      plan_sweep(doc_of(changed_text), vary({"channels.ads.budget=0,600,1200"}));
   CHECK_THAT(input_error_of([&] { SweepStore r(out, manifest_of(changed, changed_text), true); }),
              Catch::Contains("cannot resume: the scenario changed") &&
                  Catch::Contains("line 14 was `\"prospect -> buyer\" = { rate = 0.01 }`"));
@@ -515,8 +520,8 @@ TEST_CASE("sweep: kept runs are stored as run groups", "[sweep]") {
   // Every run's group, laid out as in a run file (results/README.md): /runs/point_<p>/<variant>.
   const hid_t file = H5Fopen(out.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   REQUIRE(file >= 0);
-  for (const char* name : {"/runs/point_0/base/replicate_0/customers",
-                           "/runs/point_1/base/replicate_1/customers"}) {
+  for (const char* name :
+       {"/runs/point_0/base/replicate_0/customers", "/runs/point_1/base/replicate_1/customers"}) {
     INFO(name);
     const hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
     REQUIRE(d >= 0);

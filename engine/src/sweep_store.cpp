@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -350,10 +351,18 @@ struct SweepStore::Impl {
   std::vector<bool> done;
   bool found_partial = false;
   bool complete = false;
+  bool started_afresh = false;  // this store wrote the manifest (nothing saved was there)
   int discarded = 0;
 
+  // A folder of ours that never received a row (a failure or Ctrl-C before the first row
+  // finished) holds nothing worth resuming: it goes, rather than ask for --resume next time.
   ~Impl() {
-    if (lock_fd >= 0) ::close(lock_fd);
+    if (lock_fd < 0) return;
+    if (started_afresh && std::find(done.begin(), done.end(), true) == done.end()) {
+      std::error_code ec;
+      fs::remove_all(folder, ec);
+    }
+    ::close(lock_fd);
   }
 
   std::string path(const std::string& name) const { return (fs::path(folder) / name).string(); }
@@ -455,6 +464,7 @@ SweepStore::SweepStore(std::string final_path, SweepManifest manifest, bool resu
   }
   s.clear_rows();
   s.write_manifest();
+  s.started_afresh = true;
 }
 
 SweepStore::SweepStore(SweepStore&&) noexcept = default;

@@ -42,8 +42,8 @@ from scipy import stats
 FAILURES = []
 sys.stdout.reconfigure(line_buffering=True)
 
-# The reference sweep: 2 axes (6 x 2 values) at 8,000 customers x 200 days, 3 replicates.
-WORLD = ["--set", "simulation.customers=8000", "--set", "simulation.days=200"]
+# The reference sweep: 2 axes (6 x 2 values) at 4,000 customers x 150 days, 3 replicates.
+WORLD = ["--set", "simulation.customers=4000", "--set", "simulation.days=150"]
 AXES = ["--vary", "channels.search.budget=0:300000:6", "--vary", "channels.service.budget=0,50000"]
 ROWS = 12
 REPLICATES = 3

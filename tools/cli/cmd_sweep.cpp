@@ -126,8 +126,10 @@ int sweep(const SweepCommand& c, const std::string& command_line, MpiSession* mp
   for (const std::string& o : c.rs.overrides) doc.set(o);
   const SweepPlan plan = plan_sweep(doc, settings);  // the same on every rank, errors too
 
-  const std::string output =
-      c.output.empty() ? default_output(c.scenario_path, "_sweep.h5") : c.output;
+  // Only rank 0 writes (default_output creates results/ in the working folder).
+  const std::string output = rank != 0          ? std::string()
+                             : c.output.empty() ? default_output(c.scenario_path, "_sweep.h5")
+                                                : c.output;
   FileMeta meta;
   meta.scenario_name = plan.rows.front().def.simulation.name;
   meta.scenario_source = c.scenario_path;
@@ -160,7 +162,7 @@ int sweep(const SweepCommand& c, const std::string& command_line, MpiSession* mp
         static_cast<int>(std::clamp<std::size_t>(tasks, 1, static_cast<std::size_t>(threads)));
     ro.inner = std::max(1, threads / ro.slots);  // few runs: each gets several threads
   }
-  install_interrupt_handler();
+  install_stop_handlers();  // Ctrl-C, and the SIGTERM of mpirun or a Slurm time limit
   if (rank != 0) {
     mpi->work(plan, ro);
     return 0;
@@ -194,8 +196,12 @@ int sweep(const SweepCommand& c, const std::string& command_line, MpiSession* mp
   std::unique_ptr<Peers> peers = many ? mpi->root_peers() : std::make_unique<Peers>();
   const SweepOutcome outcome = run_rows(plan, *store, ro, *peers);
   if (outcome.interrupted) {
-    fmt::print(stderr, "\ninterrupted: {} of {} rows are saved in {}\n  finish with: {}\n",
-               store->done_count(), store->rows(), store->folder(), resume_command(command_line));
+    if (store->done_count() == 0) {
+      fmt::print(stderr, "\ninterrupted before any row finished: nothing was saved\n");
+    } else {
+      fmt::print(stderr, "\ninterrupted: {} of {} rows are saved in {}\n  finish with: {}\n",
+                 store->done_count(), store->rows(), store->folder(), resume_command(command_line));
+    }
     return 130;
   }
   store->finish();

@@ -35,8 +35,7 @@ std::string label_of(const Def& d) {
 
 }  // namespace
 
-json collect_sweep_report(const std::string& path, const FileMeta& meta,
-                          const ReportOptions& opt) {
+json collect_sweep_report(const std::string& path, const FileMeta& meta, const ReportOptions& opt) {
   const SweepFile file = SweepFile::open(path);
   const SweepManifest manifest = file.manifest();
   const SweepTable t = file.table();
@@ -104,12 +103,9 @@ json collect_sweep_report(const std::string& path, const FileMeta& meta,
                     {"ci_low", nums(r.ci_low)},
                     {"ci_high", nums(r.ci_high)}});
   }
-  data["sweep"] = {{"design", t.design},
-                   {"replicates", t.replicates},
-                   {"points", manifest.points()},
-                   {"axes", t.axes},
-                   {"variants", t.variants},
-                   {"kpis", std::move(kpis)},
+  data["sweep"] = {{"design", t.design},          {"replicates", t.replicates},
+                   {"points", manifest.points()}, {"axes", t.axes},
+                   {"variants", t.variants},      {"kpis", std::move(kpis)},
                    {"rows", std::move(rows)}};
   return data;
 }
