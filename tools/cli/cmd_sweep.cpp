@@ -199,8 +199,9 @@ int sweep(const SweepCommand& c, const std::string& command_line, MpiSession* mp
     if (store->done_count() == 0) {
       fmt::print(stderr, "\ninterrupted before any row finished: nothing was saved\n");
     } else {
-      fmt::print(stderr, "\ninterrupted: {} of {} rows are saved in {}\n  finish with: {}\n",
-                 store->done_count(), store->rows(), store->folder(), resume_command(command_line));
+      fmt::print(stderr, "\ninterrupted: {} of {} rows are saved in {}\n  finish with: {}{}\n",
+                 store->done_count(), store->rows(), store->folder(),
+                 many ? "mpirun [as before] " : "", resume_command(command_line));
     }
     return 130;
   }
