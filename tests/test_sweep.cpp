@@ -203,6 +203,24 @@ TEST_CASE("sweep: keys that do not exist or are not numbers are refused", "[swee
              Catch::Contains("nothing to vary"));
 }
 
+TEST_CASE("sweep: every shipped scenario's [sweep] section plans", "[sweep]") {
+  int planned = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(CJSIM_SOURCE_DIR) / "scenarios")) {
+    if (entry.path().extension() != ".toml") continue;
+    INFO(entry.path().string());
+    const ScenarioDocument doc = ScenarioDocument::from_file(entry.path().string());
+    const SweepSpec spec = read_sweep_section(doc);
+    if (spec.axes.empty()) continue;
+    const SweepPlan plan = plan_sweep(doc, {});
+    std::size_t points = 1;
+    for (const SweepAxis& a : spec.axes) points *= a.values.size();
+    CHECK(plan.points.size() == points);
+    CHECK(plan.rows.size() == points * plan.variants.size());
+    ++planned;
+  }
+  CHECK(planned >= 6);
+}
+
 TEST_CASE("sweep: designs that yield no points are refused", "[sweep]") {
   const std::string world = two_stage_world(100, 10, 0.01, 2, 3);
   SweepSettings lhs = vary({"channels.ads.budget=0:1000"});

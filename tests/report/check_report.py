@@ -214,9 +214,12 @@ def cmd_sweep_view(args):
         check(hidden, "the sections that need single runs are left out")
         rows_shown = page.evaluate("document.querySelectorAll('#sweep-table tbody tr').length")
         check(rows_shown == len(table), f"the sweep table has a row per point and variant ({rows_shown} of {len(table)})")
-        # Along the first axis: one line per variant and value of the other axes.
+        # Along the first axis: one line per variant and value of the other axes (a Latin
+        # hypercube: one scatter per variant).
+        with h5py.File(args.h5, "r") as f:
+            lhs = f["sweep"].attrs["design"] == "lhs"
         others = {tuple(row[a] for a in axes[1:]) for row in table}
-        lines = len(others) * (len(variants) if len(variants) > 1 else 1)
+        lines = (1 if lhs else len(others)) * (len(variants) if len(variants) > 1 else 1)
         legend = page.evaluate("echarts.getInstanceByDom(document.getElementById('chart-sweep'))"
                                ".getOption().legend[0].data.length")
         check(legend == lines, f"the chart has a line per variant and value of the other keys ({legend} of {lines})")

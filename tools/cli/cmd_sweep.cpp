@@ -194,6 +194,10 @@ int sweep(const SweepCommand& c, const std::string& command_line, MpiSession* mp
     }
   }
   std::unique_ptr<Peers> peers = many ? mpi->root_peers() : std::make_unique<Peers>();
+  struct Release {  // the other ranks leave when this one is done with the output, or fails
+    Peers& peers;
+    ~Release() { peers.release(); }
+  } release{*peers};
   const SweepOutcome outcome = run_rows(plan, *store, ro, *peers);
   if (outcome.interrupted) {
     if (store->done_count() == 0) {

@@ -8,8 +8,10 @@
 #include <boost/mpi/environment.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "cjsim/errors.hpp"
@@ -98,7 +100,6 @@ class RootPeers : public Peers {
           int unused = 0;
           world_.recv(from, kDone, unused);
           done_[static_cast<std::size_t>(from)] = true;
-          world_.send(from, kFinish, 0);
           break;
         }
         default: {
@@ -116,6 +117,11 @@ class RootPeers : public Peers {
     for (int w = 1; w < world_.size(); ++w) {
       if (!done_[static_cast<std::size_t>(w)]) world_.send(w, kStop, 0);
     }
+  }
+
+  void release() override {
+    if (!all_done()) mpi::environment::abort(2);  // a rank would wait for rows forever
+    for (int w = 1; w < world_.size(); ++w) world_.send(w, kFinish, 0);
   }
 
   bool all_done() const override {
@@ -241,11 +247,16 @@ void MpiSession::work(const SweepPlan& plan, const SweepRunOptions& options) {
   if (!failed && board.error()) world.send(0, kFailed, describe_failure(board.error()));
   world.send(0, kDone, 0);
   // Released only by FINISH; anything else still on its way (a STOP) is read and dropped.
+  // Polled with sleeps: Open MPI's blocking probe spins, and rank 0 may be busy a while.
   while (true) {
-    const mpi::status status = world.probe(0, mpi::any_tag);
+    const auto status = world.iprobe(0, mpi::any_tag);
+    if (!status) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      continue;
+    }
     int value = 0;
-    world.recv(0, status.tag(), value);
-    if (status.tag() == kFinish) break;
+    world.recv(0, status->tag(), value);
+    if (status->tag() == kFinish) break;
   }
 }
 

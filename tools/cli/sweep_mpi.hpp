@@ -5,11 +5,12 @@
 // Protocol (rank 0 writes; every other rank computes):
 //   worker -> 0  REQUEST          "give me a row"        0 -> worker  ASSIGN row (-1: none left)
 //   worker -> 0  RESULT row+bytes a finished row file    0 -> worker  STOP  (Ctrl-C or a failure)
-//   worker -> 0  FAILED message   its error              0 -> worker  FINISH (after its DONE)
-//   worker -> 0  DONE             it computes no more
+//   worker -> 0  FAILED message   its error              0 -> worker  FINISH (all DONE, output
+//   worker -> 0  DONE             it computes no more                         written)
 // A worker keeps one request in flight and asks again when its slots run short of tasks, so
 // rows go to whichever rank is free. A worker leaves only after FINISH: nothing is ever sent to
-// a rank that has finalised MPI.
+// a rank that has finalised MPI, and the workers sleep (not spin in MPI_Finalize) while rank 0
+// assembles the output.
 #pragma once
 
 #include <memory>

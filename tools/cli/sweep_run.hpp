@@ -34,7 +34,10 @@ class Peers {
     static_cast<void>(next_row);
     static_cast<void>(save);
   }
-  virtual void stop_all() {}                      // tell every rank to stop (Ctrl-C, a failure)
+  virtual void stop_all() {}  // tell every rank to stop (Ctrl-C, a failure)
+  // Lets every rank leave (after rank 0 has written the output, so that they sleep meanwhile
+  // rather than spin in MPI_Finalize). Ends the job if a rank is still computing.
+  virtual void release() {}
   virtual bool all_done() const { return true; }  // every rank has stopped and been released
   // A rank's failure: exit code (1 bad input, 2 runtime) and its message.
   virtual std::optional<std::pair<int, std::string>> failure() const { return std::nullopt; }

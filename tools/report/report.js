@@ -852,10 +852,12 @@
     const def = sw.kpis[k];
     const ax = swState.axis;
     const pct = def.unit === 'share' ? 100 : 1;
-    // One line per variant and combination of the other axes' values.
+    // A grid: one line per variant and combination of the other axes' values. A Latin hypercube
+    // has no two points alike, so its points are a scatter per variant, with their intervals.
+    const lhs = sw.design === 'lhs';
     const groups = new Map();
     for (const r of sw.rows) {
-      const others = r.values.map((x, i) => (i === ax ? null : `${sw.axes[i]} = ${fmtCompact(x)}`)).filter(Boolean);
+      const others = lhs ? [] : r.values.map((x, i) => (i === ax ? null : `${sw.axes[i]} = ${fmtCompact(x)}`)).filter(Boolean);
       const key = [sw.variants.length > 1 ? pretty(r.variant) : null].concat(others).filter(Boolean).join(', ') || def.label;
       if (!groups.has(key)) groups.set(key, []);
       groups.get(key).push(r);
@@ -867,8 +869,18 @@
       const colour = SERIES[i++ % SERIES.length];
       const lo = rows.map((r) => [r.values[ax], isNum(r.ci_low[k]) ? r.ci_low[k] * pct : r.mean[k] * pct]);
       const hi = rows.map((r) => [r.values[ax], isNum(r.ci_high[k]) ? r.ci_high[k] * pct : r.mean[k] * pct]);
-      series.push({ name, type: 'line', data: rows.map((r) => [r.values[ax], r.mean[k] * pct]), color: colour,
-        symbolSize: 7, lineStyle: { width: 2 } });
+      series.push({ name, type: lhs ? 'scatter' : 'line', data: rows.map((r) => [r.values[ax], r.mean[k] * pct]),
+        color: colour, symbolSize: 7, lineStyle: { width: 2 } });
+      if (lhs) {  // whiskers: the 95% interval of each point
+        series.push({ name, type: 'custom', silent: true, z: 1, tooltip: { show: false },
+          data: rows.map((r, j) => [lo[j][0], lo[j][1], hi[j][1]]), encode: { x: 0, y: [1, 2] },
+          renderItem: (params, api) => {
+            const a = api.coord([api.value(0), api.value(1)]), b = api.coord([api.value(0), api.value(2)]);
+            return { type: 'line', shape: { x1: a[0], y1: a[1], x2: b[0], y2: b[1] },
+              style: { stroke: colour, lineWidth: 1.5, opacity: 0.6 } };
+          } });
+        continue;
+      }
       // The band: one quadrilateral between each pair of neighbouring points (ECharts cannot
       // stack along a value axis, so no stacked-area trick).
       const quads = rows.slice(1).map((r, j) => [lo[j][0], lo[j][1], hi[j][1], lo[j + 1][0], lo[j + 1][1], hi[j + 1][1]]);
@@ -882,7 +894,7 @@
         } });
     }
     const o = base(`${def.label} against ${sw.axes[ax]}`,
-      `Mean over ${sw.replicates} replicate(s) per point; the band is the 95% confidence interval.`);
+      `Mean over ${sw.replicates} replicate(s) per point; the ${lhs ? 'whiskers show' : 'band is'} the 95% confidence interval.`);
     o.legend = { top: 48, left: 4, type: 'scroll', right: 10, data: [...groups.keys()] };
     o.grid.top = 100;
     o.xAxis = { type: 'value', name: sw.axes[ax], nameLocation: 'middle', nameGap: 30, scale: true,
