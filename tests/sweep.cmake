@@ -7,8 +7,14 @@ target_link_libraries(test_sweep PRIVATE TBB::tbb fmt::fmt ${HDF5_C_LIBRARIES})
 target_include_directories(test_sweep SYSTEM PRIVATE ${HDF5_C_INCLUDE_DIRS})
 
 set(CJSIM_SWEEP_DIR ${CMAKE_CURRENT_BINARY_DIR}/sweep)
+# Sanitized builds run several times slower: a smaller world keeps the checks quick.
+set(CJSIM_SWEEP_WORLD 4000x150)
+if(CMAKE_CXX_FLAGS MATCHES "-fsanitize")
+  set(CJSIM_SWEEP_WORLD 1500x100)
+endif()
 set(CJSIM_SWEEP_CHECK /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/sweep/check_sweep.py
-    --cjsim $<TARGET_FILE:cjsim> --source ${PROJECT_SOURCE_DIR} --work ${CJSIM_SWEEP_DIR})
+    --cjsim $<TARGET_FILE:cjsim> --source ${PROJECT_SOURCE_DIR} --work ${CJSIM_SWEEP_DIR}
+    --world ${CJSIM_SWEEP_WORLD})
 file(MAKE_DIRECTORY ${CJSIM_SWEEP_DIR})
 add_test(NAME sweep.reference COMMAND ${CJSIM_SWEEP_CHECK} reference)
 set_tests_properties(sweep.reference PROPERTIES FIXTURES_SETUP sweep_reference)

@@ -185,14 +185,14 @@ class Assembler {
     const std::size_t A = m_.axes.size();
     const auto R = static_cast<std::size_t>(m_.replicates);
     const auto T = static_cast<std::size_t>(m_.days);
-    first_ = read_row_file(row_path(0));
-    kpis_ = first_.kpis;
-    const std::size_t K = first_.kpis.size(), S = first_.stage_names.size(),
-                      C = first_.channel_names.size();
+    RowFile first = read_row_file(row_path(0));  // row 0 sets the shape every row must have
+    kpis_ = first.kpis;
+    const std::size_t K = first.kpis.size(), S = first.stage_names.size(),
+                      C = first.channel_names.size();
     write_file_head(root, m_.meta);
 
     // The table.
-    const SweepColumns columns = sweep_columns(m_.axes, kpi_ids(first_.kpis));
+    const SweepColumns columns = sweep_columns(m_.axes, kpi_ids(first.kpis));
     record_ = columns.record_size();
     h5::Datatype file_type = columns.file_type(), memory_type = columns.memory_type();
     hsize_t dims = n;
@@ -214,12 +214,12 @@ class Assembler {
     h5::Dataset row_scale = index_scale(p, kRowScale, n, "row of the sweep table");
     h5::Dataset stat = make_scale(h5::write_strings(p, kStatScale, band_stats()), kStatScale);
     h5::Dataset replicate = index_scale(p, kReplicateScale, R, "replicate (0-based)");
-    h5::Dataset kpi = write_kpi_scale(p, first_.kpis);
+    h5::Dataset kpi = write_kpi_scale(p, first.kpis);
     h5::Dataset day = day_scale(p, kDay, static_cast<int>(T), "simulated day (0-based)");
     h5::Dataset day_start = day_scale(p, kDayStart, static_cast<int>(T) + 1,
                                       "start of simulated day (day_start = days: end of horizon)");
-    h5::Dataset stage = name_scale(p, kStage, first_.stage_names);
-    h5::Dataset channel = name_scale(p, kChannel, first_.channel_names);
+    h5::Dataset stage = name_scale(p, kStage, first.stage_names);
+    h5::Dataset channel = name_scale(p, kChannel, first.channel_names);
     h5::Dataset values = create_per_row(p, kKpiValues, {hs(n), hs(R), hs(K)});
     attach(values.get(), {row_scale.get(), replicate.get(), kpi.get()});
     describe(values.get(), "", "every run's KPI values (units: the kpi scale's unit attribute)");
@@ -242,7 +242,7 @@ class Assembler {
     std::size_t block_first = 0;
     const std::size_t record = record_;
     for (std::size_t k = 0; k < n; ++k) {
-      RowFile f = k == 0 ? std::move(first_) : read_row_file(row_path(static_cast<int>(k)));
+      RowFile f = k == 0 ? std::move(first) : read_row_file(row_path(static_cast<int>(k)));
       check_row(f, k, K, S, C, R, T);
       const std::size_t point = k / V;
       if (block.empty()) block_first = k;
@@ -334,7 +334,6 @@ class Assembler {
 
   const SweepManifest& m_;
   std::string folder_;
-  RowFile first_;
   std::vector<KpiDef> kpis_;
   std::size_t record_ = 0;
 };

@@ -42,8 +42,8 @@ from scipy import stats
 FAILURES = []
 sys.stdout.reconfigure(line_buffering=True)
 
-# The reference sweep: 2 axes (6 x 2 values) at 4,000 customers x 150 days, 3 replicates.
-WORLD = ["--set", "simulation.customers=4000", "--set", "simulation.days=150"]
+# The reference sweep: 2 axes (6 x 2 values) at 4,000 customers x 150 days (--world), 3 replicates.
+WORLD = []
 AXES = ["--vary", "channels.search.budget=0:300000:6", "--vary", "channels.service.budget=0,50000"]
 ROWS = 12
 REPLICATES = 3
@@ -466,9 +466,13 @@ def main():
     ap.add_argument("--cjsim", required=True)
     ap.add_argument("--source", required=True)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--world", default="4000x150",
+                    help="customers x days of the sweeps (smaller under sanitizers)")
     ap.add_argument("check", choices=["reference", "threads", "mpi", "kill_resume", "ctrl_c_resume",
                                       "resume_refused", "bad_input", "compare", "pandas", "help"])
     args = ap.parse_args()
+    customers, days = args.world.split("x")
+    WORLD.extend(["--set", f"simulation.customers={customers}", "--set", f"simulation.days={days}"])
     globals()["cmd_" + args.check](Env(args))
 
 
