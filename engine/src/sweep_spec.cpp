@@ -251,9 +251,17 @@ class SectionReader {
           "components are separated by '.', e.g. \"channels.search.budget\"");
     }
     a.path = render_key_path(parsed.path);
-    a.place = doc_.place_of(where);
+    a.place = key_place(where);
     a.written = key;
     return a;
+  }
+
+  // Where the key itself is written (messages about the key point at it, not at its value).
+  SourcePlace key_place(const std::string& where) const {
+    if (const SourceEntry* e = doc_.places->find(where); e != nullptr && e->key.line > 0) {
+      return e->key;
+    }
+    return doc_.place_of(where);
   }
 
   const ScenarioDocument::Impl& doc_;

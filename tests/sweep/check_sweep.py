@@ -311,6 +311,9 @@ def cmd_bad_input(env):
     r = env.run([env.cjsim, "sweep", str(bad_sweep), *WORLD, "-o", str(out), "--quiet"])
     check(r.returncode == 1 and f"{bad_sweep}:{lines}:" in r.stderr and "no values" in r.stderr,
           f"a bad [sweep] line is named file:line:column (exit {r.returncode}): {r.stderr.strip()[:300]}")
+    r = env.run([env.cjsim, "validate", str(bad_sweep)])
+    check(r.returncode == 1 and f"{bad_sweep}:{lines}:" in r.stderr and "no values" in r.stderr,
+          f"cjsim validate checks [sweep] too (exit {r.returncode}): {r.stderr.strip()[:300]}")
     r = env.run([env.cjsim, "compare", str(env.reference), "--baseline", "99"])
     check(r.returncode == 1 and "row 99 is not in the sweep" in r.stderr,
           f"compare --baseline 99: exit 1 (exit {r.returncode}): {r.stderr.strip()[:200]}")
