@@ -18,120 +18,19 @@
 #include "cjsim/hdf5_io.hpp"
 #include "cjsim/value.hpp"
 #include "cjsim/version.hpp"
+#include "file_ops.hpp"
 #include "hdf5_customer_table.hpp"
 #include "hdf5_handles.hpp"
 #include "hdf5_layout.hpp"
 #include "hdf5_objects.hpp"
 #include "hdf5_touch_paths.hpp"
+#include "hdf5_writer_parts.hpp"
 
 namespace cjsim {
 
 using namespace h5layout;
 
 namespace {
-
-const char* const kDiskFullFix =
-    "free some space, raise the file size limit (ulimit -f) or write elsewhere with -o";
-
-bool is_disk_full(int error) {
-  return error == ENOSPC || error == EFBIG || error == EDQUOT;
-}
-
-[[noreturn]] void throw_disk_full(const std::string& path, const std::string& what) {
-  throw RuntimeError(fmt::format("disk full or file too large while writing {} ({}): {}", path,
-                                 what, kDiskFullFix));
-}
-
-// An HDF5 failure while writing, told as what the user can act on. A refused write carries the
-// operating system's reason (strerror) as its detail.
-[[noreturn]] void throw_write_failure(const h5::Hdf5Failure& failure, const std::string& path) {
-  if (failure.cause() == h5::Hdf5Failure::Cause::io) {
-    for (int error : {ENOSPC, EFBIG, EDQUOT}) {
-      if (failure.detail() == std::strerror(error)) throw_disk_full(path, failure.what());
-    }
-  }
-  throw RuntimeError(fmt::format("cannot write {}: {}", path, failure.what()));
-}
-
-[[noreturn]] void throw_os_failure(const std::string& path, const std::string& what, int error) {
-  if (is_disk_full(error)) throw_disk_full(path, what + ": " + std::strerror(error));
-  throw RuntimeError(fmt::format("cannot write {}: {}: {}", path, what, std::strerror(error)));
-}
-
-std::string folder_of(const std::string& final_path) {
-  std::filesystem::path folder = std::filesystem::path(final_path).parent_path();
-  return folder.empty() ? std::string(".") : folder.string();
-}
-
-// Fails early, with the fix, when the output folder is missing, not a folder or read-only.
-void check_output_folder(const std::string& final_path, const std::string& folder) {
-  if (std::filesystem::path(final_path).filename().empty()) {
-    throw RuntimeError(
-        fmt::format("output path '{}' names a folder, not a file: add a file name "
-                    "such as {}/run.h5",
-                    final_path, final_path));
-  }
-  struct stat info {};
-  if (::stat(folder.c_str(), &info) != 0) {
-    if (errno == ENOENT || errno == ENOTDIR) {
-      throw RuntimeError(
-          fmt::format("output folder '{}' does not exist: create it (mkdir -p {}) "
-                      "or choose another output path with -o",
-                      folder, folder));
-    }
-    throw RuntimeError(
-        fmt::format("cannot use output folder '{}': {}", folder, std::strerror(errno)));
-  }
-  if (!S_ISDIR(info.st_mode)) {
-    throw RuntimeError(
-        fmt::format("output folder '{}' is not a folder: choose another output "
-                    "path with -o",
-                    folder));
-  }
-}
-
-// Creates the temporary file with plain POSIX calls first: errno then says precisely why a
-// folder cannot take the file (read-only, full), which HDF5's messages do not.
-void create_empty_file(const std::string& temp, const std::string& folder,
-                       const std::string& final_path) {
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd >= 0) {
-    ::close(fd);
-    return;
-  }
-  const int error = errno;
-  if (error == EACCES || error == EPERM || error == EROFS) {
-    throw RuntimeError(
-        fmt::format("output folder '{}' is read-only ({}): make it writable "
-                    "(chmod u+w {}) or choose another output path with -o",
-                    folder, std::strerror(error), folder));
-  }
-  if (error == EEXIST) {
-    throw RuntimeError(
-        fmt::format("cannot write {}: the temporary file {} already exists; "
-                    "another cjsim is writing it, or delete it and retry",
-                    final_path, temp));
-  }
-  throw_os_failure(final_path, "creating " + temp, error);
-}
-
-// Puts the file's bytes on disk before the rename makes it visible: after a power cut the final
-// path holds either the old file or the complete new one.
-void sync_file(const std::string& path, const std::string& final_path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw_os_failure(final_path, "opening " + path + " to sync it", errno);
-  const int status = ::fsync(fd);
-  const int error = errno;
-  ::close(fd);
-  if (status != 0) throw_os_failure(final_path, "syncing " + path, error);
-}
-
-void sync_folder(const std::string& folder) {
-  int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  static_cast<void>(::fsync(fd));
-  ::close(fd);
-}
 
 void check_size(std::size_t actual, std::size_t expected, const char* what,
                 const std::string& run) {
@@ -199,6 +98,21 @@ void check_variant_name(const std::string& variant) {
   }
 }
 
+}  // namespace
+
+namespace h5layout {
+
+// An HDF5 failure while writing, told as what the user can act on. A refused write carries the
+// operating system's reason (strerror) as its detail.
+void throw_write_failure(const h5::Hdf5Failure& failure, const std::string& path) {
+  if (failure.cause() == h5::Hdf5Failure::Cause::io) {
+    for (int error : {ENOSPC, EFBIG, EDQUOT}) {
+      if (failure.detail() == std::strerror(error)) files::throw_disk_full(path, failure.what());
+    }
+  }
+  throw RuntimeError(fmt::format("cannot write {}: {}", path, failure.what()));
+}
+
 h5::Dataset make_scale(h5::Dataset dataset, const char* dimension) {
   h5::check(H5DSset_scale(dataset.get(), dimension),
             fmt::format("making {} a dimension scale", h5::path_of(dataset.get())));
@@ -226,6 +140,8 @@ void attach(hid_t dataset, std::initializer_list<hid_t> scales) {
     ++axis;
   }
 }
+
+namespace {
 
 // A numeric dataset labelled by its dimension scales, with its units.
 template <class T>
@@ -272,6 +188,8 @@ std::vector<std::string> role_names(const std::vector<Role>& roles) {
   for (Role r : roles) names.emplace_back(role_name(r));
   return names;
 }
+
+}  // namespace
 
 std::vector<std::string> kpi_ids(const std::vector<KpiDef>& defs) {
   std::vector<std::string> ids;
@@ -329,6 +247,22 @@ void write_run_group(hid_t group, const RunResult& run, const KpiTable& kpis) {
   write_kpis(group, kpis, kpi.get());
   write_profile(group, run);
 }
+
+void write_file_head(hid_t root, const FileMeta& meta) {
+  h5::write_attribute(root, "format", static_cast<std::int32_t>(kFormatVersion));
+  h5::write_attribute(root, "engine_version", std::string(engine_version()));
+  h5::write_attribute(root, "kind", meta.kind);
+  h5::write_attribute(root, "seed", meta.seed);
+  h5::write_attribute(root, "command_line", meta.command_line);
+  h5::write_attribute(root, "scenario_name", meta.scenario_name);
+  h5::write_attribute(root, "scenario_source", meta.scenario_source);
+  h5::write_string(root, kScenario, meta.scenario_text);
+  h5::write_string(root, kScenarioEffective, meta.effective_toml);
+}
+
+}  // namespace h5layout
+
+namespace {
 
 void write_summary_table(hid_t variant_group, const KpiSummary& summary) {
   const std::size_t count = summary.defs.size();
@@ -408,12 +342,10 @@ ResultWriter::ResultWriter(std::string final_path, const FileMeta& meta)
     : impl_(std::make_unique<Impl>()) {
   Impl& w = *impl_;
   w.final_path = std::move(final_path);
-  w.folder = folder_of(w.final_path);
-  check_output_folder(w.final_path, w.folder);
-  const std::string name = std::filesystem::path(w.final_path).filename().string();
-  const std::string temp =
-      (std::filesystem::path(w.folder) / fmt::format(".{}.tmp-{}", name, ::getpid())).string();
-  create_empty_file(temp, w.folder, w.final_path);
+  w.folder = files::folder_of(w.final_path);
+  files::check_output_folder(w.final_path, w.folder);
+  const std::string temp = files::temp_path_for(w.final_path);
+  files::create_empty_file(temp, w.folder, w.final_path);
   w.temp_path = temp;  // from here on, ~Impl removes it
 
   w.guarded([&] {
@@ -424,15 +356,7 @@ ResultWriter::ResultWriter(std::string final_path, const FileMeta& meta)
     w.file = h5::File(h5::check(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, create.get(), access.get()),
                                 "creating " + temp));
     const hid_t root = w.file.get();
-    h5::write_attribute(root, "format", static_cast<std::int32_t>(kFormatVersion));
-    h5::write_attribute(root, "engine_version", std::string(engine_version()));
-    h5::write_attribute(root, "kind", meta.kind);
-    h5::write_attribute(root, "seed", meta.seed);
-    h5::write_attribute(root, "command_line", meta.command_line);
-    h5::write_attribute(root, "scenario_name", meta.scenario_name);
-    h5::write_attribute(root, "scenario_source", meta.scenario_source);
-    h5::write_string(root, kScenario, meta.scenario_text);
-    h5::write_string(root, kScenarioEffective, meta.effective_toml);
+    write_file_head(root, meta);
     h5::create_group(root, kRunsGroup);
   });
 }
@@ -515,9 +439,9 @@ void ResultWriter::commit() {
     if (w.file.close() < 0) h5::fail("closing " + w.temp_path);
   });
   try {
-    sync_file(w.temp_path, w.final_path);
+    files::sync_file(w.temp_path, w.final_path);
     if (::rename(w.temp_path.c_str(), w.final_path.c_str()) != 0) {
-      throw_os_failure(w.final_path, "renaming " + w.temp_path + " to it", errno);
+      files::throw_os_failure(w.final_path, "renaming " + w.temp_path + " to it", errno);
     }
     w.committed = true;
   } catch (...) {
@@ -526,7 +450,7 @@ void ResultWriter::commit() {
   }
   // The rename survives a power cut once the folder's entry is on disk. Best effort: the file
   // is complete and in place either way, so a folder that refuses fsync is no reason to fail.
-  sync_folder(w.folder);
+  files::sync_folder(w.folder);
 }
 
 }  // namespace cjsim

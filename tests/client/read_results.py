@@ -25,6 +25,8 @@ README = pathlib.Path(__file__).resolve().parents[2] / "results" / "README.md"
 
 
 def python_blocks(markdown):
+    # The run file's examples; the sweep file's ("## Sweep files") run in tests/sweep/.
+    markdown = markdown.split("\n## Sweep files", 1)[0]
     return re.findall(r"```python\n(.*?)```", markdown, flags=re.S)
 
 

@@ -7,8 +7,9 @@
       chart has rendered; saves screenshots (the whole page and each section) into DIR; clicks
       every control; checks the numbers the page shows against the HDF5 file read with h5py.
 
-  check_report.py sweep-view --html REPORT.html --shots DIR
-      The same page with a synthetic sweep table spliced into its data: the sweep view renders.
+  check_report.py sweep-view --h5 SWEEP.h5 --html REPORT.html --shots DIR
+      The page of a real (small) sweep file: the sweep view alone, a row per row of /sweep,
+      the numbers of the file, a line per variant and value of the other keys, controls work.
 
   check_report.py bad-input --cjsim BIN --h5 RUN.h5 --work DIR
       Truncated, foreign (an HDF5 file cjsim did not write), missing-dataset and sweep-kind
@@ -92,7 +93,7 @@ def expected_numbers(h5_path, a="funnel_minded", b="loop_minded"):
 
 # ---- the page in the browser ------------------------------------------------------------------
 
-def open_report(browser, html, shots=None, prefix="report"):
+def open_report(browser, html, shots=None, prefix="report", min_charts=10):
     page = Page(browser, width=1280, height=900)
     page.navigate("file://" + os.path.abspath(html))
     state = page.wait_for(
@@ -100,7 +101,7 @@ def open_report(browser, html, shots=None, prefix="report"):
         timeout=45)
     check(state == "true", f"every chart rendered (page state: {str(state)[:300]})")
     charts = page.evaluate("Number(document.documentElement.dataset.cjsimCharts || 0)")
-    check(charts >= 10, f"the page drew {charts} charts")
+    check(charts >= min_charts, f"the page drew {charts} charts")
     if shots:
         os.makedirs(shots, exist_ok=True)
         height = page.evaluate("document.documentElement.scrollHeight")
@@ -182,42 +183,46 @@ def cmd_page(args):
 
 
 def cmd_sweep_view(args):
+    """The page of a real sweep file: only the sweep view, its table row for row the /sweep table,
+    the chart's lines as the design implies, every control clicked without an error."""
+    with h5py.File(args.h5, "r") as f:
+        table = f["sweep"][()]
+        axes = [a for a in f["sweep"].attrs["axes"]]
+        variants = [v for v in f["sweep"].attrs["variants"]]
     html = open(args.html, encoding="utf-8").read()
     m = re.search(r'(<script id="cjsim-data" type="application/json">)(.*?)(</script>)', html, re.S)
     data = json.loads(m.group(2))
-    kpis = [{"id": "profit", "label": "Profit", "unit": "currency", "view": "loop"},
-            {"id": "new_customers", "label": "New customers", "unit": "customers", "view": "funnel"},
-            {"id": "repeat_rate", "label": "Repeat-purchase rate", "unit": "share", "view": "loop"}]
-    rows = []
-    point = 0
-    for service in (0, 25000, 50000, 100000):
-        for loyalty in (0, 50000, 100000):
-            profit = 500000 + 1.2 * service - 2e-6 * service ** 2 + 0.8 * loyalty
-            mean = [profit, 17000 + 0.001 * service, 0.5 + 1e-6 * loyalty]
-            half = [40000, 300, 0.02]
-            rows.append({"point": point, "variant": "funnel_minded", "values": [service, loyalty],
-                         "mean": mean, "ci_low": [x - h for x, h in zip(mean, half)],
-                         "ci_high": [x + h for x, h in zip(mean, half)]})
-            point += 1
-    data["sweep"] = {"design": "grid", "replicates": 5,
-                     "axes": ["channels.service.budget", "channels.loyalty_email.budget"],
-                     "variants": ["funnel_minded"], "kpis": kpis, "rows": rows}
-    out = os.path.join(args.shots, "sweep-view.html")
-    os.makedirs(args.shots, exist_ok=True)
-    payload = json.dumps(data).replace("<", "\\u003c")
-    with open(out, "w", encoding="utf-8") as f:
-        f.write(html[:m.start(2)] + payload + html[m.end(2):])
+    rows = data["sweep"]["rows"]
+    check(len(rows) == len(table), f"the page's data has a row per sweep row ({len(rows)} of {len(table)})")
+    kpi_ids = [k["id"] for k in data["sweep"]["kpis"]]
+    worst = 0.0
+    for r, row in zip(rows, table):
+        for k, kid in enumerate(kpi_ids):
+            want = float(row[kid + ".mean"])
+            got = r["mean"][k]
+            if np.isnan(want):
+                worst = max(worst, 0.0 if got is None else 1.0)
+            else:
+                worst = max(worst, abs(got - want) / max(1e-12, abs(want)))
+    check(worst < 1e-5, f"every mean on the page is the file's to 6 significant digits (worst {worst:.1e})")
     with Chromium() as browser:
-        page = open_report(browser, out, None)
+        page = open_report(browser, args.html, args.shots, prefix="sweep", min_charts=1)
         visible = page.evaluate("!document.getElementById('sweep').hidden")
         check(visible, "the sweep section is shown")
+        hidden = page.evaluate("['glance','compare','flows','occupancy','kpis','channels','retention','story']"
+                               ".every(id => document.getElementById(id).hidden)")
+        check(hidden, "the sections that need single runs are left out")
         rows_shown = page.evaluate("document.querySelectorAll('#sweep-table tbody tr').length")
-        check(rows_shown == len(rows), f"the sweep table has a row per point ({rows_shown} of {len(rows)})")
-        page.evaluate("document.getElementById('sweep').scrollIntoView()")
-        r = page.evaluate("(() => { const r = document.getElementById('sweep').getBoundingClientRect();"
-                          " return [r.x, r.y + window.scrollY, r.width, r.height]; })()")
-        page.screenshot(os.path.join(args.shots, "report-sweep.png"),
-                        clip={"x": r[0], "y": r[1], "width": r[2], "height": r[3]})
+        check(rows_shown == len(table), f"the sweep table has a row per point and variant ({rows_shown} of {len(table)})")
+        # Along the first axis: one line per variant and value of the other axes (a Latin
+        # hypercube: one scatter per variant).
+        with h5py.File(args.h5, "r") as f:
+            lhs = f["sweep"].attrs["design"] == "lhs"
+        others = {tuple(row[a] for a in axes[1:]) for row in table}
+        lines = (1 if lhs else len(others)) * (len(variants) if len(variants) > 1 else 1)
+        legend = page.evaluate("echarts.getInstanceByDom(document.getElementById('chart-sweep'))"
+                               ".getOption().legend[0].data.length")
+        check(legend == lines, f"the chart has a line per variant and value of the other keys ({legend} of {lines})")
         page.evaluate("""(() => { const s = document.querySelector('#sweep-controls select');
             s.value = 'repeat_rate'; s.dispatchEvent(new Event('change'));
             for (const b of document.querySelectorAll('#sweep-controls button')) b.click(); })()""")
@@ -282,12 +287,12 @@ def cmd_bad_input(args):
         del f["runs"]
     report(noruns, ["/runs", "missing group"], "missing /runs group")
 
-    # A sweep file (kind = sweep): not drawn by this build, and it says so.
+    # A run file that says it is a sweep: it has no /sweep table, and the message says so.
     sweep = os.path.join(work, "sweep_kind.h5")
     shutil.copyfile(args.h5, sweep)
     with h5py.File(sweep, "r+") as f:
         f.attrs.modify("kind", "sweep")
-    report(sweep, ["sweep", "cjsim run"], "sweep-kind file")
+    report(sweep, ["/sweep", "missing dataset"], "sweep-kind file without a sweep table")
 
     # Not there at all.
     report(os.path.join(work, "nothing_here.h5"), ["nothing_here.h5"], "missing input file")
@@ -311,6 +316,7 @@ def main():
     p.add_argument("--html", required=True)
     p.add_argument("--shots", required=True)
     s = sub.add_parser("sweep-view")
+    s.add_argument("--h5", required=True)
     s.add_argument("--html", required=True)
     s.add_argument("--shots", required=True)
     b = sub.add_parser("bad-input")

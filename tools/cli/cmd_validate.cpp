@@ -5,6 +5,7 @@
 
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/simulation.hpp"
+#include "cjsim/sweep.hpp"
 #include "commands.hpp"
 #include "kpi_table.hpp"
 #include "options.hpp"
@@ -30,15 +31,25 @@ int cmd_validate(const Args& args, const std::string&) {
   int failed = 0;
   for (const std::string& f : files) {
     try {
-      const Scenario s = load_scenario(f, overrides);
+      ScenarioDocument doc = ScenarioDocument::from_file(f);
+      for (const std::string& o : overrides) doc.set(o);
+      const Scenario s = build_scenario(doc);
       const ScenarioDef& d = s.variants.front().def;
       const MemoryEstimate mem = estimate_memory(d);
+      // A [sweep] section is checked as cjsim sweep would, every point built.
+      std::string sweep;
+      if (!read_sweep_section(doc).axes.empty()) {
+        const SweepPlan plan = plan_sweep(doc, {});
+        sweep = fmt::format("; [sweep]: {} points x {} replicates", plan.points.size(),
+                            plan.replicates);
+      }
       fmt::print(
           "ok: {}: {} variant{}, {} customers x {} days, {} stages, {} edges, {} channels, "
-          "about {:.0f} MB\n",
+          "about {:.0f} MB{}\n",
           f, s.variants.size(), s.variants.size() == 1 ? "" : "s",
           format_value(static_cast<double>(d.simulation.customers), "customers"), d.simulation.days,
-          d.stages.size(), d.edges.size(), d.channels.size(), static_cast<double>(mem.bytes) / 1e6);
+          d.stages.size(), d.edges.size(), d.channels.size(), static_cast<double>(mem.bytes) / 1e6,
+          sweep);
     } catch (const InputError& e) {
       print_input_error(e);
       ++failed;

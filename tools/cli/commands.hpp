@@ -16,6 +16,8 @@ struct Command {
 };
 
 int cmd_run(const Args& args, const std::string& command_line);
+int cmd_sweep(const Args& args, const std::string& command_line);
+int cmd_compare(const Args& args, const std::string& command_line);
 int cmd_validate(const Args& args, const std::string& command_line);
 int cmd_trace(const Args& args, const std::string& command_line);
 int cmd_report(const Args& args, const std::string& command_line);

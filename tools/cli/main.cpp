@@ -19,6 +19,10 @@ namespace cjsim::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
       {"run", "simulate a scenario, write an HDF5 file, print the KPI table", cmd_run},
+      {"sweep", "run a scenario at many points with replicates (grid, Latin hypercube, MPI)",
+       cmd_sweep},
+      {"compare", "paired differences with 95% CIs: two result files, or sweep points",
+       cmd_compare},
       {"validate", "check scenario files and report every problem", cmd_validate},
       {"trace", "tell one customer's journey, day by day", cmd_trace},
       {"report", "draw a result file as one self-contained HTML page", cmd_report},
@@ -45,6 +49,8 @@ void print_usage(std::FILE* out) {
              "\nexamples:\n"
              "  cjsim run scenarios/funnel_vs_loop.toml\n"
              "  cjsim run scenarios/bench.toml --set simulation.customers=100000 --threads 2\n"
+             "  cjsim sweep scenarios/flower_delivery.toml -o results/flowers_sweep.h5\n"
+             "  cjsim compare results/flowers_sweep.h5\n"
              "  cjsim trace scenarios/smartwatch.toml --customer 7\n"
              "  cjsim value scenarios/car_dealership.toml --replicates 20\n"
              "\nexit codes: 0 ok, 1 bad input, 2 runtime failure, 130 interrupted\n");

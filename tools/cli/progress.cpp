@@ -72,6 +72,21 @@ void install_interrupt_handler() {
   sigaction(SIGINT, &sa, nullptr);
 }
 
+bool interrupt_requested() {
+  return g_interrupted.load(std::memory_order_relaxed);
+}
+
+void install_stop_handlers() {
+  install_interrupt_handler();
+  static bool installed = false;
+  if (installed) return;
+  installed = true;
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
 void throw_if_interrupted() {
   if (g_interrupted.load(std::memory_order_relaxed)) throw Interrupted();
 }

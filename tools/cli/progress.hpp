@@ -34,6 +34,10 @@ struct Interrupted : std::runtime_error {
 
 // Installs the SIGINT handler (once). After a first Ctrl-C, throw_if_interrupted() throws.
 void install_interrupt_handler();
+// The same for SIGTERM too (sweeps: mpirun and Slurm stop a job with SIGTERM before SIGKILL).
+void install_stop_handlers();
 void throw_if_interrupted();
+// True after a first Ctrl-C (for loops that stop by themselves rather than by exception).
+bool interrupt_requested();
 
 }  // namespace cjsim::cli

@@ -17,6 +17,7 @@
 #include "cjsim/version.hpp"
 #include "progress.hpp"
 #include "report_stats.hpp"
+#include "report_sweep.hpp"
 #include "story.hpp"
 
 namespace cjsim::cli {
@@ -632,15 +633,13 @@ json story_json(const VariantAcc& acc, const StoredScenario& scenario, const Rep
 
 json collect_report(const ResultFile& file, const ReportOptions& opt) {
   const FileMeta meta = file.meta();
+  if (meta.kind == "sweep") return collect_sweep_report(file.path(), meta, opt);
   if (meta.kind != "run") {
-    // The page has a sweep view (tools/report/report.js, D.sweep); reading the sweep table waits
-    // for the sweep file layout to be settled (tools/report/README.md, "Sweep files").
-    throw InputError(
-        SourcePlace{file.path(), 0, 0}, "kind",
-        fmt::format("a '{}' file: this cjsim reports files written by cjsim run only", meta.kind),
-        meta.kind == "sweep" ? "report one point instead: cjsim run the scenario with "
-                               "that point's --set values, then cjsim report"
-                             : "pass a .h5 file written by cjsim run");
+    throw InputError(SourcePlace{file.path(), 0, 0}, "kind",
+                     fmt::format("a '{}' file: cjsim reports files written by cjsim run or "
+                                 "cjsim sweep",
+                                 meta.kind),
+                     "pass a .h5 file written by cjsim run or cjsim sweep");
   }
   const auto runs = file.runs();
   if (runs.empty()) {

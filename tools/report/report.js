@@ -57,6 +57,8 @@
   const isNum = (x) => typeof x === 'number' && isFinite(x);
   const fmtInt = (x) => (isNum(x) ? nfInt.format(x) : 'n/a');
   const fmtCompact = (x) => (isNum(x) ? nfCompact.format(x) : 'n/a');
+  // A varied value: budgets grouped by thousands, rates with their significant digits.
+  const fmtAxis = (x) => (!isNum(x) ? 'n/a' : Number.isInteger(x) ? fmtInt(x) : String(Number(x.toPrecision(6))));
   const fmtPct = (x, d = 1) => (isNum(x) ? (100 * x).toFixed(d) + '%' : 'n/a');
   function fmtUnit(x, unit) {
     if (!isNum(x)) return 'n/a';
@@ -175,11 +177,12 @@
     container.appendChild(box);
   }
   const variantItems = () => D.variants.map((v) => [v.name, pretty(v.name)]);
-  const defaultVariant = D.compare ? D.compare.b : D.variants[0].name;
+  // A sweep file holds no single run: the page then shows the sweep view alone.
+  const hasRuns = D.variants.length > 0;
+  const defaultVariant = D.compare ? D.compare.b : (hasRuns ? D.variants[0].name : null);
 
   // ---- header, glance, footer -----------------------------------------------------------------
-  function header() {
-    el('page-title').textContent = `${pretty(D.meta.scenario_name)}: what happened`;
+  function runHeader() {
     const reps = D.variants.map((v) => v.replicates);
     const repText = Math.min(...reps) === Math.max(...reps)
       ? `${reps[0]} replicate${reps[0] === 1 ? '' : 's'} each` : 'replicates differ by strategy';
@@ -187,7 +190,23 @@
       + `${fmtInt(D.variants[0].customers)} simulated customers over ${days} days; `
       + `${D.variants.length} strateg${D.variants.length === 1 ? 'y' : 'ies'}, ${repText}. `
       + 'Charts show means over replicates; ± is the 95% confidence interval.';
+  }
+  function header() {
+    el('page-title').textContent = `${pretty(D.meta.scenario_name)}: what happened`;
+    if (!hasRuns && D.sweep) {
+      const sw = D.sweep;
+      el('page-title').textContent = `${pretty(D.meta.scenario_name)}: what each varied key does`;
+      el('page-subtitle').textContent = `${D.meta.scenario_description || ''} A sweep `
+        + `(${sw.design === 'lhs' ? 'Latin hypercube' : 'grid'}) of ${fmtInt(sw.points)} point${sw.points === 1 ? '' : 's'}`
+        + `${sw.variants.length > 1 ? ` in ${sw.variants.length} strategies` : ''}, `
+        + `${sw.replicates} replicate${sw.replicates === 1 ? '' : 's'} each with common random numbers, `
+        + `${isNum(D.meta.customers) ? fmtInt(D.meta.customers) + ' simulated customers over ' : ''}${days} days. `
+        + 'Lines are means over replicates; bands are 95% confidence intervals.';
+    } else {
+      runHeader();
+    }
     const toc = el('toc');
+
     document.querySelectorAll('main > section').forEach((s) => {
       if (s.hidden) return;
       const h = s.querySelector('h2');
@@ -833,10 +852,12 @@
     const def = sw.kpis[k];
     const ax = swState.axis;
     const pct = def.unit === 'share' ? 100 : 1;
-    // One line per variant and combination of the other axes' values.
+    // A grid: one line per variant and combination of the other axes' values. A Latin hypercube
+    // has no two points alike, so its points are a scatter per variant, with their intervals.
+    const lhs = sw.design === 'lhs';
     const groups = new Map();
     for (const r of sw.rows) {
-      const others = r.values.map((x, i) => (i === ax ? null : `${sw.axes[i]} = ${fmtCompact(x)}`)).filter(Boolean);
+      const others = lhs ? [] : r.values.map((x, i) => (i === ax ? null : `${sw.axes[i]} = ${fmtCompact(x)}`)).filter(Boolean);
       const key = [sw.variants.length > 1 ? pretty(r.variant) : null].concat(others).filter(Boolean).join(', ') || def.label;
       if (!groups.has(key)) groups.set(key, []);
       groups.get(key).push(r);
@@ -848,8 +869,18 @@
       const colour = SERIES[i++ % SERIES.length];
       const lo = rows.map((r) => [r.values[ax], isNum(r.ci_low[k]) ? r.ci_low[k] * pct : r.mean[k] * pct]);
       const hi = rows.map((r) => [r.values[ax], isNum(r.ci_high[k]) ? r.ci_high[k] * pct : r.mean[k] * pct]);
-      series.push({ name, type: 'line', data: rows.map((r) => [r.values[ax], r.mean[k] * pct]), color: colour,
-        symbolSize: 7, lineStyle: { width: 2 } });
+      series.push({ name, type: lhs ? 'scatter' : 'line', data: rows.map((r) => [r.values[ax], r.mean[k] * pct]),
+        color: colour, symbolSize: 7, lineStyle: { width: 2 } });
+      if (lhs) {  // whiskers: the 95% interval of each point
+        series.push({ name, type: 'custom', silent: true, z: 1, tooltip: { show: false },
+          data: rows.map((r, j) => [lo[j][0], lo[j][1], hi[j][1]]), encode: { x: 0, y: [1, 2] },
+          renderItem: (params, api) => {
+            const a = api.coord([api.value(0), api.value(1)]), b = api.coord([api.value(0), api.value(2)]);
+            return { type: 'line', shape: { x1: a[0], y1: a[1], x2: b[0], y2: b[1] },
+              style: { stroke: colour, lineWidth: 1.5, opacity: 0.6 } };
+          } });
+        continue;
+      }
       // The band: one quadrilateral between each pair of neighbouring points (ECharts cannot
       // stack along a value axis, so no stacked-area trick).
       const quads = rows.slice(1).map((r, j) => [lo[j][0], lo[j][1], hi[j][1], lo[j + 1][0], lo[j + 1][1], hi[j + 1][1]]);
@@ -863,7 +894,7 @@
         } });
     }
     const o = base(`${def.label} against ${sw.axes[ax]}`,
-      `Mean over ${sw.replicates} replicate(s) per point; the band is the 95% confidence interval.`);
+      `Mean over ${sw.replicates} replicate(s) per point; the ${lhs ? 'whiskers show' : 'band is'} the 95% confidence interval.`);
     o.legend = { top: 48, left: 4, type: 'scroll', right: 10, data: [...groups.keys()] };
     o.grid.top = 100;
     o.xAxis = { type: 'value', name: sw.axes[ax], nameLocation: 'middle', nameGap: 30, scale: true,
@@ -902,7 +933,7 @@
       + '</tr></thead><tbody>';
     for (const r of sw.rows) {
       html += `<tr><td>${r.point}</td>` + (sw.variants.length > 1 ? `<td>${esc(pretty(r.variant))}</td>` : '')
-        + r.values.map((x) => `<td>${fmtInt(x)}</td>`).join('')
+        + r.values.map((x) => `<td>${fmtAxis(x)}</td>`).join('')
         + cols.map((x) => {
           const k = sw.kpis.indexOf(x);
           const ci = isNum(r.ci_low[k]) && isNum(r.ci_high[k]) && r.ci_high[k] > r.ci_low[k]
@@ -1073,15 +1104,21 @@
   // ---- go ---------------------------------------------------------------------------------------
   try {
     sweep();
-    glance();
-    compareChart();
-    flows();
-    occupancy();
-    kpis();
-    channels();
-    retention();
-    attribution();
-    story();
+    if (hasRuns) {
+      glance();
+      compareChart();
+      flows();
+      occupancy();
+      kpis();
+      channels();
+      retention();
+      attribution();
+      story();
+    } else {
+      for (const id of ['glance', 'compare', 'flows', 'occupancy', 'kpis', 'channels', 'retention', 'story']) {
+        el(id).hidden = true;
+      }
+    }
     header();  // last: the contents list skips the sections left hidden
   } catch (e) {
     root.dataset.cjsimError = String(e && e.stack ? e.stack : e);
