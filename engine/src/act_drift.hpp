@@ -11,7 +11,7 @@
 namespace cjsim {
 
 inline constexpr std::uint8_t kTodoSpecial = 1;
-inline constexpr std::uint8_t kTodoEvent = 2;
+inline constexpr std::uint8_t kTodoEvent = 2;  // act.cpp tests it as bit 1 of each byte
 
 struct DriftArgs {
   const std::uint8_t* stage;

@@ -1,8 +1,10 @@
-// Per-customer state as structure of arrays: one column per attribute, narrow types.
+// Per-customer state: hot columns as structure of arrays, outcomes as one record per customer.
 //
-// Hot columns are read or written by every customer every day (the act phase streams them);
-// outcome columns are touched only on events (a transition, a purchase, a recommendation) and
-// become the per-customer table at the end. Nothing here allocates during a run.
+// Hot columns are read or written by every customer every day (the act phase streams them).
+// Outcomes are touched only on events (a transition, a purchase, a recommendation), at random
+// places in memory: one 32-byte record per customer makes an event cost one cache line instead
+// of one per outcome column, and lets the act phase prefetch it. The records become the
+// per-customer table (columns) at the end. Nothing here allocates during a run.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +22,20 @@ inline constexpr std::uint8_t kFlagReferred = 1u << 0;  // recommended yesterday
 inline constexpr std::uint8_t kTouchNone = 0xff;
 inline constexpr std::uint8_t kTouchReferral = 0xfe;
 
+// What a customer has done so far; the fields of CustomerTable that change during a run.
+// Aligned to 32 bytes so that a record never straddles two cache lines.
+struct alignas(32) Outcome {
+  std::int32_t first_purchase_day = -1;
+  std::int32_t churn_day = -1;
+  std::uint32_t purchases = 0;
+  float revenue = 0;
+  std::uint32_t stages_reached = 0;
+  std::uint16_t back_steps = 0;
+  std::uint16_t referrals = 0;
+  std::uint8_t source = 0;
+};
+static_assert(sizeof(Outcome) == 32);
+
 struct Population {
   // --- hot: 20 bytes per customer -------------------------------------------------------
   //   stage 1 | segment 1 | flags 1 | last_touch 1 | salience 4 | satisfaction 4 | clock 8
@@ -35,22 +51,14 @@ struct Population {
   std::vector<double> clock;
   static constexpr std::size_t kHotBytesPerCustomer = 1 + 1 + 1 + 1 + 4 + 4 + 8;
 
-  // --- outcome: 25 bytes per customer, touched on events ----------------------------------
-  //   first_purchase_day 4 | churn_day 4 | purchases 4 | revenue 4 | back_steps 2 |
-  //   referrals 2 | stages_reached 4 | source 1
-  std::vector<std::int32_t> first_purchase_day;
-  std::vector<std::int32_t> churn_day;
-  std::vector<std::uint32_t> purchases;
-  std::vector<float> revenue;
-  std::vector<std::uint16_t> back_steps;
-  std::vector<std::uint16_t> referrals;
-  std::vector<std::uint32_t> stages_reached;
-  std::vector<std::uint8_t> source;
-  static constexpr std::size_t kOutcomeBytesPerCustomer = 4 + 4 + 4 + 4 + 2 + 2 + 4 + 1;
+  // --- outcome: one record per customer, touched on events ------------------------------
+  std::vector<Outcome> outcome;
+  static constexpr std::size_t kOutcomeBytesPerCustomer = sizeof(Outcome);
 
   std::size_t size() const { return stage.size(); }
   void resize(std::size_t n);
-  // Moves the outcome columns out as the run's table (the population is spent afterwards).
+  // The outcome records as the run's table (columns). The population is spent afterwards: its
+  // other columns are released first, so the table is built without holding all of the state.
   CustomerTable take_table();
 };
 

@@ -136,15 +136,15 @@ void Engine::init() {
             pop_.segment[i] = static_cast<std::uint8_t>(g);
             pop_.stage[i] = static_cast<std::uint8_t>(s);
             pop_.clock[i] = exponential1(w[2]);
-            pop_.stages_reached[i] = 1u << s;
+            pop_.outcome[i].stages_reached = 1u << s;
             pop_.satisfaction[i] = static_cast<float>(m_.reference);
-            pop_.source[i] = none;
+            pop_.outcome[i].source = none;
             if (starts_as_customer(m_.role[static_cast<std::size_t>(s)])) {
               // An existing customer: satisfied as after a purchase before the horizon.
               const auto z = normal_pair(streams_.words(i, kInitDay, Purpose::init_quality));
               pop_.satisfaction[i] =
                   static_cast<float>(std::clamp(m_.quality_mean + m_.quality_sd * z[0], 0.0, 1.0));
-              pop_.source[i] = existing;
+              pop_.outcome[i].source = existing;
             }
             ++block.counts[m_.sg(s, g)];
           }
