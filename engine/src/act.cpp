@@ -77,70 +77,120 @@ double Engine::edge_hazard(int edge, int segment, double hill, double satisfacti
   return h;
 }
 
+// The channels that exposed block-local customer j today.
+std::uint32_t Engine::channels_exposing(const DayScratch& x, std::uint32_t j) const {
+  std::uint32_t channels = 0;
+  for (std::uint32_t left = x.active; left != 0; left &= left - 1) {
+    const int c = std::countr_zero(left);
+    const std::uint64_t word = x.exposed[static_cast<std::size_t>(c) * kBlockWords + j / 64];
+    channels |= static_cast<std::uint32_t>((word >> (j % 64)) & 1u) << c;
+  }
+  return channels;
+}
+
 template <bool kTrace>
 void Engine::act_block(BlockScratch& block, int day) {
   block.reset_day();
   const std::uint32_t n = block.end - block.begin;
-
-  // Pass 1: exposures, sparse.
-  select_exposures(block, day);
-
-  // Pass 2: everyone with nothing special today, dense and vectorized.
-  Population& p = pop_;
-  DriftArgs args{p.stage.data(),
-                 p.segment.data(),
-                 p.flags.data(),
-                 p.satisfaction.data(),
-                 p.salience.data(),
-                 p.clock.data(),
-                 block.expo.data(),
-                 block.todo.data(),
-                 m_.cell_c0.data(),
-                 m_.cell_c1.data(),
-                 m_.cell_c2.data(),
-                 m_.cell_flags.data(),
-                 m_.segments,
-                 m_.decay,
-                 m_.complain_below,
-                 m_.hill_beta,
-                 m_.hill_half_pow,
-                 m_.hill_shape,
-                 traced_ && *traced_ >= block.begin && *traced_ < block.end ? *traced_ - block.begin
-                                                                            : kBlockSize};
-  drift(args, block.begin, block.end);
-
-  // Pass 3: the few customers with something to do, in customer order (word of mouth is
-  // collected in this order, so the exchange phase stays deterministic).
-  const std::uint8_t* todo = block.todo.data();
-  // Customers whose clock ran out will transition: fetch their outcome records (at random
-  // places in memory) now, so the misses overlap instead of stalling each transition in turn.
-  for (std::uint32_t j0 = 0; j0 < n; j0 += 8) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, todo + j0, std::min<std::uint32_t>(8, n - j0));
-    for (word &= 0x0202020202020202ull; word != 0; word &= word - 1) {
-      const auto j = j0 + static_cast<std::uint32_t>(std::countr_zero(word) / 8);
-      __builtin_prefetch(&p.outcome[block.begin + j], 1);
-    }
+  const std::uint32_t words = (n + 63) / 64;
+  DayScratch& x = scratch_.local();
+  if (x.pool.empty()) {
+    const std::size_t channel_words = static_cast<std::size_t>(m_.channels) * kBlockWords;
+    x.eligible.assign(channel_words, 0);
+    x.exposed.assign(channel_words, 0);
+    x.slot_bits.assign(static_cast<std::size_t>(m_.slots) * kBlockWords, 0);
+    x.forced.assign(kBlockWords, 0);
+    x.special.assign(kBlockWords, 0);
+    x.event.assign(kBlockWords, 0);
+    x.pool.assign(kBlockSize, 0);
   }
-  for (std::uint32_t j0 = 0; j0 < n; j0 += 8) {
-    std::uint64_t word = 0;  // eight todo bytes at once: most are zero
-    std::memcpy(&word, todo + j0, std::min<std::uint32_t>(8, n - j0));
-    while (word != 0) {  // visit only the nonzero bytes, in customer order
-      const int byte = std::countr_zero(word) / 8;
-      const std::uint8_t kind = static_cast<std::uint8_t>(word >> (8 * byte));
-      word &= ~(std::uint64_t{0xff} << (8 * byte));
-      const std::uint32_t j = j0 + static_cast<std::uint32_t>(byte);
-      const std::uint32_t i = block.begin + j;
-      if (kind == kTodoSpecial) {
-        handle_special<kTrace>(i, block.expo[j], day, block);
-      } else {
-        handle_event<kTrace>(i, p.stage[i], p.segment[i], p.salience[i], p.satisfaction[i], 0, day,
-                             block);
+
+  // Pass 1: exposures, sparse. Each exposing channel's bitmap goes to its slot, or makes its
+  // customers take the per-customer path (no slot; model_drift.cpp).
+  select_exposures(block, day, x);
+  std::fill_n(x.slot_bits.begin(), x.slot_bits.size(), 0);
+  std::fill_n(x.forced.begin(), words, 0);
+  for (std::uint32_t left = x.active; left != 0; left &= left - 1) {
+    const int c = std::countr_zero(left);
+    const std::int8_t slot = m_.channel_slot[static_cast<std::size_t>(c)];
+    std::uint64_t* to = slot >= 0
+                            ? x.slot_bits.data() + static_cast<std::size_t>(slot) * kBlockWords
+                            : x.forced.data();
+    const std::uint64_t* from = x.exposed.data() + static_cast<std::size_t>(c) * kBlockWords;
+    for (std::uint32_t w = 0; w < words; ++w) to[w] |= from[w];
+  }
+  if constexpr (kTrace) {
+    const std::uint32_t j = *traced_ - block.begin;
+    x.forced[j / 64] |= std::uint64_t{1} << (j % 64);
+  }
+
+  // Pass 2: everyone with nothing special today, exposed or not, dense and vectorized.
+  Population& p = pop_;
+  const std::uint32_t b = block.begin;
+  const DriftArgs args{p.stage.data() + b,
+                       p.segment.data() + b,
+                       p.flags.data() + b,
+                       p.satisfaction.data() + b,
+                       p.salience.data() + b,
+                       p.clock.data() + b,
+                       x.slot_bits.data(),
+                       m_.slots,
+                       x.forced.data(),
+                       x.special.data(),
+                       x.event.data(),
+                       m_.drift_c0.data(),
+                       m_.drift_c1.data(),
+                       m_.drift_c2.data(),
+                       m_.drift_gain.data(),
+                       m_.drift_flags.data(),
+                       m_.segment_bits,
+                       m_.cell_bits,
+                       m_.decay,
+                       m_.complain_below,
+                       m_.hill_beta,
+                       m_.hill_half_pow,
+                       m_.hill_shape};
+  drift(args, n);
+
+  // The last touch before a purchase: the highest channel exposing the customer today (channels
+  // in order, later ones overwrite), before pass 3 buys or refers anyone.
+  for (std::uint32_t left = x.active; left != 0; left &= left - 1) {
+    const int c = std::countr_zero(left);
+    const std::uint64_t* exposed = x.exposed.data() + static_cast<std::size_t>(c) * kBlockWords;
+    for (std::uint32_t w = 0; w < words; ++w) {
+      for (std::uint64_t bits = exposed[w]; bits != 0; bits &= bits - 1) {
+        p.last_touch[b + 64 * w + static_cast<std::uint32_t>(std::countr_zero(bits))] =
+            static_cast<std::uint8_t>(c);
       }
     }
   }
-  for (const std::uint32_t j : block.touched) block.expo[j] = 0;
-  block.touched.clear();
+
+  // Customers whose clock ran out will transition: fetch their outcome records (at random
+  // places in memory) now, so the misses overlap instead of stalling each transition in turn.
+  for (std::uint32_t w = 0; w < words; ++w) {
+    for (std::uint64_t bits = x.event[w]; bits != 0; bits &= bits - 1) {
+      __builtin_prefetch(
+          &p.outcome[b + 64 * w + static_cast<std::uint32_t>(std::countr_zero(bits))], 1);
+    }
+  }
+
+  // Pass 3: the few customers with something to do, in customer order (word of mouth is
+  // collected in this order, so the exchange phase stays deterministic).
+  for (std::uint32_t w = 0; w < words; ++w) {
+    const std::uint64_t special = x.special[w];
+    for (std::uint64_t bits = special | x.event[w]; bits != 0; bits &= bits - 1) {
+      const auto bit = static_cast<std::uint32_t>(std::countr_zero(bits));
+      const std::uint32_t j = 64 * w + bit;
+      const std::uint32_t i = b + j;
+      const std::uint32_t channels = x.active == 0 ? 0 : channels_exposing(x, j);
+      if ((special >> bit) & 1u) {
+        handle_special<kTrace>(i, channels, day, block);
+      } else {
+        handle_event<kTrace>(i, p.stage[i], p.segment[i], p.salience[i], p.satisfaction[i],
+                             channels, day, block);
+      }
+    }
+  }
 }
 
 // Everything a customer can do in a day, from the state at the start of the day.
@@ -152,18 +202,24 @@ void Engine::handle_special(std::uint32_t i, std::uint32_t exposed, int day, Blo
   const auto gu = static_cast<std::size_t>(g);
   const std::size_t cell = m_.sg(s, g);
 
-  // 1. Exposures (chosen by the stage at the start of the day), then salience.
+  // 1. Exposures (chosen by the stage at the start of the day), then salience. Exposures by
+  // channels with slots only: as the drift kernel would (its tables at today's m); otherwise
+  // channel by channel. The last touch is already set (act_block).
+  const bool tabulated = m_.slotted(exposed);
+  const std::size_t t = m_.drift_index(s, g, tabulated ? m_.slots_of(exposed) : 0);
   float a = p.salience[i] * m_.decay;
-  for (std::uint32_t x = exposed; x != 0; x &= x - 1) {
-    const int c = std::countr_zero(x);
-    const auto cu = static_cast<std::size_t>(c);
-    a += m_.salience_gain[cu * static_cast<std::size_t>(m_.segments) + gu];
-    p.last_touch[i] = static_cast<std::uint8_t>(c);
-    if (m_.quality_boost[cu] != 0.0f) {
-      p.satisfaction[i] = std::clamp(p.satisfaction[i] + m_.quality_boost[cu], 0.0f, 1.0f);
-    }
-    if constexpr (kTrace) {
-      if (i == *traced_) trace_event({day, TraceKind::exposed, c, 0, 0, 0, a, false});
+  if (exposed != 0) {
+    if (tabulated) a = a + m_.drift_gain[t];
+    for (std::uint32_t x = exposed; x != 0; x &= x - 1) {
+      const int c = std::countr_zero(x);
+      const auto cu = static_cast<std::size_t>(c);
+      if (!tabulated) a += m_.salience_gain[cu * static_cast<std::size_t>(m_.segments) + gu];
+      if (m_.quality_boost[cu] != 0.0f) {
+        p.satisfaction[i] = std::clamp(p.satisfaction[i] + m_.quality_boost[cu], 0.0f, 1.0f);
+      }
+      if constexpr (kTrace) {
+        if (i == *traced_) trace_event({day, TraceKind::exposed, c, 0, 0, 0, a, false});
+      }
     }
   }
   p.salience[i] = a;
@@ -192,8 +248,8 @@ void Engine::handle_special(std::uint32_t i, std::uint32_t exposed, int day, Blo
   // 4. Competing hazards against the customer's exponential clock.
   const double sat = p.satisfaction[i];
   double hazard;
-  if (exposed == 0 && !(cf & kCellSlow)) {
-    hazard = m_.cell_c0[cell] + m_.cell_c1[cell] * sat + m_.cell_c2[cell] * m_.hill(a);
+  if (tabulated && !(cf & kCellSlow)) {
+    hazard = m_.drift_c0[t] + m_.drift_c1[t] * sat + m_.drift_c2[t] * m_.hill(a);
   } else {
     const double hill = m_.hill(a);
     hazard = 0;

@@ -4,11 +4,13 @@
 // the day's k). When few are drawn from many eligible, by rejection: random positions in the
 // block until k distinct eligible ones are found, each accepted draw uniform over the eligible
 // not yet chosen, so the k form a uniform k-subset, at a cost proportional to the exposures.
-// Otherwise (many exposures, or eligible customers rare in the block) by a scan that lists the
-// eligible and a partial Fisher-Yates shuffle.
+// Otherwise (many exposures, or eligible customers rare in the block) by listing the eligible
+// and a partial Fisher-Yates shuffle. Eligibility and exposures are bitmaps (act_drift.hpp):
+// a block's fit in the first-level cache, whatever the number of channels.
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <cstring>
 
 #include "act_drift.hpp"
 #include "engine.hpp"
@@ -31,41 +33,45 @@ std::uint32_t uniform_below(MicroRng& rng, std::uint32_t n) {
   return static_cast<std::uint32_t>(m >> 32);
 }
 
+bool test_bit(const std::uint64_t* bits, std::uint32_t j) {
+  return (bits[j / 64] >> (j % 64)) & 1u;
+}
+
+void set_bit(std::uint64_t* bits, std::uint32_t j) {
+  bits[j / 64] |= std::uint64_t{1} << (j % 64);
+}
+
 }  // namespace
 
-void Engine::select_exposures(BlockScratch& block, int day) {
+void Engine::select_exposures(BlockScratch& block, int day, DayScratch& x) {
   const std::uint32_t n = block.end - block.begin;
   std::uint32_t active = 0;
   for (int c = 0; c < m_.channels; ++c) {
     if (block.exposed[static_cast<std::size_t>(c)] > 0) active |= 1u << c;
   }
+  x.active = active;
   if (active == 0) return;
 
-  ExposeScratch& scratch = expose_scratch_.local();
-  if (scratch.mask.empty()) {
-    scratch.mask.assign(kBlockSize, 0);
-    scratch.pool.assign(static_cast<std::size_t>(m_.channels) * kBlockSize, 0);
-  }
   // One pass: which of today's channels may expose each customer (by the stage at the start of
   // the day). Vectorizes; every channel's choice below reads it instead of the stage.
-  std::uint32_t* mask = scratch.mask.data();
-  reach_masks(n, pop_.stage.data() + block.begin, pop_.segment.data() + block.begin,
-              m_.reach_mask.data(), m_.segments, active, mask);
-  std::uint32_t* expo = block.expo.data();
-  auto mark = [&](std::uint32_t j, std::uint32_t bit) {
-    if (expo[j] == 0) block.touched.push_back(j);
-    expo[j] |= bit;
+  eligibility(n, pop_.stage.data() + block.begin, pop_.segment.data() + block.begin,
+              m_.drift_reach.data(), m_.segment_bits, m_.cell_bits, active, x.eligible.data());
+  auto bitmap = [](std::vector<std::uint64_t>& v, int c) {
+    return v.data() + static_cast<std::size_t>(c) * kBlockWords;
   };
+  for (std::uint32_t left = active; left != 0; left &= left - 1) {
+    std::memset(bitmap(x.exposed, std::countr_zero(left)), 0, kBlockWords * 8);
+  }
   auto stream = [&](int channel) {
     return streams_.urng(block.begin / kBlockSize, static_cast<std::uint32_t>(day),
                          static_cast<Purpose>(static_cast<std::uint32_t>(Purpose::expose) +
                                               static_cast<std::uint32_t>(channel)));
   };
 
-  // Rejection or scan, by a cost model in rough instructions: a rejection draw (Philox word,
-  // multiply, two checks) ~45; the shared scan ~3 per customer once, plus ~4 per eligible and a
-  // draw per shuffled position for each channel it serves. Channels whose rejection costs more
-  // than their share of the scan go to the scan, if together they save more than its base
+  // Rejection or the scan, by a cost model in rough instructions: a rejection draw (Philox
+  // word, multiply, two checks) ~45; the shared scan ~3 per customer once, plus ~4 per eligible
+  // and a draw per shuffled position for each channel it serves. Channels whose rejection costs
+  // more than their share of the scan go to the scan, if together they save more than its base
   // cost. Both ways give a uniform k-subset; the choice depends only on (k, e, n), never on
   // threads, and each channel draws from its own stream, so the order of channels is free.
   constexpr double kDraw = 45, kScanPerCustomer = 3, kScanPerEligible = 4;
@@ -91,35 +97,33 @@ void Engine::select_exposures(BlockScratch& block, int day) {
   }
   for (std::uint32_t left = active & ~scan; left != 0; left &= left - 1) {
     const int c = std::countr_zero(left);
-    const std::uint32_t bit = 1u << c;
+    const std::uint64_t* eligible = bitmap(x.eligible, c);
+    std::uint64_t* exposed = bitmap(x.exposed, c);
     const std::uint32_t k = block.exposed[static_cast<std::size_t>(c)];
     MicroRng rng = stream(c);
     for (std::uint32_t chosen = 0; chosen < k;) {
       const std::uint32_t j = uniform_below(rng, n);
-      if ((mask[j] & bit) && (expo[j] & bit) == 0) {
-        mark(j, bit);
+      if (test_bit(eligible, j) && !test_bit(exposed, j)) {
+        set_bit(exposed, j);
         ++chosen;
       }
     }
   }
-  if (scan == 0) return;
 
-  // The scan: each channel's eligible positions in block order, then a partial Fisher-Yates
+  // The scan: a channel's eligible positions in block order, then a partial Fisher-Yates
   // shuffle picks the smaller of its exposed and spared sets.
-  std::uint32_t* pool = scratch.pool.data();
-  std::uint32_t found[32] = {};
-  for (std::uint32_t j = 0; j < n; ++j) {
-    for (std::uint32_t m = mask[j] & scan; m != 0; m &= m - 1) {
-      const auto c = static_cast<std::uint32_t>(std::countr_zero(m));
-      pool[c * kBlockSize + found[c]++] = j;
-    }
-  }
+  std::uint32_t* list = x.pool.data();
   for (std::uint32_t left = scan; left != 0; left &= left - 1) {
     const int c = std::countr_zero(left);
-    const std::uint32_t bit = 1u << c;
-    const std::uint32_t k = block.exposed[static_cast<std::size_t>(c)];
-    const std::uint32_t e = found[c];  // equals block.eligible[c]
-    std::uint32_t* list = pool + static_cast<std::size_t>(c) * kBlockSize;
+    const std::uint64_t* eligible = bitmap(x.eligible, c);
+    std::uint64_t* exposed = bitmap(x.exposed, c);
+    std::uint32_t e = 0;
+    for (std::uint32_t w = 0; w < (n + 63) / 64; ++w) {
+      for (std::uint64_t bits = eligible[w]; bits != 0; bits &= bits - 1) {
+        list[e++] = 64 * w + static_cast<std::uint32_t>(std::countr_zero(bits));
+      }
+    }
+    const std::uint32_t k = block.exposed[static_cast<std::size_t>(c)];  // e: block.eligible[c]
     MicroRng rng = stream(c);
     const std::uint32_t m = std::min(k, e - k);
     for (std::uint32_t t = 0; t < m; ++t) {
@@ -128,7 +132,7 @@ void Engine::select_exposures(BlockScratch& block, int day) {
     }
     const std::uint32_t from = k <= e - k ? 0 : m;
     const std::uint32_t to = k <= e - k ? m : e;
-    for (std::uint32_t t = from; t < to; ++t) mark(list[t], bit);
+    for (std::uint32_t t = from; t < to; ++t) set_bit(exposed, list[t]);
   }
 }
 

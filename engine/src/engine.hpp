@@ -19,6 +19,7 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <vector>
 
+#include "act_drift.hpp"
 #include "cjsim/results.hpp"
 #include "cjsim/simulation.hpp"
 #include "model.hpp"
@@ -31,6 +32,7 @@ namespace cjsim {
 // Customers per block: the unit of parallel work and of the exposure split. A model constant:
 // it fixes which random numbers select exposures, so it never depends on the thread count.
 inline constexpr std::uint32_t kBlockSize = 8192;
+static_assert(kBlockSize == 64 * kBlockWords, "bitmaps of a block (act_drift.hpp)");
 
 // Everything one block owns. Persistent counters live across days; day partials are reset at
 // the start of each act.
@@ -46,12 +48,6 @@ struct BlockScratch {
   // Set by plan for today.
   std::vector<std::uint32_t> eligible;  // channel
   std::vector<std::uint32_t> exposed;   // channel
-
-  // Act-phase scratch, block-local index j = customer - begin.
-  std::vector<std::uint32_t> expo;     // bit c: channel c exposes customer j today (kept zero
-                                       // between days: only `touched` entries are cleared)
-  std::vector<std::uint32_t> touched;  // j with expo[j] set today
-  std::vector<std::uint8_t> todo;      // kTodo* from the drift pass
 
   // Day partials.
   std::vector<std::uint64_t> purchases, first_purchases;  // segment
@@ -82,10 +78,12 @@ class Engine {
   // Act internals.
   template <bool kTrace>
   void act_block(BlockScratch& block, int day);
-  void select_exposures(BlockScratch& block, int day);
+  struct DayScratch;
+  void select_exposures(BlockScratch& block, int day, DayScratch& x);
   void split_exposures(int channel, std::uint32_t k, int day);
   template <bool kTrace>
   void handle_special(std::uint32_t i, std::uint32_t exposed, int day, BlockScratch& block);
+  std::uint32_t channels_exposing(const DayScratch& x, std::uint32_t j) const;
   template <bool kTrace>
   void handle_event(std::uint32_t i, int stage, int segment, float salience, double satisfaction,
                     std::uint32_t exposed, int day, BlockScratch& block);
@@ -110,13 +108,19 @@ class Engine {
   Population pop_;
   std::optional<SocialGraph> graph_;
   std::vector<BlockScratch> blocks_;
-  // Exposure selection scratch, per thread (fully rewritten for each block, so which thread ran
-  // a block never shows): eligibility masks of a block, and per channel its eligible positions.
-  struct ExposeScratch {
-    std::vector<std::uint32_t> mask;  // kBlockSize
-    std::vector<std::uint32_t> pool;  // channels x kBlockSize
+  // The act phase's scratch, per thread. Rewritten for each block before it is read, so which
+  // thread ran a block never shows. Bitmaps are block-local (act_drift.hpp).
+  struct DayScratch {
+    std::uint32_t active = 0;              // bit c: channel c exposes someone in this block today
+    std::vector<std::uint64_t> eligible;   // channel x kBlockWords: reached by channel c today
+    std::vector<std::uint64_t> exposed;    // channel x kBlockWords: exposed by channel c today
+    std::vector<std::uint64_t> slot_bits;  // slot x kBlockWords: exposed by the channel of slot k
+    std::vector<std::uint64_t> forced;     // kBlockWords: always take the per-customer path
+    std::vector<std::uint64_t> special;    // kBlockWords: the drift kernel's verdicts
+    std::vector<std::uint64_t> event;      // kBlockWords
+    std::vector<std::uint32_t> pool;       // kBlockSize: a channel's eligible, for the scan
   };
-  tbb::enumerable_thread_specific<ExposeScratch> expose_scratch_;
+  tbb::enumerable_thread_specific<DayScratch> scratch_;
   std::vector<boost::random::poisson_distribution<std::uint32_t, double>> recommend_, complain_;
 
   // Budget state per channel.

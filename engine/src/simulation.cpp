@@ -86,9 +86,6 @@ void Engine::init() {
     k.referral_flows.assign(S * G, 0);
     k.eligible.assign(C, 0);
     k.exposed.assign(C, 0);
-    k.expo.assign(kBlockSize, 0);
-    k.touched.reserve(kBlockSize);
-    k.todo.assign(kBlockSize, 0);
     k.purchases.assign(G, 0);
     k.first_purchases.assign(G, 0);
     k.revenue.assign(G, 0.0);
