@@ -27,11 +27,11 @@ std::vector<std::uint64_t> random_bits(std::size_t words, double density, std::m
 }
 
 struct World {
-  std::vector<std::uint8_t> stage, segment, flags;
-  std::vector<float> satisfaction, salience, gain;
-  std::vector<double> clock, c0, c1, c2;
-  std::vector<std::uint32_t> cell_flags;
-  std::vector<std::uint64_t> slot_bits, forced, special, event;
+  std::vector<std::uint8_t> stage, segment, flags, exposure;
+  std::vector<float> satisfaction, salience;
+  std::vector<double> clock;
+  std::vector<cjsim::DriftEntry> table;
+  std::vector<std::uint64_t> forced, special, event;
 
   World(std::uint32_t n, std::uint32_t seed) {
     std::mt19937_64 g(seed);
@@ -41,19 +41,19 @@ struct World {
       // Zero hazards, tiny and large ones, gains of both signs and -0 (nothing gained); a few
       // cells flagged slow, talker or complainer.
       const std::size_t cell = t % (std::size_t{1} << kCellBits);
-      c0.push_back(t % 5 == 0 ? 0.0 : u(g) * 0.05);
-      c1.push_back(t % 4 == 0 ? -0.01 * u(g) : 0.02 * u(g));
-      c2.push_back(t % 3 == 0 ? 0.0 : 0.1 * u(g));
-      gain.push_back(t < (std::size_t{1} << kCellBits) ? -0.0f : static_cast<float>(u(g) - 0.2));
-      cell_flags.push_back(cell % 7 == 1   ? cjsim::kCellSlow
-                           : cell % 7 == 2 ? cjsim::kCellTalker
-                           : cell % 7 == 3 ? cjsim::kCellComplainer
-                                           : 0u);
+      table.push_back({t % 5 == 0 ? 0.0 : u(g) * 0.05, t % 4 == 0 ? -0.01 * u(g) : 0.02 * u(g),
+                       t % 3 == 0 ? 0.0 : 0.1 * u(g),
+                       t < (std::size_t{1} << kCellBits) ? -0.0f : static_cast<float>(u(g) - 0.2),
+                       cell % 7 == 1   ? cjsim::kCellSlow
+                       : cell % 7 == 2 ? cjsim::kCellTalker
+                       : cell % 7 == 3 ? cjsim::kCellComplainer
+                                       : 0u});
     }
     for (std::uint32_t i = 0; i < n; ++i) {
       stage.push_back(static_cast<std::uint8_t>(g() % kStages));
       segment.push_back(static_cast<std::uint8_t>(g() % kSegments));
       flags.push_back(g() % 10 == 0 ? cjsim::kFlagReferred : 0);
+      exposure.push_back(g() % 4 == 0 ? static_cast<std::uint8_t>(g() % (1u << kSlots)) : 0);
       satisfaction.push_back(static_cast<float>(u(g)));
       // Salience of both signs, exact zeros, and values far beyond the half-saturation point.
       const double r = u(g);
@@ -61,7 +61,6 @@ struct World {
                                  : static_cast<float>((u(g) - 0.3) * (r < 0.5 ? 3.0 : 400.0)));
       clock.push_back(u(g) < 0.3 ? 0.01 * u(g) : -std::log(u(g)));
     }
-    slot_bits = random_bits(kSlots * cjsim::kBlockWords, 0.1, g);
     forced = random_bits(cjsim::kBlockWords, 0.01, g);
     // Stale verdicts from an earlier block: the kernel must overwrite or clear every bit.
     special = random_bits(cjsim::kBlockWords, 0.5, g);
@@ -75,16 +74,11 @@ struct World {
             satisfaction.data(),
             salience.data(),
             clock.data(),
-            slot_bits.data(),
-            kSlots,
+            exposure.data(),
             forced.data(),
             special.data(),
             event.data(),
-            c0.data(),
-            c1.data(),
-            c2.data(),
-            gain.data(),
-            cell_flags.data(),
+            table.data(),
             kSegmentBits,
             kCellBits,
             0.93f,
@@ -133,15 +127,10 @@ TEST_CASE("drift: exposed customers take their tables' entry; special ones are l
   const World before = w;
   cjsim::drift(w.args(), n);
   for (std::uint32_t j = 0; j < n; ++j) {
-    std::uint32_t m = 0;
-    for (int k = 0; k < kSlots; ++k) {
-      m |= static_cast<std::uint32_t>(
-               bit(before.slot_bits, static_cast<std::size_t>(k) * cjsim::kBlockWords * 64 + j))
-           << k;
-    }
-    const std::size_t t =
-        (m << kCellBits) | (std::size_t{before.stage[j]} << kSegmentBits) | before.segment[j];
-    const std::uint32_t cf = before.cell_flags[t];
+    const std::size_t t = (std::size_t{before.exposure[j]} << kCellBits) |
+                          (std::size_t{before.stage[j]} << kSegmentBits) | before.segment[j];
+    const cjsim::DriftEntry& d = before.table[t];
+    const std::uint32_t cf = d.flags;
     const bool special = bit(before.forced, j) || (before.flags[j] & cjsim::kFlagReferred) ||
                          (cf & (cjsim::kCellSlow | cjsim::kCellTalker)) ||
                          ((cf & cjsim::kCellComplainer) && before.satisfaction[j] < 0.4f);
@@ -152,13 +141,12 @@ TEST_CASE("drift: exposed customers take their tables' entry; special ones are l
       REQUIRE(w.clock[j] == before.clock[j]);  // untouched: the per-customer pass owns them
       REQUIRE(w.salience[j] == before.salience[j]);
     } else {
-      const float a = before.salience[j] * 0.93f + before.gain[t];
+      const float a = before.salience[j] * 0.93f + d.gain;
       REQUIRE(w.salience[j] == a);
       const double x = static_cast<double>(a) * static_cast<double>(a);
       const double hill =
           a < 0 ? (x + 2.25) / (x + 2.25 + 1.7 * x) : (x + 2.25 + 1.7 * x) / (x + 2.25);
-      const double h = before.c0[t] + before.c1[t] * static_cast<double>(before.satisfaction[j]) +
-                       before.c2[t] * hill;
+      const double h = d.c0 + d.c1 * static_cast<double>(before.satisfaction[j]) + d.c2 * hill;
       REQUIRE(w.clock[j] == before.clock[j] - h);
       REQUIRE(bit(w.event, j) == (h > 0 && w.clock[j] <= 0));
     }
@@ -220,7 +208,7 @@ TEST_CASE("drift tables: c0 + c1 q + c2 hill is the sum of the lifted per-edge h
   const cjsim::Model m = cjsim::compile_model(s.variants.front().def);
   // The BENCH.md channels need three slots: social, search and content all reach "aware".
   REQUIRE(m.slots == 3);
-  REQUIRE(m.drift_c0.size() == std::size_t{1} << (m.cell_bits + m.slots));
+  REQUIRE(m.drift.size() == std::size_t{1} << (m.cell_bits + m.slots));
   int checked = 0;
   for (int st = 0; st < m.stages; ++st) {
     for (int g = 0; g < m.segments; ++g) {
@@ -245,7 +233,8 @@ TEST_CASE("drift tables: c0 + c1 q + c2 hill is the sum of the lifted per-edge h
               }
               sum += h;
             }
-            const double tabulated = m.drift_c0[t] + m.drift_c1[t] * q + m.drift_c2[t] * hill;
+            const cjsim::DriftEntry& d = m.drift[t];
+            const double tabulated = d.c0 + d.c1 * q + d.c2 * hill;
             INFO("stage " << st << " segment " << g << " channels " << x << " q " << q << " A "
                           << a);
             REQUIRE(tabulated == Approx(sum).epsilon(1e-12).margin(1e-15));
@@ -256,7 +245,7 @@ TEST_CASE("drift tables: c0 + c1 q + c2 hill is the sum of the lifted per-edge h
         for (int c = 0; c < m.channels; ++c) {
           if ((x >> c) & 1u) gain += m.salience_gain[static_cast<std::size_t>(c * m.segments + g)];
         }
-        REQUIRE(m.drift_gain[t] == Approx(gain));
+        REQUIRE(m.drift[t].gain == Approx(gain));
         if (x == 0) break;
       }
     }

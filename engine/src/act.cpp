@@ -98,26 +98,32 @@ void Engine::act_block(BlockScratch& block, int day) {
     const std::size_t channel_words = static_cast<std::size_t>(m_.channels) * kBlockWords;
     x.eligible.assign(channel_words, 0);
     x.exposed.assign(channel_words, 0);
-    x.slot_bits.assign(static_cast<std::size_t>(m_.slots) * kBlockWords, 0);
+    x.exposure.assign(kBlockSize, 0);
     x.forced.assign(kBlockWords, 0);
     x.special.assign(kBlockWords, 0);
     x.event.assign(kBlockWords, 0);
     x.pool.assign(kBlockSize, 0);
   }
 
-  // Pass 1: exposures, sparse. Each exposing channel's bitmap goes to its slot, or makes its
-  // customers take the per-customer path (no slot; model_drift.cpp).
+  // Pass 1: exposures, sparse. Each exposing channel sets its slot's bit in the customer's m
+  // (model_drift.cpp), or makes its customers take the per-customer path (no slot).
   select_exposures(block, day, x);
-  std::fill_n(x.slot_bits.begin(), x.slot_bits.size(), 0);
+  std::fill_n(x.exposure.begin(), n, std::uint8_t{0});
   std::fill_n(x.forced.begin(), words, 0);
   for (std::uint32_t left = x.active; left != 0; left &= left - 1) {
     const int c = std::countr_zero(left);
     const std::int8_t slot = m_.channel_slot[static_cast<std::size_t>(c)];
-    std::uint64_t* to = slot >= 0
-                            ? x.slot_bits.data() + static_cast<std::size_t>(slot) * kBlockWords
-                            : x.forced.data();
     const std::uint64_t* from = x.exposed.data() + static_cast<std::size_t>(c) * kBlockWords;
-    for (std::uint32_t w = 0; w < words; ++w) to[w] |= from[w];
+    if (slot < 0) {
+      for (std::uint32_t w = 0; w < words; ++w) x.forced[w] |= from[w];
+      continue;
+    }
+    for (std::uint32_t w = 0; w < words; ++w) {
+      for (std::uint64_t bits = from[w]; bits != 0; bits &= bits - 1) {
+        x.exposure[64 * w + static_cast<std::uint32_t>(std::countr_zero(bits))] |=
+            static_cast<std::uint8_t>(1u << slot);
+      }
+    }
   }
   if constexpr (kTrace) {
     const std::uint32_t j = *traced_ - block.begin;
@@ -127,29 +133,15 @@ void Engine::act_block(BlockScratch& block, int day) {
   // Pass 2: everyone with nothing special today, exposed or not, dense and vectorized.
   Population& p = pop_;
   const std::uint32_t b = block.begin;
-  const DriftArgs args{p.stage.data() + b,
-                       p.segment.data() + b,
-                       p.flags.data() + b,
-                       p.satisfaction.data() + b,
-                       p.salience.data() + b,
-                       p.clock.data() + b,
-                       x.slot_bits.data(),
-                       m_.slots,
-                       x.forced.data(),
-                       x.special.data(),
-                       x.event.data(),
-                       m_.drift_c0.data(),
-                       m_.drift_c1.data(),
-                       m_.drift_c2.data(),
-                       m_.drift_gain.data(),
-                       m_.drift_flags.data(),
-                       m_.segment_bits,
-                       m_.cell_bits,
-                       m_.decay,
-                       m_.complain_below,
-                       m_.hill_beta,
-                       m_.hill_half_pow,
-                       m_.hill_shape};
+  const DriftArgs args{p.stage.data() + b,    p.segment.data() + b,
+                       p.flags.data() + b,    p.satisfaction.data() + b,
+                       p.salience.data() + b, p.clock.data() + b,
+                       x.exposure.data(),     x.forced.data(),
+                       x.special.data(),      x.event.data(),
+                       m_.drift.data(),       m_.segment_bits,
+                       m_.cell_bits,          m_.decay,
+                       m_.complain_below,     m_.hill_beta,
+                       m_.hill_half_pow,      m_.hill_shape};
   drift(args, n);
 
   // The last touch before a purchase: the highest channel exposing the customer today (channels
@@ -209,7 +201,7 @@ void Engine::handle_special(std::uint32_t i, std::uint32_t exposed, int day, Blo
   const std::size_t t = m_.drift_index(s, g, tabulated ? m_.slots_of(exposed) : 0);
   float a = p.salience[i] * m_.decay;
   if (exposed != 0) {
-    if (tabulated) a = a + m_.drift_gain[t];
+    if (tabulated) a = a + m_.drift[t].gain;
     for (std::uint32_t x = exposed; x != 0; x &= x - 1) {
       const int c = std::countr_zero(x);
       const auto cu = static_cast<std::size_t>(c);
@@ -249,7 +241,8 @@ void Engine::handle_special(std::uint32_t i, std::uint32_t exposed, int day, Blo
   const double sat = p.satisfaction[i];
   double hazard;
   if (tabulated && !(cf & kCellSlow)) {
-    hazard = m_.drift_c0[t] + m_.drift_c1[t] * sat + m_.drift_c2[t] * m_.hill(a);
+    const DriftEntry& d = m_.drift[t];
+    hazard = d.c0 + d.c1 * sat + d.c2 * m_.hill(a);
   } else {
     const double hill = m_.hill(a);
     hazard = 0;

@@ -3,7 +3,7 @@
 // edge, not exposed by a channel without a slot, not traced) salience moves and the exponential
 // clock runs down by today's total hazard, exposed or not:
 //   A <- decay * A + gain,   H = c0 + c1 * satisfaction + c2 * hill(A)
-// with gain and c* from the model's drift tables at (today's exposures m, stage, segment).
+// with gain and c* the model's drift table entry at (today's exposures m, stage, segment).
 // It sets bit j of `special` for customers the per-customer pass must handle from scratch
 // (their state untouched here) and bit j of `event` for those whose clock ran out today (state
 // updated, edge to choose).
@@ -12,6 +12,8 @@
 #pragma once
 
 #include <cstdint>
+
+#include "model.hpp"
 
 namespace cjsim {
 
@@ -26,19 +28,13 @@ struct DriftArgs {
   const float* satisfaction;
   float* salience;
   double* clock;
-  // Today's exposures: slot k of m is bit j of slot_bits[k * kBlockWords + ...].
-  const std::uint64_t* slot_bits;
-  int slots;
-  const std::uint64_t* forced;  // customers always handled by the per-customer pass
+  const std::uint8_t* exposure;  // today's exposures m of each customer (slots, model.hpp)
+  const std::uint64_t* forced;   // customers always handled by the per-customer pass
   // Out.
   std::uint64_t* special;
   std::uint64_t* event;
-  // The model's drift tables, indexed by m << cell_bits | stage << segment_bits | segment.
-  const double* c0;
-  const double* c1;
-  const double* c2;
-  const float* gain;
-  const std::uint32_t* cell_flags;
+  // The model's drift table, indexed by m << cell_bits | stage << segment_bits | segment.
+  const DriftEntry* table;
   int segment_bits;
   int cell_bits;
   float decay;

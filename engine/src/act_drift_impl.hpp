@@ -33,28 +33,22 @@ inline void clear_tail(std::uint64_t* bits, std::uint32_t n) {
 template <class Power>
 inline void drift_loop(const DriftArgs& a, std::uint32_t first, std::uint32_t n, Power power) {
   for (std::uint32_t j = first; j < n; ++j) {
-    std::uint32_t m = 0;
-    for (int k = 0; k < a.slots; ++k) {
-      m |= static_cast<std::uint32_t>(
-               bit_of(a.slot_bits + static_cast<std::size_t>(k) * kBlockWords, j))
-           << k;
-    }
     const auto t = static_cast<std::size_t>(
-        (m << a.cell_bits) | (static_cast<std::uint32_t>(a.stage[j]) << a.segment_bits) |
-        a.segment[j]);
-    const std::uint32_t cf = a.cell_flags[t];
+        (static_cast<std::uint32_t>(a.exposure[j]) << a.cell_bits) |
+        (static_cast<std::uint32_t>(a.stage[j]) << a.segment_bits) | a.segment[j]);
+    const DriftEntry& d = a.table[t];
     const float s = a.satisfaction[j];
     const bool special = bit_of(a.forced, j) || (a.flags[j] & kFlagReferred) ||
-                         (cf & (kCellSlow | kCellTalker)) ||
-                         ((cf & kCellComplainer) && s < a.complain_below);
-    const float salience1 = a.salience[j] * a.decay + a.gain[t];
+                         (d.flags & (kCellSlow | kCellTalker)) ||
+                         ((d.flags & kCellComplainer) && s < a.complain_below);
+    const float salience1 = a.salience[j] * a.decay + d.gain;
     const double x = static_cast<double>(salience1);
     const double xk = power(x < 0.0 ? -x : x);
     const double base = xk + a.half_pow;
     const double boosted = base + a.beta * xk;
     const bool negative = salience1 < 0.0f;
     const double hill = (negative ? base : boosted) / (negative ? boosted : base);
-    const double h = a.c0[t] + a.c1[t] * static_cast<double>(s) + a.c2[t] * hill;
+    const double h = d.c0 + d.c1 * static_cast<double>(s) + d.c2 * hill;
     const double clock1 = a.clock[j] - h;
     const bool event = h > 0.0 && clock1 <= 0.0;
     if (!special) {

@@ -111,14 +111,14 @@ class Engine {
   // The act phase's scratch, per thread. Rewritten for each block before it is read, so which
   // thread ran a block never shows. Bitmaps are block-local (act_drift.hpp).
   struct DayScratch {
-    std::uint32_t active = 0;              // bit c: channel c exposes someone in this block today
-    std::vector<std::uint64_t> eligible;   // channel x kBlockWords: reached by channel c today
-    std::vector<std::uint64_t> exposed;    // channel x kBlockWords: exposed by channel c today
-    std::vector<std::uint64_t> slot_bits;  // slot x kBlockWords: exposed by the channel of slot k
-    std::vector<std::uint64_t> forced;     // kBlockWords: always take the per-customer path
-    std::vector<std::uint64_t> special;    // kBlockWords: the drift kernel's verdicts
-    std::vector<std::uint64_t> event;      // kBlockWords
-    std::vector<std::uint32_t> pool;       // kBlockSize: a channel's eligible, for the scan
+    std::uint32_t active = 0;             // bit c: channel c exposes someone in this block today
+    std::vector<std::uint64_t> eligible;  // channel x kBlockWords: reached by channel c today
+    std::vector<std::uint64_t> exposed;   // channel x kBlockWords: exposed by channel c today
+    std::vector<std::uint8_t> exposure;   // kBlockSize: today's m of each customer (model.hpp)
+    std::vector<std::uint64_t> forced;    // kBlockWords: always take the per-customer path
+    std::vector<std::uint64_t> special;   // kBlockWords: the drift kernel's verdicts
+    std::vector<std::uint64_t> event;     // kBlockWords
+    std::vector<std::uint32_t> pool;      // kBlockSize: a channel's eligible, for the scan
   };
   tbb::enumerable_thread_specific<DayScratch> scratch_;
   std::vector<boost::random::poisson_distribution<std::uint32_t, double>> recommend_, complain_;

@@ -35,6 +35,14 @@ inline double hill_factor(double xk, bool negative, double beta, double half_pow
   return negative ? base / boosted : boosted / base;
 }
 
+// One entry of the drift tables (below): 32 bytes, which the AVX2 kernel loads whole.
+struct alignas(32) DriftEntry {
+  double c0 = 0, c1 = 0, c2 = 0;
+  float gain = -0.0f;       // -0.0f when nothing is gained: A + -0 == A exactly
+  std::uint32_t flags = 0;  // kCell* bits of the cell
+};
+static_assert(sizeof(DriftEntry) == 32);
+
 struct Flight {
   int from = 0;
   int to = 0;
@@ -89,9 +97,7 @@ struct Model {
   std::vector<std::int8_t> channel_slot;  // channel: slot, or -1
   int slots = 0;                          // bits of m
   int segment_bits = 0, cell_bits = 0;
-  std::vector<double> drift_c0, drift_c1, drift_c2;
-  std::vector<float> drift_gain;           // -0.0f when nothing is gained (A + -0 == A exactly)
-  std::vector<std::uint32_t> drift_flags;  // kCell* bits of the cell (32-bit: AVX2 gathers)
+  std::vector<DriftEntry> drift;
   std::vector<std::uint32_t> drift_reach;  // reach_mask by s << segment_bits | g (m = 0 only)
 
   // --- salience ----------------------------------------------------------------------------
@@ -165,7 +171,7 @@ Model compile_model(const ScenarioDef& def);
 
 // The drift kernel's tables of a compiled model (model_drift.cpp; called by compile_model).
 // Slots are given while the table stays within 2^max_table_bits entries (2^12: 4,096 entries,
-// 112 KiB, cache-resident); a model with more cells than that gets no slots at all.
+// 128 KiB, cache-resident); a model with more cells than that gets no slots at all.
 inline constexpr int kDriftTableBits = 12;
 void compile_drift_tables(Model& m, int max_table_bits = kDriftTableBits);
 

@@ -48,11 +48,7 @@ void compile_drift_tables(Model& m, int max_table_bits) {
   m.cell_bits = bits_for(S) + m.segment_bits;
   assign_slots(m, std::clamp(max_table_bits - m.cell_bits, 0, 8));
   const std::size_t size = std::size_t{1} << (m.cell_bits + m.slots);
-  m.drift_c0.assign(size, 0.0);
-  m.drift_c1.assign(size, 0.0);
-  m.drift_c2.assign(size, 0.0);
-  m.drift_gain.assign(size, -0.0f);
-  m.drift_flags.assign(size, 0);
+  m.drift.assign(size, DriftEntry{});
   m.drift_reach.assign(std::size_t{1} << m.cell_bits, 0);
   for (std::uint32_t x = 0; x < (1u << m.slots); ++x) {
     for (int s = 0; s < S; ++s) {
@@ -102,11 +98,9 @@ void compile_drift_tables(Model& m, int max_table_bits) {
           gain += m.salience_gain[c * static_cast<std::size_t>(G) + static_cast<std::size_t>(g)];
         }
         const std::size_t t = m.drift_index(s, g, x);
-        m.drift_c0[t] = h_static + h_minus * m.inv_complement;
-        m.drift_c1[t] = h_plus * m.inv_reference - h_minus * m.inv_complement;
-        m.drift_c2[t] = h_salience;
-        m.drift_gain[t] = gain;
-        m.drift_flags[t] = m.cell_flags[cell];
+        m.drift[t] = {h_static + h_minus * m.inv_complement,
+                      h_plus * m.inv_reference - h_minus * m.inv_complement, h_salience, gain,
+                      m.cell_flags[cell]};
         if (x == 0) m.drift_reach[t] = m.reach_mask[cell];
       }
     }
