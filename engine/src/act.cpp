@@ -103,6 +103,7 @@ void Engine::act_block(BlockScratch& block, int day) {
     x.special.assign(kBlockWords, 0);
     x.event.assign(kBlockWords, 0);
     x.pool.assign(kBlockSize, 0);
+    x.listed.assign(kBlockWords, 0);
   }
 
   // Pass 1: exposures, sparse. Each exposing channel sets its slot's bit in the customer's m

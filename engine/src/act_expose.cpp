@@ -41,6 +41,78 @@ void set_bit(std::uint64_t* bits, std::uint32_t j) {
   bits[j / 64] |= std::uint64_t{1} << (j % 64);
 }
 
+void clear_bit(std::uint64_t* bits, std::uint32_t j) {
+  bits[j / 64] &= ~(std::uint64_t{1} << (j % 64));
+}
+
+// For each byte value, the position of its q-th set bit (q = 0..7).
+struct SelectInByte {
+  std::uint8_t at[256][8];
+  constexpr SelectInByte() : at{} {
+    for (unsigned b = 0; b < 256; ++b) {
+      unsigned q = 0;
+      for (unsigned bit = 0; bit < 8; ++bit) {
+        if (b & (1u << bit)) at[b][q++] = static_cast<std::uint8_t>(bit);
+      }
+    }
+  }
+};
+constexpr SelectInByte kSelectInByte;
+
+// Position of the q-th set bit (0-based) of x, which has more than q. Branch-free: running
+// per-byte counts in one multiply, the byte found by a bytewise compare, the bit by table.
+std::uint32_t select_in_word(std::uint64_t x, std::uint32_t q) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  std::uint64_t s = x - ((x >> 1) & 0x5555555555555555ull);
+  s = (s & 0x3333333333333333ull) + ((s >> 2) & 0x3333333333333333ull);
+  s = (s + (s >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  const std::uint64_t running = s * kOnes;  // byte b: set bits in bytes 0..b (at most 64)
+  // Bytes whose running count is <= q: the q-th set bit lies in the first byte after them.
+  const std::uint64_t at_most_q = ((q * kOnes | kHigh) - running) & kHigh;
+  const auto b = static_cast<std::uint32_t>(std::popcount(at_most_q));
+  const auto before = static_cast<std::uint32_t>(((running << 8) >> (8 * b)) & 0xff);
+  return 8 * b + kSelectInByte.at[(x >> (8 * b)) & 0xff][q - before];
+}
+
+// The eligible positions of a bitmap in increasing order, as a list a partial Fisher-Yates
+// shuffle can swap entries of, without listing them: entry i is the i-th set bit (found by
+// prefix counts and a search) until set() writes it. A shuffle of m steps costs O(m log words)
+// instead of O(eligible), and draws exactly what a shuffle of the written-out list would.
+class EligibleList {
+ public:
+  EligibleList(const std::uint64_t* bits, std::uint32_t words, std::uint32_t* values,
+               std::uint64_t* written)
+      : bits_(bits), words_(words), values_(values), written_(written) {
+    prefix_[0] = 0;
+    for (std::uint32_t w = 0; w < words; ++w) {
+      prefix_[w + 1] = prefix_[w] + static_cast<std::uint32_t>(std::popcount(bits[w]));
+    }
+  }
+  std::uint32_t size() const { return prefix_[words_]; }
+  std::uint32_t get(std::uint32_t i) const {
+    if (test_bit(written_, i)) return values_[i];
+    // The word holding the i-th set bit: the last w with prefix_[w] <= i, by a binary search
+    // whose steps depend only on the word count (conditional moves, no mispredictions).
+    std::uint32_t w = 0;
+    for (std::uint32_t len = words_ + 1; len > 1; len -= len / 2) {
+      w = prefix_[w + len / 2] <= i ? w + len / 2 : w;
+    }
+    return 64 * w + select_in_word(bits_[w], i - prefix_[w]);
+  }
+  void set(std::uint32_t i, std::uint32_t value) {
+    values_[i] = value;
+    set_bit(written_, i);
+  }
+  void clear() { std::memset(written_, 0, (size() + 63) / 64 * 8); }
+
+ private:
+  const std::uint64_t* bits_;
+  std::uint32_t words_;
+  std::uint32_t* values_;
+  std::uint64_t* written_;  // kept all zero between lists
+  std::uint32_t prefix_[kBlockWords + 1];
+};
+
 }  // namespace
 
 void Engine::select_exposures(BlockScratch& block, int day, DayScratch& x) {
@@ -111,28 +183,29 @@ void Engine::select_exposures(BlockScratch& block, int day, DayScratch& x) {
   }
 
   // The scan: a channel's eligible positions in block order, then a partial Fisher-Yates
-  // shuffle picks the smaller of its exposed and spared sets.
-  std::uint32_t* list = x.pool.data();
+  // shuffle picks the smaller of its exposed and spared sets. The list is never written out:
+  // entry i is the i-th eligible customer until a swap puts another there (EligibleList).
   for (std::uint32_t left = scan; left != 0; left &= left - 1) {
     const int c = std::countr_zero(left);
-    const std::uint64_t* eligible = bitmap(x.eligible, c);
     std::uint64_t* exposed = bitmap(x.exposed, c);
-    std::uint32_t e = 0;
-    for (std::uint32_t w = 0; w < (n + 63) / 64; ++w) {
-      for (std::uint64_t bits = eligible[w]; bits != 0; bits &= bits - 1) {
-        list[e++] = 64 * w + static_cast<std::uint32_t>(std::countr_zero(bits));
-      }
-    }
-    const std::uint32_t k = block.exposed[static_cast<std::size_t>(c)];  // e: block.eligible[c]
+    EligibleList list(bitmap(x.eligible, c), (n + 63) / 64, x.pool.data(), x.listed.data());
+    const std::uint32_t e = list.size();                                 // block.eligible[c]
+    const std::uint32_t k = block.exposed[static_cast<std::size_t>(c)];  // 0 < k <= e
     MicroRng rng = stream(c);
     const std::uint32_t m = std::min(k, e - k);
     for (std::uint32_t t = 0; t < m; ++t) {
       const std::uint32_t r = t + uniform_below(rng, e - t);
-      std::swap(list[t], list[r]);
+      const std::uint32_t at_t = list.get(t);
+      list.set(t, list.get(r));
+      list.set(r, at_t);
     }
-    const std::uint32_t from = k <= e - k ? 0 : m;
-    const std::uint32_t to = k <= e - k ? m : e;
-    for (std::uint32_t t = from; t < to; ++t) set_bit(exposed, list[t]);
+    if (k <= e - k) {
+      for (std::uint32_t t = 0; t < m; ++t) set_bit(exposed, list.get(t));
+    } else {  // all eligible but the m spared
+      std::memcpy(exposed, bitmap(x.eligible, c), (n + 63) / 64 * 8);
+      for (std::uint32_t t = 0; t < m; ++t) clear_bit(exposed, list.get(t));
+    }
+    list.clear();
   }
 }
 

@@ -118,7 +118,8 @@ class Engine {
     std::vector<std::uint64_t> forced;    // kBlockWords: always take the per-customer path
     std::vector<std::uint64_t> special;   // kBlockWords: the drift kernel's verdicts
     std::vector<std::uint64_t> event;     // kBlockWords
-    std::vector<std::uint32_t> pool;      // kBlockSize: a channel's eligible, for the scan
+    std::vector<std::uint32_t> pool;      // kBlockSize: entries of a shuffled eligible list
+    std::vector<std::uint64_t> listed;    // kBlockWords: which entries of `pool` are set
   };
   tbb::enumerable_thread_specific<DayScratch> scratch_;
   std::vector<boost::random::poisson_distribution<std::uint32_t, double>> recommend_, complain_;
