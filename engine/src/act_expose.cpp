@@ -45,6 +45,14 @@ void clear_bit(std::uint64_t* bits, std::uint32_t j) {
   bits[j / 64] &= ~(std::uint64_t{1} << (j % 64));
 }
 
+// Set bits of x, inline: std::popcount is a library call on baseline x86-64 (no POPCNT).
+std::uint32_t ones(std::uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return static_cast<std::uint32_t>((x * 0x0101010101010101ull) >> 56);
+}
+
 // For each byte value, the position of its q-th set bit (q = 0..7).
 struct SelectInByte {
   std::uint8_t at[256][8];
@@ -69,7 +77,7 @@ std::uint32_t select_in_word(std::uint64_t x, std::uint32_t q) {
   const std::uint64_t running = s * kOnes;  // byte b: set bits in bytes 0..b (at most 64)
   // Bytes whose running count is <= q: the q-th set bit lies in the first byte after them.
   const std::uint64_t at_most_q = ((q * kOnes | kHigh) - running) & kHigh;
-  const auto b = static_cast<std::uint32_t>(std::popcount(at_most_q));
+  const auto b = static_cast<std::uint32_t>(((at_most_q >> 7) * kOnes) >> 56);  // bytes set
   const auto before = static_cast<std::uint32_t>(((running << 8) >> (8 * b)) & 0xff);
   return 8 * b + kSelectInByte.at[(x >> (8 * b)) & 0xff][q - before];
 }
@@ -85,7 +93,7 @@ class EligibleList {
       : bits_(bits), words_(words), values_(values), written_(written) {
     prefix_[0] = 0;
     for (std::uint32_t w = 0; w < words; ++w) {
-      prefix_[w + 1] = prefix_[w] + static_cast<std::uint32_t>(std::popcount(bits[w]));
+      prefix_[w + 1] = prefix_[w] + ones(bits[w]);
     }
   }
   std::uint32_t size() const { return prefix_[words_]; }

@@ -1,28 +1,33 @@
 #include "population.hpp"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include <utility>
 
 namespace cjsim {
 
-void Population::resize(std::size_t n) {
-  stage.assign(n, 0);
-  segment.assign(n, 0);
-  flags.assign(n, 0);
-  last_touch.assign(n, kTouchNone);
-  salience.assign(n, 0.0f);
-  satisfaction.assign(n, 0.0f);
-  clock.assign(n, 0.0);
-  outcome.assign(n, Outcome{});
+void Population::allocate(std::size_t n) {
+  stage.resize(n);
+  segment.resize(n);
+  flags.resize(n);
+  last_touch.resize(n);
+  salience.resize(n);
+  satisfaction.resize(n);
+  clock.resize(n);
+  outcome.resize(n);
 }
 
 CustomerTable Population::take_table() {
   const std::size_t n = size();
-  for (auto* column : {&flags, &last_touch}) std::vector<std::uint8_t>().swap(*column);
-  for (auto* column : {&salience, &satisfaction}) std::vector<float>().swap(*column);
-  std::vector<double>().swap(clock);
+  Column<std::uint8_t>().swap(flags);
+  Column<std::uint8_t>().swap(last_touch);
+  Column<float>().swap(salience);
+  Column<float>().swap(satisfaction);
+  Column<double>().swap(clock);
   CustomerTable t;
-  t.segment = std::move(segment);
-  t.final_stage = std::move(stage);
+  t.segment.resize(n);
+  t.final_stage.resize(n);
   t.source.resize(n);
   t.first_purchase_day.resize(n);
   t.churn_day.resize(n);
@@ -31,18 +36,25 @@ CustomerTable Population::take_table() {
   t.back_steps.resize(n);
   t.referrals.resize(n);
   t.stages_reached.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const Outcome& o = outcome[i];
-    t.source[i] = o.source;
-    t.first_purchase_day[i] = o.first_purchase_day;
-    t.churn_day[i] = o.churn_day;
-    t.purchases[i] = o.purchases;
-    t.revenue[i] = o.revenue;
-    t.back_steps[i] = o.back_steps;
-    t.referrals[i] = o.referrals;
-    t.stages_reached[i] = o.stages_reached;
-  }
-  std::vector<Outcome>().swap(outcome);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 65536),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      for (std::size_t i = r.begin(); i != r.end(); ++i) {
+                        const Outcome& o = outcome[i];
+                        t.segment[i] = segment[i];
+                        t.final_stage[i] = stage[i];
+                        t.source[i] = o.source;
+                        t.first_purchase_day[i] = o.first_purchase_day;
+                        t.churn_day[i] = o.churn_day;
+                        t.purchases[i] = o.purchases;
+                        t.revenue[i] = o.revenue;
+                        t.back_steps[i] = o.back_steps;
+                        t.referrals[i] = o.referrals;
+                        t.stages_reached[i] = o.stages_reached;
+                      }
+                    });
+  Column<Outcome>().swap(outcome);
+  Column<std::uint8_t>().swap(stage);
+  Column<std::uint8_t>().swap(segment);
   return t;
 }
 

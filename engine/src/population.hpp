@@ -9,6 +9,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "cjsim/results.hpp"
@@ -23,42 +26,68 @@ inline constexpr std::uint8_t kTouchNone = 0xff;
 inline constexpr std::uint8_t kTouchReferral = 0xfe;
 
 // What a customer has done so far; the fields of CustomerTable that change during a run.
-// Aligned to 32 bytes so that a record never straddles two cache lines.
+// Aligned to 32 bytes so that a record never straddles two cache lines. Trivial, so that a
+// column of them is allocated without being written (Engine::init writes every record).
 struct alignas(32) Outcome {
-  std::int32_t first_purchase_day = -1;
-  std::int32_t churn_day = -1;
-  std::uint32_t purchases = 0;
-  float revenue = 0;
-  std::uint32_t stages_reached = 0;
-  std::uint16_t back_steps = 0;
-  std::uint16_t referrals = 0;
-  std::uint8_t source = 0;
+  std::int32_t first_purchase_day;  // -1: none yet
+  std::int32_t churn_day;           // -1: none yet
+  std::uint32_t purchases;
+  float revenue;
+  std::uint32_t stages_reached;
+  std::uint16_t back_steps;
+  std::uint16_t referrals;
+  std::uint8_t source;
 };
-static_assert(sizeof(Outcome) == 32);
+static_assert(sizeof(Outcome) == 32 && std::is_trivial_v<Outcome>);
+
+// A std::vector whose resize leaves trivial elements unwritten: the population is allocated
+// in one step and first written by the parallel init, so that its pages are touched (and
+// faulted in) by the threads, not by one memset.
+template <class T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  DefaultInitAllocator() = default;
+  template <class U>
+  DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+template <class T>
+using Column = std::vector<T, DefaultInitAllocator<T>>;
 
 struct Population {
   // --- hot: 20 bytes per customer -------------------------------------------------------
   //   stage 1 | segment 1 | flags 1 | last_touch 1 | salience 4 | satisfaction 4 | clock 8
-  std::vector<std::uint8_t> stage;
-  std::vector<std::uint8_t> segment;
-  std::vector<std::uint8_t> flags;
-  std::vector<std::uint8_t> last_touch;  // channel index, kTouchReferral or kTouchNone
-  std::vector<float> salience;           // adstock A (may be negative after complaints)
-  std::vector<float> satisfaction;       // quality of the latest purchase, in [0,1]
+  Column<std::uint8_t> stage;
+  Column<std::uint8_t> segment;
+  Column<std::uint8_t> flags;
+  Column<std::uint8_t> last_touch;  // channel index, kTouchReferral or kTouchNone
+  Column<float> salience;           // adstock A (may be negative after complaints)
+  Column<float> satisfaction;       // quality of the latest purchase, in [0,1]
   // Remaining exponential clock: Exp(1) drawn on entering the stage, reduced by each day's
   // total hazard; the customer leaves the stage on the day it reaches zero. Double, because
   // hazards of 1e-5/day must not vanish against a clock near 1 (float's ulp is 6e-8).
-  std::vector<double> clock;
+  Column<double> clock;
   static constexpr std::size_t kHotBytesPerCustomer = 1 + 1 + 1 + 1 + 4 + 4 + 8;
 
   // --- outcome: one record per customer, touched on events ------------------------------
-  std::vector<Outcome> outcome;
+  Column<Outcome> outcome;
   static constexpr std::size_t kOutcomeBytesPerCustomer = sizeof(Outcome);
 
   std::size_t size() const { return stage.size(); }
-  void resize(std::size_t n);
-  // The outcome records as the run's table (columns). The population is spent afterwards: its
-  // other columns are released first, so the table is built without holding all of the state.
+  // Allocates n customers, unwritten: the caller writes every column of every customer.
+  void allocate(std::size_t n);
+  // The outcome records as the run's table (columns), built in parallel. The population is
+  // spent afterwards: its other columns are released first.
   CustomerTable take_table();
 };
 

@@ -72,7 +72,7 @@ void Engine::init() {
   const auto S = static_cast<std::size_t>(m_.stages), G = static_cast<std::size_t>(m_.segments),
              C = static_cast<std::size_t>(m_.channels), E = static_cast<std::size_t>(m_.edges);
   const auto T = static_cast<std::size_t>(m_.days);
-  pop_.resize(n);
+  pop_.allocate(n);
   graph_.emplace(m_.network, n, streams_);
 
   const std::uint32_t block_count = (n + kBlockSize - 1) / kBlockSize;
@@ -132,10 +132,12 @@ void Engine::init() {
             const int s = pick(m_.start_cdf, uniform01(w[1]));
             pop_.segment[i] = static_cast<std::uint8_t>(g);
             pop_.stage[i] = static_cast<std::uint8_t>(s);
+            pop_.flags[i] = 0;
+            pop_.last_touch[i] = kTouchNone;
+            pop_.salience[i] = 0.0f;
             pop_.clock[i] = exponential1(w[2]);
-            pop_.outcome[i].stages_reached = 1u << s;
+            pop_.outcome[i] = Outcome{-1, -1, 0, 0.0f, 1u << s, 0, 0, none};
             pop_.satisfaction[i] = static_cast<float>(m_.reference);
-            pop_.outcome[i].source = none;
             if (starts_as_customer(m_.role[static_cast<std::size_t>(s)])) {
               // An existing customer: satisfied as after a purchase before the horizon.
               const auto z = normal_pair(streams_.words(i, kInitDay, Purpose::init_quality));
