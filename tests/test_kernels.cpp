@@ -10,6 +10,7 @@
 
 #include "act_drift_impl.hpp"
 #include "cjsim/scenario_io.hpp"
+#include "rng_lanes.hpp"
 
 namespace {
 
@@ -31,7 +32,7 @@ struct World {
   std::vector<float> satisfaction, salience;
   std::vector<double> clock;
   std::vector<cjsim::DriftEntry> table;
-  std::vector<std::uint64_t> forced, special, event;
+  std::vector<std::uint64_t> forced, special, event, talker;
 
   World(std::uint32_t n, std::uint32_t seed) {
     std::mt19937_64 g(seed);
@@ -65,6 +66,7 @@ struct World {
     // Stale verdicts from an earlier block: the kernel must overwrite or clear every bit.
     special = random_bits(cjsim::kBlockWords, 0.5, g);
     event = random_bits(cjsim::kBlockWords, 0.5, g);
+    talker = random_bits(cjsim::kBlockWords, 0.5, g);
   }
 
   cjsim::DriftArgs args() {
@@ -78,6 +80,7 @@ struct World {
             forced.data(),
             special.data(),
             event.data(),
+            talker.data(),
             table.data(),
             kSegmentBits,
             kCellBits,
@@ -93,6 +96,8 @@ bool same_bits(const World& a, const World& b, std::uint32_t n) {
   const std::size_t words = (n + 63) / 64;
   return std::equal(a.special.begin(), a.special.begin() + static_cast<std::ptrdiff_t>(words),
                     b.special.begin()) &&
+         std::equal(a.talker.begin(), a.talker.begin() + static_cast<std::ptrdiff_t>(words),
+                    b.talker.begin()) &&
          std::equal(a.event.begin(), a.event.begin() + static_cast<std::ptrdiff_t>(words),
                     b.event.begin()) &&
          std::memcmp(a.salience.data(), b.salience.data(), n * sizeof(float)) == 0 &&
@@ -132,10 +137,11 @@ TEST_CASE("drift: exposed customers take their tables' entry; special ones are l
     const cjsim::DriftEntry& d = before.table[t];
     const std::uint32_t cf = d.flags;
     const bool special = bit(before.forced, j) || (before.flags[j] & cjsim::kFlagReferred) ||
-                         (cf & (cjsim::kCellSlow | cjsim::kCellTalker)) ||
+                         (cf & cjsim::kCellSlow) ||
                          ((cf & cjsim::kCellComplainer) && before.satisfaction[j] < 0.4f);
     INFO("customer " << j);
     REQUIRE(bit(w.special, j) == special);
+    REQUIRE(bit(w.talker, j) == (!special && (cf & cjsim::kCellTalker)));  // advocates drift too
     if (special) {
       REQUIRE(!bit(w.event, j));
       REQUIRE(w.clock[j] == before.clock[j]);  // untouched: the per-customer pass owns them
@@ -154,6 +160,31 @@ TEST_CASE("drift: exposed customers take their tables' entry; special ones are l
   for (std::uint32_t j = n; j < 2048; ++j) {  // beyond the block: cleared
     REQUIRE(!bit(w.special, j));
     REQUIRE(!bit(w.event, j));
+    REQUIRE(!bit(w.talker, j));
+  }
+}
+
+TEST_CASE("philox lanes: eight counters at once give Random123's words", "[kernels]") {
+  std::mt19937_64 g(11);
+  for (int trial = 0; trial < 1000; ++trial) {
+    const cjsim::Philox::key_type key = {
+        {static_cast<std::uint32_t>(g()), static_cast<std::uint32_t>(g())}};
+    cjsim::PhiloxLanes dispatched{}, scalar{};
+    for (auto& word : dispatched.x) {
+      for (auto& lane : word) lane = trial % 2 ? static_cast<std::uint32_t>(g()) : 0xffffffffu;
+    }
+    scalar = dispatched;
+    const cjsim::PhiloxLanes counters = dispatched;
+    cjsim::philox_lanes(key, dispatched);  // AVX2 where the CPU has it
+    cjsim::philox_lanes_scalar(key, scalar);
+    for (int l = 0; l < 8; ++l) {
+      const cjsim::Philox::ctr_type want = cjsim::Philox()(
+          {{counters.x[0][l], counters.x[1][l], counters.x[2][l], counters.x[3][l]}}, key);
+      for (int w = 0; w < 4; ++w) {
+        REQUIRE(dispatched.x[w][l] == want[static_cast<std::size_t>(w)]);
+        REQUIRE(scalar.x[w][l] == want[static_cast<std::size_t>(w)]);
+      }
+    }
   }
 }
 

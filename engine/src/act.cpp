@@ -17,6 +17,7 @@
 
 #include "act_drift.hpp"
 #include "engine.hpp"
+#include "rng_lanes.hpp"
 
 namespace cjsim {
 
@@ -102,6 +103,7 @@ void Engine::act_block(BlockScratch& block, int day) {
     x.forced.assign(kBlockWords, 0);
     x.special.assign(kBlockWords, 0);
     x.event.assign(kBlockWords, 0);
+    x.talker.assign(kBlockWords, 0);
     x.pool.assign(kBlockSize, 0);
     x.listed.assign(kBlockWords, 0);
   }
@@ -134,15 +136,12 @@ void Engine::act_block(BlockScratch& block, int day) {
   // Pass 2: everyone with nothing special today, exposed or not, dense and vectorized.
   Population& p = pop_;
   const std::uint32_t b = block.begin;
-  const DriftArgs args{p.stage.data() + b,    p.segment.data() + b,
-                       p.flags.data() + b,    p.satisfaction.data() + b,
-                       p.salience.data() + b, p.clock.data() + b,
-                       x.exposure.data(),     x.forced.data(),
-                       x.special.data(),      x.event.data(),
-                       m_.drift.data(),       m_.segment_bits,
-                       m_.cell_bits,          m_.decay,
-                       m_.complain_below,     m_.hill_beta,
-                       m_.hill_half_pow,      m_.hill_shape};
+  const DriftArgs args{
+      p.stage.data() + b,    p.segment.data() + b, p.flags.data() + b, p.satisfaction.data() + b,
+      p.salience.data() + b, p.clock.data() + b,   x.exposure.data(),  x.forced.data(),
+      x.special.data(),      x.event.data(),       x.talker.data(),    m_.drift.data(),
+      m_.segment_bits,       m_.cell_bits,         m_.decay,           m_.complain_below,
+      m_.hill_beta,          m_.hill_half_pow,     m_.hill_shape};
   drift(args, n);
 
   // The last touch before a purchase: the highest channel exposing the customer today (channels
@@ -157,6 +156,8 @@ void Engine::act_block(BlockScratch& block, int day) {
       }
     }
   }
+
+  talk<kTrace>(block, day, x);
 
   // Customers whose clock ran out will transition: fetch their outcome records (at random
   // places in memory) now, so the misses overlap instead of stalling each transition in turn.
@@ -369,6 +370,43 @@ void Engine::speak(std::uint32_t i, int day, Purpose purpose, std::vector<std::u
                    static_cast<int>(n), 0, 0, 0, pop_.salience[i], false});
     }
   }
+}
+
+// Advocates the drift kernel left to themselves: does each recommend today? Boost's Poisson
+// inversion (speak) gives 0 exactly when the first word u of the customer's recommend stream has
+// u / 2^32 <= exp(-rate); that word is drawn for eight advocates at once, and only those who
+// speak go on to the full draw, from the same stream. Same numbers as speaking every day.
+template <bool kTrace>
+void Engine::talk(BlockScratch& block, int day, const DayScratch& x) {
+  const std::uint32_t words = (block.end - block.begin + 63) / 64;
+  const auto d = static_cast<std::uint32_t>(day);
+  const std::uint32_t purpose = streams_.counter_of(0, d, Purpose::recommend)[2];
+  PhiloxLanes lanes;
+  std::uint32_t who[8];
+  std::uint32_t count = 0;
+  auto flush = [&] {
+    philox_lanes(streams_.key(), lanes);
+    for (std::uint32_t l = 0; l < count; ++l) {
+      // MicroURNG hands out a counter's words last first: word 3 is the stream's first.
+      if (static_cast<double>(lanes.x[3][l]) * 0x1p-32 > silent_[pop_.segment[who[l]]]) {
+        speak<kTrace>(who[l], day, Purpose::recommend, block.recommended, block.recommendations);
+      }
+    }
+    count = 0;
+  };
+  for (std::uint32_t w = 0; w < words; ++w) {
+    for (std::uint64_t bits = x.talker[w]; bits != 0; bits &= bits - 1) {
+      const std::uint32_t i =
+          block.begin + 64 * w + static_cast<std::uint32_t>(std::countr_zero(bits));
+      lanes.x[0][count] = i;  // the counter of streams_.urng(i, day, Purpose::recommend)
+      lanes.x[1][count] = d;
+      lanes.x[2][count] = purpose;
+      lanes.x[3][count] = 0;
+      who[count++] = i;
+      if (count == 8) flush();
+    }
+  }
+  if (count > 0) flush();
 }
 
 template void Engine::act_block<true>(BlockScratch&, int);

@@ -1,12 +1,13 @@
 // Pass 2 of the act phase: the dense, branch-free sweep over a block. For every customer with
-// nothing special today (not recommended yesterday, not talking or complaining, no two-mark
-// edge, not exposed by a channel without a slot, not traced) salience moves and the exponential
-// clock runs down by today's total hazard, exposed or not:
+// nothing special today (not recommended yesterday, not complaining, no two-mark edge, not
+// exposed by a channel without a slot, not traced) salience moves and the exponential clock
+// runs down by today's total hazard, exposed or not:
 //   A <- decay * A + gain,   H = c0 + c1 * satisfaction + c2 * hill(A)
 // with gain and c* the model's drift table entry at (today's exposures m, stage, segment).
 // It sets bit j of `special` for customers the per-customer pass must handle from scratch
 // (their state untouched here) and bit j of `event` for those whose clock ran out today (state
-// updated, edge to choose).
+// updated, edge to choose), and bit j of `talker` for the others who may recommend today
+// (advocates: whether they do is drawn after the sweep, Engine::talk).
 //
 // Bitmaps are block-local: bit j of a bitmap is bit j % 64 of word j / 64, customer begin + j.
 #pragma once
@@ -33,6 +34,7 @@ struct DriftArgs {
   // Out.
   std::uint64_t* special;
   std::uint64_t* event;
+  std::uint64_t* talker;
   // The model's drift table, indexed by m << cell_bits | stage << segment_bits | segment.
   const DriftEntry* table;
   int segment_bits;

@@ -78,7 +78,8 @@ inline std::uint32_t run_clocks(__m128 salience1, const Columns& e, const float*
 
 void drift_square_avx2(const DriftArgs& a, std::uint32_t n) {
   const __m256i referred = _mm256_set1_epi32(kFlagReferred);
-  const __m256i slow_or_talker = _mm256_set1_epi32(kCellSlow | kCellTalker);
+  const __m256i slow = _mm256_set1_epi32(kCellSlow);
+  const __m256i talker_bit = _mm256_set1_epi32(kCellTalker);
   const __m256i complainer_bit = _mm256_set1_epi32(kCellComplainer);
   const __m256 complain_below = _mm256_set1_ps(a.complain_below);
   const __m256 decay = _mm256_set1_ps(a.decay);
@@ -89,6 +90,7 @@ void drift_square_avx2(const DriftArgs& a, std::uint32_t n) {
   const DriftEntry* table = a.table;
   auto* special_out = reinterpret_cast<std::uint8_t*>(a.special);
   auto* event_out = reinterpret_cast<std::uint8_t*>(a.event);
+  auto* talker_out = reinterpret_cast<std::uint8_t*>(a.talker);
 
   std::uint32_t j = 0;
   for (; j + 8 <= n; j += 8) {
@@ -110,10 +112,10 @@ void drift_square_avx2(const DriftArgs& a, std::uint32_t n) {
         _mm256_castps_pd(_mm256_shuffle_ps(gf_low, gf_high, _MM_SHUFFLE(3, 1, 3, 1))), 0xd8));
     const __m256 s = _mm256_loadu_ps(a.satisfaction + j);
 
-    // reasons = forced | referred | slow/talker | complaining, as in drift_loop.
+    // reasons = forced | referred | slow | complaining, as in drift_loop.
     const __m256i unhappy = _mm256_castps_si256(_mm256_cmp_ps(s, complain_below, _CMP_LT_OQ));
     __m256i reasons = _mm256_and_si256(widen(a.flags + j), referred);
-    reasons = _mm256_or_si256(reasons, _mm256_and_si256(cf, slow_or_talker));
+    reasons = _mm256_or_si256(reasons, _mm256_and_si256(cf, slow));
     reasons =
         _mm256_or_si256(reasons, _mm256_and_si256(_mm256_and_si256(cf, complainer_bit), unhappy));
     const __m256i ordinary = _mm256_cmpeq_epi32(reasons, _mm256_setzero_si256());
@@ -137,6 +139,9 @@ void drift_square_avx2(const DriftArgs& a, std::uint32_t n) {
             << 4;
     special_out[j / 8] = static_cast<std::uint8_t>(special);
     event_out[j / 8] = static_cast<std::uint8_t>(events & ~special);
+    const auto silent = static_cast<std::uint32_t>(_mm256_movemask_ps(_mm256_castsi256_ps(
+        _mm256_cmpeq_epi32(_mm256_and_si256(cf, talker_bit), _mm256_setzero_si256()))));
+    talker_out[j / 8] = static_cast<std::uint8_t>(~silent & ~special);
   }
   drift_loop(a, j, n, [](double v) { return v * v; });  // the last n % 8
 }

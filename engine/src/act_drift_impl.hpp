@@ -39,7 +39,7 @@ inline void drift_loop(const DriftArgs& a, std::uint32_t first, std::uint32_t n,
     const DriftEntry& d = a.table[t];
     const float s = a.satisfaction[j];
     const bool special = bit_of(a.forced, j) || (a.flags[j] & kFlagReferred) ||
-                         (d.flags & (kCellSlow | kCellTalker)) ||
+                         (d.flags & kCellSlow) ||
                          ((d.flags & kCellComplainer) && s < a.complain_below);
     const float salience1 = a.salience[j] * a.decay + d.gain;
     const double x = static_cast<double>(salience1);
@@ -57,9 +57,11 @@ inline void drift_loop(const DriftArgs& a, std::uint32_t first, std::uint32_t n,
     }
     put_bit(a.special, j, special);
     put_bit(a.event, j, event && !special);
+    put_bit(a.talker, j, (d.flags & kCellTalker) && !special);
   }
   clear_tail(a.special, n);
   clear_tail(a.event, n);
+  clear_tail(a.talker, n);
 }
 
 inline void drift_square_impl(const DriftArgs& a, std::uint32_t n) {

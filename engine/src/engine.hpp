@@ -95,6 +95,8 @@ class Engine {
   template <bool kTrace>
   void speak(std::uint32_t i, int day, Purpose purpose, std::vector<std::uint32_t>& hearers,
              std::uint64_t& made);
+  template <bool kTrace>
+  void talk(BlockScratch& block, int day, const DayScratch& x);
   double edge_hazard(int edge, int segment, double hill, double satisfaction,
                      std::uint32_t exposed) const;
 
@@ -118,11 +120,13 @@ class Engine {
     std::vector<std::uint64_t> forced;    // kBlockWords: always take the per-customer path
     std::vector<std::uint64_t> special;   // kBlockWords: the drift kernel's verdicts
     std::vector<std::uint64_t> event;     // kBlockWords
+    std::vector<std::uint64_t> talker;    // kBlockWords
     std::vector<std::uint32_t> pool;      // kBlockSize: entries of a shuffled eligible list
     std::vector<std::uint64_t> listed;    // kBlockWords: which entries of `pool` are set
   };
   tbb::enumerable_thread_specific<DayScratch> scratch_;
   std::vector<boost::random::poisson_distribution<std::uint32_t, double>> recommend_, complain_;
+  std::vector<double> silent_;  // segment: P(no recommendation today) = exp(-rate), as Boost's
 
   // Budget state per channel.
   std::vector<std::size_t> flight_;    // index of the current or next flight

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <new>
 #include <optional>
 
@@ -96,6 +97,7 @@ void Engine::init() {
   for (std::size_t g = 0; g < G; ++g) {
     // Boost's Poisson needs a positive mean; segments with rate 0 never call it.
     recommend_.emplace_back(std::max(m_.recommend_rate[g], 1e-300));
+    silent_.push_back(std::exp(-std::max(m_.recommend_rate[g], 1e-300)));
     complain_.emplace_back(std::max(m_.complain_rate[g], 1e-300));
   }
   flight_.assign(C, 0);
