@@ -1,11 +1,37 @@
 #include "population.hpp"
 
+#include <sys/mman.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
 
 #include <utility>
 
 namespace cjsim {
+
+void* allocate_column(std::size_t bytes, std::size_t alignment) {
+  constexpr std::size_t kHuge = std::size_t{2} << 20;
+  void* p = nullptr;
+  if (bytes >= 2 * kHuge) {
+    const std::size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
+    p = std::aligned_alloc(kHuge, rounded);
+#ifdef MADV_HUGEPAGE
+    if (p != nullptr) ::madvise(p, rounded, MADV_HUGEPAGE);  // a hint: failure is harmless
+#endif
+  } else {
+    p = std::aligned_alloc(
+        alignment, (std::max<std::size_t>(bytes, 1) + alignment - 1) / alignment * alignment);
+  }
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+
+void free_column(void* p) noexcept {
+  std::free(p);
+}
 
 void Population::allocate(std::size_t n) {
   stage.resize(n);

@@ -40,6 +40,13 @@ struct alignas(32) Outcome {
 };
 static_assert(sizeof(Outcome) == 32 && std::is_trivial_v<Outcome>);
 
+// Memory for a population column. Large columns come in transparent huge pages where the
+// system offers them (madvise): the act phase reaches outcome records at random, and with 4 KiB
+// pages nearly every such access would also miss the TLB; and a huge page is faulted in once
+// instead of 512 times.
+void* allocate_column(std::size_t bytes, std::size_t alignment);
+void free_column(void* p) noexcept;
+
 // A std::vector whose resize leaves trivial elements unwritten: the population is allocated
 // in one step and first written by the parallel init, so that its pages are touched (and
 // faulted in) by the threads, not by one memset.
@@ -52,6 +59,8 @@ struct DefaultInitAllocator : std::allocator<T> {
   DefaultInitAllocator() = default;
   template <class U>
   DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(allocate_column(n * sizeof(T), alignof(T))); }
+  void deallocate(T* p, std::size_t) noexcept { free_column(p); }
   template <class U>
   void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
     ::new (static_cast<void*>(p)) U;
