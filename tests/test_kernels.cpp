@@ -28,7 +28,7 @@ std::vector<std::uint64_t> random_bits(std::size_t words, double density, std::m
 }
 
 struct World {
-  std::vector<std::uint8_t> stage, segment, flags, exposure;
+  std::vector<std::uint8_t> stage, segment, flags, exposure, last_touch;
   std::vector<float> satisfaction, salience;
   std::vector<double> clock;
   std::vector<cjsim::DriftEntry> table;
@@ -45,16 +45,21 @@ struct World {
       table.push_back({t % 5 == 0 ? 0.0 : u(g) * 0.05, t % 4 == 0 ? -0.01 * u(g) : 0.02 * u(g),
                        t % 3 == 0 ? 0.0 : 0.1 * u(g),
                        t < (std::size_t{1} << kCellBits) ? -0.0f : static_cast<float>(u(g) - 0.2),
-                       cell % 7 == 1   ? cjsim::kCellSlow
-                       : cell % 7 == 2 ? cjsim::kCellTalker
-                       : cell % 7 == 3 ? cjsim::kCellComplainer
-                                       : 0u});
+                       (cell % 7 == 1   ? cjsim::kCellSlow
+                        : cell % 7 == 2 ? cjsim::kCellTalker
+                        : cell % 7 == 3 ? cjsim::kCellComplainer
+                                        : 0u) |
+                           // Exposed entries name a last touch (channel 0 to 31).
+                           (t < (std::size_t{1} << kCellBits)
+                                ? 0u
+                                : static_cast<std::uint32_t>(1 + g() % 32) << cjsim::kTouchShift)});
     }
     for (std::uint32_t i = 0; i < n; ++i) {
       stage.push_back(static_cast<std::uint8_t>(g() % kStages));
       segment.push_back(static_cast<std::uint8_t>(g() % kSegments));
       flags.push_back(g() % 10 == 0 ? cjsim::kFlagReferred : 0);
       exposure.push_back(g() % 4 == 0 ? static_cast<std::uint8_t>(g() % (1u << kSlots)) : 0);
+      last_touch.push_back(static_cast<std::uint8_t>(g()));
       satisfaction.push_back(static_cast<float>(u(g)));
       // Salience of both signs, exact zeros, and values far beyond the half-saturation point.
       const double r = u(g);
@@ -76,6 +81,7 @@ struct World {
             satisfaction.data(),
             salience.data(),
             clock.data(),
+            last_touch.data(),
             exposure.data(),
             forced.data(),
             special.data(),
@@ -100,6 +106,7 @@ bool same_bits(const World& a, const World& b, std::uint32_t n) {
                     b.talker.begin()) &&
          std::equal(a.event.begin(), a.event.begin() + static_cast<std::ptrdiff_t>(words),
                     b.event.begin()) &&
+         a.last_touch == b.last_touch &&
          std::memcmp(a.salience.data(), b.salience.data(), n * sizeof(float)) == 0 &&
          std::memcmp(a.clock.data(), b.clock.data(), n * sizeof(double)) == 0;
 }
@@ -146,7 +153,10 @@ TEST_CASE("drift: exposed customers take their tables' entry; special ones are l
       REQUIRE(!bit(w.event, j));
       REQUIRE(w.clock[j] == before.clock[j]);  // untouched: the per-customer pass owns them
       REQUIRE(w.salience[j] == before.salience[j]);
+      REQUIRE(w.last_touch[j] == before.last_touch[j]);  // the per-customer pass sets it
     } else {
+      const std::uint32_t touch = d.flags >> cjsim::kTouchShift;
+      REQUIRE(w.last_touch[j] == (touch == 0 ? before.last_touch[j] : touch - 1));
       const float a = before.salience[j] * 0.93f + d.gain;
       REQUIRE(w.salience[j] == a);
       const double x = static_cast<double>(a) * static_cast<double>(a);

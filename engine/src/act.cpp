@@ -108,25 +108,15 @@ void Engine::act_block(BlockScratch& block, int day) {
     x.listed.assign(kBlockWords, 0);
   }
 
-  // Pass 1: exposures, sparse. Each exposing channel sets its slot's bit in the customer's m
+  // Pass 1: exposures, sparse: each exposing channel sets its slot's bit in the customer's m
   // (model_drift.cpp), or makes its customers take the per-customer path (no slot).
   select_exposures(block, day, x);
-  std::fill_n(x.exposure.begin(), n, std::uint8_t{0});
   std::fill_n(x.forced.begin(), words, 0);
   for (std::uint32_t left = x.active; left != 0; left &= left - 1) {
     const int c = std::countr_zero(left);
-    const std::int8_t slot = m_.channel_slot[static_cast<std::size_t>(c)];
+    if (m_.channel_slot[static_cast<std::size_t>(c)] >= 0) continue;
     const std::uint64_t* from = x.exposed.data() + static_cast<std::size_t>(c) * kBlockWords;
-    if (slot < 0) {
-      for (std::uint32_t w = 0; w < words; ++w) x.forced[w] |= from[w];
-      continue;
-    }
-    for (std::uint32_t w = 0; w < words; ++w) {
-      for (std::uint64_t bits = from[w]; bits != 0; bits &= bits - 1) {
-        x.exposure[64 * w + static_cast<std::uint32_t>(std::countr_zero(bits))] |=
-            static_cast<std::uint8_t>(1u << slot);
-      }
-    }
+    for (std::uint32_t w = 0; w < words; ++w) x.forced[w] |= from[w];
   }
   if constexpr (kTrace) {
     const std::uint32_t j = *traced_ - block.begin;
@@ -136,26 +126,27 @@ void Engine::act_block(BlockScratch& block, int day) {
   // Pass 2: everyone with nothing special today, exposed or not, dense and vectorized.
   Population& p = pop_;
   const std::uint32_t b = block.begin;
-  const DriftArgs args{
-      p.stage.data() + b,    p.segment.data() + b, p.flags.data() + b, p.satisfaction.data() + b,
-      p.salience.data() + b, p.clock.data() + b,   x.exposure.data(),  x.forced.data(),
-      x.special.data(),      x.event.data(),       x.talker.data(),    m_.drift.data(),
-      m_.segment_bits,       m_.cell_bits,         m_.decay,           m_.complain_below,
-      m_.hill_beta,          m_.hill_half_pow,     m_.hill_shape};
+  const DriftArgs args{p.stage.data() + b,
+                       p.segment.data() + b,
+                       p.flags.data() + b,
+                       p.satisfaction.data() + b,
+                       p.salience.data() + b,
+                       p.clock.data() + b,
+                       p.last_touch.data() + b,
+                       x.exposure.data(),
+                       x.forced.data(),
+                       x.special.data(),
+                       x.event.data(),
+                       x.talker.data(),
+                       m_.drift.data(),
+                       m_.segment_bits,
+                       m_.cell_bits,
+                       m_.decay,
+                       m_.complain_below,
+                       m_.hill_beta,
+                       m_.hill_half_pow,
+                       m_.hill_shape};
   drift(args, n);
-
-  // The last touch before a purchase: the highest channel exposing the customer today (channels
-  // in order, later ones overwrite), before pass 3 buys or refers anyone.
-  for (std::uint32_t left = x.active; left != 0; left &= left - 1) {
-    const int c = std::countr_zero(left);
-    const std::uint64_t* exposed = x.exposed.data() + static_cast<std::size_t>(c) * kBlockWords;
-    for (std::uint32_t w = 0; w < words; ++w) {
-      for (std::uint64_t bits = exposed[w]; bits != 0; bits &= bits - 1) {
-        p.last_touch[b + 64 * w + static_cast<std::uint32_t>(std::countr_zero(bits))] =
-            static_cast<std::uint8_t>(c);
-      }
-    }
-  }
 
   talk<kTrace>(block, day, x);
 
@@ -198,11 +189,13 @@ void Engine::handle_special(std::uint32_t i, std::uint32_t exposed, int day, Blo
 
   // 1. Exposures (chosen by the stage at the start of the day), then salience. Exposures by
   // channels with slots only: as the drift kernel would (its tables at today's m); otherwise
-  // channel by channel. The last touch is already set (act_block).
+  // channel by channel. The last touch before a purchase: the highest channel exposing the
+  // customer today (as if channels exposed in order).
   const bool tabulated = m_.slotted(exposed);
   const std::size_t t = m_.drift_index(s, g, tabulated ? m_.slots_of(exposed) : 0);
   float a = p.salience[i] * m_.decay;
   if (exposed != 0) {
+    p.last_touch[i] = static_cast<std::uint8_t>(31 - std::countl_zero(exposed));
     if (tabulated) a = a + m_.drift[t].gain;
     for (std::uint32_t x = exposed; x != 0; x &= x - 1) {
       const int c = std::countr_zero(x);

@@ -3,7 +3,8 @@
 // exposed by a channel without a slot, not traced) salience moves and the exponential clock
 // runs down by today's total hazard, exposed or not:
 //   A <- decay * A + gain,   H = c0 + c1 * satisfaction + c2 * hill(A)
-// with gain and c* the model's drift table entry at (today's exposures m, stage, segment).
+// with gain and c* the model's drift table entry at (today's exposures m, stage, segment); an
+// exposed customer's last touch becomes the entry's last channel.
 // It sets bit j of `special` for customers the per-customer pass must handle from scratch
 // (their state untouched here) and bit j of `event` for those whose clock ran out today (state
 // updated, edge to choose), and bit j of `talker` for the others who may recommend today
@@ -29,6 +30,7 @@ struct DriftArgs {
   const float* satisfaction;
   float* salience;
   double* clock;
+  std::uint8_t* last_touch;
   const std::uint8_t* exposure;  // today's exposures m of each customer (slots, model.hpp)
   const std::uint64_t* forced;   // customers always handled by the per-customer pass
   // Out.

@@ -123,6 +123,18 @@ void drift_square_avx2(const DriftArgs& a, std::uint32_t n) {
         (_mm256_movemask_ps(_mm256_castsi256_ps(ordinary)) ^ 0xff) | byte_of(a.forced, j));
     const __m256i keep = lanes_of(special);
 
+    // Exposed customers' last touch: the entry's code - 1 where the code is not 0.
+    const __m256i touch = _mm256_srli_epi32(cf, kTouchShift);
+    const __m256i write = _mm256_andnot_si256(
+        _mm256_or_si256(keep, _mm256_cmpeq_epi32(touch, _mm256_setzero_si256())),
+        _mm256_set1_epi32(-1));
+    const __m256i touch32 = _mm256_blendv_epi8(
+        widen(a.last_touch + j), _mm256_sub_epi32(touch, _mm256_set1_epi32(1)), write);
+    const __m128i touch16 =
+        _mm_packus_epi32(_mm256_castsi256_si128(touch32), _mm256_extracti128_si256(touch32, 1));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(a.last_touch + j),
+                     _mm_packus_epi16(touch16, touch16));
+
     const __m256 salience0 = _mm256_loadu_ps(a.salience + j);
     const __m256 salience1 = _mm256_add_ps(_mm256_mul_ps(salience0, decay), gain);
     _mm256_storeu_ps(a.salience + j,

@@ -54,6 +54,8 @@ inline void drift_loop(const DriftArgs& a, std::uint32_t first, std::uint32_t n,
     if (!special) {
       a.salience[j] = salience1;
       a.clock[j] = clock1;
+      const std::uint32_t touch = d.flags >> kTouchShift;
+      if (touch != 0) a.last_touch[j] = static_cast<std::uint8_t>(touch - 1);
     }
     put_bit(a.special, j, special);
     put_bit(a.event, j, event && !special);

@@ -130,6 +130,7 @@ void Engine::select_exposures(BlockScratch& block, int day, DayScratch& x) {
     if (block.exposed[static_cast<std::size_t>(c)] > 0) active |= 1u << c;
   }
   x.active = active;
+  std::memset(x.exposure.data(), 0, n);
   if (active == 0) return;
 
   // One pass: which of today's channels may expose each customer (by the stage at the start of
@@ -175,16 +176,25 @@ void Engine::select_exposures(BlockScratch& block, int day, DayScratch& x) {
       if (2 * k <= block.eligible[static_cast<std::size_t>(c)]) scan &= ~(1u << c);
     }
   }
+  // Today's m of each customer (act_drift.hpp) is set as exposures are chosen: the bit of the
+  // channel's slot, none for a channel without one.
+  std::uint8_t* m = x.exposure.data();
+  auto slot_bit = [&](int c) {
+    const std::int8_t slot = m_.channel_slot[static_cast<std::size_t>(c)];
+    return static_cast<std::uint8_t>(slot < 0 ? 0u : 1u << slot);
+  };
   for (std::uint32_t left = active & ~scan; left != 0; left &= left - 1) {
     const int c = std::countr_zero(left);
     const std::uint64_t* eligible = bitmap(x.eligible, c);
     std::uint64_t* exposed = bitmap(x.exposed, c);
     const std::uint32_t k = block.exposed[static_cast<std::size_t>(c)];
+    const std::uint8_t bit = slot_bit(c);
     MicroRng rng = stream(c);
     for (std::uint32_t chosen = 0; chosen < k;) {
       const std::uint32_t j = uniform_below(rng, n);
       if (test_bit(eligible, j) && !test_bit(exposed, j)) {
         set_bit(exposed, j);
+        m[j] |= bit;
         ++chosen;
       }
     }
@@ -200,18 +210,28 @@ void Engine::select_exposures(BlockScratch& block, int day, DayScratch& x) {
     const std::uint32_t e = list.size();                                 // block.eligible[c]
     const std::uint32_t k = block.exposed[static_cast<std::size_t>(c)];  // 0 < k <= e
     MicroRng rng = stream(c);
-    const std::uint32_t m = std::min(k, e - k);
-    for (std::uint32_t t = 0; t < m; ++t) {
+    const std::uint32_t shuffled = std::min(k, e - k);
+    for (std::uint32_t t = 0; t < shuffled; ++t) {
       const std::uint32_t r = t + uniform_below(rng, e - t);
       const std::uint32_t at_t = list.get(t);
       list.set(t, list.get(r));
       list.set(r, at_t);
     }
+    const std::uint8_t bit = slot_bit(c);
     if (k <= e - k) {
-      for (std::uint32_t t = 0; t < m; ++t) set_bit(exposed, list.get(t));
-    } else {  // all eligible but the m spared
+      for (std::uint32_t t = 0; t < shuffled; ++t) {
+        const std::uint32_t j = list.get(t);
+        set_bit(exposed, j);
+        m[j] |= bit;
+      }
+    } else {  // all eligible but the `shuffled` spared
       std::memcpy(exposed, bitmap(x.eligible, c), (n + 63) / 64 * 8);
-      for (std::uint32_t t = 0; t < m; ++t) clear_bit(exposed, list.get(t));
+      for (std::uint32_t t = 0; t < shuffled; ++t) clear_bit(exposed, list.get(t));
+      for (std::uint32_t w = 0; w < (n + 63) / 64; ++w) {
+        for (std::uint64_t bits = exposed[w]; bits != 0; bits &= bits - 1) {
+          m[64 * w + static_cast<std::uint32_t>(std::countr_zero(bits))] |= bit;
+        }
+      }
     }
     list.clear();
   }

@@ -25,6 +25,9 @@ inline constexpr std::uint8_t kMarkMinus = 1u << 2;  // x (1 - satisfaction) / (
 inline constexpr std::uint8_t kCellSlow = 1u << 0;        // an edge with two varying marks
 inline constexpr std::uint8_t kCellTalker = 1u << 1;      // recommends (advocate stage, rate > 0)
 inline constexpr std::uint8_t kCellComplainer = 1u << 2;  // a lost stage, complaint rate > 0
+// DriftEntry::flags >> kTouchShift: 1 + the highest channel exposing the customer (the last
+// touch, as if the channels exposed in order), 0 when none does.
+inline constexpr int kTouchShift = 8;
 
 // The salience factor of MODEL.md, written as one division: for A >= 0
 //   1 + beta A^k / (A^k + K^k) = (A^k + K^k + beta A^k) / (A^k + K^k),
@@ -39,7 +42,7 @@ inline double hill_factor(double xk, bool negative, double beta, double half_pow
 struct alignas(32) DriftEntry {
   double c0 = 0, c1 = 0, c2 = 0;
   float gain = -0.0f;       // -0.0f when nothing is gained: A + -0 == A exactly
-  std::uint32_t flags = 0;  // kCell* bits of the cell
+  std::uint32_t flags = 0;  // kCell* bits of the cell; above kTouchShift, the last touch + 1
 };
 static_assert(sizeof(DriftEntry) == 32);
 

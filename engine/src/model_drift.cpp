@@ -98,9 +98,11 @@ void compile_drift_tables(Model& m, int max_table_bits) {
           gain += m.salience_gain[c * static_cast<std::size_t>(G) + static_cast<std::size_t>(g)];
         }
         const std::size_t t = m.drift_index(s, g, x);
+        const std::uint32_t touch =
+            channels == 0 ? 0u : 32u - static_cast<std::uint32_t>(std::countl_zero(channels));
         m.drift[t] = {h_static + h_minus * m.inv_complement,
                       h_plus * m.inv_reference - h_minus * m.inv_complement, h_salience, gain,
-                      m.cell_flags[cell]};
+                      m.cell_flags[cell] | (touch << kTouchShift)};
         if (x == 0) m.drift_reach[t] = m.reach_mask[cell];
       }
     }
