@@ -14,13 +14,14 @@
 
 #include "act_drift.hpp"
 #include "engine.hpp"
+#include "rng_lanes.hpp"
 
 namespace cjsim {
 
 namespace {
 
 // Uniform in [0, n) from 32-bit draws: Lemire's multiply-shift with rejection (exact).
-std::uint32_t uniform_below(MicroRng& rng, std::uint32_t n) {
+std::uint32_t uniform_below(LaneUrng& rng, std::uint32_t n) {
   std::uint64_t m = static_cast<std::uint64_t>(rng()) * n;
   auto low = static_cast<std::uint32_t>(m);
   if (low < n) {
@@ -143,10 +144,14 @@ void Engine::select_exposures(BlockScratch& block, int day, DayScratch& x) {
   for (std::uint32_t left = active; left != 0; left &= left - 1) {
     std::memset(bitmap(x.exposed, std::countr_zero(left)), 0, kBlockWords * 8);
   }
+  // Each channel's stream: streams_.urng(block, day, expose + channel), its words made eight
+  // counters at a time.
   auto stream = [&](int channel) {
-    return streams_.urng(block.begin / kBlockSize, static_cast<std::uint32_t>(day),
-                         static_cast<Purpose>(static_cast<std::uint32_t>(Purpose::expose) +
-                                              static_cast<std::uint32_t>(channel)));
+    return LaneUrng(
+        streams_.counter_of(block.begin / kBlockSize, static_cast<std::uint32_t>(day),
+                            static_cast<Purpose>(static_cast<std::uint32_t>(Purpose::expose) +
+                                                 static_cast<std::uint32_t>(channel))),
+        streams_.key());
   };
 
   // Rejection or the scan, by a cost model in rough instructions: a rejection draw (Philox
@@ -189,7 +194,7 @@ void Engine::select_exposures(BlockScratch& block, int day, DayScratch& x) {
     std::uint64_t* exposed = bitmap(x.exposed, c);
     const std::uint32_t k = block.exposed[static_cast<std::size_t>(c)];
     const std::uint8_t bit = slot_bit(c);
-    MicroRng rng = stream(c);
+    LaneUrng rng = stream(c);
     for (std::uint32_t chosen = 0; chosen < k;) {
       const std::uint32_t j = uniform_below(rng, n);
       if (test_bit(eligible, j) && !test_bit(exposed, j)) {
@@ -209,7 +214,7 @@ void Engine::select_exposures(BlockScratch& block, int day, DayScratch& x) {
     EligibleList list(bitmap(x.eligible, c), (n + 63) / 64, x.pool.data(), x.listed.data());
     const std::uint32_t e = list.size();                                 // block.eligible[c]
     const std::uint32_t k = block.exposed[static_cast<std::size_t>(c)];  // 0 < k <= e
-    MicroRng rng = stream(c);
+    LaneUrng rng = stream(c);
     const std::uint32_t shuffled = std::min(k, e - k);
     for (std::uint32_t t = 0; t < shuffled; ++t) {
       const std::uint32_t r = t + uniform_below(rng, e - t);
