@@ -5,6 +5,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 
@@ -33,6 +34,24 @@ void free_column(void* p) noexcept {
   std::free(p);
 }
 
+namespace {
+
+// Room for n elements in v, asking for transparent huge pages before anything is written:
+// then resize's zeroing faults in 2 MiB at a time (allocate_column says why that matters).
+template <class T>
+void reserve_huge(std::vector<T>& v, std::size_t n) {
+  v.reserve(n);
+#ifdef MADV_HUGEPAGE
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+  const auto begin = (reinterpret_cast<std::uintptr_t>(v.data()) + kHuge - 1) / kHuge * kHuge;
+  const auto end = (reinterpret_cast<std::uintptr_t>(v.data() + n)) / kHuge * kHuge;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#endif
+  v.resize(n);
+}
+
+}  // namespace
+
 void Population::allocate(std::size_t n) {
   stage.resize(n);
   segment.resize(n);
@@ -52,16 +71,16 @@ CustomerTable Population::take_table() {
   Column<float>().swap(satisfaction);
   Column<double>().swap(clock);
   CustomerTable t;
-  t.segment.resize(n);
-  t.final_stage.resize(n);
-  t.source.resize(n);
-  t.first_purchase_day.resize(n);
-  t.churn_day.resize(n);
-  t.purchases.resize(n);
-  t.revenue.resize(n);
-  t.back_steps.resize(n);
-  t.referrals.resize(n);
-  t.stages_reached.resize(n);
+  reserve_huge(t.segment, n);
+  reserve_huge(t.final_stage, n);
+  reserve_huge(t.source, n);
+  reserve_huge(t.first_purchase_day, n);
+  reserve_huge(t.churn_day, n);
+  reserve_huge(t.purchases, n);
+  reserve_huge(t.revenue, n);
+  reserve_huge(t.back_steps, n);
+  reserve_huge(t.referrals, n);
+  reserve_huge(t.stages_reached, n);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 65536),
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       for (std::size_t i = r.begin(); i != r.end(); ++i) {
