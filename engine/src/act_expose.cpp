@@ -21,7 +21,7 @@ namespace cjsim {
 namespace {
 
 // Uniform in [0, n) from 32-bit draws: Lemire's multiply-shift with rejection (exact).
-std::uint32_t uniform_below(LaneUrng& rng, std::uint32_t n) {
+[[gnu::always_inline]] inline std::uint32_t uniform_below(LaneUrng& rng, std::uint32_t n) {
   std::uint64_t m = static_cast<std::uint64_t>(rng()) * n;
   auto low = static_cast<std::uint32_t>(m);
   if (low < n) {
