@@ -13,7 +13,6 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
-#include <limits>
 
 #include "act_drift.hpp"
 #include "engine.hpp"
@@ -22,12 +21,6 @@
 namespace cjsim {
 
 namespace {
-
-template <class T>
-void saturating_add(T& x, std::uint64_t n) {
-  const std::uint64_t room = std::numeric_limits<T>::max() - x;
-  x = static_cast<T>(x + std::min<std::uint64_t>(n, room));
-}
 
 double clamp01(double x) {
   return std::clamp(x, 0.0, 1.0);
@@ -150,15 +143,6 @@ void Engine::act_block(BlockScratch& block, int day) {
 
   talk<kTrace>(block, day, x);
 
-  // Customers whose clock ran out will transition: fetch their outcome records (at random
-  // places in memory) now, so the misses overlap instead of stalling each transition in turn.
-  for (std::uint32_t w = 0; w < words; ++w) {
-    for (std::uint64_t bits = x.event[w]; bits != 0; bits &= bits - 1) {
-      __builtin_prefetch(
-          &p.outcome[b + 64 * w + static_cast<std::uint32_t>(std::countr_zero(bits))], 1);
-    }
-  }
-
   // Pass 3: the few customers with something to do, in customer order (word of mouth is
   // collected in this order, so the exchange phase stays deterministic).
   for (std::uint32_t w = 0; w < words; ++w) {
@@ -176,6 +160,12 @@ void Engine::act_block(BlockScratch& block, int day) {
       }
     }
   }
+  if (block.log.size() >= kLogApply) apply_log(block, x.log_order, x.log_counts);
+}
+
+void Engine::apply_log(BlockScratch& block, std::vector<std::uint32_t>& order,
+                       std::vector<std::uint32_t>& counts) {
+  block.log.apply(pop_.outcome.data() + block.begin, order, counts);
 }
 
 // Everything a customer can do in a day, from the state at the start of the day.
@@ -214,10 +204,10 @@ void Engine::handle_special(std::uint32_t i, std::uint32_t exposed, int day, Blo
   // 2. Word of mouth, by the stage at the start of the day; heard tomorrow.
   const std::uint32_t cf = m_.cell_flags[cell];
   if (cf & kCellTalker) {
-    speak<kTrace>(i, day, Purpose::recommend, block.recommended, block.recommendations);
+    speak<kTrace>(i, day, Purpose::recommend, block);
   }
   if ((cf & kCellComplainer) && p.satisfaction[i] < m_.complain_below) {
-    speak<kTrace>(i, day, Purpose::complain, block.complained_to, block.complaints);
+    speak<kTrace>(i, day, Purpose::complain, block);
   }
 
   // 3. A recommendation heard yesterday moves the customer instead of today's hazards.
@@ -291,11 +281,16 @@ void Engine::transition(std::uint32_t i, int from, int to, int edge, int day, Bl
   ++block.counts[m_.sg(to, g)];
   if (edge >= 0) {
     ++block.edge_flows[m_.eg(edge, g)];
-    if (m_.edge_back[static_cast<std::size_t>(edge)]) saturating_add(p.outcome[i].back_steps, 1);
   } else {
     ++block.referral_flows[m_.sg(from, g)];
   }
-  p.outcome[i].stages_reached |= 1u << to;
+  const Role role = m_.role[static_cast<std::size_t>(to)];
+  // A churn: the first entry into a lost stage after a first purchase in the horizon.
+  const bool churned =
+      role == Role::lost && (p.flags[i] & kFlagAcquired) && !(p.flags[i] & kFlagChurned);
+  if (churned) p.flags[i] = static_cast<std::uint8_t>(p.flags[i] | kFlagChurned);
+  block.log.moved(i - block.begin, to, day,
+                  edge >= 0 && m_.edge_back[static_cast<std::size_t>(edge)], churned);
   p.clock[i] = exponential1(clock_word);
   if constexpr (kTrace) {
     if (i == *traced_) {
@@ -303,13 +298,7 @@ void Engine::transition(std::uint32_t i, int from, int to, int edge, int day, Bl
           {day, TraceKind::moved, from, to, static_cast<double>(edge), 0, p.salience[i], edge < 0});
     }
   }
-  const Role role = m_.role[static_cast<std::size_t>(to)];
-  if (role == Role::purchase) {
-    purchase<kTrace>(i, day, block);
-  } else if (role == Role::lost && p.outcome[i].first_purchase_day >= 0 &&
-             p.outcome[i].churn_day < 0) {
-    p.outcome[i].churn_day = day;
-  }
+  if (role == Role::purchase) purchase<kTrace>(i, day, block);
 }
 
 template <bool kTrace>
@@ -320,19 +309,18 @@ void Engine::purchase(std::uint32_t i, int day, BlockScratch& block) {
   const double quality = clamp01(m_.quality_mean + m_.quality_sd * z[0]);
   const double value = std::exp(m_.order_mu[g] + m_.order_sigma[g] * z[1]);
   p.satisfaction[i] = static_cast<float>(quality);
-  Outcome& o = p.outcome[i];
-  saturating_add(o.purchases, 1);
-  o.revenue += static_cast<float>(value);
+  block.log.purchased(i - block.begin, static_cast<float>(value));
   ++block.purchases[g];
   block.revenue[g] += value;
   block.margin[g] += value * m_.margin;
-  const auto existing = static_cast<std::uint8_t>(out_.names.source_existing());
-  if (o.first_purchase_day < 0 && o.source != existing) {
-    o.first_purchase_day = day;
+  if (!(p.flags[i] & kFlagCustomer)) {  // a first purchase, attributed to the last touch
+    p.flags[i] = static_cast<std::uint8_t>(p.flags[i] | kFlagCustomer | kFlagAcquired);
     const std::uint8_t touch = p.last_touch[i];
-    o.source = touch == kTouchNone       ? static_cast<std::uint8_t>(out_.names.source_organic())
-               : touch == kTouchReferral ? static_cast<std::uint8_t>(out_.names.source_referral())
-                                         : touch;
+    block.log.first_purchase(
+        i - block.begin, day,
+        touch == kTouchNone       ? static_cast<std::uint8_t>(out_.names.source_organic())
+        : touch == kTouchReferral ? static_cast<std::uint8_t>(out_.names.source_referral())
+                                  : touch);
     ++block.first_purchases[g];
   }
   if constexpr (kTrace) {
@@ -344,14 +332,16 @@ void Engine::purchase(std::uint32_t i, int day, BlockScratch& block) {
 
 // Recommendations or complaints: Poisson(rate) messages today, each to one contact.
 template <bool kTrace>
-void Engine::speak(std::uint32_t i, int day, Purpose purpose, std::vector<std::uint32_t>& hearers,
-                   std::uint64_t& made) {
+void Engine::speak(std::uint32_t i, int day, Purpose purpose, BlockScratch& block) {
+  const bool recommend = purpose == Purpose::recommend;
+  std::vector<std::uint32_t>& hearers = recommend ? block.recommended : block.complained_to;
+  std::uint64_t& made = recommend ? block.recommendations : block.complaints;
   MicroRng rng = streams_.urng(i, static_cast<std::uint32_t>(day), purpose);
   const auto& dist = purpose == Purpose::recommend ? recommend_ : complain_;
   const std::uint32_t n = dist[pop_.segment[i]](rng);
   if (n == 0) return;
   made += n;
-  if (purpose == Purpose::recommend) saturating_add(pop_.outcome[i].referrals, n);
+  if (recommend) block.log.recommended(i - block.begin, n);
   for (std::uint32_t k = 0; k < n; ++k) {
     const std::int64_t who = graph_->pick_contact(i, rng);
     if (who >= 0) hearers.push_back(static_cast<std::uint32_t>(who));
@@ -382,7 +372,7 @@ void Engine::talk(BlockScratch& block, int day, const DayScratch& x) {
     for (std::uint32_t l = 0; l < count; ++l) {
       // MicroURNG hands out a counter's words last first: word 3 is the stream's first.
       if (static_cast<double>(lanes.x[3][l]) * 0x1p-32 > silent_[pop_.segment[who[l]]]) {
-        speak<kTrace>(who[l], day, Purpose::recommend, block.recommended, block.recommendations);
+        speak<kTrace>(who[l], day, Purpose::recommend, block);
       }
     }
     count = 0;

@@ -23,6 +23,7 @@
 #include "cjsim/results.hpp"
 #include "cjsim/simulation.hpp"
 #include "model.hpp"
+#include "outcome_log.hpp"
 #include "population.hpp"
 #include "rng.hpp"
 #include "social_graph.hpp"
@@ -32,6 +33,9 @@ namespace cjsim {
 // Customers per block: the unit of parallel work and of the exposure split. A model constant:
 // it fixes which random numbers select exposures, so it never depends on the thread count.
 inline constexpr std::uint32_t kBlockSize = 8192;
+// A block applies its outcome log when it holds this many updates (32 KiB): every few weeks of
+// simulated time, each a nearly sequential sweep over the block's records.
+inline constexpr std::size_t kLogApply = 4096;
 static_assert(kBlockSize == 64 * kBlockWords, "bitmaps of a block (act_drift.hpp)");
 
 // Everything one block owns. Persistent counters live across days; day partials are reset at
@@ -57,6 +61,9 @@ struct BlockScratch {
   std::uint64_t referral_moves = 0;
   std::vector<std::uint32_t> recommended;    // hearers of today's recommendations
   std::vector<std::uint32_t> complained_to;  // hearers of today's complaints
+
+  // Updates of this block's outcome records, applied now and then (outcome_log.hpp).
+  OutcomeLog log;
 
   void reset_day();
 };
@@ -93,8 +100,9 @@ class Engine {
   template <bool kTrace>
   void purchase(std::uint32_t i, int day, BlockScratch& block);
   template <bool kTrace>
-  void speak(std::uint32_t i, int day, Purpose purpose, std::vector<std::uint32_t>& hearers,
-             std::uint64_t& made);
+  void speak(std::uint32_t i, int day, Purpose purpose, BlockScratch& block);
+  void apply_log(BlockScratch& block, std::vector<std::uint32_t>& order,
+                 std::vector<std::uint32_t>& counts);
   template <bool kTrace>
   void talk(BlockScratch& block, int day, const DayScratch& x);
   double edge_hazard(int edge, int segment, double hill, double satisfaction,
@@ -123,6 +131,7 @@ class Engine {
     std::vector<std::uint64_t> talker;    // kBlockWords
     std::vector<std::uint32_t> pool;      // kBlockSize: entries of a shuffled eligible list
     std::vector<std::uint64_t> listed;    // kBlockWords: which entries of `pool` are set
+    std::vector<std::uint32_t> log_order, log_counts;  // OutcomeLog::apply scratch
   };
   tbb::enumerable_thread_specific<DayScratch> scratch_;
   std::vector<boost::random::poisson_distribution<std::uint32_t, double>> recommend_, complain_;

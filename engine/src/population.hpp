@@ -20,6 +20,12 @@ namespace cjsim {
 
 // Bits of Population::flags.
 inline constexpr std::uint8_t kFlagReferred = 1u << 0;  // recommended yesterday: acts today
+// What the act phase decides from a customer's outcome, kept here so that it never waits for
+// the outcome record (outcome_log.hpp): a customer already (existing, or bought in the horizon:
+// the next purchase is not a first one); acquired in the horizon (may churn); churned.
+inline constexpr std::uint8_t kFlagCustomer = 1u << 1;
+inline constexpr std::uint8_t kFlagAcquired = 1u << 2;
+inline constexpr std::uint8_t kFlagChurned = 1u << 3;
 
 // Last influence before a purchase, in Population::last_touch.
 inline constexpr std::uint8_t kTouchNone = 0xff;

@@ -146,6 +146,7 @@ void Engine::init() {
               pop_.satisfaction[i] =
                   static_cast<float>(std::clamp(m_.quality_mean + m_.quality_sd * z[0], 0.0, 1.0));
               pop_.outcome[i].source = existing;
+              pop_.flags[i] = kFlagCustomer;
             }
             ++block.counts[m_.sg(s, g)];
           }
@@ -201,6 +202,14 @@ void Engine::account(int day) {
 }
 
 RunResult Engine::finish() {
+  // What the outcome logs still hold, block by block in parallel.
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, blocks_.size(), 1),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      std::vector<std::uint32_t> order, counts;
+                      for (std::size_t b = r.begin(); b != r.end(); ++b) {
+                        apply_log(blocks_[b], order, counts);
+                      }
+                    });
   const auto S = static_cast<std::size_t>(m_.stages), G = static_cast<std::size_t>(m_.segments);
   out_.flows.assign(G * S * S, 0);
   for (const BlockScratch& block : blocks_) {
