@@ -7,11 +7,11 @@
 namespace cjsim::h5layout {
 
 void shuffle_deflate(const std::vector<std::uint8_t>& raw, std::size_t element_size, int level,
-                     std::vector<std::uint8_t>& out) {
+                     std::vector<std::uint8_t>& shuffled, std::vector<std::uint8_t>& out) {
   // H5Z__filter_shuffle: byte b of element e goes to b * elements + e; bytes left over after the
   // last whole element stay at the end.
   const std::size_t elements = raw.size() / element_size;
-  std::vector<std::uint8_t> shuffled(raw.size());
+  shuffled.resize(raw.size());
   for (std::size_t b = 0; b < element_size; ++b) {
     std::uint8_t* to = shuffled.data() + b * elements;
     const std::uint8_t* from = raw.data() + b;

@@ -11,8 +11,10 @@
 
 namespace cjsim::h5layout {
 
-// Shuffles `raw` (elements of `element_size` bytes) and deflates it at `level` into `out`.
+// Shuffles `raw` (elements of `element_size` bytes) and deflates it at `level` into `out`;
+// `shuffled` is scratch. Buffers keep their capacity, so a caller reusing them allocates (and
+// faults in) nothing after the first chunk.
 void shuffle_deflate(const std::vector<std::uint8_t>& raw, std::size_t element_size, int level,
-                     std::vector<std::uint8_t>& out);
+                     std::vector<std::uint8_t>& shuffled, std::vector<std::uint8_t>& out);
 
 }  // namespace cjsim::h5layout

@@ -50,7 +50,8 @@ void put(std::uint8_t* row, std::size_t offset, T value) {
 // fill value HDF5 stores past the end of a dataset in its last chunk).
 void pack_rows(const CustomerTable& t, std::size_t begin, std::size_t count, std::size_t rows,
                std::vector<std::uint8_t>& raw) {
-  raw.assign(rows * kFileRowBytes, 0);
+  raw.resize(rows * kFileRowBytes);
+  std::fill(raw.begin() + static_cast<std::ptrdiff_t>(count * kFileRowBytes), raw.end(), 0);
   for (std::size_t i = 0; i < count; ++i) {
     std::uint8_t* row = raw.data() + i * kFileRowBytes;
     const std::size_t c = begin + i;
@@ -156,22 +157,25 @@ std::size_t CustomerTableWriter::append_chunks(const CustomerTable& table, std::
   const auto chunk = static_cast<std::size_t>(chunk_rows_);
   const auto batch =
       static_cast<std::size_t>(4 * std::max(1, tbb::this_task_arena::max_concurrency()));
-  std::vector<std::vector<std::uint8_t>> rows(batch), index(batch);
+  // Per chunk of a batch: packed rows, shuffle scratch, and the compressed rows and index.
+  std::vector<std::vector<std::uint8_t>> raw(batch), shuffled(batch), rows(batch), index(batch);
   while (begin < end) {
     const std::size_t count = std::min(end - begin, batch * chunk);
     const std::size_t chunks = (count + chunk - 1) / chunk;
     tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t k) {
       const std::size_t first = begin + k * chunk;
       const std::size_t n = std::min(chunk, begin + count - first);
-      std::vector<std::uint8_t> raw;
-      pack_rows(table, first, n, chunk, raw);
-      shuffle_deflate(raw, kFileRowBytes, static_cast<int>(kDeflateLevel), rows[k]);
-      raw.assign(chunk * sizeof(std::uint64_t), 0);
+      pack_rows(table, first, n, chunk, raw[k]);
+      shuffle_deflate(raw[k], kFileRowBytes, static_cast<int>(kDeflateLevel), shuffled[k], rows[k]);
+      raw[k].resize(chunk * sizeof(std::uint64_t));
+      std::fill(raw[k].begin() + static_cast<std::ptrdiff_t>(n * sizeof(std::uint64_t)),
+                raw[k].end(), 0);
       for (std::size_t i = 0; i < n; ++i) {
         const std::uint64_t customer = written_ + k * chunk + i;
-        std::memcpy(raw.data() + i * sizeof customer, &customer, sizeof customer);
+        std::memcpy(raw[k].data() + i * sizeof customer, &customer, sizeof customer);
       }
-      shuffle_deflate(raw, sizeof(std::uint64_t), static_cast<int>(kDeflateLevel), index[k]);
+      shuffle_deflate(raw[k], sizeof(std::uint64_t), static_cast<int>(kDeflateLevel), shuffled[k],
+                      index[k]);
     });
     grow_and_select(index_.get(), written_, count);
     grow_and_select(rows_.get(), written_, count);
