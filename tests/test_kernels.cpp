@@ -117,17 +117,24 @@ bool bit(const std::vector<std::uint64_t>& bits, std::size_t j) {
 
 }  // namespace
 
-TEST_CASE("drift: the dispatched kernel gives the scalar loop's bits", "[kernels]") {
-  // Block sizes that are and are not multiples of the vector width and of a bitmap word, and
-  // many days in a row so drifted state feeds back in.
-  for (const std::uint32_t n : {1u, 3u, 8u, 13u, 64u, 100u, 1023u, 4096u, 8192u}) {
-    World vector_path(n, n * 31);
-    World scalar_path(n, n * 31);
-    for (int day = 0; day < 20; ++day) {
-      cjsim::drift(vector_path.args(), n);              // AVX2 where the CPU has it
-      cjsim::drift_square_impl(scalar_path.args(), n);  // the portable loop
-      INFO("n=" << n << " day=" << day);
-      REQUIRE(same_bits(vector_path, scalar_path, n));
+TEST_CASE("drift: every kernel this CPU runs gives the scalar loop's bits", "[kernels]") {
+  // The dispatched kernel and each instruction set's own; block sizes that are and are not
+  // multiples of the vector width and of a bitmap word, and many days in a row so drifted state
+  // feeds back in.
+  using Kernel = void (*)(const cjsim::DriftArgs&, std::uint32_t);
+  std::vector<std::pair<const char*, Kernel>> kernels = {{"dispatched", cjsim::drift}};
+  if (cjsim::has_avx2()) kernels.emplace_back("avx2", cjsim::drift_square_avx2);
+  if (cjsim::has_avx512()) kernels.emplace_back("avx512", cjsim::drift_square_avx512);
+  for (const auto& [name, kernel] : kernels) {
+    for (const std::uint32_t n : {1u, 3u, 8u, 13u, 64u, 100u, 1023u, 4096u, 8192u}) {
+      World vector_path(n, n * 31);
+      World scalar_path(n, n * 31);
+      for (int day = 0; day < 20; ++day) {
+        kernel(vector_path.args(), n);
+        cjsim::drift_square_impl(scalar_path.args(), n);  // the portable loop
+        INFO(name << " n=" << n << " day=" << day);
+        REQUIRE(same_bits(vector_path, scalar_path, n));
+      }
     }
   }
 }

@@ -49,8 +49,15 @@ struct DriftArgs {
 };
 
 // Customers of a block, block-local 0 .. n - 1 (n <= kBlockSize). Writes the first
-// (n + 63) / 64 words of special and event, zero beyond n.
+// (n + 63) / 64 words of special, event and talker, zero beyond n. Picks the widest kernel the
+// CPU runs; all give the same bits.
 void drift(const DriftArgs& a, std::uint32_t n);
+
+// The kernels by instruction set (for the tests), and whether this CPU runs them.
+void drift_square_avx2(const DriftArgs& a, std::uint32_t n);
+void drift_square_avx512(const DriftArgs& a, std::uint32_t n);
+bool has_avx2();
+bool has_avx512();
 
 // Eligibility bitmaps: for each channel c in `active`, bit j of bits[c * kBlockWords + ...] is
 // set iff reach[stage[j] << segment_bits | segment[j]] has bit c, j < n. Words of active
