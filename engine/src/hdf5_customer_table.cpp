@@ -2,7 +2,8 @@
 
 #include <hdf5_hl.h>
 
-#include <tbb/parallel_for.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
@@ -153,45 +154,68 @@ void CustomerTableWriter::append_block(const CustomerTable& table, std::size_t b
 
 std::size_t CustomerTableWriter::append_chunks(const CustomerTable& table, std::size_t begin,
                                                std::size_t end) {
-  // A few chunks at a time: every core compresses one, then they are written in order.
+  // A pipeline: chunks compressed on every core, each written as soon as it and those before it
+  // are ready, in order (the file does not depend on the thread count). Per-thread buffers are
+  // reused, so compressing allocates nothing after the first chunks.
   const auto chunk = static_cast<std::size_t>(chunk_rows_);
-  const auto batch =
-      static_cast<std::size_t>(4 * std::max(1, tbb::this_task_arena::max_concurrency()));
-  // Per chunk of a batch: packed rows, shuffle scratch, and the compressed rows and index.
-  std::vector<std::vector<std::uint8_t>> raw(batch), shuffled(batch), rows(batch), index(batch);
-  while (begin < end) {
-    const std::size_t count = std::min(end - begin, batch * chunk);
-    const std::size_t chunks = (count + chunk - 1) / chunk;
-    tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t k) {
-      const std::size_t first = begin + k * chunk;
-      const std::size_t n = std::min(chunk, begin + count - first);
-      pack_rows(table, first, n, chunk, raw[k]);
-      shuffle_deflate(raw[k], kFileRowBytes, static_cast<int>(kDeflateLevel), shuffled[k], rows[k]);
-      raw[k].resize(chunk * sizeof(std::uint64_t));
-      std::fill(raw[k].begin() + static_cast<std::ptrdiff_t>(n * sizeof(std::uint64_t)),
-                raw[k].end(), 0);
-      for (std::size_t i = 0; i < n; ++i) {
-        const std::uint64_t customer = written_ + k * chunk + i;
-        std::memcpy(raw[k].data() + i * sizeof customer, &customer, sizeof customer);
-      }
-      shuffle_deflate(raw[k], sizeof(std::uint64_t), static_cast<int>(kDeflateLevel), shuffled[k],
-                      index[k]);
-    });
-    grow_and_select(index_.get(), written_, count);
-    grow_and_select(rows_.get(), written_, count);
-    for (std::size_t k = 0; k < chunks; ++k) {
-      const hsize_t offset = written_ + k * chunk;
-      h5::check(
-          H5Dwrite_chunk(index_.get(), H5P_DEFAULT, 0, &offset, index[k].size(), index[k].data()),
-          "writing " + h5::path_of(index_.get()));
-      h5::check(
-          H5Dwrite_chunk(rows_.get(), H5P_DEFAULT, 0, &offset, rows[k].size(), rows[k].data()),
-          "writing " + h5::path_of(rows_.get()));
-    }
-    written_ += count;
-    begin += count;
-  }
-  return begin;
+  const std::size_t chunks = (end - begin + chunk - 1) / chunk;
+  const hsize_t first_row = written_;
+  grow_and_select(index_.get(), first_row, end - begin);
+  grow_and_select(rows_.get(), first_row, end - begin);
+  struct Buffers {
+    std::vector<std::uint8_t> raw, shuffled, deflated;
+  };
+  tbb::enumerable_thread_specific<Buffers> buffers;
+  struct Compressed {
+    std::size_t k = 0;
+    std::vector<std::uint8_t> rows, index;
+  };
+  std::size_t next = 0;
+  const auto tokens =
+      static_cast<std::size_t>(2 * std::max(1, tbb::this_task_arena::max_concurrency()));
+  tbb::parallel_pipeline(
+      tokens,
+      tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order,
+                                          [&](tbb::flow_control& control) -> std::size_t {
+                                            if (next == chunks) control.stop();
+                                            return next++;
+                                          }) &
+          tbb::make_filter<std::size_t, Compressed>(
+              tbb::filter_mode::parallel,
+              [&](std::size_t k) {
+                Buffers& b = buffers.local();
+                const std::size_t from = begin + k * chunk;
+                const std::size_t n = std::min(chunk, end - from);
+                Compressed c;
+                c.k = k;
+                pack_rows(table, from, n, chunk, b.raw);
+                shuffle_deflate(b.raw, kFileRowBytes, static_cast<int>(kDeflateLevel), b.shuffled,
+                                b.deflated);
+                c.rows = b.deflated;
+                b.raw.resize(chunk * sizeof(std::uint64_t));
+                std::fill(b.raw.begin() + static_cast<std::ptrdiff_t>(n * sizeof(std::uint64_t)),
+                          b.raw.end(), 0);
+                for (std::size_t i = 0; i < n; ++i) {
+                  const std::uint64_t customer = first_row + k * chunk + i;
+                  std::memcpy(b.raw.data() + i * sizeof customer, &customer, sizeof customer);
+                }
+                shuffle_deflate(b.raw, sizeof(std::uint64_t), static_cast<int>(kDeflateLevel),
+                                b.shuffled, b.deflated);
+                c.index = b.deflated;
+                return c;
+              }) &
+          tbb::make_filter<Compressed, void>(
+              tbb::filter_mode::serial_in_order, [&](const Compressed& c) {
+                const hsize_t offset = first_row + c.k * chunk;
+                h5::check(H5Dwrite_chunk(index_.get(), H5P_DEFAULT, 0, &offset, c.index.size(),
+                                         c.index.data()),
+                          "writing " + h5::path_of(index_.get()));
+                h5::check(H5Dwrite_chunk(rows_.get(), H5P_DEFAULT, 0, &offset, c.rows.size(),
+                                         c.rows.data()),
+                          "writing " + h5::path_of(rows_.get()));
+              }));
+  written_ = first_row + (end - begin);
+  return end;
 }
 
 void read_customer_rows(hid_t customers, hsize_t begin, hsize_t end, CustomerTable& table) {
