@@ -33,9 +33,9 @@ namespace cjsim {
 // Customers per block: the unit of parallel work and of the exposure split. A model constant:
 // it fixes which random numbers select exposures, so it never depends on the thread count.
 inline constexpr std::uint32_t kBlockSize = 8192;
-// A block applies its outcome log when it holds this many updates (32 KiB): every few weeks of
-// simulated time, each a nearly sequential sweep over the block's records.
-inline constexpr std::size_t kLogApply = 4096;
+// A block applies its outcome log when it holds this many updates (16 KiB): every week or two
+// of simulated time, each a nearly sequential sweep over the block's records.
+inline constexpr std::size_t kLogApply = 2048;
 static_assert(kBlockSize == 64 * kBlockWords, "bitmaps of a block (act_drift.hpp)");
 
 // Everything one block owns. Persistent counters live across days; day partials are reset at

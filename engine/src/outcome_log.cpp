@@ -41,14 +41,14 @@ void OutcomeLog::apply(Outcome* records, std::vector<std::uint32_t>& order,
       case kMoved:
         o.stages_reached |= 1u << u.small;
         if (u.value & 1u) saturating_add(o.back_steps, 1);
-        if (u.value & 2u) o.churn_day = static_cast<std::int32_t>(u.value >> 2);
+        if (u.value & 2u) o.churn_day = static_cast<std::uint16_t>(u.value >> 2);
         break;
       case kPurchase:
         saturating_add(o.purchases, 1);
         o.revenue += std::bit_cast<float>(u.value);
         break;
       case kFirst:
-        o.first_purchase_day = static_cast<std::int32_t>(u.value);
+        o.first_purchase_day = static_cast<std::uint16_t>(u.value);
         o.source = u.small;
         break;
       case kReferrals:

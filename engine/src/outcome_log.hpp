@@ -29,6 +29,7 @@ class OutcomeLog {
   void recommended(std::uint32_t j, std::uint32_t count) { add(j, kReferrals, 0, count); }
 
   std::size_t size() const { return updates_.size(); }
+  void reserve(std::size_t n) { updates_.reserve(n); }
   // Applies every update to records[j] (the block's first record at j = 0) and empties the log.
   // `order` and `counts` are scratch (any contents).
   void apply(Outcome* records, std::vector<std::uint32_t>& order,

@@ -36,18 +36,29 @@ void free_column(void* p) noexcept {
 
 namespace {
 
-// Room for n elements in v, asking for transparent huge pages before anything is written:
-// then resize's zeroing faults in 2 MiB at a time (allocate_column says why that matters).
+constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20;
+
+// Room for n elements in v, asking for transparent huge pages before anything is written: then
+// the zeroing of resize faults in 2 MiB at a time (allocate_column says why that matters).
 template <class T>
 void reserve_huge(std::vector<T>& v, std::size_t n) {
   v.reserve(n);
 #ifdef MADV_HUGEPAGE
-  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
-  const auto begin = (reinterpret_cast<std::uintptr_t>(v.data()) + kHuge - 1) / kHuge * kHuge;
-  const auto end = (reinterpret_cast<std::uintptr_t>(v.data() + n)) / kHuge * kHuge;
+  const auto begin =
+      (reinterpret_cast<std::uintptr_t>(v.data()) + kHugePage - 1) / kHugePage * kHugePage;
+  const auto end = (reinterpret_cast<std::uintptr_t>(v.data() + n)) / kHugePage * kHugePage;
   if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
 #endif
-  v.resize(n);
+}
+
+// Returns the whole huge pages of [from, to) to the system; their contents are not needed again.
+void release(const void* from, const void* to) {
+#ifdef MADV_DONTNEED
+  const auto begin =
+      (reinterpret_cast<std::uintptr_t>(from) + kHugePage - 1) / kHugePage * kHugePage;
+  const auto end = reinterpret_cast<std::uintptr_t>(to) / kHugePage * kHugePage;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+#endif
 }
 
 }  // namespace
@@ -71,32 +82,44 @@ CustomerTable Population::take_table() {
   Column<float>().swap(satisfaction);
   Column<double>().swap(clock);
   CustomerTable t;
-  reserve_huge(t.segment, n);
-  reserve_huge(t.final_stage, n);
-  reserve_huge(t.source, n);
-  reserve_huge(t.first_purchase_day, n);
-  reserve_huge(t.churn_day, n);
-  reserve_huge(t.purchases, n);
-  reserve_huge(t.revenue, n);
-  reserve_huge(t.back_steps, n);
-  reserve_huge(t.referrals, n);
-  reserve_huge(t.stages_reached, n);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 65536),
-                    [&](const tbb::blocked_range<std::size_t>& r) {
-                      for (std::size_t i = r.begin(); i != r.end(); ++i) {
-                        const Outcome& o = outcome[i];
-                        t.segment[i] = segment[i];
-                        t.final_stage[i] = stage[i];
-                        t.source[i] = o.source;
-                        t.first_purchase_day[i] = o.first_purchase_day;
-                        t.churn_day[i] = o.churn_day;
-                        t.purchases[i] = o.purchases;
-                        t.revenue[i] = o.revenue;
-                        t.back_steps[i] = o.back_steps;
-                        t.referrals[i] = o.referrals;
-                        t.stages_reached[i] = o.stages_reached;
-                      }
-                    });
+  auto columns = [&t](auto&& each) {
+    each(t.segment);
+    each(t.final_stage);
+    each(t.source);
+    each(t.first_purchase_day);
+    each(t.churn_day);
+    each(t.purchases);
+    each(t.revenue);
+    each(t.back_steps);
+    each(t.referrals);
+    each(t.stages_reached);
+  };
+  columns([n](auto& column) { reserve_huge(column, n); });
+  // A slice at a time: the table grows as the records of the slice before are released, so
+  // the two never both take all their memory (peak: the records plus one slice of the table).
+  constexpr std::size_t kSlice = std::size_t{1} << 20;
+  for (std::size_t first = 0; first < n; first += kSlice) {
+    const std::size_t last = std::min(n, first + kSlice);
+    columns([last](auto& column) { column.resize(last); });
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(first, last, 65536),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                        for (std::size_t i = r.begin(); i != r.end(); ++i) {
+                          const Outcome& o = outcome[i];
+                          t.segment[i] = segment[i];
+                          t.final_stage[i] = stage[i];
+                          t.source[i] = o.source;
+                          t.first_purchase_day[i] =
+                              o.first_purchase_day == kNoDay ? -1 : o.first_purchase_day;
+                          t.churn_day[i] = o.churn_day == kNoDay ? -1 : o.churn_day;
+                          t.purchases[i] = o.purchases;
+                          t.revenue[i] = o.revenue;
+                          t.back_steps[i] = o.back_steps;
+                          t.referrals[i] = o.referrals;
+                          t.stages_reached[i] = o.stages_reached;
+                        }
+                      });
+    release(outcome.data(), outcome.data() + last);
+  }
   Column<Outcome>().swap(outcome);
   Column<std::uint8_t>().swap(stage);
   Column<std::uint8_t>().swap(segment);

@@ -31,20 +31,22 @@ inline constexpr std::uint8_t kFlagChurned = 1u << 3;
 inline constexpr std::uint8_t kTouchNone = 0xff;
 inline constexpr std::uint8_t kTouchReferral = 0xfe;
 
-// What a customer has done so far; the fields of CustomerTable that change during a run.
-// Aligned to 32 bytes so that a record never straddles two cache lines. Trivial, so that a
-// column of them is allocated without being written (Engine::init writes every record).
-struct alignas(32) Outcome {
-  std::int32_t first_purchase_day;  // -1: none yet
-  std::int32_t churn_day;           // -1: none yet
-  std::uint32_t purchases;
+// What a customer has done so far; the fields of CustomerTable that change during a run, in 20
+// bytes. Days fit 16 bits (a horizon is at most 36,500 days, scenario_check.cpp), and so do
+// purchases (at most one a day). Trivial, so that a column of them is allocated without being
+// written (Engine::init writes every record).
+inline constexpr std::uint16_t kNoDay = 0xffff;  // no such day (-1 in the table)
+struct Outcome {
   float revenue;
   std::uint32_t stages_reached;
+  std::uint16_t first_purchase_day;  // kNoDay: none yet
+  std::uint16_t churn_day;           // kNoDay: none yet
+  std::uint16_t purchases;
   std::uint16_t back_steps;
   std::uint16_t referrals;
   std::uint8_t source;
 };
-static_assert(sizeof(Outcome) == 32 && std::is_trivial_v<Outcome>);
+static_assert(sizeof(Outcome) == 20 && std::is_trivial_v<Outcome>);
 
 // Memory for a population column. Large columns come in transparent huge pages where the
 // system offers them (madvise): the act phase reaches outcome records at random, and with 4 KiB

@@ -92,6 +92,7 @@ void Engine::init() {
     k.revenue.assign(G, 0.0);
     k.margin.assign(G, 0.0);
     k.recommended.reserve(256);
+    k.log.reserve(kLogApply + kLogApply / 2);
     k.complained_to.reserve(64);
   }
   for (std::size_t g = 0; g < G; ++g) {
@@ -138,7 +139,7 @@ void Engine::init() {
             pop_.last_touch[i] = kTouchNone;
             pop_.salience[i] = 0.0f;
             pop_.clock[i] = exponential1(w[2]);
-            pop_.outcome[i] = Outcome{-1, -1, 0, 0.0f, 1u << s, 0, 0, none};
+            pop_.outcome[i] = Outcome{0.0f, 1u << s, kNoDay, kNoDay, 0, 0, 0, none};
             pop_.satisfaction[i] = static_cast<float>(m_.reference);
             if (starts_as_customer(m_.role[static_cast<std::size_t>(s)])) {
               // An existing customer: satisfied as after a purchase before the horizon.
