@@ -143,8 +143,13 @@ void Engine::act_block(BlockScratch& block, int day) {
 
   talk<kTrace>(block, day, x);
 
+  // The event words (edge choice, new clock) of the customers whose clock ran out in the
+  // drift, eight at a time: streams_.words(i, day, Purpose::event) for each, in order.
+  event_words(block, day, x);
+
   // Pass 3: the few customers with something to do, in customer order (word of mouth is
   // collected in this order, so the exchange phase stays deterministic).
+  std::size_t next_event = 0;
   for (std::uint32_t w = 0; w < words; ++w) {
     const std::uint64_t special = x.special[w];
     for (std::uint64_t bits = special | x.event[w]; bits != 0; bits &= bits - 1) {
@@ -156,7 +161,7 @@ void Engine::act_block(BlockScratch& block, int day) {
         handle_special<kTrace>(i, channels, day, block);
       } else {
         handle_event<kTrace>(i, p.stage[i], p.segment[i], p.salience[i], p.satisfaction[i],
-                             channels, day, block);
+                             channels, day, block, &x.event_words[2 * next_event++]);
       }
     }
   }
@@ -248,8 +253,17 @@ void Engine::handle_special(std::uint32_t i, std::uint32_t exposed, int day, Blo
 // The clock ran out today: choose the edge in proportion to today's hazards and take it.
 template <bool kTrace>
 void Engine::handle_event(std::uint32_t i, int s, int g, float salience, double sat,
-                          std::uint32_t exposed, int day, BlockScratch& block) {
-  const auto w = streams_.words(i, static_cast<std::uint32_t>(day), Purpose::event);
+                          std::uint32_t exposed, int day, BlockScratch& block,
+                          const std::uint32_t* words) {
+  std::uint32_t w[2];
+  if (words != nullptr) {
+    w[0] = words[0];
+    w[1] = words[1];
+  } else {
+    const auto all = streams_.words(i, static_cast<std::uint32_t>(day), Purpose::event);
+    w[0] = all[0];
+    w[1] = all[1];
+  }
   const double hill = m_.hill(salience);
   const int first = m_.edge_begin[static_cast<std::size_t>(s)];
   const int last = m_.edge_begin[static_cast<std::size_t>(s) + 1];
@@ -353,6 +367,35 @@ void Engine::speak(std::uint32_t i, int day, Purpose purpose, BlockScratch& bloc
                    static_cast<int>(n), 0, 0, 0, pop_.salience[i], false});
     }
   }
+}
+
+// Words 0 and 1 of streams_.words(i, day, Purpose::event) for every customer of the event
+// bitmap, in customer order, computed eight counters at a time.
+void Engine::event_words(const BlockScratch& block, int day, DayScratch& x) const {
+  const std::uint32_t words = (block.end - block.begin + 63) / 64;
+  const Philox::ctr_type base =
+      streams_.counter_of(0, static_cast<std::uint32_t>(day), Purpose::event);
+  x.event_words.clear();
+  PhiloxLanes lanes;
+  std::uint32_t count = 0;
+  auto flush = [&] {
+    philox_lanes(streams_.key(), lanes);
+    for (std::uint32_t l = 0; l < count; ++l) {
+      x.event_words.push_back(lanes.x[0][l]);
+      x.event_words.push_back(lanes.x[1][l]);
+    }
+    count = 0;
+  };
+  for (std::uint32_t w = 0; w < words; ++w) {
+    for (std::uint64_t bits = x.event[w]; bits != 0; bits &= bits - 1) {
+      lanes.x[0][count] = block.begin + 64 * w + static_cast<std::uint32_t>(std::countr_zero(bits));
+      lanes.x[1][count] = base[1];
+      lanes.x[2][count] = base[2];
+      lanes.x[3][count] = base[3];
+      if (++count == 8) flush();
+    }
+  }
+  if (count > 0) flush();
 }
 
 // Advocates the drift kernel left to themselves: does each recommend today? Boost's Poisson

@@ -93,7 +93,9 @@ class Engine {
   std::uint32_t channels_exposing(const DayScratch& x, std::uint32_t j) const;
   template <bool kTrace>
   void handle_event(std::uint32_t i, int stage, int segment, float salience, double satisfaction,
-                    std::uint32_t exposed, int day, BlockScratch& block);
+                    std::uint32_t exposed, int day, BlockScratch& block,
+                    const std::uint32_t* words = nullptr);
+  void event_words(const BlockScratch& block, int day, DayScratch& x) const;
   template <bool kTrace>
   void transition(std::uint32_t i, int from, int to, int edge, int day, BlockScratch& block,
                   std::uint32_t clock_word);
@@ -132,6 +134,7 @@ class Engine {
     std::vector<std::uint32_t> pool;      // kBlockSize: entries of a shuffled eligible list
     std::vector<std::uint64_t> listed;    // kBlockWords: which entries of `pool` are set
     std::vector<std::uint32_t> log_order, log_counts;  // OutcomeLog::apply scratch
+    std::vector<std::uint32_t> event_words;  // 2 per customer of `event`: edge and clock words
   };
   tbb::enumerable_thread_specific<DayScratch> scratch_;
   std::vector<boost::random::poisson_distribution<std::uint32_t, double>> recommend_, complain_;
