@@ -17,6 +17,7 @@
 #include "cjsim/errors.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "engine.hpp"
+#include "rng_lanes.hpp"
 
 namespace cjsim {
 
@@ -129,8 +130,20 @@ void Engine::init() {
       [&](const tbb::blocked_range<std::size_t>& r) {
         for (std::size_t b = r.begin(); b != r.end(); ++b) {
           BlockScratch& block = blocks_[b];
+          // Each customer's init words, streams_.words(i, kInitDay, Purpose::init), eight
+          // customers at a time.
+          PhiloxLanes lanes;
+          const Philox::ctr_type base = streams_.counter_of(0, kInitDay, Purpose::init);
           for (std::uint32_t i = block.begin; i < block.end; ++i) {
-            const auto w = streams_.words(i, kInitDay, Purpose::init);
+            const std::uint32_t lane = (i - block.begin) % 8;
+            if (lane == 0) {
+              for (std::uint32_t l = 0; l < 8; ++l) {
+                lanes.x[0][l] = i + l;
+                for (std::size_t k = 1; k < 4; ++k) lanes.x[k][l] = base[k];
+              }
+              philox_lanes(streams_.key(), lanes);
+            }
+            const std::uint32_t w[3] = {lanes.x[0][lane], lanes.x[1][lane], lanes.x[2][lane]};
             const int g = pick(m_.segment_cdf, uniform01(w[0]));
             const int s = pick(m_.start_cdf, uniform01(w[1]));
             pop_.segment[i] = static_cast<std::uint8_t>(g);
