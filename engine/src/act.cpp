@@ -13,20 +13,14 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
-#include <limits>
 
 #include "act_drift.hpp"
 #include "engine.hpp"
+#include "rng_lanes.hpp"
 
 namespace cjsim {
 
 namespace {
-
-template <class T>
-void saturating_add(T& x, std::uint64_t n) {
-  const std::uint64_t room = std::numeric_limits<T>::max() - x;
-  x = static_cast<T>(x + std::min<std::uint64_t>(n, room));
-}
 
 double clamp01(double x) {
   return std::clamp(x, 0.0, 1.0);
@@ -77,60 +71,108 @@ double Engine::edge_hazard(int edge, int segment, double hill, double satisfacti
   return h;
 }
 
+// The channels that exposed block-local customer j today.
+std::uint32_t Engine::channels_exposing(const DayScratch& x, std::uint32_t j) const {
+  std::uint32_t channels = 0;
+  for (std::uint32_t left = x.active; left != 0; left &= left - 1) {
+    const int c = std::countr_zero(left);
+    const std::uint64_t word = x.exposed[static_cast<std::size_t>(c) * kBlockWords + j / 64];
+    channels |= static_cast<std::uint32_t>((word >> (j % 64)) & 1u) << c;
+  }
+  return channels;
+}
+
 template <bool kTrace>
 void Engine::act_block(BlockScratch& block, int day) {
   block.reset_day();
   const std::uint32_t n = block.end - block.begin;
+  const std::uint32_t words = (n + 63) / 64;
+  DayScratch& x = scratch_.local();
+  if (x.pool.empty()) {
+    const std::size_t channel_words = static_cast<std::size_t>(m_.channels) * kBlockWords;
+    x.eligible.assign(channel_words, 0);
+    x.exposed.assign(channel_words, 0);
+    x.exposure.assign(kBlockSize, 0);
+    x.forced.assign(kBlockWords, 0);
+    x.special.assign(kBlockWords, 0);
+    x.event.assign(kBlockWords, 0);
+    x.talker.assign(kBlockWords, 0);
+    x.pool.assign(kBlockSize, 0);
+    x.listed.assign(kBlockWords, 0);
+  }
 
-  // Pass 1: exposures, sparse.
-  select_exposures(block, day);
+  // Pass 1: exposures, sparse: each exposing channel sets its slot's bit in the customer's m
+  // (model_drift.cpp), or makes its customers take the per-customer path (no slot).
+  select_exposures(block, day, x);
+  std::fill_n(x.forced.begin(), words, 0);
+  for (std::uint32_t left = x.active; left != 0; left &= left - 1) {
+    const int c = std::countr_zero(left);
+    // Recording touch paths sends every exposed customer down the per-customer path, which
+    // records them (same bits: handle_special uses the same tables as the drift kernel).
+    if (m_.channel_slot[static_cast<std::size_t>(c)] >= 0 && !options_.touch_paths) continue;
+    const std::uint64_t* from = x.exposed.data() + static_cast<std::size_t>(c) * kBlockWords;
+    for (std::uint32_t w = 0; w < words; ++w) x.forced[w] |= from[w];
+  }
+  if constexpr (kTrace) {
+    const std::uint32_t j = *traced_ - block.begin;
+    x.forced[j / 64] |= std::uint64_t{1} << (j % 64);
+  }
 
-  // Pass 2: everyone with nothing special today, dense and vectorized.
+  // Pass 2: everyone with nothing special today, exposed or not, dense and vectorized.
   Population& p = pop_;
-  DriftArgs args{p.stage.data(),
-                 p.segment.data(),
-                 p.flags.data(),
-                 p.satisfaction.data(),
-                 p.salience.data(),
-                 p.clock.data(),
-                 block.expo.data(),
-                 block.todo.data(),
-                 m_.cell_c0.data(),
-                 m_.cell_c1.data(),
-                 m_.cell_c2.data(),
-                 m_.cell_flags.data(),
-                 m_.segments,
-                 m_.decay,
-                 m_.complain_below,
-                 m_.hill_beta,
-                 m_.hill_half_pow,
-                 m_.hill_shape,
-                 traced_ && *traced_ >= block.begin && *traced_ < block.end ? *traced_ - block.begin
-                                                                            : kBlockSize};
-  drift(args, block.begin, block.end);
+  const std::uint32_t b = block.begin;
+  const DriftArgs args{p.stage.data() + b,
+                       p.segment.data() + b,
+                       p.flags.data() + b,
+                       p.satisfaction.data() + b,
+                       p.salience.data() + b,
+                       p.clock.data() + b,
+                       p.last_touch.data() + b,
+                       x.exposure.data(),
+                       x.forced.data(),
+                       x.special.data(),
+                       x.event.data(),
+                       x.talker.data(),
+                       m_.drift.data(),
+                       m_.segment_bits,
+                       m_.cell_bits,
+                       m_.decay,
+                       m_.complain_below,
+                       m_.hill_beta,
+                       m_.hill_half_pow,
+                       m_.hill_shape};
+  drift(args, n);
+
+  talk<kTrace>(block, day, x);
+
+  // The event words (edge choice, new clock) of the customers whose clock ran out in the
+  // drift, eight at a time: streams_.words(i, day, Purpose::event) for each, in order.
+  event_words(block, day, x);
 
   // Pass 3: the few customers with something to do, in customer order (word of mouth is
   // collected in this order, so the exchange phase stays deterministic).
-  const std::uint8_t* todo = block.todo.data();
-  for (std::uint32_t j0 = 0; j0 < n; j0 += 8) {
-    std::uint64_t word = 0;  // eight todo bytes at once: most are zero
-    std::memcpy(&word, todo + j0, std::min<std::uint32_t>(8, n - j0));
-    while (word != 0) {  // visit only the nonzero bytes, in customer order
-      const int byte = std::countr_zero(word) / 8;
-      const std::uint8_t kind = static_cast<std::uint8_t>(word >> (8 * byte));
-      word &= ~(std::uint64_t{0xff} << (8 * byte));
-      const std::uint32_t j = j0 + static_cast<std::uint32_t>(byte);
-      const std::uint32_t i = block.begin + j;
-      if (kind == kTodoSpecial) {
-        handle_special<kTrace>(i, block.expo[j], day, block);
+  std::size_t next_event = 0;
+  for (std::uint32_t w = 0; w < words; ++w) {
+    const std::uint64_t special = x.special[w];
+    for (std::uint64_t bits = special | x.event[w]; bits != 0; bits &= bits - 1) {
+      const auto bit = static_cast<std::uint32_t>(std::countr_zero(bits));
+      const std::uint32_t j = 64 * w + bit;
+      const std::uint32_t i = b + j;
+      const std::uint32_t channels = x.active == 0 ? 0 : channels_exposing(x, j);
+      if ((special >> bit) & 1u) {
+        handle_special<kTrace>(i, channels, day, block);
       } else {
-        handle_event<kTrace>(i, p.stage[i], p.segment[i], p.salience[i], p.satisfaction[i], 0, day,
-                             block);
+        handle_event<kTrace>(i, p.stage[i], p.segment[i], p.salience[i], p.satisfaction[i],
+                             channels, day, block, &x.event_words[2 * next_event++]);
       }
     }
   }
-  for (const std::uint32_t j : block.touched) block.expo[j] = 0;
-  block.touched.clear();
+  if (block.log.size() >= kLogApply) apply_log(block, x.log_order, x.log_counts);
+}
+
+void Engine::apply_log(BlockScratch& block, std::vector<std::uint32_t>& order,
+                       std::vector<std::uint32_t>& counts) {
+  block.log.apply(pop_.outcome.data() + block.begin, order, counts);
 }
 
 // Everything a customer can do in a day, from the state at the start of the day.
@@ -142,18 +184,26 @@ void Engine::handle_special(std::uint32_t i, std::uint32_t exposed, int day, Blo
   const auto gu = static_cast<std::size_t>(g);
   const std::size_t cell = m_.sg(s, g);
 
-  // 1. Exposures (chosen by the stage at the start of the day), then salience.
+  // 1. Exposures (chosen by the stage at the start of the day), then salience. Exposures by
+  // channels with slots only: as the drift kernel would (its tables at today's m); otherwise
+  // channel by channel. The last touch before a purchase: the highest channel exposing the
+  // customer today (as if channels exposed in order).
+  const bool tabulated = m_.slotted(exposed);
+  const std::size_t t = m_.drift_index(s, g, tabulated ? m_.slots_of(exposed) : 0);
   float a = p.salience[i] * m_.decay;
-  for (std::uint32_t x = exposed; x != 0; x &= x - 1) {
-    const int c = std::countr_zero(x);
-    const auto cu = static_cast<std::size_t>(c);
-    a += m_.salience_gain[cu * static_cast<std::size_t>(m_.segments) + gu];
-    p.last_touch[i] = static_cast<std::uint8_t>(c);
-    if (m_.quality_boost[cu] != 0.0f) {
-      p.satisfaction[i] = std::clamp(p.satisfaction[i] + m_.quality_boost[cu], 0.0f, 1.0f);
-    }
-    if constexpr (kTrace) {
-      if (i == *traced_) trace_event({day, TraceKind::exposed, c, 0, 0, 0, a, false});
+  if (exposed != 0) {
+    p.last_touch[i] = static_cast<std::uint8_t>(31 - std::countl_zero(exposed));
+    if (tabulated) a = a + m_.drift[t].gain;
+    for (std::uint32_t x = exposed; x != 0; x &= x - 1) {
+      const int c = std::countr_zero(x);
+      const auto cu = static_cast<std::size_t>(c);
+      if (!tabulated) a += m_.salience_gain[cu * static_cast<std::size_t>(m_.segments) + gu];
+      if (m_.quality_boost[cu] != 0.0f) {
+        p.satisfaction[i] = std::clamp(p.satisfaction[i] + m_.quality_boost[cu], 0.0f, 1.0f);
+      }
+      if constexpr (kTrace) {
+        if (i == *traced_) trace_event({day, TraceKind::exposed, c, 0, 0, 0, a, false});
+      }
     }
   }
   p.salience[i] = a;
@@ -162,10 +212,10 @@ void Engine::handle_special(std::uint32_t i, std::uint32_t exposed, int day, Blo
   // 2. Word of mouth, by the stage at the start of the day; heard tomorrow.
   const std::uint32_t cf = m_.cell_flags[cell];
   if (cf & kCellTalker) {
-    speak<kTrace>(i, day, Purpose::recommend, block.recommended, block.recommendations);
+    speak<kTrace>(i, day, Purpose::recommend, block);
   }
   if ((cf & kCellComplainer) && p.satisfaction[i] < m_.complain_below) {
-    speak<kTrace>(i, day, Purpose::complain, block.complained_to, block.complaints);
+    speak<kTrace>(i, day, Purpose::complain, block);
   }
 
   // 3. A recommendation heard yesterday moves the customer instead of today's hazards.
@@ -183,8 +233,9 @@ void Engine::handle_special(std::uint32_t i, std::uint32_t exposed, int day, Blo
   // 4. Competing hazards against the customer's exponential clock.
   const double sat = p.satisfaction[i];
   double hazard;
-  if (exposed == 0 && !(cf & kCellSlow)) {
-    hazard = m_.cell_c0[cell] + m_.cell_c1[cell] * sat + m_.cell_c2[cell] * m_.hill(a);
+  if (tabulated && !(cf & kCellSlow)) {
+    const DriftEntry& d = m_.drift[t];
+    hazard = d.c0 + d.c1 * sat + d.c2 * m_.hill(a);
   } else {
     const double hill = m_.hill(a);
     hazard = 0;
@@ -205,8 +256,17 @@ void Engine::handle_special(std::uint32_t i, std::uint32_t exposed, int day, Blo
 // The clock ran out today: choose the edge in proportion to today's hazards and take it.
 template <bool kTrace>
 void Engine::handle_event(std::uint32_t i, int s, int g, float salience, double sat,
-                          std::uint32_t exposed, int day, BlockScratch& block) {
-  const auto w = streams_.words(i, static_cast<std::uint32_t>(day), Purpose::event);
+                          std::uint32_t exposed, int day, BlockScratch& block,
+                          const std::uint32_t* words) {
+  std::uint32_t w[2];
+  if (words != nullptr) {
+    w[0] = words[0];
+    w[1] = words[1];
+  } else {
+    const auto all = streams_.words(i, static_cast<std::uint32_t>(day), Purpose::event);
+    w[0] = all[0];
+    w[1] = all[1];
+  }
   const double hill = m_.hill(salience);
   const int first = m_.edge_begin[static_cast<std::size_t>(s)];
   const int last = m_.edge_begin[static_cast<std::size_t>(s) + 1];
@@ -238,11 +298,16 @@ void Engine::transition(std::uint32_t i, int from, int to, int edge, int day, Bl
   ++block.counts[m_.sg(to, g)];
   if (edge >= 0) {
     ++block.edge_flows[m_.eg(edge, g)];
-    if (m_.edge_back[static_cast<std::size_t>(edge)]) saturating_add(p.back_steps[i], 1);
   } else {
     ++block.referral_flows[m_.sg(from, g)];
   }
-  p.stages_reached[i] |= 1u << to;
+  const Role role = m_.role[static_cast<std::size_t>(to)];
+  // A churn: the first entry into a lost stage after a first purchase in the horizon.
+  const bool churned =
+      role == Role::lost && (p.flags[i] & kFlagAcquired) && !(p.flags[i] & kFlagChurned);
+  if (churned) p.flags[i] = static_cast<std::uint8_t>(p.flags[i] | kFlagChurned);
+  block.log.moved(i - block.begin, to, day,
+                  edge >= 0 && m_.edge_back[static_cast<std::size_t>(edge)], churned);
   p.clock[i] = exponential1(clock_word);
   if constexpr (kTrace) {
     if (i == *traced_) {
@@ -250,12 +315,7 @@ void Engine::transition(std::uint32_t i, int from, int to, int edge, int day, Bl
           {day, TraceKind::moved, from, to, static_cast<double>(edge), 0, p.salience[i], edge < 0});
     }
   }
-  const Role role = m_.role[static_cast<std::size_t>(to)];
-  if (role == Role::purchase) {
-    purchase<kTrace>(i, day, block);
-  } else if (role == Role::lost && p.first_purchase_day[i] >= 0 && p.churn_day[i] < 0) {
-    p.churn_day[i] = day;
-  }
+  if (role == Role::purchase) purchase<kTrace>(i, day, block);
 }
 
 template <bool kTrace>
@@ -266,20 +326,19 @@ void Engine::purchase(std::uint32_t i, int day, BlockScratch& block) {
   const double quality = clamp01(m_.quality_mean + m_.quality_sd * z[0]);
   const double value = std::exp(m_.order_mu[g] + m_.order_sigma[g] * z[1]);
   p.satisfaction[i] = static_cast<float>(quality);
-  saturating_add(p.purchases[i], 1);
-  p.revenue[i] += static_cast<float>(value);
+  block.log.purchased(i - block.begin, static_cast<float>(value));
   ++block.purchases[g];
   block.revenue[g] += value;
   if (options_.touch_paths) record_purchase(block, i, day, value);  // touch paths
   block.margin[g] += value * m_.margin;
-  const auto existing = static_cast<std::uint8_t>(out_.names.source_existing());
-  if (p.first_purchase_day[i] < 0 && p.source[i] != existing) {
-    p.first_purchase_day[i] = day;
+  if (!(p.flags[i] & kFlagCustomer)) {  // a first purchase, attributed to the last touch
+    p.flags[i] = static_cast<std::uint8_t>(p.flags[i] | kFlagCustomer | kFlagAcquired);
     const std::uint8_t touch = p.last_touch[i];
-    p.source[i] = touch == kTouchNone ? static_cast<std::uint8_t>(out_.names.source_organic())
-                  : touch == kTouchReferral
-                      ? static_cast<std::uint8_t>(out_.names.source_referral())
-                      : touch;
+    block.log.first_purchase(
+        i - block.begin, day,
+        touch == kTouchNone       ? static_cast<std::uint8_t>(out_.names.source_organic())
+        : touch == kTouchReferral ? static_cast<std::uint8_t>(out_.names.source_referral())
+                                  : touch);
     ++block.first_purchases[g];
   }
   if constexpr (kTrace) {
@@ -291,14 +350,16 @@ void Engine::purchase(std::uint32_t i, int day, BlockScratch& block) {
 
 // Recommendations or complaints: Poisson(rate) messages today, each to one contact.
 template <bool kTrace>
-void Engine::speak(std::uint32_t i, int day, Purpose purpose, std::vector<std::uint32_t>& hearers,
-                   std::uint64_t& made) {
+void Engine::speak(std::uint32_t i, int day, Purpose purpose, BlockScratch& block) {
+  const bool recommend = purpose == Purpose::recommend;
+  std::vector<std::uint32_t>& hearers = recommend ? block.recommended : block.complained_to;
+  std::uint64_t& made = recommend ? block.recommendations : block.complaints;
   MicroRng rng = streams_.urng(i, static_cast<std::uint32_t>(day), purpose);
   const auto& dist = purpose == Purpose::recommend ? recommend_ : complain_;
   const std::uint32_t n = dist[pop_.segment[i]](rng);
   if (n == 0) return;
   made += n;
-  if (purpose == Purpose::recommend) saturating_add(pop_.referrals[i], n);
+  if (recommend) block.log.recommended(i - block.begin, n);
   for (std::uint32_t k = 0; k < n; ++k) {
     const std::int64_t who = graph_->pick_contact(i, rng);
     if (who >= 0) hearers.push_back(static_cast<std::uint32_t>(who));
@@ -310,6 +371,72 @@ void Engine::speak(std::uint32_t i, int day, Purpose purpose, std::vector<std::u
                    static_cast<int>(n), 0, 0, 0, pop_.salience[i], false});
     }
   }
+}
+
+// Words 0 and 1 of streams_.words(i, day, Purpose::event) for every customer of the event
+// bitmap, in customer order, computed eight counters at a time.
+void Engine::event_words(const BlockScratch& block, int day, DayScratch& x) const {
+  const std::uint32_t words = (block.end - block.begin + 63) / 64;
+  const Philox::ctr_type base =
+      streams_.counter_of(0, static_cast<std::uint32_t>(day), Purpose::event);
+  x.event_words.clear();
+  PhiloxLanes lanes;
+  std::uint32_t count = 0;
+  auto flush = [&] {
+    philox_lanes(streams_.key(), lanes);
+    for (std::uint32_t l = 0; l < count; ++l) {
+      x.event_words.push_back(lanes.x[0][l]);
+      x.event_words.push_back(lanes.x[1][l]);
+    }
+    count = 0;
+  };
+  for (std::uint32_t w = 0; w < words; ++w) {
+    for (std::uint64_t bits = x.event[w]; bits != 0; bits &= bits - 1) {
+      lanes.x[0][count] = block.begin + 64 * w + static_cast<std::uint32_t>(std::countr_zero(bits));
+      lanes.x[1][count] = base[1];
+      lanes.x[2][count] = base[2];
+      lanes.x[3][count] = base[3];
+      if (++count == 8) flush();
+    }
+  }
+  if (count > 0) flush();
+}
+
+// Advocates the drift kernel left to themselves: does each recommend today? Boost's Poisson
+// inversion (speak) gives 0 exactly when the first word u of the customer's recommend stream has
+// u / 2^32 <= exp(-rate); that word is drawn for eight advocates at once, and only those who
+// speak go on to the full draw, from the same stream. Same numbers as speaking every day.
+template <bool kTrace>
+void Engine::talk(BlockScratch& block, int day, const DayScratch& x) {
+  const std::uint32_t words = (block.end - block.begin + 63) / 64;
+  const auto d = static_cast<std::uint32_t>(day);
+  const std::uint32_t purpose = streams_.counter_of(0, d, Purpose::recommend)[2];
+  PhiloxLanes lanes;
+  std::uint32_t who[8];
+  std::uint32_t count = 0;
+  auto flush = [&] {
+    philox_lanes(streams_.key(), lanes);
+    for (std::uint32_t l = 0; l < count; ++l) {
+      // MicroURNG hands out a counter's words last first: word 3 is the stream's first.
+      if (static_cast<double>(lanes.x[3][l]) * 0x1p-32 > silent_[pop_.segment[who[l]]]) {
+        speak<kTrace>(who[l], day, Purpose::recommend, block);
+      }
+    }
+    count = 0;
+  };
+  for (std::uint32_t w = 0; w < words; ++w) {
+    for (std::uint64_t bits = x.talker[w]; bits != 0; bits &= bits - 1) {
+      const std::uint32_t i =
+          block.begin + 64 * w + static_cast<std::uint32_t>(std::countr_zero(bits));
+      lanes.x[0][count] = i;  // the counter of streams_.urng(i, day, Purpose::recommend)
+      lanes.x[1][count] = d;
+      lanes.x[2][count] = purpose;
+      lanes.x[3][count] = 0;
+      who[count++] = i;
+      if (count == 8) flush();
+    }
+  }
+  if (count > 0) flush();
 }
 
 template void Engine::act_block<true>(BlockScratch&, int);

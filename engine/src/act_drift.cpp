@@ -4,12 +4,9 @@
 
 namespace cjsim {
 
-void drift_square_avx2(const DriftArgs& a, std::uint32_t begin, std::uint32_t end);
-void reach_masks_avx2(std::uint32_t n, const std::uint8_t* stage, const std::uint8_t* segment,
-                      const std::uint32_t* reach, int segments, std::uint32_t active,
-                      std::uint32_t* mask);
-
-namespace {
+void eligibility_avx2(std::uint32_t n, const std::uint8_t* stage, const std::uint8_t* segment,
+                      const std::uint32_t* reach, int segment_bits, int cell_bits,
+                      std::uint32_t active, std::uint64_t* bits);
 
 bool has_avx2() {
   static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
@@ -17,30 +14,33 @@ bool has_avx2() {
   return yes;
 }
 
-void drift_general(const DriftArgs& a, std::uint32_t begin, std::uint32_t end) {
-  const double k = a.shape;
-  drift_range(a, begin, end, [k](double x) { return k == 1.0 ? x : std::pow(x, k); });
+bool has_avx512() {
+  static const bool yes = has_avx2() && __builtin_cpu_supports("avx512f") &&
+                          __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+  return yes;
 }
 
-}  // namespace
-
-void drift(const DriftArgs& a, std::uint32_t begin, std::uint32_t end) {
+void drift(const DriftArgs& a, std::uint32_t n) {
   if (a.shape != 2.0) {
-    drift_general(a, begin, end);  // pow per customer: not vectorized, still exact
+    const double k = a.shape;  // pow per customer: not vectorized, still exact
+    drift_loop(a, 0, n, [k](double x) { return k == 1.0 ? x : std::pow(x, k); });
+  } else if (has_avx512()) {
+    drift_square_avx512(a, n);
   } else if (has_avx2()) {
-    drift_square_avx2(a, begin, end);
+    drift_square_avx2(a, n);
   } else {
-    drift_square_impl(a, begin, end);
+    drift_square_impl(a, n);
   }
 }
 
-void reach_masks(std::uint32_t n, const std::uint8_t* stage, const std::uint8_t* segment,
-                 const std::uint32_t* reach, int segments, std::uint32_t active,
-                 std::uint32_t* mask) {
+void eligibility(std::uint32_t n, const std::uint8_t* stage, const std::uint8_t* segment,
+                 const std::uint32_t* reach, int segment_bits, int cell_bits, std::uint32_t active,
+                 std::uint64_t* bits) {
   if (has_avx2()) {
-    reach_masks_avx2(n, stage, segment, reach, segments, active, mask);
+    eligibility_avx2(n, stage, segment, reach, segment_bits, cell_bits, active, bits);
   } else {
-    reach_masks_impl(0, n, stage, segment, reach, segments, active, mask);
+    eligibility_impl(0, n, stage, segment, reach, segment_bits, active, bits);
   }
 }
 

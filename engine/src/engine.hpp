@@ -19,9 +19,11 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <vector>
 
+#include "act_drift.hpp"
 #include "cjsim/results.hpp"
 #include "cjsim/simulation.hpp"
 #include "model.hpp"
+#include "outcome_log.hpp"
 #include "population.hpp"
 #include "rng.hpp"
 #include "social_graph.hpp"
@@ -31,6 +33,10 @@ namespace cjsim {
 // Customers per block: the unit of parallel work and of the exposure split. A model constant:
 // it fixes which random numbers select exposures, so it never depends on the thread count.
 inline constexpr std::uint32_t kBlockSize = 8192;
+// A block applies its outcome log when it holds this many updates (16 KiB): every week or two
+// of simulated time, each a nearly sequential sweep over the block's records.
+inline constexpr std::size_t kLogApply = 2048;
+static_assert(kBlockSize == 64 * kBlockWords, "bitmaps of a block (act_drift.hpp)");
 
 // One exposure or purchase recorded for touch paths (RunOptions::touch_paths), 12 bytes.
 struct TouchRecord {
@@ -55,12 +61,6 @@ struct BlockScratch {
   std::vector<std::uint32_t> eligible;  // channel
   std::vector<std::uint32_t> exposed;   // channel
 
-  // Act-phase scratch, block-local index j = customer - begin.
-  std::vector<std::uint32_t> expo;     // bit c: channel c exposes customer j today (kept zero
-                                       // between days: only `touched` entries are cleared)
-  std::vector<std::uint32_t> touched;  // j with expo[j] set today
-  std::vector<std::uint8_t> todo;      // kTodo* from the drift pass
-
   // Day partials.
   std::vector<std::uint64_t> purchases, first_purchases;  // segment
   std::vector<double> revenue, margin;                    // segment
@@ -73,6 +73,8 @@ struct BlockScratch {
   // --- touch paths (only when recorded) ---------------------------------------------------
   // Appended in (day, customer) order over the run; gathered by customer in finish().
   std::vector<TouchRecord> touches;
+  // Updates of this block's outcome records, applied now and then (outcome_log.hpp).
+  OutcomeLog log;
 
   void reset_day();
 };
@@ -94,21 +96,28 @@ class Engine {
   // Act internals.
   template <bool kTrace>
   void act_block(BlockScratch& block, int day);
-  void select_exposures(BlockScratch& block, int day);
+  struct DayScratch;
+  void select_exposures(BlockScratch& block, int day, DayScratch& x);
   void split_exposures(int channel, std::uint32_t k, int day);
   template <bool kTrace>
   void handle_special(std::uint32_t i, std::uint32_t exposed, int day, BlockScratch& block);
+  std::uint32_t channels_exposing(const DayScratch& x, std::uint32_t j) const;
   template <bool kTrace>
   void handle_event(std::uint32_t i, int stage, int segment, float salience, double satisfaction,
-                    std::uint32_t exposed, int day, BlockScratch& block);
+                    std::uint32_t exposed, int day, BlockScratch& block,
+                    const std::uint32_t* words = nullptr);
+  void event_words(const BlockScratch& block, int day, DayScratch& x) const;
   template <bool kTrace>
   void transition(std::uint32_t i, int from, int to, int edge, int day, BlockScratch& block,
                   std::uint32_t clock_word);
   template <bool kTrace>
   void purchase(std::uint32_t i, int day, BlockScratch& block);
   template <bool kTrace>
-  void speak(std::uint32_t i, int day, Purpose purpose, std::vector<std::uint32_t>& hearers,
-             std::uint64_t& made);
+  void speak(std::uint32_t i, int day, Purpose purpose, BlockScratch& block);
+  void apply_log(BlockScratch& block, std::vector<std::uint32_t>& order,
+                 std::vector<std::uint32_t>& counts);
+  template <bool kTrace>
+  void talk(BlockScratch& block, int day, const DayScratch& x);
   double edge_hazard(int edge, int segment, double hill, double satisfaction,
                      std::uint32_t exposed) const;
 
@@ -128,14 +137,25 @@ class Engine {
   Population pop_;
   std::optional<SocialGraph> graph_;
   std::vector<BlockScratch> blocks_;
-  // Exposure selection scratch, per thread (fully rewritten for each block, so which thread ran
-  // a block never shows): eligibility masks of a block, and per channel its eligible positions.
-  struct ExposeScratch {
-    std::vector<std::uint32_t> mask;  // kBlockSize
-    std::vector<std::uint32_t> pool;  // channels x kBlockSize
+  // The act phase's scratch, per thread. Rewritten for each block before it is read, so which
+  // thread ran a block never shows. Bitmaps are block-local (act_drift.hpp).
+  struct DayScratch {
+    std::uint32_t active = 0;             // bit c: channel c exposes someone in this block today
+    std::vector<std::uint64_t> eligible;  // channel x kBlockWords: reached by channel c today
+    std::vector<std::uint64_t> exposed;   // channel x kBlockWords: exposed by channel c today
+    std::vector<std::uint8_t> exposure;   // kBlockSize: today's m of each customer (model.hpp)
+    std::vector<std::uint64_t> forced;    // kBlockWords: always take the per-customer path
+    std::vector<std::uint64_t> special;   // kBlockWords: the drift kernel's verdicts
+    std::vector<std::uint64_t> event;     // kBlockWords
+    std::vector<std::uint64_t> talker;    // kBlockWords
+    std::vector<std::uint32_t> pool;      // kBlockSize: entries of a shuffled eligible list
+    std::vector<std::uint64_t> listed;    // kBlockWords: which entries of `pool` are set
+    std::vector<std::uint32_t> log_order, log_counts;  // OutcomeLog::apply scratch
+    std::vector<std::uint32_t> event_words;  // 2 per customer of `event`: edge and clock words
   };
-  tbb::enumerable_thread_specific<ExposeScratch> expose_scratch_;
+  tbb::enumerable_thread_specific<DayScratch> scratch_;
   std::vector<boost::random::poisson_distribution<std::uint32_t, double>> recommend_, complain_;
+  std::vector<double> silent_;  // segment: P(no recommendation today) = exp(-rate), as Boost's
 
   // Budget state per channel.
   std::vector<std::size_t> flight_;    // index of the current or next flight

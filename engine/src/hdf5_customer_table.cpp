@@ -2,14 +2,72 @@
 
 #include <hdf5_hl.h>
 
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
+
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <string>
 
+#include "hdf5_chunks.hpp"
 #include "hdf5_objects.hpp"
 
 namespace cjsim::h5layout {
 
 namespace {
+
+// The customers table's file layout (customer_file_type: packed, little-endian), field by field.
+struct FieldSpot {
+  const char* name;
+  std::size_t offset;
+};
+constexpr FieldSpot kFileFields[] = {
+    {"segment", 0},    {"final_stage", 1},     {"source", 2},   {"first_purchase_day", 3},
+    {"churn_day", 7},  {"purchases", 11},      {"revenue", 15}, {"back_steps", 19},
+    {"referrals", 21}, {"stages_reached", 23},
+};
+constexpr std::size_t kFileRowBytes = 27;
+
+// Whether `type` is laid out as kFileFields on a little-endian machine, so rows can be packed
+// by copying bytes.
+bool packable(hid_t type) {
+  if constexpr (std::endian::native != std::endian::little) return false;
+  if (H5Tget_size(type) != kFileRowBytes) return false;
+  for (const FieldSpot& f : kFileFields) {
+    const int k = H5Tget_member_index(type, f.name);
+    if (k < 0 || H5Tget_member_offset(type, static_cast<unsigned>(k)) != f.offset) return false;
+  }
+  return true;
+}
+
+template <class T>
+void put(std::uint8_t* row, std::size_t offset, T value) {
+  std::memcpy(row + offset, &value, sizeof value);
+}
+
+// Rows [begin, begin + count) of `table` in the file layout, zero-filled to `rows` rows (the
+// fill value HDF5 stores past the end of a dataset in its last chunk).
+void pack_rows(const CustomerTable& t, std::size_t begin, std::size_t count, std::size_t rows,
+               std::vector<std::uint8_t>& raw) {
+  raw.resize(rows * kFileRowBytes);
+  std::fill(raw.begin() + static_cast<std::ptrdiff_t>(count * kFileRowBytes), raw.end(), 0);
+  for (std::size_t i = 0; i < count; ++i) {
+    std::uint8_t* row = raw.data() + i * kFileRowBytes;
+    const std::size_t c = begin + i;
+    put(row, 0, t.segment[c]);
+    put(row, 1, t.final_stage[c]);
+    put(row, 2, t.source[c]);
+    put(row, 3, t.first_purchase_day[c]);
+    put(row, 7, t.churn_day[c]);
+    put(row, 11, t.purchases[c]);
+    put(row, 15, t.revenue[c]);
+    put(row, 19, t.back_steps[c]);
+    put(row, 21, t.referrals[c]);
+    put(row, 23, t.stages_reached[c]);
+  }
+}
 
 // An appendable dataset: unlimited rows, chunked, shuffled and deflated. Shuffle groups the
 // bytes of each field together, which is what makes small integers compress well.
@@ -42,13 +100,15 @@ h5::Dataspace grow_and_select(hid_t dataset, hsize_t first, hsize_t count) {
 
 CustomerTableWriter::CustomerTableWriter(hid_t run_group, std::size_t expected_rows)
     : memory_type_(customer_memory_type()) {
-  hsize_t chunk_rows = std::clamp<hsize_t>(expected_rows, 1, kCustomerChunkRows);
+  const hsize_t chunk_rows = std::clamp<hsize_t>(expected_rows, 1, kCustomerChunkRows);
+  chunk_rows_ = chunk_rows;
   index_ = create_appendable(run_group, kCustomer, H5T_STD_U64LE, chunk_rows);
   h5::check(H5DSset_scale(index_.get(), kCustomer), "making the customer index a scale");
   h5::write_attribute(index_.get(), "units", std::string("index"));
   h5::write_attribute(index_.get(), "long_name", std::string("customer index (0-based)"));
 
   h5::Datatype file_type = customer_file_type();
+  direct_ = packable(file_type.get());
   rows_ = create_appendable(run_group, kCustomers, file_type.get(), chunk_rows);
   h5::check(H5DSattach_scale(rows_.get(), index_.get(), 0), "attaching the customer index");
   h5::write_attribute(rows_.get(), "long_name", std::string("outcome of every customer"));
@@ -59,6 +119,7 @@ CustomerTableWriter::CustomerTableWriter(hid_t run_group, std::size_t expected_r
 }
 
 void CustomerTableWriter::append(const CustomerTable& table, std::size_t begin, std::size_t end) {
+  if (direct_ && written_ % chunk_rows_ == 0) begin = append_chunks(table, begin, end);
   for (std::size_t first = begin; first < end; first += kCustomerChunkRows) {
     append_block(table, first, std::min(end, first + kCustomerChunkRows));
   }
@@ -89,6 +150,72 @@ void CustomerTableWriter::append_block(const CustomerTable& table, std::size_t b
                      row_buffer_.data()),
             "writing " + h5::path_of(rows_.get()));
   written_ += rows;
+}
+
+std::size_t CustomerTableWriter::append_chunks(const CustomerTable& table, std::size_t begin,
+                                               std::size_t end) {
+  // A pipeline: chunks compressed on every core, each written as soon as it and those before it
+  // are ready, in order (the file does not depend on the thread count). Per-thread buffers are
+  // reused, so compressing allocates nothing after the first chunks.
+  const auto chunk = static_cast<std::size_t>(chunk_rows_);
+  const std::size_t chunks = (end - begin + chunk - 1) / chunk;
+  const hsize_t first_row = written_;
+  grow_and_select(index_.get(), first_row, end - begin);
+  grow_and_select(rows_.get(), first_row, end - begin);
+  struct Buffers {
+    std::vector<std::uint8_t> raw, shuffled, deflated;
+  };
+  tbb::enumerable_thread_specific<Buffers> buffers;
+  struct Compressed {
+    std::size_t k = 0;
+    std::vector<std::uint8_t> rows, index;
+  };
+  std::size_t next = 0;
+  const auto tokens =
+      static_cast<std::size_t>(2 * std::max(1, tbb::this_task_arena::max_concurrency()));
+  tbb::parallel_pipeline(
+      tokens,
+      tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order,
+                                          [&](tbb::flow_control& control) -> std::size_t {
+                                            if (next == chunks) control.stop();
+                                            return next++;
+                                          }) &
+          tbb::make_filter<std::size_t, Compressed>(
+              tbb::filter_mode::parallel,
+              [&](std::size_t k) {
+                Buffers& b = buffers.local();
+                const std::size_t from = begin + k * chunk;
+                const std::size_t n = std::min(chunk, end - from);
+                Compressed c;
+                c.k = k;
+                pack_rows(table, from, n, chunk, b.raw);
+                shuffle_deflate(b.raw, kFileRowBytes, static_cast<int>(kDeflateLevel), b.shuffled,
+                                b.deflated);
+                c.rows = b.deflated;
+                b.raw.resize(chunk * sizeof(std::uint64_t));
+                std::fill(b.raw.begin() + static_cast<std::ptrdiff_t>(n * sizeof(std::uint64_t)),
+                          b.raw.end(), 0);
+                for (std::size_t i = 0; i < n; ++i) {
+                  const std::uint64_t customer = first_row + k * chunk + i;
+                  std::memcpy(b.raw.data() + i * sizeof customer, &customer, sizeof customer);
+                }
+                shuffle_deflate(b.raw, sizeof(std::uint64_t), static_cast<int>(kDeflateLevel),
+                                b.shuffled, b.deflated);
+                c.index = b.deflated;
+                return c;
+              }) &
+          tbb::make_filter<Compressed, void>(
+              tbb::filter_mode::serial_in_order, [&](const Compressed& c) {
+                const hsize_t offset = first_row + c.k * chunk;
+                h5::check(H5Dwrite_chunk(index_.get(), H5P_DEFAULT, 0, &offset, c.index.size(),
+                                         c.index.data()),
+                          "writing " + h5::path_of(index_.get()));
+                h5::check(H5Dwrite_chunk(rows_.get(), H5P_DEFAULT, 0, &offset, c.rows.size(),
+                                         c.rows.data()),
+                          "writing " + h5::path_of(rows_.get()));
+              }));
+  written_ = first_row + (end - begin);
+  return end;
 }
 
 void read_customer_rows(hid_t customers, hsize_t begin, hsize_t end, CustomerTable& table) {

@@ -21,10 +21,14 @@ class CustomerTableWriter {
 
  private:
   void append_block(const CustomerTable& table, std::size_t begin, std::size_t end);
+  // Whole chunks from `begin`: compressed in parallel (hdf5_chunks.hpp), written as they are.
+  std::size_t append_chunks(const CustomerTable& table, std::size_t begin, std::size_t end);
 
   h5::Dataset rows_;
   h5::Dataset index_;
   h5::Datatype memory_type_;
+  hsize_t chunk_rows_ = 1;
+  bool direct_ = false;  // the file layout is the one append_chunks packs
   hsize_t written_ = 0;
   std::vector<CustomerRow> row_buffer_;
   std::vector<std::uint64_t> index_buffer_;

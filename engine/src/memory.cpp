@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cjsim/simulation.hpp"
+#include "engine.hpp"
 #include "population.hpp"
 
 namespace cjsim {
@@ -56,7 +57,10 @@ std::uint64_t hot_bytes_per_customer() {
 MemoryEstimate estimate_memory(const ScenarioDef& def) {
   MemoryEstimate m;
   const std::uint64_t n = def.simulation.customers;
-  m.per_customer = Population::kHotBytesPerCustomer + Population::kOutcomeBytesPerCustomer;
+  // Hot columns, outcome records, and each block's outcome log (reserved for 1.5 kLogApply
+  // updates of 8 bytes per kBlockSize customers: 3 bytes a customer).
+  m.per_customer = Population::kHotBytesPerCustomer + Population::kOutcomeBytesPerCustomer +
+                   (kLogApply + kLogApply / 2) * 8 / kBlockSize;
   std::uint64_t graph_per_customer = 0;
   if (def.word_of_mouth.network.kind != NetworkKind::mixed) {
     // CSR: one offset per customer, each undirected contact stored in both directions; the

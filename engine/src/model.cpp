@@ -126,9 +126,9 @@ Model compile_model(const ScenarioDef& def) {
     }
   }
 
-  // Per (stage, segment) cell: hazard coefficients and what the cell asks of the act phase.
+  // Per (stage, segment) cell: what the cell asks of the act phase. Its hazard coefficients
+  // are the drift tables' (model_drift.cpp).
   const auto SG = static_cast<std::size_t>(S) * static_cast<std::size_t>(G);
-  std::vector<double> h_static(SG, 0.0), h_salience(SG, 0.0), h_plus(SG, 0.0), h_minus(SG, 0.0);
   std::vector<std::uint8_t> slow(static_cast<std::size_t>(S), 0);
   for (int s = 0; s < S; ++s) {
     for (int k = m.edge_begin[static_cast<std::size_t>(s)];
@@ -137,49 +137,23 @@ Model compile_model(const ScenarioDef& def) {
       if (marks != 0 && marks != kMarkSalience && marks != kMarkPlus && marks != kMarkMinus) {
         slow[static_cast<std::size_t>(s)] = 1;  // two varying factors on one edge
       }
-      for (int g = 0; g < G; ++g) {
-        const double h = m.base[m.eg(k, g)];
-        switch (marks) {
-          case 0:
-            h_static[m.sg(s, g)] += h;
-            break;
-          case kMarkSalience:
-            h_salience[m.sg(s, g)] += h;
-            break;
-          case kMarkPlus:
-            h_plus[m.sg(s, g)] += h;
-            break;
-          case kMarkMinus:
-            h_minus[m.sg(s, g)] += h;
-            break;
-          default:
-            break;
-        }
-      }
     }
   }
   m.reference = def.experience.reference.value_or(def.experience.quality_mean);
   m.inv_reference = 1.0 / m.reference;
   m.inv_complement = 1.0 / (1.0 - m.reference);
-  m.cell_c0.assign(SG, 0.0);
-  m.cell_c1.assign(SG, 0.0);
-  m.cell_c2.assign(SG, 0.0);
   m.cell_flags.assign(SG, 0);
   for (int s = 0; s < S; ++s) {
     const auto su = static_cast<std::size_t>(s);
     for (int g = 0; g < G; ++g) {
-      const std::size_t c = m.sg(s, g);
       const SegmentDef& seg = def.segments[static_cast<std::size_t>(g)];
-      m.cell_c0[c] = h_static[c] + h_minus[c] * m.inv_complement;
-      m.cell_c1[c] = h_plus[c] * m.inv_reference - h_minus[c] * m.inv_complement;
-      m.cell_c2[c] = h_salience[c];
       std::uint8_t f = slow[su] ? kCellSlow : 0;
       if (def.stages[su].advocate && def.word_of_mouth.rate * seg.advocacy > 0) f |= kCellTalker;
       if (def.stages[su].role == Role::lost &&
           def.word_of_mouth.complaints.rate * seg.advocacy > 0) {
         f |= kCellComplainer;
       }
-      m.cell_flags[c] = f;
+      m.cell_flags[m.sg(s, g)] = f;
     }
   }
 
@@ -278,6 +252,7 @@ Model compile_model(const ScenarioDef& def) {
   }
   m.complain_below = static_cast<float>(w.complaints.below);
   m.complain_impact = static_cast<float>(w.complaints.impact);
+  compile_drift_tables(m);
   return m;
 }
 

@@ -25,6 +25,9 @@ inline constexpr std::uint8_t kMarkMinus = 1u << 2;  // x (1 - satisfaction) / (
 inline constexpr std::uint8_t kCellSlow = 1u << 0;        // an edge with two varying marks
 inline constexpr std::uint8_t kCellTalker = 1u << 1;      // recommends (advocate stage, rate > 0)
 inline constexpr std::uint8_t kCellComplainer = 1u << 2;  // a lost stage, complaint rate > 0
+// DriftEntry::flags >> kTouchShift: 1 + the highest channel exposing the customer (the last
+// touch, as if the channels exposed in order), 0 when none does.
+inline constexpr int kTouchShift = 8;
 
 // The salience factor of MODEL.md, written as one division: for A >= 0
 //   1 + beta A^k / (A^k + K^k) = (A^k + K^k + beta A^k) / (A^k + K^k),
@@ -34,6 +37,14 @@ inline double hill_factor(double xk, bool negative, double beta, double half_pow
   const double boosted = base + beta * xk;
   return negative ? base / boosted : boosted / base;
 }
+
+// One entry of the drift tables (below): 32 bytes, which the AVX2 kernel loads whole.
+struct alignas(32) DriftEntry {
+  double c0 = 0, c1 = 0, c2 = 0;
+  float gain = -0.0f;       // -0.0f when nothing is gained: A + -0 == A exactly
+  std::uint32_t flags = 0;  // kCell* bits of the cell; above kTouchShift, the last touch + 1
+};
+static_assert(sizeof(DriftEntry) == 32);
 
 struct Flight {
   int from = 0;
@@ -57,7 +68,6 @@ struct Model {
   std::vector<Role> role;                 // stage
   std::vector<std::uint8_t> advocate;     // stage: recommends
   std::vector<std::uint8_t> wom_reaches;  // stage: a recommendation moves customers here
-  std::vector<std::uint8_t> needs_slow;   // stage: has an edge with two varying marks
   std::vector<std::uint16_t> edge_begin;  // stage -> first outgoing edge; size stages + 1
 
   // --- edges, grouped by source stage ------------------------------------------------------
@@ -65,11 +75,7 @@ struct Model {
   std::vector<std::uint16_t> edge_declared;  // index in declaration order (Names::edges)
   std::vector<double> base;                  // edge x segment: rate x tempo x curiosity x override
 
-  // Per (stage, segment) cell: the total hazard of an unexposed customer with satisfaction s
-  // and salience A is  c0 + c1 * s + c2 * hill(A), where (sums of base hazards by mark)
-  //   c0 = static + minus / (1 - ref),  c1 = plus / ref - minus / (1 - ref),  c2 = salience.
-  std::vector<double> cell_c0, cell_c1, cell_c2;  // stage x segment
-  std::vector<std::uint32_t> cell_flags;  // stage x segment: kCell* bits (32-bit: AVX2 gathers)
+  std::vector<std::uint32_t> cell_flags;  // stage x segment: kCell* bits
 
   // --- channels ----------------------------------------------------------------------------
   std::vector<std::int64_t> cost;            // channel, micro-units per contact (0 = free)
@@ -79,6 +85,23 @@ struct Model {
   std::vector<std::uint8_t> has_lift;        // channel x edge: lift differs from 1
   std::vector<float> salience_gain;          // channel x segment: weight x responsiveness
   std::vector<float> quality_boost;          // channel
+
+  // --- the drift kernel's tables (model_drift.cpp) ------------------------------------------
+  // The total hazard of a customer in stage s and segment g, exposed today to a set of channels
+  // X, with satisfaction q and salience A, is  c0 + c1 * q + c2 * hill(A), where (sums over the
+  // stage's edges of base hazard x the lifts of X, by mark)
+  //   c0 = static + minus / (1 - ref),  c1 = plus / ref - minus / (1 - ref),  c2 = salience,
+  // and salience moves as A <- decay * A + gain(X). Tabulated for every (s, g, X) the drift
+  // kernel meets, so it treats exposed customers like any other. X is written as a small
+  // number m: each channel has a slot (a bit of m), channels reaching a common (stage, segment)
+  // cell have different slots, so within a cell m names the channels. A channel without a slot
+  // (slots ran out, or its quality boost changes satisfaction) sends the customers it exposes
+  // to the per-customer path. Index: m << cell_bits | s << segment_bits | g.
+  std::vector<std::int8_t> channel_slot;  // channel: slot, or -1
+  int slots = 0;                          // bits of m
+  int segment_bits = 0, cell_bits = 0;
+  std::vector<DriftEntry> drift;
+  std::vector<std::uint32_t> drift_reach;  // reach_mask by s << segment_bits | g (m = 0 only)
 
   // --- salience ----------------------------------------------------------------------------
   float decay = 0.9f;
@@ -112,6 +135,24 @@ struct Model {
     return static_cast<std::size_t>(edge) * static_cast<std::size_t>(segments) +
            static_cast<std::size_t>(segment);
   }
+  std::size_t drift_index(int stage, int segment, std::uint32_t m) const {
+    return (static_cast<std::size_t>(m) << cell_bits) |
+           (static_cast<std::size_t>(stage) << segment_bits) | static_cast<std::size_t>(segment);
+  }
+  // Whether every channel of `exposing` has a slot, and the m they make.
+  bool slotted(std::uint32_t exposing) const {
+    for (std::uint32_t x = exposing; x != 0; x &= x - 1) {
+      if (channel_slot[static_cast<std::size_t>(__builtin_ctz(x))] < 0) return false;
+    }
+    return true;
+  }
+  std::uint32_t slots_of(std::uint32_t exposing) const {
+    std::uint32_t m = 0;
+    for (std::uint32_t x = exposing; x != 0; x &= x - 1) {
+      m |= 1u << channel_slot[static_cast<std::size_t>(__builtin_ctz(x))];
+    }
+    return m;
+  }
   std::size_t ceg(int channel, int edge, int segment) const {
     return (static_cast<std::size_t>(channel) * static_cast<std::size_t>(edges) +
             static_cast<std::size_t>(edge)) *
@@ -130,5 +171,11 @@ struct Model {
 
 // Compiles a definition that passed check_scenario.
 Model compile_model(const ScenarioDef& def);
+
+// The drift kernel's tables of a compiled model (model_drift.cpp; called by compile_model).
+// Slots are given while the table stays within 2^max_table_bits entries (2^12: 4,096 entries,
+// 128 KiB, cache-resident); a model with more cells than that gets no slots at all.
+inline constexpr int kDriftTableBits = 12;
+void compile_drift_tables(Model& m, int max_table_bits = kDriftTableBits);
 
 }  // namespace cjsim

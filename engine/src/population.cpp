@@ -1,39 +1,128 @@
 #include "population.hpp"
 
+#include <sys/mman.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+
 #include <utility>
 
 namespace cjsim {
 
-void Population::resize(std::size_t n) {
-  stage.assign(n, 0);
-  segment.assign(n, 0);
-  flags.assign(n, 0);
-  last_touch.assign(n, kTouchNone);
-  salience.assign(n, 0.0f);
-  satisfaction.assign(n, 0.0f);
-  clock.assign(n, 0.0);
-  first_purchase_day.assign(n, -1);
-  churn_day.assign(n, -1);
-  purchases.assign(n, 0);
-  revenue.assign(n, 0.0f);
-  back_steps.assign(n, 0);
-  referrals.assign(n, 0);
-  stages_reached.assign(n, 0);
-  source.assign(n, 0);
+void* allocate_column(std::size_t bytes, std::size_t alignment) {
+  constexpr std::size_t kHuge = std::size_t{2} << 20;
+  void* p = nullptr;
+  if (bytes >= 2 * kHuge) {
+    const std::size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
+    p = std::aligned_alloc(kHuge, rounded);
+#ifdef MADV_HUGEPAGE
+    if (p != nullptr) ::madvise(p, rounded, MADV_HUGEPAGE);  // a hint: failure is harmless
+#endif
+  } else {
+    p = std::aligned_alloc(
+        alignment, (std::max<std::size_t>(bytes, 1) + alignment - 1) / alignment * alignment);
+  }
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+
+void free_column(void* p) noexcept {
+  std::free(p);
+}
+
+namespace {
+
+constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20;
+
+// Room for n elements in v, asking for transparent huge pages before anything is written: then
+// the zeroing of resize faults in 2 MiB at a time (allocate_column says why that matters).
+template <class T>
+void reserve_huge(std::vector<T>& v, std::size_t n) {
+  v.reserve(n);
+#ifdef MADV_HUGEPAGE
+  const auto begin =
+      (reinterpret_cast<std::uintptr_t>(v.data()) + kHugePage - 1) / kHugePage * kHugePage;
+  const auto end = (reinterpret_cast<std::uintptr_t>(v.data() + n)) / kHugePage * kHugePage;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#endif
+}
+
+// Returns the whole huge pages of [from, to) to the system; their contents are not needed again.
+void release(const void* from, const void* to) {
+#ifdef MADV_DONTNEED
+  const auto begin =
+      (reinterpret_cast<std::uintptr_t>(from) + kHugePage - 1) / kHugePage * kHugePage;
+  const auto end = reinterpret_cast<std::uintptr_t>(to) / kHugePage * kHugePage;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+#endif
+}
+
+}  // namespace
+
+void Population::allocate(std::size_t n) {
+  stage.resize(n);
+  segment.resize(n);
+  flags.resize(n);
+  last_touch.resize(n);
+  salience.resize(n);
+  satisfaction.resize(n);
+  clock.resize(n);
+  outcome.resize(n);
 }
 
 CustomerTable Population::take_table() {
+  const std::size_t n = size();
+  Column<std::uint8_t>().swap(flags);
+  Column<std::uint8_t>().swap(last_touch);
+  Column<float>().swap(salience);
+  Column<float>().swap(satisfaction);
+  Column<double>().swap(clock);
   CustomerTable t;
-  t.segment = std::move(segment);
-  t.final_stage = std::move(stage);
-  t.source = std::move(source);
-  t.first_purchase_day = std::move(first_purchase_day);
-  t.churn_day = std::move(churn_day);
-  t.purchases = std::move(purchases);
-  t.revenue = std::move(revenue);
-  t.back_steps = std::move(back_steps);
-  t.referrals = std::move(referrals);
-  t.stages_reached = std::move(stages_reached);
+  auto columns = [&t](auto&& each) {
+    each(t.segment);
+    each(t.final_stage);
+    each(t.source);
+    each(t.first_purchase_day);
+    each(t.churn_day);
+    each(t.purchases);
+    each(t.revenue);
+    each(t.back_steps);
+    each(t.referrals);
+    each(t.stages_reached);
+  };
+  columns([n](auto& column) { reserve_huge(column, n); });
+  // A slice at a time: the table grows as the records of the slice before are released, so
+  // the two never both take all their memory (peak: the records plus one slice of the table).
+  constexpr std::size_t kSlice = std::size_t{1} << 20;
+  for (std::size_t first = 0; first < n; first += kSlice) {
+    const std::size_t last = std::min(n, first + kSlice);
+    columns([last](auto& column) { column.resize(last); });
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(first, last, 65536),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                        for (std::size_t i = r.begin(); i != r.end(); ++i) {
+                          const Outcome& o = outcome[i];
+                          t.segment[i] = segment[i];
+                          t.final_stage[i] = stage[i];
+                          t.source[i] = o.source;
+                          t.first_purchase_day[i] =
+                              o.first_purchase_day == kNoDay ? -1 : o.first_purchase_day;
+                          t.churn_day[i] = o.churn_day == kNoDay ? -1 : o.churn_day;
+                          t.purchases[i] = o.purchases;
+                          t.revenue[i] = o.revenue;
+                          t.back_steps[i] = o.back_steps;
+                          t.referrals[i] = o.referrals;
+                          t.stages_reached[i] = o.stages_reached;
+                        }
+                      });
+    release(outcome.data(), outcome.data() + last);
+  }
+  Column<Outcome>().swap(outcome);
+  Column<std::uint8_t>().swap(stage);
+  Column<std::uint8_t>().swap(segment);
   return t;
 }
 

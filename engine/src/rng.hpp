@@ -56,6 +56,12 @@ class Streams {
     return {out[0], out[1], out[2], out[3]};
   }
 
+  // The counter of (customer, day, purpose) and the key, for generators that batch counters.
+  Philox::ctr_type counter_of(std::uint64_t customer, std::uint32_t day, Purpose purpose) const {
+    return counter(customer, day, purpose);
+  }
+  const Philox::key_type& key() const { return key_; }
+
   // A URNG for Boost.Random distributions that need several draws.
   MicroRng urng(std::uint64_t customer, std::uint32_t day, Purpose purpose) const {
     return MicroRng(counter(customer, day, purpose), key_);

@@ -10,12 +10,14 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <new>
 #include <optional>
 
 #include "cjsim/errors.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "engine.hpp"
+#include "rng_lanes.hpp"
 
 namespace cjsim {
 
@@ -72,7 +74,7 @@ void Engine::init() {
   const auto S = static_cast<std::size_t>(m_.stages), G = static_cast<std::size_t>(m_.segments),
              C = static_cast<std::size_t>(m_.channels), E = static_cast<std::size_t>(m_.edges);
   const auto T = static_cast<std::size_t>(m_.days);
-  pop_.resize(n);
+  pop_.allocate(n);
   graph_.emplace(m_.network, n, streams_);
 
   const std::uint32_t block_count = (n + kBlockSize - 1) / kBlockSize;
@@ -86,19 +88,18 @@ void Engine::init() {
     k.referral_flows.assign(S * G, 0);
     k.eligible.assign(C, 0);
     k.exposed.assign(C, 0);
-    k.expo.assign(kBlockSize, 0);
-    k.touched.reserve(kBlockSize);
-    k.todo.assign(kBlockSize, 0);
     k.purchases.assign(G, 0);
     k.first_purchases.assign(G, 0);
     k.revenue.assign(G, 0.0);
     k.margin.assign(G, 0.0);
     k.recommended.reserve(256);
+    k.log.reserve(kLogApply + kLogApply / 2);
     k.complained_to.reserve(64);
   }
   for (std::size_t g = 0; g < G; ++g) {
     // Boost's Poisson needs a positive mean; segments with rate 0 never call it.
     recommend_.emplace_back(std::max(m_.recommend_rate[g], 1e-300));
+    silent_.push_back(std::exp(-std::max(m_.recommend_rate[g], 1e-300)));
     complain_.emplace_back(std::max(m_.complain_rate[g], 1e-300));
   }
   flight_.assign(C, 0);
@@ -129,22 +130,37 @@ void Engine::init() {
       [&](const tbb::blocked_range<std::size_t>& r) {
         for (std::size_t b = r.begin(); b != r.end(); ++b) {
           BlockScratch& block = blocks_[b];
+          // Each customer's init words, streams_.words(i, kInitDay, Purpose::init), eight
+          // customers at a time.
+          PhiloxLanes lanes;
+          const Philox::ctr_type base = streams_.counter_of(0, kInitDay, Purpose::init);
           for (std::uint32_t i = block.begin; i < block.end; ++i) {
-            const auto w = streams_.words(i, kInitDay, Purpose::init);
+            const std::uint32_t lane = (i - block.begin) % 8;
+            if (lane == 0) {
+              for (std::uint32_t l = 0; l < 8; ++l) {
+                lanes.x[0][l] = i + l;
+                for (std::size_t k = 1; k < 4; ++k) lanes.x[k][l] = base[k];
+              }
+              philox_lanes(streams_.key(), lanes);
+            }
+            const std::uint32_t w[3] = {lanes.x[0][lane], lanes.x[1][lane], lanes.x[2][lane]};
             const int g = pick(m_.segment_cdf, uniform01(w[0]));
             const int s = pick(m_.start_cdf, uniform01(w[1]));
             pop_.segment[i] = static_cast<std::uint8_t>(g);
             pop_.stage[i] = static_cast<std::uint8_t>(s);
+            pop_.flags[i] = 0;
+            pop_.last_touch[i] = kTouchNone;
+            pop_.salience[i] = 0.0f;
             pop_.clock[i] = exponential1(w[2]);
-            pop_.stages_reached[i] = 1u << s;
+            pop_.outcome[i] = Outcome{0.0f, 1u << s, kNoDay, kNoDay, 0, 0, 0, none};
             pop_.satisfaction[i] = static_cast<float>(m_.reference);
-            pop_.source[i] = none;
             if (starts_as_customer(m_.role[static_cast<std::size_t>(s)])) {
               // An existing customer: satisfied as after a purchase before the horizon.
               const auto z = normal_pair(streams_.words(i, kInitDay, Purpose::init_quality));
               pop_.satisfaction[i] =
                   static_cast<float>(std::clamp(m_.quality_mean + m_.quality_sd * z[0], 0.0, 1.0));
-              pop_.source[i] = existing;
+              pop_.outcome[i].source = existing;
+              pop_.flags[i] = kFlagCustomer;
             }
             ++block.counts[m_.sg(s, g)];
           }
@@ -200,6 +216,14 @@ void Engine::account(int day) {
 }
 
 RunResult Engine::finish() {
+  // What the outcome logs still hold, block by block in parallel.
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, blocks_.size(), 1),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      std::vector<std::uint32_t> order, counts;
+                      for (std::size_t b = r.begin(); b != r.end(); ++b) {
+                        apply_log(blocks_[b], order, counts);
+                      }
+                    });
   const auto S = static_cast<std::size_t>(m_.stages), G = static_cast<std::size_t>(m_.segments);
   out_.flows.assign(G * S * S, 0);
   for (const BlockScratch& block : blocks_) {
