@@ -16,6 +16,7 @@
 #include "cjsim/errors.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "engine.hpp"
+#include "memory.hpp"
 
 namespace cjsim {
 
@@ -271,8 +272,19 @@ RunResult Engine::run() {
 }
 
 RunResult simulate(const ScenarioDef& def, const RunOptions& options) {
+  if (options.threads > kMaxThreads) {
+    throw InputError({"<options>", 0, 0}, "threads",
+                     fmt::format("at most {} threads, got {}", kMaxThreads, options.threads),
+                     "use 0 for every core, or a count up to a few times the cores");
+  }
   std::vector<Diagnostic> problems = check_scenario(def);
   if (!problems.empty()) throw InputError(std::move(problems));
+  // Before any allocation: with overcommit, a world too large is not refused by the allocator
+  // but killed by the kernel once its pages are touched.
+  if (auto m = memory_problem(def)) {
+    m->place.file = "<definition>";
+    throw InputError({std::move(*m)});
+  }
   const Model model = compile_model(def);
   Engine engine(model, options);
   return engine.run();

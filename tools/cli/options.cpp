@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cjsim/errors.hpp"
+#include "cjsim/simulation.hpp"
 
 namespace cjsim::cli {
 
@@ -39,6 +40,11 @@ void check_threads(int threads) {
     throw InputError({"--threads", 0, 0}, "threads",
                      fmt::format("must be 0 or more, got {}", threads),
                      "use --threads 0 for every core, or a positive count");
+  }
+  if (threads > kMaxThreads) {
+    throw InputError({"--threads", 0, 0}, "threads",
+                     fmt::format("at most {} threads, got {}", kMaxThreads, threads),
+                     "use --threads 0 for every core, or a count up to a few times the cores");
   }
   const int cores = tbb::info::default_concurrency();
   if (threads > cores) {
