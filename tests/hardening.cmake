@@ -21,3 +21,5 @@ endforeach()
 set_tests_properties(fault.killed fault.interrupted PROPERTIES RESOURCE_LOCK cjsim_slow_run)
 # A failed write, then a good one, then a normal exit (HDF5 1.10.8's exit-time crash).
 cjsim_add_test(test_write_faults test_write_faults.cpp)
+# Soak: 100 runs through the library API in one process; same bits, no RSS growth.
+cjsim_add_test(test_soak test_soak.cpp LABELS slow)

@@ -52,8 +52,8 @@ int fail_then_write(const std::string& folder) {
 
 TEST_CASE("a failed write leaves the process able to write again and to exit normally",
           "[hdf5][fault]") {
-  const fs::path folder = fs::temp_directory_path() / ("cjsim_write_faults_" +
-                                                       std::to_string(::getpid()));
+  const fs::path folder =
+      fs::temp_directory_path() / ("cjsim_write_faults_" + std::to_string(::getpid()));
   fs::create_directories(folder);
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);

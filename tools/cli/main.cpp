@@ -104,7 +104,9 @@ int main(int argc, char** argv) {
     fmt::print(stderr,
                "\ninterrupted by {}: nothing was written (a previous file at the output path is "
                "untouched)\n",
-               sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "Ctrl-C");
+               sig == SIGTERM  ? "SIGTERM"
+               : sig == SIGHUP ? "SIGHUP"
+                               : "Ctrl-C");
     return 128 + (sig != 0 ? sig : SIGINT);
   } catch (const cjsim::RuntimeError& e) {
     fmt::print(stderr, "cjsim {}: error: {}\n", first, e.what());
