@@ -46,6 +46,7 @@ struct Limit {
 };
 constexpr Limit kRateLimit{1e3, "at 50 per day an event already happens within the day"};
 constexpr Limit kMultiplierLimit{1e3, "larger factors make hazards overflow when combined"};
+// Lifts have no limit of their own, only their product on one edge (kMaxCombinedLift).
 constexpr Limit kExponentLimit{10, "it is an exponent: lift^10 is already a huge effect"};
 // The engine budgets in integer micro-units (int64: 9.2e18 micro-units = 9.2e12 units).
 constexpr Limit kMoneyLimit{1e12, "amounts are counted in micro-units, exactly up to 9e12"};
@@ -592,7 +593,9 @@ class Checker {
       std::set<std::string> seen_lifts;
       for (const auto& [edge, lift] : c.lifts) {
         const std::string k = join_key(join_key(key, "lift"), edge);
-        in_range(k, "a lift", lift, 0.0, kMultiplierLimit,
+        // No limit of its own: what must stay finite is the product of every lift one customer
+        // can get on the edge, checked below (a lift of 1e10 makes an exposure certain to act).
+        at_least(k, "a lift", lift, 0.0,
                  "give the multiplier of the edge's hazard on exposure; < 1 pushes customers "
                  "away, 1 = no effect");
         const EdgeDef* e = find_edge(edge);
@@ -633,7 +636,7 @@ class Checker {
         double strongest_lift = 1;
         for (const ChannelDef& c : def_.channels) {
           for (const auto& [name, lift] : c.lifts) {
-            if (name != edge || !(lift > 1 && lift <= kMultiplierLimit.max)) continue;
+            if (name != edge || !(lift > 1 && std::isfinite(lift))) continue;
             log10_product += g.responsiveness * std::log10(lift);
             lifting.push_back(c.name);
             if (lift > strongest_lift) {

@@ -73,7 +73,7 @@ WRITERS = [
     Writer("run", lambda c, out: ["run", c.scenario, *c.small, "-q", "--threads", "2", "-o", out],
            ".h5",
            slow_args=lambda c, out: ["run", os.path.join(c.source, "scenarios", "bench.toml"),
-                                     "--set", "simulation.customers=300000", "-r", "6", "-q",
+                                     "--set", "simulation.customers=100000", "-r", "30", "-q",
                                      "--threads", "2", "-o", out]),
     Writer("report", lambda c, out: ["report", c.result, "--no-story", "-q", "-o", out], ".html"),
     # sweep (issue 6): one row, e.g.
@@ -347,16 +347,16 @@ def temp_files(folder):
 
 
 def start_and_signal(ctx, w, out, folder, sig, when):
-    """Starts a slow write, waits for `when` (the temporary file exists / holds runs: 1 MiB,
-    the first run of 300,000 customers is several), sends `sig`; returns (exit code, stderr,
-    seconds waited)."""
+    """Starts a slow write, waits for `when` (the temporary file exists / holds runs: past
+    256 KiB, the header is 13 KiB and one run of 100,000 customers about 1 MiB), sends `sig`;
+    returns (exit code, stderr, seconds waited)."""
     p = subprocess.Popen([ctx.cjsim, *w.slow_args(ctx, out)], stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE, text=True, cwd=ctx.work)
     start = time.monotonic()
     while p.poll() is None and time.monotonic() - start < 120:
         temps = temp_files(folder)
         if temps:
-            if when == "created" or os.path.getsize(os.path.join(folder, temps[0])) > 1 << 20:
+            if when == "created" or os.path.getsize(os.path.join(folder, temps[0])) > 256 << 10:
                 break
         time.sleep(0.005)
     check(p.poll() is None, f"{w.name} finished before it could be signalled: make it slower")
@@ -366,7 +366,7 @@ def start_and_signal(ctx, w, out, folder, sig, when):
 
 
 def killed(ctx):
-    """SIGKILL during the HDF5 write, just after the file is created and once runs are in it:
+    """SIGKILL during the HDF5 write, just after the file is created and once a run is in it:
     the final path keeps what it had; the leftover temporary file is refused by readers, and
     the next run writes a good file beside it."""
     previous = prepare_inputs(ctx)
