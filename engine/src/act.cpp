@@ -7,7 +7,6 @@
 // with probability h_e / H_t. P(still here after day t) = exp(-sum H) and P(leave on day t) =
 // exp(-sum_{<t} H) (1 - exp(-H_t)): exactly the competing daily hazards of MODEL.md, with no
 // random draw on the (many) days nothing happens.
-#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <bit>
@@ -17,6 +16,7 @@
 
 #include "act_drift.hpp"
 #include "engine.hpp"
+#include "parallel.hpp"
 
 namespace cjsim {
 
@@ -45,7 +45,7 @@ void BlockScratch::reset_day() {
 }
 
 void Engine::act(int day) {
-  tbb::parallel_for(
+  cjsim::parallel_for(
       tbb::blocked_range<std::size_t>(0, blocks_.size(), 1),
       [&](const tbb::blocked_range<std::size_t>& r) {
         for (std::size_t b = r.begin(); b != r.end(); ++b) {

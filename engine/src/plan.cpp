@@ -1,9 +1,9 @@
 // Plan phase: budget pacing per channel, and which blocks expose how many customers today.
-#include <tbb/parallel_for.h>
 
 #include <algorithm>
 
 #include "engine.hpp"
+#include "parallel.hpp"
 #include "hypergeometric.hpp"
 
 namespace cjsim {
@@ -62,7 +62,7 @@ void Engine::plan(int day) {
     todays[cu] = static_cast<std::uint32_t>(k);
     if (k > 0) active_channels_ |= 1u << c;
   }
-  tbb::parallel_for(0, m_.channels,
+  cjsim::parallel_for(0, m_.channels,
                     [&](int c) { split_exposures(c, todays[static_cast<std::size_t>(c)], day); });
 }
 

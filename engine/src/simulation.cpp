@@ -4,7 +4,6 @@
 #include <sys/resource.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
-#include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
 #include <fmt/format.h>
@@ -16,6 +15,7 @@
 #include "cjsim/errors.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "engine.hpp"
+#include "parallel.hpp"
 #include "memory.hpp"
 
 namespace cjsim {
@@ -125,7 +125,7 @@ void Engine::init() {
 
   const auto none = static_cast<std::uint8_t>(m_.names.source_none());
   const auto existing = static_cast<std::uint8_t>(m_.names.source_existing());
-  tbb::parallel_for(
+  cjsim::parallel_for(
       tbb::blocked_range<std::size_t>(0, blocks_.size(), 1),
       [&](const tbb::blocked_range<std::size_t>& r) {
         for (std::size_t b = r.begin(); b != r.end(); ++b) {

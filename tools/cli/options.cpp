@@ -29,7 +29,7 @@ void add_run_settings(po::options_description& d, RunSettings& s) {
   d.add_options()("set", po::value(&s.overrides)->composing()->value_name("KEY=VALUE"),
                   "override a scenario key, e.g. --set channels.search.budget=0 (repeatable)")(
       "threads,t", po::value(&s.threads)->default_value(0)->value_name("N"),
-      "threads to use; 0 = every core (results are identical for any N)")(
+      "threads to use: 0 = every core, at most 256 (results are identical for any N)")(
       "seed",
       po::value<std::uint64_t>()->value_name("S")->notifier([&s](std::uint64_t v) { s.seed = v; }),
       "random seed (default: simulation.seed of the scenario)");
