@@ -7,6 +7,7 @@
 // with probability h_e / H_t. P(still here after day t) = exp(-sum H) and P(leave on day t) =
 // exp(-sum_{<t} H) (1 - exp(-H_t)): exactly the competing daily hazards of MODEL.md, with no
 // random draw on the (many) days nothing happens.
+#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <bit>

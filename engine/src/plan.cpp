@@ -1,10 +1,11 @@
 // Plan phase: budget pacing per channel, and which blocks expose how many customers today.
+#include <tbb/parallel_for.h>
 
 #include <algorithm>
 
 #include "engine.hpp"
-#include "parallel.hpp"
 #include "hypergeometric.hpp"
+#include "parallel.hpp"
 
 namespace cjsim {
 
@@ -63,7 +64,7 @@ void Engine::plan(int day) {
     if (k > 0) active_channels_ |= 1u << c;
   }
   cjsim::parallel_for(0, m_.channels,
-                    [&](int c) { split_exposures(c, todays[static_cast<std::size_t>(c)], day); });
+                      [&](int c) { split_exposures(c, todays[static_cast<std::size_t>(c)], day); });
 }
 
 // Splits k exposures over the blocks with successive hypergeometric draws: block b gets

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
+#include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
 #include <fmt/format.h>
@@ -15,8 +16,8 @@
 #include "cjsim/errors.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "engine.hpp"
-#include "parallel.hpp"
 #include "memory.hpp"
+#include "parallel.hpp"
 
 namespace cjsim {
 
