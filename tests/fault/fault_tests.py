@@ -518,9 +518,35 @@ def bad_result_input(ctx):
     return f"{len(bad)} damaged inputs for {len(RESULT_READERS)} readers"
 
 
+def absurd_input(ctx):
+    """Absurd numbers and thread counts on the command line: refused with the key (or option),
+    the value and the limit, exit 1, before anything is simulated or written."""
+    folder = fresh(ctx, "case")
+    out = os.path.join(folder, "out.h5")
+    cases = [
+        (["--set", "simulation.customers=1e12"], ["simulation.customers", "needs about",
+                                                  "TiB", "available"]),
+        (["--set", "simulation.days=0"], ["simulation.days", "between 1 and 36500, got 0"]),
+        (["--set", "salience.decay=nan"], ["salience.decay", "finite number, got nan"]),
+        (["--set", "channels.search.budget=inf"], ["channels.search.budget", "got inf"]),
+        (["--set", "channels.search.budget=1e13"], ["budget must be at most 1e+12"]),
+        (["--threads", "100000"], ["--threads", "at most 256 threads, got 100000"]),
+        (["--threads", "-1"], ["--threads", "must be 0 or more"]),
+    ]
+    bench = os.path.join(ctx.source, "scenarios", "bench.toml")
+    for args, says in cases:
+        for command in (["run", bench, "-q", "-o", out], ["validate", bench]):
+            if command[0] == "validate" and args[0] == "--threads":
+                continue
+            code, _, err = run(ctx, [*command, *args])
+            expect_failure(f"{command[0]} {' '.join(args)}", code, err, 1, says)
+            check(os.listdir(folder) == [], f"{' '.join(args)}: wrote {os.listdir(folder)}")
+    return f"{len(cases)} absurd values refused by run and validate"
+
+
 FAULTS = {f.__name__: f for f in [disk_full, disk_full_tmpfs, read_only, read_only_mount, killed,
                                   interrupted, scenario_unreadable, scenario_vanishes,
-                                  bad_result_input]}
+                                  bad_result_input, absurd_input]}
 
 
 def main():
