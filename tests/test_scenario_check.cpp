@@ -283,7 +283,7 @@ TEST_CASE("scenario check: salience, experience and order", "[scenario][check]")
   const auto ds = check_scenario(d);
   REQUIRE(ds.size() == 8);
   CHECK(with_key(ds, "salience.decay").message == "decay must be between 0 and 1, got 1.5");
-  CHECK(with_key(ds, "salience.hill.half").message == "half must be > 0, got 0");
+  CHECK(with_key(ds, "salience.hill.half").message == "half must be >= 1e-06, got 0");
   CHECK(with_key(ds, "salience.hill.shape").message == "shape must be > 0, got -1");
   CHECK(with_key(ds, "salience.hill.beta").message == "beta must be a finite number, got inf");
   CHECK(with_key(ds, "experience.quality.sd").message == "sd must be >= 0, got -0.1");

@@ -16,6 +16,7 @@
 
 #include "act_drift.hpp"
 #include "engine.hpp"
+#include "parallel.hpp"
 #include "rng_lanes.hpp"
 
 namespace cjsim {
@@ -39,7 +40,7 @@ void BlockScratch::reset_day() {
 }
 
 void Engine::act(int day) {
-  tbb::parallel_for(
+  cjsim::parallel_for(
       tbb::blocked_range<std::size_t>(0, blocks_.size(), 1),
       [&](const tbb::blocked_range<std::size_t>& r) {
         for (std::size_t b = r.begin(); b != r.end(); ++b) {

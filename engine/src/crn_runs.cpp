@@ -11,6 +11,7 @@
 
 #include "cjsim/simulation.hpp"
 #include "cjsim/value.hpp"
+#include "parallel.hpp"
 
 namespace cjsim {
 
@@ -29,7 +30,7 @@ void run_crn(const std::vector<ScenarioDef>& defs, int replicates, const CrnOpti
   std::size_t done = 0;
   tbb::task_arena arena(threads);
   arena.execute([&] {
-    tbb::parallel_for(
+    cjsim::parallel_for(
         tbb::blocked_range<std::size_t>(0, total, 1),
         [&](const tbb::blocked_range<std::size_t>& range) {
           for (std::size_t t = range.begin(); t != range.end(); ++t) {

@@ -10,6 +10,16 @@ Hdf5Failure::Hdf5Failure(std::string what, std::string detail, Cause cause)
       detail_(std::move(detail)),
       cause_(cause) {}
 
+namespace {
+// HDF5 1.10.8 crashes at exit (H5_term_library -> H5F__close_cb) once a file's close has failed,
+// as it does when the disk fills: the file stays registered and the exit-time cleanup closes it
+// again (tests/fault: disk_full saw cjsim print its message, then die of SIGSEGV). Every file
+// here is closed explicitly (commit) or discarded, so that cleanup has nothing to do for us:
+// switch it off. It must precede every other HDF5 call of the process, hence a static
+// initialiser (nothing calls HDF5 before main).
+[[maybe_unused]] const herr_t kNoExitCleanup = H5dont_atexit();
+}  // namespace
+
 void silence_errors() {
   thread_local bool silenced = false;
   if (silenced) return;

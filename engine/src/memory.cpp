@@ -7,8 +7,11 @@
 #include <limits>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "cjsim/simulation.hpp"
 #include "engine.hpp"
+#include "memory.hpp"
 #include "population.hpp"
 
 namespace cjsim {
@@ -48,6 +51,16 @@ std::uint64_t saturating_mul(std::uint64_t a, std::uint64_t b) {
   return a * b;
 }
 
+std::string human_bytes(std::uint64_t bytes) {
+  const double b = static_cast<double>(bytes);
+  constexpr double kib = 1024.0;
+  if (b >= kib * kib * kib * kib) return fmt::format("{:.1f} TiB", b / (kib * kib * kib * kib));
+  if (b >= kib * kib * kib) return fmt::format("{:.1f} GiB", b / (kib * kib * kib));
+  if (b >= kib * kib) return fmt::format("{:.1f} MiB", b / (kib * kib));
+  if (b >= kib) return fmt::format("{:.1f} KiB", b / kib);
+  return fmt::format("{} bytes", bytes);
+}
+
 }  // namespace
 
 std::uint64_t hot_bytes_per_customer() {
@@ -81,6 +94,25 @@ MemoryEstimate estimate_memory(const ScenarioDef& def) {
   m.bytes = m.bytes > std::numeric_limits<std::uint64_t>::max() - fixed ? m.bytes : m.bytes + fixed;
   m.available = available_memory();
   return m;
+}
+
+std::optional<Diagnostic> memory_problem(const ScenarioDef& def) {
+  const MemoryEstimate m = estimate_memory(def);
+  if (m.fits()) return std::nullopt;
+  const std::uint64_t n = def.simulation.customers;
+  const std::uint64_t columns = saturating_mul(m.per_customer, n);
+  const std::uint64_t rest = m.bytes > columns ? m.bytes - columns : 0;
+  const char* what = def.word_of_mouth.network.kind == NetworkKind::mixed
+                         ? "daily metrics and buffers"
+                         : "the contact network, daily metrics and buffers";
+  Diagnostic d;
+  d.key = "simulation.customers";
+  d.message = fmt::format(
+      "needs about {} ({} bytes per customer x {} customers + {} for {}); this machine has {} "
+      "available",
+      human_bytes(m.bytes), m.per_customer, n, human_bytes(rest), what, human_bytes(m.available));
+  d.fix = "lower simulation.customers, or run on a machine with more memory";
+  return d;
 }
 
 }  // namespace cjsim

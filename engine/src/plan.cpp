@@ -5,6 +5,7 @@
 
 #include "engine.hpp"
 #include "hypergeometric.hpp"
+#include "parallel.hpp"
 
 namespace cjsim {
 
@@ -62,8 +63,8 @@ void Engine::plan(int day) {
     todays[cu] = static_cast<std::uint32_t>(k);
     if (k > 0) active_channels_ |= 1u << c;
   }
-  tbb::parallel_for(0, m_.channels,
-                    [&](int c) { split_exposures(c, todays[static_cast<std::size_t>(c)], day); });
+  cjsim::parallel_for(0, m_.channels,
+                      [&](int c) { split_exposures(c, todays[static_cast<std::size_t>(c)], day); });
 }
 
 // Splits k exposures over the blocks with successive hypergeometric draws: block b gets

@@ -8,8 +8,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <new>
-
 #include <utility>
+
+#include "parallel.hpp"
 
 namespace cjsim {
 
@@ -101,23 +102,23 @@ CustomerTable Population::take_table() {
   for (std::size_t first = 0; first < n; first += kSlice) {
     const std::size_t last = std::min(n, first + kSlice);
     columns([last](auto& column) { column.resize(last); });
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(first, last, 65536),
-                      [&](const tbb::blocked_range<std::size_t>& r) {
-                        for (std::size_t i = r.begin(); i != r.end(); ++i) {
-                          const Outcome& o = outcome[i];
-                          t.segment[i] = segment[i];
-                          t.final_stage[i] = stage[i];
-                          t.source[i] = o.source;
-                          t.first_purchase_day[i] =
-                              o.first_purchase_day == kNoDay ? -1 : o.first_purchase_day;
-                          t.churn_day[i] = o.churn_day == kNoDay ? -1 : o.churn_day;
-                          t.purchases[i] = o.purchases;
-                          t.revenue[i] = o.revenue;
-                          t.back_steps[i] = o.back_steps;
-                          t.referrals[i] = o.referrals;
-                          t.stages_reached[i] = o.stages_reached;
-                        }
-                      });
+    cjsim::parallel_for(tbb::blocked_range<std::size_t>(first, last, 65536),
+                        [&](const tbb::blocked_range<std::size_t>& r) {
+                          for (std::size_t i = r.begin(); i != r.end(); ++i) {
+                            const Outcome& o = outcome[i];
+                            t.segment[i] = segment[i];
+                            t.final_stage[i] = stage[i];
+                            t.source[i] = o.source;
+                            t.first_purchase_day[i] =
+                                o.first_purchase_day == kNoDay ? -1 : o.first_purchase_day;
+                            t.churn_day[i] = o.churn_day == kNoDay ? -1 : o.churn_day;
+                            t.purchases[i] = o.purchases;
+                            t.revenue[i] = o.revenue;
+                            t.back_steps[i] = o.back_steps;
+                            t.referrals[i] = o.referrals;
+                            t.stages_reached[i] = o.stages_reached;
+                          }
+                        });
     release(outcome.data(), outcome.data() + last);
   }
   Column<Outcome>().swap(outcome);

@@ -20,6 +20,7 @@
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/simulation.hpp"
 #include "did_you_mean.hpp"
+#include "memory.hpp"
 #include "scenario_document_impl.hpp"
 
 namespace cjsim {
@@ -29,6 +30,8 @@ namespace {
 const std::vector<std::string> kTopKeys = {"simulation",    "segments", "stages",     "edges",
                                            "channels",      "salience", "experience", "order",
                                            "word_of_mouth", "variants", "sweep"};
+
+constexpr double kMaxBudget = 1e12;  // check_scenario's limit on money (kMoneyLimit)
 
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -832,6 +835,14 @@ class ScenarioReader {
                      "set a non-negative amount, or 0 to switch the channel off");
               p_.taint(f.key("budget"));
               amount = 0.0;
+            } else if (amount > kMaxBudget) {
+              // As check_scenario's money limit: the engine budgets in int64 micro-units.
+              p_.add(f.key("budget"),
+                     fmt::format("budget must be at most {}, got {}", num(kMaxBudget), num(amount)),
+                     "set a smaller amount (amounts are counted in micro-units, exactly up to "
+                     "9e12)");
+              p_.taint(f.key("budget"));
+              amount = 0.0;
             }
           }
           c.flights.push_back(FlightDef{0, days - 1, amount});
@@ -858,40 +869,6 @@ class ScenarioReader {
   Problems& p_;
   ReadResult r_;
 };
-
-// ---- memory -----------------------------------------------------------------------------------
-
-std::string human_bytes(std::uint64_t bytes) {
-  const double b = static_cast<double>(bytes);
-  constexpr double kib = 1024.0;
-  if (b >= kib * kib * kib * kib) return fmt::format("{:.1f} TiB", b / (kib * kib * kib * kib));
-  if (b >= kib * kib * kib) return fmt::format("{:.1f} GiB", b / (kib * kib * kib));
-  if (b >= kib * kib) return fmt::format("{:.1f} MiB", b / (kib * kib));
-  if (b >= kib) return fmt::format("{:.1f} KiB", b / kib);
-  return fmt::format("{} bytes", bytes);
-}
-
-std::optional<Diagnostic> memory_problem(const ScenarioDef& def) {
-  const MemoryEstimate m = estimate_memory(def);
-  if (m.fits()) return std::nullopt;
-  const std::uint64_t n = def.simulation.customers;
-  const std::uint64_t columns =
-      m.per_customer != 0 && n > std::numeric_limits<std::uint64_t>::max() / m.per_customer
-          ? std::numeric_limits<std::uint64_t>::max()
-          : m.per_customer * n;
-  const std::uint64_t rest = m.bytes > columns ? m.bytes - columns : 0;
-  const char* what = def.word_of_mouth.network.kind == NetworkKind::mixed
-                         ? "daily metrics and buffers"
-                         : "the contact network, daily metrics and buffers";
-  Diagnostic d;
-  d.key = "simulation.customers";
-  d.message = fmt::format(
-      "needs about {} ({} bytes per customer x {} customers + {} for {}); this machine has {} "
-      "available",
-      human_bytes(m.bytes), m.per_customer, n, human_bytes(rest), what, human_bytes(m.available));
-  d.fix = "lower simulation.customers, or run on a machine with more memory";
-  return d;
-}
 
 // ---- one variant ------------------------------------------------------------------------------
 

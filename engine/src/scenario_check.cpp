@@ -30,6 +30,33 @@ constexpr std::size_t kMaxStages = 32;     // reached stages are a 32-bit mask p
 constexpr std::size_t kMaxChannels = 32;
 constexpr double kShareTolerance = 1e-6;
 
+// Upper limits on numbers: far beyond any real plan, and tight enough that the engine's
+// arithmetic stays finite and exact (scenarios/README.md "Limits"). Larger values used to give
+// silent nonsense: a budget of 1e13 spent nothing (micro-units overflow int64), a rate of 1e308
+// times a tempo of 2 is inf and inf / inf made every move NaN.
+// Worst case at every limit, per edge and segment: rate 1e3 x tempo 1e3 x curiosity 1e3 x
+// segment multiplier 1e3 x (1 + beta) ~1e3 x 1/reference 1e3 x combined lift 1e30 = 1e48 per day,
+// summed over at most 32 edges: below 1e50, far from overflow (1.8e308). Salience is at most
+// 36,500 days x 32 channels x salience 1e3 x responsiveness 10 ~ 1.2e10 in size (complaints
+// add less than 1e24 more), so |salience|^shape with shape <= 10 stays below 1e240, and
+// half^shape >= (1e-6)^10 = 1e-60 stays a positive double (0 / 0 otherwise).
+struct Limit {
+  double max;
+  const char* why;
+};
+constexpr Limit kRateLimit{1e3, "at 50 per day an event already happens within the day"};
+constexpr Limit kMultiplierLimit{1e3, "larger factors make hazards overflow when combined"};
+// Lifts have no limit of their own, only their product on one edge (kMaxCombinedLift).
+constexpr Limit kExponentLimit{10, "it is an exponent: lift^10 is already a huge effect"};
+// The engine budgets in integer micro-units (int64: 9.2e18 micro-units = 9.2e12 units).
+constexpr Limit kMoneyLimit{1e12, "amounts are counted in micro-units, exactly up to 9e12"};
+constexpr Limit kOrderValueLimit{1e12, "no order is worth more; revenue sums would overflow"};
+constexpr Limit kCvLimit{100, "at cv = 100 almost every order is near 0 and a few are huge"};
+constexpr Limit kHalfLimit{1e6, "salience this large is never reached"};
+constexpr double kMinHalf = 1e-6;       // half^shape must stay a positive double
+constexpr double kMinReference = 1e-3;  // satisfaction-marked edges divide by it and 1 minus it
+constexpr double kMaxCombinedLift = 1e30;
+
 // Ten significant digits: enough to tell 1.000002 from 1, short enough for 0.1 + 0.2.
 std::string num(double v) {
   return fmt::format("{:.10g}", v);
@@ -93,6 +120,19 @@ class Checker {
         std::string(fix));
     return false;
   }
+  // Checked after a lower bound: `v` is finite here.
+  bool at_most(const std::string& key, std::string_view leaf, double v, Limit limit,
+               std::string_view fix) {
+    if (v <= limit.max) return true;
+    add(key, fmt::format("{} must be at most {}, got {}", leaf, num(limit.max), num(v)),
+        fmt::format("{} ({})", fix, limit.why));
+    return false;
+  }
+  bool in_range(const std::string& key, std::string_view leaf, double v, double lo, Limit limit,
+                std::string_view fix) {
+    return at_least(key, leaf, v, lo, fix) && at_most(key, leaf, v, limit, fix);
+  }
+
   bool strictly_between(const std::string& key, std::string_view leaf, double v, double lo,
                         double hi, std::string_view fix) {
     if (!finite(key, leaf, v, fix)) return false;
@@ -189,9 +229,11 @@ class Checker {
   }
 
   void order_value(const std::string& key, const OrderValueDef& v) {
-    above(join_key(key, "mean"), "mean", v.mean, 0.0,
-          "give the mean order value in currency units, e.g. mean = 50");
-    at_least(join_key(key, "cv"), "cv", v.cv, 0.0,
+    const char* mean_fix = "give the mean order value in currency units, e.g. mean = 50";
+    if (above(join_key(key, "mean"), "mean", v.mean, 0.0, mean_fix)) {
+      at_most(join_key(key, "mean"), "mean", v.mean, kOrderValueLimit, mean_fix);
+    }
+    in_range(join_key(key, "cv"), "cv", v.cv, 0.0, kCvLimit,
              "give the coefficient of variation (sd / mean), e.g. cv = 0.5; 0 = every order "
              "the same");
   }
@@ -218,11 +260,13 @@ class Checker {
                            "give the segment's fraction of the population, e.g. share = 0.16");
       sum += s.share;
       const char* multiplier = "give a multiplier >= 0; 1 = as everyone else";
-      at_least(join_key(key, "tempo"), "tempo", s.tempo, 0.0, multiplier);
-      at_least(join_key(key, "curiosity"), "curiosity", s.curiosity, 0.0, multiplier);
-      at_least(join_key(key, "responsiveness"), "responsiveness", s.responsiveness, 0.0,
+      in_range(join_key(key, "tempo"), "tempo", s.tempo, 0.0, kMultiplierLimit, multiplier);
+      in_range(join_key(key, "curiosity"), "curiosity", s.curiosity, 0.0, kMultiplierLimit,
                multiplier);
-      at_least(join_key(key, "advocacy"), "advocacy", s.advocacy, 0.0, multiplier);
+      in_range(join_key(key, "responsiveness"), "responsiveness", s.responsiveness, 0.0,
+               kExponentLimit, multiplier);
+      in_range(join_key(key, "advocacy"), "advocacy", s.advocacy, 0.0, kMultiplierLimit,
+               multiplier);
       if (s.order) order_value(join_key(key, "order"), *s.order);
       std::set<std::string> seen;
       for (const auto& [edge, m] : s.edges) {
@@ -234,7 +278,7 @@ class Checker {
           add(k, fmt::format("edge '{}' is scaled twice in segment '{}'", edge, s.name),
               "keep one multiplier per edge");
         }
-        at_least(k, "an edge multiplier", m, 0.0, multiplier);
+        in_range(k, "an edge multiplier", m, 0.0, kMultiplierLimit, multiplier);
       }
     }
     if (shares_ok && std::fabs(sum - 1.0) > kShareTolerance) {
@@ -302,7 +346,7 @@ class Checker {
       if (!seen.insert(n).second) {
         add(key, fmt::format("edge '{}' is declared twice", n), "keep one of them");
       }
-      at_least(join_key(key, "rate"), "rate", e.rate, 0.0,
+      in_range(join_key(key, "rate"), "rate", e.rate, 0.0, kRateLimit,
                "give the hazard per day, e.g. rate = 0.03; 0 switches the edge off");
     }
   }
@@ -343,12 +387,14 @@ class Checker {
     const auto& s = def_.salience;
     between("salience.decay", "decay", s.decay, 0.0, 1.0,
             "give the share of salience kept from one day to the next, e.g. decay = 0.9");
-    at_least("salience.hill.beta", "beta", s.beta, 0.0,
+    in_range("salience.hill.beta", "beta", s.beta, 0.0, kMultiplierLimit,
              "give the largest extra multiplier salience can add, e.g. beta = 1.0");
-    above("salience.hill.half", "half", s.half, 0.0,
-          "give the salience at which half the effect is reached, e.g. half = 2.0");
-    above("salience.hill.shape", "shape", s.shape, 0.0,
-          "give the Hill exponent, e.g. shape = 2.0 (1 = no threshold)");
+    in_range("salience.hill.half", "half", s.half, kMinHalf, kHalfLimit,
+             "give the salience at which half the effect is reached, e.g. half = 2.0");
+    const char* shape_fix = "give the Hill exponent, e.g. shape = 2.0 (1 = no threshold)";
+    if (above("salience.hill.shape", "shape", s.shape, 0.0, shape_fix)) {
+      at_most("salience.hill.shape", "shape", s.shape, kExponentLimit, shape_fix);
+    }
   }
 
   void experience() {
@@ -359,15 +405,25 @@ class Checker {
              "give the spread of experience quality, e.g. sd = 0.15");
     // "+" edges divide by the reference and "-" edges by 1 - reference.
     const char* why = "satisfaction-marked edges divide by it and by 1 minus it";
+    // Within kMinReference of 0 or 1 the division makes hazards explode as well.
+    const auto too_close = [](double r) { return r < kMinReference || r > 1.0 - kMinReference; };
     if (x.reference) {
-      strictly_between("experience.reference", "reference", *x.reference, 0.0, 1.0,
-                       fmt::format("give a value strictly between 0 and 1, e.g. 0.7 ({})", why));
-    } else if (mean_ok && !(x.quality_mean > 0.0 && x.quality_mean < 1.0)) {
+      if (strictly_between(
+              "experience.reference", "reference", *x.reference, 0.0, 1.0,
+              fmt::format("give a value strictly between 0 and 1, e.g. 0.7 ({})", why)) &&
+          too_close(*x.reference)) {
+        add("experience.reference",
+            fmt::format("reference must be between {} and {}, got {}", num(kMinReference),
+                        num(1.0 - kMinReference), num(*x.reference)),
+            fmt::format("give a value such as 0.7 ({})", why));
+      }
+    } else if (mean_ok && too_close(x.quality_mean)) {
       add("experience.reference",
-          fmt::format("reference defaults to quality.mean = {}, which is not strictly between 0 "
-                      "and 1 ({})",
-                      num(x.quality_mean), why),
-          "set experience.reference to a value strictly between 0 and 1, e.g. 0.7");
+          fmt::format("reference defaults to quality.mean = {}, which is not between {} and {} "
+                      "({})",
+                      num(x.quality_mean), num(kMinReference), num(1.0 - kMinReference), why),
+          fmt::format("set experience.reference to a value between {} and {}, e.g. 0.7",
+                      num(kMinReference), num(1.0 - kMinReference)));
     }
   }
 
@@ -401,7 +457,7 @@ class Checker {
     above(join_key(nk, "exponent"), "exponent", net.exponent, 2.0,
           "give the degree exponent of the scale-free network, e.g. exponent = 2.5");
 
-    const bool rate_ok = at_least("word_of_mouth.rate", "rate", w.rate, 0.0,
+    const bool rate_ok = in_range("word_of_mouth.rate", "rate", w.rate, 0.0, kRateLimit,
                                   "give recommendations per advocate per day, e.g. rate = 0.05; "
                                   "0 switches word of mouth off");
     stage_list("word_of_mouth.reaches", w.reaches);
@@ -434,11 +490,11 @@ class Checker {
     }
     const auto& c = w.complaints;
     const std::string ck = "word_of_mouth.complaints";
-    const bool crate_ok = at_least(join_key(ck, "rate"), "rate", c.rate, 0.0,
+    const bool crate_ok = in_range(join_key(ck, "rate"), "rate", c.rate, 0.0, kRateLimit,
                                    "give complaints per unhappy lost customer per day, e.g. 0.02");
     between(join_key(ck, "below"), "below", c.below, 0.0, 1.0,
             "give the satisfaction under which lost customers complain, e.g. below = 0.5");
-    at_least(join_key(ck, "impact"), "impact", c.impact, 0.0,
+    in_range(join_key(ck, "impact"), "impact", c.impact, 0.0, kMultiplierLimit,
              "give the salience a heard complaint removes, e.g. impact = 1.0");
     if (crate_ok && c.rate > 0.0 &&
         std::none_of(def_.stages.begin(), def_.stages.end(),
@@ -461,7 +517,7 @@ class Checker {
     for (std::size_t i = 0; i < c.flights.size(); ++i) {
       const FlightDef& f = c.flights[i];
       const std::string k = join_index(fk, i);
-      at_least(join_key(k, "amount"), "amount", f.amount, 0.0,
+      in_range(join_key(k, "amount"), "amount", f.amount, 0.0, kMoneyLimit,
                "give the amount to spend in this flight, e.g. amount = 20_000");
       bool ok = true;
       for (const auto& [day, leaf] : {std::pair{f.from, "from"}, std::pair{f.to, "to"}}) {
@@ -513,7 +569,7 @@ class Checker {
     for (const auto& c : chs) {
       const std::string key = join_key("channels", c.name);
       name(key, "channel", c.name);
-      at_least(join_key(key, "cost"), "cost", c.cost, 0.0,
+      in_range(join_key(key, "cost"), "cost", c.cost, 0.0, kMoneyLimit,
                "give the cost per contact in currency units, e.g. cost = 0.5");
       flights(c, key);
       const std::string rk = join_key(key, "reaches");
@@ -537,6 +593,8 @@ class Checker {
       std::set<std::string> seen_lifts;
       for (const auto& [edge, lift] : c.lifts) {
         const std::string k = join_key(join_key(key, "lift"), edge);
+        // No limit of its own: what must stay finite is the product of every lift one customer
+        // can get on the edge, checked below (a lift of 1e10 makes an exposure certain to act).
         at_least(k, "a lift", lift, 0.0,
                  "give the multiplier of the edge's hazard on exposure; < 1 pushes customers "
                  "away, 1 = no effect");
@@ -556,10 +614,46 @@ class Checker {
               fmt::format("add '{}' to channels.{}.reaches, or remove the lift", e->from, c.name));
         }
       }
-      at_least(join_key(key, "salience"), "salience", c.salience, 0.0,
+      in_range(join_key(key, "salience"), "salience", c.salience, 0.0, kMultiplierLimit,
                "give the salience an exposure adds, e.g. salience = 1.0");
       between(join_key(key, "quality"), "quality", c.quality, -1.0, 1.0,
               "give what an exposure adds to satisfaction, from -1 to 1, e.g. quality = 0.1");
+    }
+    combined_lifts();
+  }
+
+  // A customer exposed by several channels on one day gets every lift on an edge at once, each
+  // raised to the segment's responsiveness: the product must stay finite (see the limits).
+  // Only lifts above 1 raise it; values out of range were reported above and are skipped here.
+  void combined_lifts() {
+    for (const EdgeDef& e : def_.edges) {
+      const std::string edge = edge_name(e);
+      for (const SegmentDef& g : def_.segments) {
+        if (!(g.responsiveness >= 0 && g.responsiveness <= kExponentLimit.max)) continue;
+        double log10_product = 0;
+        std::vector<std::string> lifting;
+        const ChannelDef* strongest = nullptr;
+        double strongest_lift = 1;
+        for (const ChannelDef& c : def_.channels) {
+          for (const auto& [name, lift] : c.lifts) {
+            if (name != edge || !(lift > 1 && std::isfinite(lift))) continue;
+            log10_product += g.responsiveness * std::log10(lift);
+            lifting.push_back(c.name);
+            if (lift > strongest_lift) {
+              strongest_lift = lift;
+              strongest = &c;
+            }
+          }
+        }
+        if (strongest == nullptr || log10_product <= std::log10(kMaxCombinedLift)) continue;
+        add(join_key(join_key(join_key("channels", strongest->name), "lift"), edge),
+            fmt::format("channels {} together lift edge '{}' about 1e{:.0f}-fold for segment '{}' "
+                        "(each lift ^ responsiveness {}, multiplied); at most {}",
+                        join_names(lifting), edge, log10_product, g.name, num(g.responsiveness),
+                        num(kMaxCombinedLift)),
+            fmt::format("lower these lifts, or segments.{}.responsiveness", g.name));
+        break;  // once per edge: the fix is the same for every segment
+      }
     }
   }
 

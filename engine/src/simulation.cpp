@@ -17,6 +17,8 @@
 #include "cjsim/errors.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "engine.hpp"
+#include "memory.hpp"
+#include "parallel.hpp"
 #include "rng_lanes.hpp"
 
 namespace cjsim {
@@ -125,7 +127,7 @@ void Engine::init() {
 
   const auto none = static_cast<std::uint8_t>(m_.names.source_none());
   const auto existing = static_cast<std::uint8_t>(m_.names.source_existing());
-  tbb::parallel_for(
+  cjsim::parallel_for(
       tbb::blocked_range<std::size_t>(0, blocks_.size(), 1),
       [&](const tbb::blocked_range<std::size_t>& r) {
         for (std::size_t b = r.begin(); b != r.end(); ++b) {
@@ -217,13 +219,13 @@ void Engine::account(int day) {
 
 RunResult Engine::finish() {
   // What the outcome logs still hold, block by block in parallel.
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, blocks_.size(), 1),
-                    [&](const tbb::blocked_range<std::size_t>& r) {
-                      std::vector<std::uint32_t> order, counts;
-                      for (std::size_t b = r.begin(); b != r.end(); ++b) {
-                        apply_log(blocks_[b], order, counts);
-                      }
-                    });
+  cjsim::parallel_for(tbb::blocked_range<std::size_t>(0, blocks_.size(), 1),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                        std::vector<std::uint32_t> order, counts;
+                        for (std::size_t b = r.begin(); b != r.end(); ++b) {
+                          apply_log(blocks_[b], order, counts);
+                        }
+                      });
   const auto S = static_cast<std::size_t>(m_.stages), G = static_cast<std::size_t>(m_.segments);
   out_.flows.assign(G * S * S, 0);
   for (const BlockScratch& block : blocks_) {
@@ -296,8 +298,19 @@ RunResult Engine::run() {
 }
 
 RunResult simulate(const ScenarioDef& def, const RunOptions& options) {
+  if (options.threads > kMaxThreads) {
+    throw InputError({"<options>", 0, 0}, "threads",
+                     fmt::format("at most {} threads, got {}", kMaxThreads, options.threads),
+                     "use 0 for every core, or a count up to a few times the cores");
+  }
   std::vector<Diagnostic> problems = check_scenario(def);
   if (!problems.empty()) throw InputError(std::move(problems));
+  // Before any allocation: with overcommit, a world too large is not refused by the allocator
+  // but killed by the kernel once its pages are touched.
+  if (auto m = memory_problem(def)) {
+    m->place.file = "<definition>";
+    throw InputError({std::move(*m)});
+  }
   const Model model = compile_model(def);
   Engine engine(model, options);
   return engine.run();

@@ -8,6 +8,7 @@
 #include <bit>
 
 #include "engine.hpp"
+#include "parallel.hpp"
 
 namespace cjsim {
 
@@ -39,7 +40,7 @@ TouchPaths Engine::gather_touch_paths() {
   paths.day.resize(total);
   paths.event.resize(total);
   paths.value.resize(total);
-  tbb::parallel_for(
+  cjsim::parallel_for(
       tbb::blocked_range<std::size_t>(0, blocks_.size(), 1),
       [&](const tbb::blocked_range<std::size_t>& range) {
         for (std::size_t b = range.begin(); b != range.end(); ++b) {

@@ -101,7 +101,7 @@ std::vector<int> parse_threads(const std::string& text) {
     } catch (const std::exception&) {
       t = 0;
     }
-    if (t < 1 || t > 1024) {
+    if (t < 1 || t > kMaxThreads) {
       throw InputError({"--threads", 0, 0}, "threads",
                        fmt::format("'{}' is not a thread list", text),
                        "give thread counts such as --threads 1,2");

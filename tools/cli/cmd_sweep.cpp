@@ -5,6 +5,7 @@
 #include <tbb/info.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <optional>
@@ -162,7 +163,7 @@ int sweep(const SweepCommand& c, const std::string& command_line, MpiSession* mp
         static_cast<int>(std::clamp<std::size_t>(tasks, 1, static_cast<std::size_t>(threads)));
     ro.inner = std::max(1, threads / ro.slots);  // few runs: each gets several threads
   }
-  install_stop_handlers();  // Ctrl-C, and the SIGTERM of mpirun or a Slurm time limit
+  install_interrupt_handler();  // Ctrl-C, and the SIGTERM of mpirun or a Slurm time limit
   if (rank != 0) {
     mpi->work(plan, ro);
     return 0;
@@ -207,7 +208,7 @@ int sweep(const SweepCommand& c, const std::string& command_line, MpiSession* mp
                  store->done_count(), store->rows(), store->folder(),
                  many ? "mpirun [as before] " : "", resume_command(command_line));
     }
-    return 130;
+    return 128 + (interrupt_signal() != 0 ? interrupt_signal() : SIGINT);
   }
   store->finish();
   print_table(output);

@@ -1,9 +1,10 @@
 // cjsim: the command-line program. Dispatches to a subcommand and turns errors into exit codes:
 // 0 ok, 1 bad input (the message names file:line:column and the fix), 2 runtime failure,
-// 130 interrupted.
+// 128 + signal when stopped by SIGINT (130), SIGTERM (143) or SIGHUP (129).
 #include <fmt/format.h>
 
 #include <boost/program_options/errors.hpp>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -53,7 +54,8 @@ void print_usage(std::FILE* out) {
              "  cjsim compare results/flowers_sweep.h5\n"
              "  cjsim trace scenarios/smartwatch.toml --customer 7\n"
              "  cjsim value scenarios/car_dealership.toml --replicates 20\n"
-             "\nexit codes: 0 ok, 1 bad input, 2 runtime failure, 130 interrupted\n");
+             "\nexit codes: 0 ok, 1 bad input, 2 runtime failure, 130 interrupted (Ctrl-C),\n"
+             "143 stopped by SIGTERM, 129 by SIGHUP\n");
 }
 
 // The command line as it could be typed again (stored in every output file).
@@ -110,10 +112,14 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "cjsim {}: {}\n  fix: see 'cjsim {} --help'\n", first, e.what(), first);
     return 1;
   } catch (const Interrupted&) {
-    fmt::print(
-        stderr,
-        "\ninterrupted: nothing was written (a previous file at the output path is untouched)\n");
-    return 130;
+    const int sig = interrupt_signal();
+    fmt::print(stderr,
+               "\ninterrupted by {}: nothing was written (a previous file at the output path is "
+               "untouched)\n",
+               sig == SIGTERM  ? "SIGTERM"
+               : sig == SIGHUP ? "SIGHUP"
+                               : "Ctrl-C");
+    return 128 + (sig != 0 ? sig : SIGINT);
   } catch (const cjsim::RuntimeError& e) {
     fmt::print(stderr, "cjsim {}: error: {}\n", first, e.what());
     return 2;

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cjsim/errors.hpp"
+#include "cjsim/simulation.hpp"
 
 namespace cjsim::cli {
 
@@ -28,7 +29,7 @@ void add_run_settings(po::options_description& d, RunSettings& s) {
   d.add_options()("set", po::value(&s.overrides)->composing()->value_name("KEY=VALUE"),
                   "override a scenario key, e.g. --set channels.search.budget=0 (repeatable)")(
       "threads,t", po::value(&s.threads)->default_value(0)->value_name("N"),
-      "threads to use; 0 = every core (results are identical for any N)")(
+      "threads to use: 0 = every core, at most 256 (results are identical for any N)")(
       "seed",
       po::value<std::uint64_t>()->value_name("S")->notifier([&s](std::uint64_t v) { s.seed = v; }),
       "random seed (default: simulation.seed of the scenario)");
@@ -39,6 +40,11 @@ void check_threads(int threads) {
     throw InputError({"--threads", 0, 0}, "threads",
                      fmt::format("must be 0 or more, got {}", threads),
                      "use --threads 0 for every core, or a positive count");
+  }
+  if (threads > kMaxThreads) {
+    throw InputError({"--threads", 0, 0}, "threads",
+                     fmt::format("at most {} threads, got {}", kMaxThreads, threads),
+                     "use --threads 0 for every core, or a count up to a few times the cores");
   }
   const int cores = tbb::info::default_concurrency();
   if (threads > cores) {

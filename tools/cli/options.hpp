@@ -26,7 +26,8 @@ struct RunSettings {
   std::optional<std::uint64_t> seed;
 };
 void add_run_settings(po::options_description& d, RunSettings& s);
-// Checks --threads (>= 0; above the core count allowed with a note) after parsing.
+// Checks --threads after parsing: 0 (every core) to kMaxThreads; above the core count with a
+// note that the cores will be shared.
 void check_threads(int threads);
 
 // "file:line:col: key: message / fix" for every diagnostic, on stderr.

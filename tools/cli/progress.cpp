@@ -11,10 +11,10 @@ namespace cjsim::cli {
 
 namespace {
 
-std::atomic<bool> g_interrupted{false};
+std::atomic<int> g_signal{0};  // the first stop signal received, 0 for none
 
-extern "C" void on_sigint(int) {
-  if (g_interrupted.exchange(true)) std::_Exit(130);  // second Ctrl-C: leave now
+extern "C" void on_stop_signal(int sig) {
+  if (g_signal.exchange(sig) != 0) std::_Exit(128 + sig);  // asked twice: leave now
 }
 
 std::string duration(double s) {
@@ -67,28 +67,27 @@ void install_interrupt_handler() {
   if (installed) return;
   installed = true;
   struct sigaction sa {};
-  sa.sa_handler = on_sigint;
+  sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-}
-
-bool interrupt_requested() {
-  return g_interrupted.load(std::memory_order_relaxed);
-}
-
-void install_stop_handlers() {
-  install_interrupt_handler();
-  static bool installed = false;
-  if (installed) return;
-  installed = true;
-  struct sigaction sa {};
-  sa.sa_handler = on_sigint;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGTERM, &sa, nullptr);
+  // SIGTERM is what kill, systemd and batch schedulers send at a time limit; SIGHUP a closed
+  // terminal. A signal the parent set to be ignored stays ignored (nohup, background jobs).
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction old {};
+    if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+    sigaction(sig, &sa, nullptr);
+  }
 }
 
 void throw_if_interrupted() {
-  if (g_interrupted.load(std::memory_order_relaxed)) throw Interrupted();
+  if (g_signal.load(std::memory_order_relaxed) != 0) throw Interrupted();
+}
+
+bool interrupt_requested() {
+  return g_signal.load(std::memory_order_relaxed) != 0;
+}
+
+int interrupt_signal() {
+  return g_signal.load(std::memory_order_relaxed);
 }
 
 }  // namespace cjsim::cli

@@ -1,6 +1,7 @@
 // What a long task shows while it works: on a terminal, one self-updating line with a bar,
 // elapsed time and ETA on stderr; otherwise (CI logs, pipes) one clean line per finished phase.
-// Also Ctrl-C: the first SIGINT asks the running task to stop at the next day boundary.
+// Also Ctrl-C: the first SIGINT (or SIGTERM, SIGHUP) asks the running task to stop at the next
+// day boundary.
 #pragma once
 
 #include <chrono>
@@ -27,17 +28,18 @@ class Progress {
   std::chrono::steady_clock::time_point last_draw_;
 };
 
-// Thrown from progress callbacks when the user pressed Ctrl-C.
+// Thrown from progress callbacks when the user pressed Ctrl-C or the process was told to stop.
 struct Interrupted : std::runtime_error {
   Interrupted() : std::runtime_error("interrupted") {}
 };
 
-// Installs the SIGINT handler (once). After a first Ctrl-C, throw_if_interrupted() throws.
+// Installs the handler of SIGINT, SIGTERM and SIGHUP (once). After a first signal,
+// throw_if_interrupted() throws; a second one ends the process at once (exit 128 + signal).
 void install_interrupt_handler();
-// The same for SIGTERM too (sweeps: mpirun and Slurm stop a job with SIGTERM before SIGKILL).
-void install_stop_handlers();
 void throw_if_interrupted();
-// True after a first Ctrl-C (for loops that stop by themselves rather than by exception).
+// True after a first stop signal (for loops that stop by themselves rather than by exception).
 bool interrupt_requested();
+// The signal that interrupted the task (SIGINT, SIGTERM, SIGHUP), 0 when none did.
+int interrupt_signal();
 
 }  // namespace cjsim::cli

@@ -195,13 +195,26 @@ void write_file_atomically(const std::string& path, const std::string& content) 
   }
   const fs::path temp =
       folder / fmt::format(".{}.tmp-{}", final_path.filename().string(), ::getpid());
+  // The same words as the result writer's (hdf5_writer.cpp) for the faults users act on.
   auto fail = [&](const std::string& what, int fd) {
     const int err = errno;
     if (fd >= 0) ::close(fd);
     std::error_code ignored;
     fs::remove(temp, ignored);
-    throw RuntimeError(
-        fmt::format("cannot write {}: {} {}: {}", path, what, temp.string(), std::strerror(err)));
+    const std::string detail = fmt::format("{} {}: {}", what, temp.string(), std::strerror(err));
+    if (err == ENOSPC || err == EFBIG || err == EDQUOT) {
+      throw RuntimeError(fmt::format(
+          "disk full or file too large while writing {} ({}): free some space, raise the file "
+          "size limit (ulimit -f) or write elsewhere with -o",
+          path, detail));
+    }
+    if (err == EACCES || err == EPERM || err == EROFS) {
+      throw RuntimeError(fmt::format(
+          "output folder '{}' is read-only ({}): make it writable (chmod u+w {}) or choose "
+          "another output path with -o",
+          folder.string(), std::strerror(err), folder.string()));
+    }
+    throw RuntimeError(fmt::format("cannot write {}: {}", path, detail));
   };
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail("cannot create", -1);

@@ -1,0 +1,84 @@
+// The engine's parallel loops: tbb::parallel_for, plus what ThreadSanitizer needs to check them.
+//
+// Debian's libtbb is not built with -fsanitize=thread, so TSan cannot see its scheduler's
+// synchronisation: that a loop's bodies start after the code before the loop (fork) and that
+// the code after the loop runs after every body has ended (join). Without that every write of
+// a body looks like a race with the calling thread. In a TSan build these wrappers state both
+// edges with __tsan_release / __tsan_acquire. Bodies are still not ordered among themselves, so
+// a race between two blocks stays visible. Otherwise they are tbb::parallel_for itself.
+// (tests/tsan.supp covers TBB's own task objects.)
+#pragma once
+
+#include <tbb/parallel_for.h>
+
+#include <type_traits>
+#include <utility>
+
+#if defined(__SANITIZE_THREAD__)
+#define CJSIM_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CJSIM_TSAN 1
+#endif
+#endif
+#ifdef CJSIM_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
+namespace cjsim {
+
+#ifdef CJSIM_TSAN
+namespace detail {
+// Fork: the caller releases after building the body, every body acquires before touching it.
+// Join: every body releases when done, the caller acquires after the loop. Fixed addresses, so a
+// body acquires before it reads anything of the loop (its captures included); bodies never
+// acquire what other bodies release, so they stay unordered among themselves.
+inline char fork_token = 0;
+inline char join_token = 0;
+
+template <typename Body>
+auto announced(const Body& body) {
+  return [&body](auto&&... args) {
+    __tsan_acquire(&fork_token);
+    body(std::forward<decltype(args)>(args)...);
+    __tsan_release(&join_token);
+  };
+}
+}  // namespace detail
+#endif
+
+// tbb::parallel_for(range, body, partitioner).
+template <typename Range, typename Body, typename Partitioner>
+requires(!std::is_integral_v<Range>) void parallel_for(const Range& range, const Body& body,
+                                                       Partitioner&& partitioner) {
+#ifdef CJSIM_TSAN
+  const auto wrapped = detail::announced(body);
+  __tsan_release(&detail::fork_token);
+  tbb::parallel_for(range, wrapped, std::forward<Partitioner>(partitioner));
+  __tsan_acquire(&detail::join_token);
+#else
+  tbb::parallel_for(range, body, std::forward<Partitioner>(partitioner));
+#endif
+}
+
+// tbb::parallel_for(range, body) with TBB's default partitioner.
+template <typename Range, typename Body>
+requires(!std::is_integral_v<Range>) void parallel_for(const Range& range, const Body& body) {
+  parallel_for(range, body, tbb::auto_partitioner());
+}
+
+// tbb::parallel_for(first, last, body): body(i) for every index in [first, last).
+template <typename Index, typename Body>
+requires std::is_integral_v<Index>
+void parallel_for(Index first, Index last, const Body& body) {
+#ifdef CJSIM_TSAN
+  const auto wrapped = detail::announced(body);
+  __tsan_release(&detail::fork_token);
+  tbb::parallel_for(first, last, wrapped);
+  __tsan_acquire(&detail::join_token);
+#else
+  tbb::parallel_for(first, last, body);
+#endif
+}
+
+}  // namespace cjsim

@@ -1,0 +1,234 @@
+#include "fuzz_checks.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "cjsim/kpi.hpp"
+#include "cjsim/scenario_io.hpp"
+#include "cjsim/simulation.hpp"
+
+namespace cjsim::fuzz {
+
+namespace {
+
+constexpr const char* kSource = "fuzz.toml";
+constexpr std::size_t kMaxOverrides = 16;
+// Small enough that a simulation costs well under a millisecond per input, large enough that
+// every stage and channel has someone in it.
+constexpr std::uint64_t kMaxSimulatedCustomers = 400;
+constexpr int kMaxSimulatedDays = 60;
+
+[[noreturn]] void broken(const std::string& what) {
+  throw InvariantBroken(what);
+}
+
+std::size_t line_count(std::string_view text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+}
+
+// Where the refused input came from, for checking the places diagnostics point at.
+struct Origin {
+  std::string_view text;                      // the scenario text
+  std::vector<std::string> assignments = {};  // the overrides applied before building
+};
+
+void check_refusal(const InputError& e, const Origin& origin) {
+  const auto& ds = e.diagnostics();
+  if (ds.empty()) broken("InputError without diagnostics");
+  std::size_t longest = 0;
+  for (const auto& a : origin.assignments) longest = std::max(longest, a.size());
+  for (const Diagnostic& d : ds) {
+    const std::string shown = format_diagnostic(d);
+    if (d.message.empty()) broken("diagnostic without a message: " + shown);
+    if (d.fix.empty()) broken("diagnostic without a fix: " + shown);
+    const SourcePlace& p = d.place;
+    if (p.line < 0 || p.column < 0) broken("negative place: " + shown);
+    if (p.file == kSource) {
+      if (static_cast<std::size_t>(p.line) > line_count(origin.text)) {
+        broken(
+            fmt::format("line {} of a {}-line text: {}", p.line, line_count(origin.text), shown));
+      }
+    } else if (p.file == "--set") {
+      if (origin.assignments.empty()) broken("a --set place without overrides: " + shown);
+      if (p.line > 1 || static_cast<std::size_t>(p.column) > longest + 1) {
+        broken(fmt::format("a --set place beyond the longest override ({} chars): {}", longest,
+                           shown));
+      }
+    } else if (!p.file.empty()) {
+      broken("diagnostic placed in an unknown file: " + shown);
+    }
+  }
+}
+
+// Every customer is in exactly one stage on every day (MODEL.md, conservation).
+void check_conservation(const RunResult& r) {
+  const DailySeries& d = r.daily;
+  for (int t = 0; t <= d.days; ++t) {
+    std::uint64_t total = 0;
+    for (int s = 0; s < d.stages; ++s) {
+      for (int g = 0; g < d.segments; ++g) total += d.stage_counts[d.at_stage(t, s, g)];
+    }
+    if (total != r.customers_total) {
+      broken(
+          fmt::format("day {}: {} customers in stages, {} simulated", t, total, r.customers_total));
+    }
+  }
+}
+
+// A small copy of an accepted world: few customers, and a horizon cut to kMaxSimulatedDays with
+// the flights cut to fit. Skipped when the cut world is not valid (a flight that started late).
+void simulate_small(ScenarioDef def) {
+  def.simulation.customers = std::min(def.simulation.customers, kMaxSimulatedCustomers);
+  if (def.simulation.days > kMaxSimulatedDays) {
+    def.simulation.days = kMaxSimulatedDays;
+    for (ChannelDef& c : def.channels) {
+      std::erase_if(c.flights, [](const FlightDef& f) { return f.from >= kMaxSimulatedDays; });
+      for (FlightDef& f : c.flights) f.to = std::min(f.to, kMaxSimulatedDays - 1);
+    }
+  }
+  if (!check_scenario(def).empty()) return;
+  RunOptions options;
+  options.threads = 1;
+  const RunResult r = simulate(def, options);
+  check_conservation(r);
+  static_cast<void>(compute_kpis(r));
+}
+
+void check_accepted(const ScenarioDocument& doc, const Scenario& scenario) {
+  if (scenario.variants.empty()) broken("an accepted scenario without variants");
+  for (const Variant& v : scenario.variants) {
+    const auto left = check_scenario(v.def);
+    if (!left.empty()) {
+      broken(fmt::format("variant '{}' was accepted but check_scenario refuses it: {}", v.name,
+                         format_diagnostic(left.front())));
+    }
+  }
+  // effective_toml() is documented as the scenario after overrides; it is what result files
+  // store. With overrides on a file with [variants] it is not (a known limitation: build_scenario
+  // re-applies overrides inside each variant, the TOML keeps each variant's own value), so the
+  // round trip is checked where it must hold.
+  const bool named_variants = scenario.variants.size() > 1 ||
+                              scenario.variants.front().name != "base" ||
+                              scenario.text.find("variants") != std::string::npos;
+  if (scenario.overrides.empty() || !named_variants) {
+    const std::string toml = doc.effective_toml();
+    try {
+      const ScenarioDocument again = ScenarioDocument::from_string(toml, kSource);
+      static_cast<void>(build_scenario(again));
+      if (again.effective_toml() != toml) broken("effective TOML is not a fixed point:\n" + toml);
+    } catch (const InputError& e) {
+      broken(fmt::format("the effective TOML of an accepted scenario is refused: {}\n{}",
+                         format_diagnostic(e.diagnostics().front()), toml));
+    }
+  }
+  simulate_small(scenario.variants.front().def);
+}
+
+// Builds the document and checks the outcome, accepted or refused.
+void check_build(const ScenarioDocument& doc, const Origin& origin) {
+  std::optional<Scenario> scenario;
+  try {
+    scenario = build_scenario(doc);
+  } catch (const InputError& e) {
+    check_refusal(e, origin);
+    return;
+  }
+  check_accepted(doc, *scenario);
+}
+
+std::vector<std::string> split_lines(std::string_view text) {
+  std::vector<std::string> lines;
+  while (!text.empty() && lines.size() < kMaxOverrides) {
+    const auto end = text.find('\n');
+    lines.emplace_back(text.substr(0, end));
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+  return lines;
+}
+
+// One override line: "~PATH=NUMBER" through set_number, anything else through set.
+void apply(ScenarioDocument& doc, const std::string& line) {
+  if (!line.empty() && line.front() == '~') {
+    const auto eq = line.find('=');
+    const std::string path = line.substr(1, eq == std::string::npos ? std::string::npos : eq - 1);
+    const std::string number = eq == std::string::npos ? std::string() : line.substr(eq + 1);
+    doc.set_number(path, std::strtod(number.c_str(), nullptr));
+  } else {
+    doc.set(line);
+  }
+}
+
+}  // namespace
+
+void check_scenario_text(std::string_view text) {
+  const Origin origin{text};
+  std::optional<ScenarioDocument> doc;
+  try {
+    doc = ScenarioDocument::from_string(std::string(text), kSource);
+  } catch (const InputError& e) {
+    check_refusal(e, origin);
+    return;
+  }
+  check_build(*doc, origin);
+}
+
+void check_set_input(std::string_view input, const std::vector<ScenarioDocument>& bases) {
+  if (input.empty() || bases.empty()) return;
+  ScenarioDocument doc = bases[static_cast<unsigned char>(input.front()) % bases.size()];
+  input.remove_prefix(1);
+  const std::string& base = doc.text();
+  Origin origin{base};
+  const std::vector<std::string> lines = split_lines(input);
+  // The second half goes to a copy, as a sweep copies the document per point: the original
+  // must not change with it.
+  const std::size_t half = lines.size() / 2;
+  std::optional<ScenarioDocument> copy;
+  std::string before_copy;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (i == half) {
+      before_copy = doc.effective_toml();
+      copy.emplace(doc);
+    }
+    ScenarioDocument& target = copy ? *copy : doc;
+    const std::size_t applied = target.overrides().size();
+    try {
+      apply(target, lines[i]);
+    } catch (const InputError& e) {
+      check_refusal(e, Origin{base, {lines[i]}});
+      // A refused override leaves the document as it was; the next ones still apply.
+      if (target.overrides().size() != applied) broken("a refused override was recorded");
+      continue;
+    }
+    // Build problems point into the argument as typed, or into set_number's rendering of it.
+    origin.assignments.push_back(lines[i]);
+    origin.assignments.push_back(target.overrides().back());
+  }
+  if (copy && doc.effective_toml() != before_copy) broken("setting a copy changed the original");
+  check_build(copy ? *copy : doc, origin);
+}
+
+std::vector<ScenarioDocument> load_set_bases(const std::string& source_dir) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(source_dir + "/scenarios")) {
+    if (entry.path().extension() == ".toml") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<ScenarioDocument> bases;
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    std::ostringstream text;
+    text << in.rdbuf();
+    bases.push_back(ScenarioDocument::from_string(text.str(), kSource));
+  }
+  return bases;
+}
+
+}  // namespace cjsim::fuzz

@@ -1,0 +1,46 @@
+// What every input the fuzzers make must satisfy (tests/fuzz/README.md). Shared by the libFuzzer
+// targets (clang, fuzz preset) and by test_fuzz_inputs, the Catch2 test that replays the seed
+// corpus and every input that once broke a check (tests/fuzz/regressions/), in every build.
+//
+// A check that does not hold throws InvariantBroken. Any exception other than InputError
+// escaping the loader is a defect too: the checks let it through, so the fuzzer reports it as a
+// crash (uncaught exception -> std::terminate -> abort) and Catch2 as a failed test.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cjsim/scenario_io.hpp"
+
+namespace cjsim::fuzz {
+
+class InvariantBroken : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+// The scenario loader: ScenarioDocument::from_string + build_scenario on `text` as a file.
+//  - a refusal is one InputError whose diagnostics each have a message, a fix and a place inside
+//    the text (or no place at all);
+//  - an accepted scenario passes check_scenario in every variant, and its effective TOML loads
+//    again, builds again and prints the same (the text stored in every result file is re-run by
+//    `cjsim report`);
+//  - a small accepted world (few customers, short horizon) also simulates, and keeps every
+//    customer in some stage on every day.
+void check_scenario_text(std::string_view text);
+
+// `--set` values (ScenarioDocument::set) and the sweeps' set_number, on one of `bases`.
+// Input: the first byte picks the base scenario (modulo bases.size()); the rest is one override
+// per line. A line "~PATH=NUMBER" goes through set_number(PATH, strtod(NUMBER)) instead, the way
+// a sweep sets its points. Overrides are applied until one is refused (a refusal must name
+// "--set" as its place and a column inside the argument); the result must then satisfy
+// everything check_scenario_text asks of an accepted or refused scenario.
+void check_set_input(std::string_view input, const std::vector<ScenarioDocument>& bases);
+
+// The base scenarios of the --set target, parsed once: every scenarios/*.toml of the source tree,
+// sorted by name, so an input means the same thing on every machine with the same checkout.
+std::vector<ScenarioDocument> load_set_bases(const std::string& source_dir);
+
+}  // namespace cjsim::fuzz

@@ -1,0 +1,64 @@
+// Replays every fuzz seed and every input that once broke a fuzz check (tests/fuzz/README.md)
+// through the same checks the libFuzzer targets run, in every build (release, asan, tsan): a
+// defect the fuzzer found stays fixed without clang or libFuzzer.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "fuzz/fuzz_checks.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kSource = CJSIM_SOURCE_DIR;
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Every regular file below the folders, sorted (README files of corpus folders included: they
+// are inputs like any other).
+std::vector<fs::path> inputs(const std::vector<fs::path>& folders) {
+  std::vector<fs::path> out;
+  for (const fs::path& folder : folders) {
+    if (!fs::exists(folder)) continue;
+    for (const auto& e : fs::recursive_directory_iterator(folder)) {
+      if (e.is_regular_file()) out.push_back(e.path());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("fuzz inputs: the scenario seeds and regressions pass the loader's checks",
+          "[scenario][fuzz]") {
+  const auto files = inputs(
+      {kSource / "scenarios", kSource / "tests/data", kSource / "tests/fuzz/regressions/scenario"});
+  REQUIRE(files.size() >= 8);
+  for (const fs::path& f : files) {
+    INFO(f.string());
+    CHECK_NOTHROW(cjsim::fuzz::check_scenario_text(read_file(f)));
+  }
+}
+
+TEST_CASE("fuzz inputs: the --set seeds and regressions pass the override checks",
+          "[scenario][fuzz]") {
+  const auto bases = cjsim::fuzz::load_set_bases(CJSIM_SOURCE_DIR);
+  REQUIRE(bases.size() >= 7);
+  const auto files =
+      inputs({kSource / "tests/fuzz/seeds/set", kSource / "tests/fuzz/regressions/set"});
+  REQUIRE(files.size() >= 20);
+  for (const fs::path& f : files) {
+    INFO(f.string());
+    CHECK_NOTHROW(cjsim::fuzz::check_set_input(read_file(f), bases));
+  }
+}
