@@ -10,7 +10,7 @@ target_link_libraries(test_limits PRIVATE PkgConfig::TOMLPP fmt::fmt TBB::tbb)
 # Fault tests (tests/fault/README.md): cjsim as a process under a full disk, a read-only folder,
 # kills and damaged inputs. Exit 77 = the machine cannot set the fault up (ctest: skipped).
 foreach(fault disk_full disk_full_tmpfs read_only read_only_mount killed interrupted
-              scenario_unreadable scenario_vanishes bad_result_input absurd_input)
+              scenario_unreadable scenario_vanishes bad_result_input sweep_faults absurd_input)
   add_test(NAME fault.${fault}
            COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/fault/fault_tests.py
                    --cjsim $<TARGET_FILE:cjsim> --source ${PROJECT_SOURCE_DIR}

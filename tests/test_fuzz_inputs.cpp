@@ -62,3 +62,15 @@ TEST_CASE("fuzz inputs: the --set seeds and regressions pass the override checks
     CHECK_NOTHROW(cjsim::fuzz::check_set_input(read_file(f), bases));
   }
 }
+
+TEST_CASE("fuzz inputs: the --vary seeds and regressions pass the sweep checks",
+          "[scenario][fuzz][sweep]") {
+  const auto bases = cjsim::fuzz::load_set_bases(CJSIM_SOURCE_DIR);
+  const auto files =
+      inputs({kSource / "tests/fuzz/seeds/vary", kSource / "tests/fuzz/regressions/vary"});
+  REQUIRE(files.size() >= 12);
+  for (const fs::path& f : files) {
+    INFO(f.string());
+    CHECK_NOTHROW(cjsim::fuzz::check_vary_input(read_file(f), bases));
+  }
+}

@@ -7,6 +7,7 @@
 // backslash in a multi-line string. The fuzz build compiles toml++ itself and switches UBSan's
 // unreachable check off for it (engine/CMakeLists.txt); this test is what makes that safe.
 #include <catch2/catch.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -98,5 +99,34 @@ TEST_CASE("a scenario with a stray non-ASCII character is refused with its place
       CHECK(d.place.line >= 1);
       CHECK_FALSE(d.fix.empty());
     }
+  }
+}
+
+// toml++ 3.3.0's formatter guesses how wide an array is from log10 of each floating-point
+// element converted to size_t: for any |x| < 0.1 that is negative, which is undefined behaviour
+// (found by fuzz_scenario, an array holding 5e-315). The guess only decides whether the array
+// goes on one line or several. Whatever the shipped library makes of it, every such array must
+// print as TOML that reads back to the same numbers, bit for bit, which is what effective_toml
+// (stored in every result file and re-read by `cjsim report`) relies on.
+TEST_CASE("toml++ prints arrays of tiny floats that read back exactly", "[scenario][fuzz]") {
+  const std::vector<double> tiny = {
+      0.05, 1e-3, -0.0999, 4.9e-324, 5e-315, 2.2250738585072014e-308, -1e-300, 0.0999999999999};
+  for (double x : tiny) {
+    INFO(x);
+    toml::table t;
+    toml::array a;
+    a.push_back(x);
+    a.push_back(x * 0.5);
+    a.push_back(1.0);
+    t.insert("budget", std::move(a));
+    std::ostringstream printed;
+    printed << t;
+    const toml::table again = toml::parse(printed.str());
+    const toml::array* back = again["budget"].as_array();
+    REQUIRE(back != nullptr);
+    REQUIRE(back->size() == 3);
+    CHECK((*back)[0].value<double>() == x);
+    CHECK((*back)[1].value<double>() == x * 0.5);
+    CHECK((*back)[2].value<double>() == 1.0);
   }
 }

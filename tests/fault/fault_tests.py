@@ -17,7 +17,7 @@ faults run cjsim as nobody (setpriv), and the tmpfs and read-only-mount faults u
 mount namespace (unshare), so they mean the same for root and for a user. A fault that cannot be
 set up on this machine exits 77, which ctest reports as skipped.
 
-Adding a command (sweeps, compare) is one row in a table; see tests/fault/README.md.
+Adding a command is one row in a table; see tests/fault/README.md.
 """
 
 import argparse
@@ -76,9 +76,8 @@ WRITERS = [
                                      "--set", "simulation.customers=100000", "-r", "30", "-q",
                                      "--threads", "2", "-o", out]),
     Writer("report", lambda c, out: ["report", c.result, "--no-story", "-q", "-o", out], ".html"),
-    # sweep (issue 6): one row, e.g.
-    # Writer("sweep", lambda c, out: ["sweep", c.scenario, *c.small, "-q", "-o", out], ".h5",
-    #        slow_args=...),
+    # sweep: its own fault (sweep_faults below), since a failed sweep keeps its finished rows
+    # in OUT.partial/ for --resume.
 ]
 
 # Commands that read a scenario file: (name, arguments given the scenario path).
@@ -86,13 +85,14 @@ INPUT_USERS = [
     ("run", lambda c, scen, out: ["run", scen, "-q", "-o", out]),
     ("validate", lambda c, scen, out: ["validate", scen]),
     ("trace", lambda c, scen, out: ["trace", scen, "--customer", "1"]),
-    # ("sweep", lambda c, scen, out: ["sweep", scen, "-q", "-o", out]),
+    ("sweep", lambda c, scen, out: ["sweep", scen, "-q", "-o", out]),
 ]
 
 # Commands that read a result file: (name, arguments given the input, and the output it writes).
 RESULT_READERS = [
     ("report", lambda c, h5, out: ["report", h5, "--no-story", "-q", "-o", out], ".html"),
-    # ("compare", lambda c, h5, out: ["compare", h5, c.result, "-o", out], ".html"),
+    # compare writes nothing: `out` is a file beside it that must stay as it is.
+    ("compare", lambda c, h5, out: ["compare", h5, c.result], ".txt"),
 ]
 
 
@@ -518,6 +518,99 @@ def bad_result_input(ctx):
     return f"{len(bad)} damaged inputs for {len(RESULT_READERS)} readers"
 
 
+SWEEP_WORLD = ["--replicates", "2", "--set", "simulation.customers=20000", "--threads", "2", "-q"]
+
+
+def sweep_args(ctx, out, *extra, steps=4):
+    return ["sweep", os.path.join(ctx.source, "scenarios", "bench.toml"), *SWEEP_WORLD,
+            "--vary", f"channels.search.budget=0:300000:{steps}", "-o", out, *extra]
+
+
+def sweep_tables(path):
+    """The sweep table and per-point series of a sweep file, as bytes (h5py)."""
+    import h5py
+    with h5py.File(path, "r") as f:
+        table = f["sweep"][()]
+        out = {}
+        for name in table.dtype.names:  # text columns compare as values, numbers as bits
+            column = table[name]
+            out["sweep/" + name] = list(column) if column.dtype == object else column.tobytes()
+        for name in ("kpi_values", "stage_counts", "revenue", "spend"):
+            out[name] = f["points"][name][()].tobytes()
+    return out
+
+
+def sweep_faults(ctx):
+    """A sweep whose disk fills (file size limit: in the manifest, in a row, in the final file)
+    or whose folder is read-only: exit 2 with the cause and the fix, the output path keeps what
+    it had, no temporary file under or beside the final name; the rows already finished stay in
+    OUT.partial/, and the same command with --resume, once the fault is gone, finishes the sweep
+    with a table equal bit for bit to an uninterrupted run's. (SIGKILL and SIGINT during a sweep,
+    and resuming after them: tests/sweep/check_sweep.py, kill_resume and ctrl_c_resume.)"""
+    inputs = fresh(ctx, "inputs")
+    reference = os.path.join(inputs, "reference.h5")
+    code, _, err = run(ctx, sweep_args(ctx, reference))
+    check(code == 0, f"the reference sweep failed: {err}")
+    # A previous file at the output path: another, complete sweep (3 points instead of 4).
+    previous = os.path.join(inputs, "previous.h5")
+    code, _, err = run(ctx, sweep_args(ctx, previous, steps=3))
+    check(code == 0, f"the previous sweep failed: {err}")
+    expected = sweep_tables(reference)
+    size = os.path.getsize(reference)
+    faults = [(f"file size limit {limit} bytes", limit) for limit in
+              (0, 4096, 64 * 1024, size // 2, size - 2048)]
+    as_nobody = os.geteuid() == 0
+    if not as_nobody or nobody_can_reach(ctx.work):
+        faults.append(("read-only folder", None))
+    w = Writer("sweep", None, ".h5")
+    for what_fault, limit in faults:
+        def body(folder, out, before, keep):
+            what = f"sweep, {what_fault}, previous file {keep}"
+            if limit is None:
+                os.chmod(folder, 0o555)
+                try:
+                    code, _, err = run(ctx, sweep_args(ctx, out), as_nobody=as_nobody)
+                finally:
+                    os.chmod(folder, 0o755)
+                expect_failure(what, code, err, 2, [folder])
+                check("read-only" in err or "Permission denied" in err,
+                      f"{what}: the message does not say the folder is read-only:\n{err}")
+            else:
+                def limited():
+                    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+                    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+                code, _, err = run(ctx, sweep_args(ctx, out), preexec=limited)
+                expect_failure(what, code, err, 2, [os.path.basename(out)])
+                check("disk full" in err or "File too large" in err,
+                      f"{what}: the message does not say the disk is full:\n{err}")
+            after = snapshot(folder)
+            partial = os.path.basename(out) + ".partial"
+            after.pop(partial, None)  # the finished rows, kept for --resume
+            check(after == before, f"{what}: the output path or the folder changed: "
+                                   f"{sorted(before)} -> {sorted(snapshot(folder))}")
+            # Saved rows are announced with the command that finishes the sweep; with none
+            # saved there is nothing to resume and the partial folder is gone.
+            saved = [n for n in os.listdir(os.path.join(folder, partial))
+                     if n.startswith("row_")] if os.path.isdir(os.path.join(folder, partial)) else []
+            if saved:
+                check(f"{len(saved)} of 4 rows are saved in" in err and "--resume" in err,
+                      f"{what}: {len(saved)} rows are saved but the message does not say how to "
+                      f"finish:\n{err}")
+            # The fault is gone: the command the message gives (or the same one, with nothing
+            # saved) finishes the sweep.
+            code, _, err = run(ctx, sweep_args(ctx, out, *(["--resume"] if saved else [])))
+            check(code == 0, f"{what}: finishing after the fault failed: {err}")
+            check(sweep_tables(out) == expected,
+                  f"{what}: after --resume the sweep differs from an uninterrupted one")
+            check(sorted(os.listdir(folder)) == [os.path.basename(out)],
+                  f"{what}: after --resume the folder holds {sorted(os.listdir(folder))}")
+
+        with_and_without_previous(ctx, w, {"sweep": previous}, body)
+    return f"{len(faults)} faults, each with and without a previous file, each resumed to the " \
+        "uninterrupted table"
+
+
 def absurd_input(ctx):
     """Absurd numbers and thread counts on the command line: refused with the key (or option),
     the value and the limit, exit 1, before anything is simulated or written."""
@@ -546,7 +639,7 @@ def absurd_input(ctx):
 
 FAULTS = {f.__name__: f for f in [disk_full, disk_full_tmpfs, read_only, read_only_mount, killed,
                                   interrupted, scenario_unreadable, scenario_vanishes,
-                                  bad_result_input, absurd_input]}
+                                  bad_result_input, sweep_faults, absurd_input]}
 
 
 def main():

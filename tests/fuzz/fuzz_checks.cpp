@@ -13,6 +13,7 @@
 #include "cjsim/kpi.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/simulation.hpp"
+#include "cjsim/sweep.hpp"
 
 namespace cjsim::fuzz {
 
@@ -24,6 +25,8 @@ constexpr std::size_t kMaxOverrides = 16;
 // every stage and channel has someone in it.
 constexpr std::uint64_t kMaxSimulatedCustomers = 400;
 constexpr int kMaxSimulatedDays = 60;
+// Sweeps build every row's scenario: keep a design small enough to stay fast per input.
+constexpr std::size_t kMaxSweepRows = 64;
 
 [[noreturn]] void broken(const std::string& what) {
   throw InvariantBroken(what);
@@ -55,7 +58,7 @@ void check_refusal(const InputError& e, const Origin& origin) {
         broken(
             fmt::format("line {} of a {}-line text: {}", p.line, line_count(origin.text), shown));
       }
-    } else if (p.file == "--set") {
+    } else if (p.file == "--set" || p.file == "--vary") {
       if (origin.assignments.empty()) broken("a --set place without overrides: " + shown);
       if (p.line > 1 || static_cast<std::size_t>(p.column) > longest + 1) {
         broken(fmt::format("a --set place beyond the longest override ({} chars): {}", longest,
@@ -213,6 +216,63 @@ void check_set_input(std::string_view input, const std::vector<ScenarioDocument>
   }
   if (copy && doc.effective_toml() != before_copy) broken("setting a copy changed the original");
   check_build(copy ? *copy : doc, origin);
+}
+
+void check_vary_input(std::string_view input, const std::vector<ScenarioDocument>& bases) {
+  if (input.empty() || bases.empty()) return;
+  const ScenarioDocument& doc = bases[static_cast<unsigned char>(input.front()) % bases.size()];
+  input.remove_prefix(1);
+  SweepSettings settings;
+  settings.replicates = 1;
+  std::vector<std::string> accepted;
+  for (const std::string& line : split_lines(input)) {
+    if (line.rfind("lhs ", 0) == 0) {
+      settings.design = SweepDesign::lhs;
+      settings.points = static_cast<int>(std::strtol(line.c_str() + 4, nullptr, 10) % 9);
+      continue;
+    }
+    try {
+      SweepAxis axis = parse_vary(line);
+      if (axis.path.empty()) broken("an accepted --vary without a key path: " + line);
+      if (!axis.range && axis.values.empty()) broken("an accepted --vary list without values");
+      if (axis.range && axis.steps > 0 &&
+          axis.values.size() != static_cast<std::size_t>(axis.steps)) {
+        broken(fmt::format("'{}': a range of {} steps expanded to {} values", line, axis.steps,
+                           axis.values.size()));
+      }
+      settings.vary.push_back(std::move(axis));
+      accepted.push_back(line);
+    } catch (const InputError& e) {
+      check_refusal(e, Origin{doc.text(), {line}});
+    }
+  }
+  // Without --vary the scenario's own [sweep] applies: that is the scenario loader's business.
+  if (settings.vary.empty()) return;
+  std::size_t rows = settings.design == SweepDesign::lhs ? 8 : 1;
+  for (const SweepAxis& a : settings.vary) {
+    if (settings.design != SweepDesign::lhs) rows *= std::max<std::size_t>(1, a.values.size());
+    if (rows > kMaxSweepRows) return;
+  }
+  std::optional<SweepPlan> plan;
+  try {
+    plan = plan_sweep(doc, settings);
+  } catch (const InputError& e) {
+    check_refusal(e, Origin{doc.text(), accepted});
+    return;
+  }
+  if (plan->rows.empty()) broken("an accepted sweep without rows");
+  if (plan->rows.size() != plan->points.size() * plan->variants.size()) {
+    broken(fmt::format("{} rows for {} points x {} variants", plan->rows.size(),
+                       plan->points.size(), plan->variants.size()));
+  }
+  for (const SweepRow& row : plan->rows) {
+    const auto left = check_scenario(row.def);
+    if (!left.empty()) {
+      broken(fmt::format("sweep row {} was planned but check_scenario refuses it: {}", row.point,
+                         format_diagnostic(left.front())));
+    }
+  }
+  simulate_small(plan->rows.front().def);
 }
 
 std::vector<ScenarioDocument> load_set_bases(const std::string& source_dir) {

@@ -39,8 +39,17 @@ void check_scenario_text(std::string_view text);
 // everything check_scenario_text asks of an accepted or refused scenario.
 void check_set_input(std::string_view input, const std::vector<ScenarioDocument>& bases);
 
-// The base scenarios of the --set target, parsed once: every scenarios/*.toml of the source tree,
-// sorted by name, so an input means the same thing on every machine with the same checkout.
+// `--vary` arguments of sweeps (parse_vary, then plan_sweep), on one of `bases`. Input: the first
+// byte picks the base scenario; the rest is one --vary argument per line, or "lhs N" for a Latin
+// hypercube of N % 9 points. A refused argument must be an InputError placed inside it; the
+// accepted ones are planned as a sweep of one replicate (skipped beyond 64 rows, to stay fast):
+// a refusal must be placed in an argument or the scenario, an accepted plan has a row for every
+// point and variant, every row passes check_scenario, and the first row simulates.
+void check_vary_input(std::string_view input, const std::vector<ScenarioDocument>& bases);
+
+// The base scenarios of the --set and --vary targets, parsed once: every scenarios/*.toml of the
+// source tree, sorted by name, so an input means the same thing on every machine with the same
+// checkout.
 std::vector<ScenarioDocument> load_set_bases(const std::string& source_dir);
 
 }  // namespace cjsim::fuzz

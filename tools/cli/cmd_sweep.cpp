@@ -199,7 +199,18 @@ int sweep(const SweepCommand& c, const std::string& command_line, MpiSession* mp
     Peers& peers;
     ~Release() { peers.release(); }
   } release{*peers};
-  const SweepOutcome outcome = run_rows(plan, *store, ro, *peers);
+  SweepOutcome outcome;
+  try {
+    outcome = run_rows(plan, *store, ro, *peers);
+    if (!outcome.interrupted) store->finish();
+  } catch (const cjsim::RuntimeError& e) {
+    // A full disk or a lost folder: what is saved stays saved, and the user learns how to use it.
+    if (store->done_count() == 0) throw;
+    throw cjsim::RuntimeError(
+        fmt::format("{}\n  {} of {} rows are saved in {}; once that is fixed, finish with: {}{}",
+                    e.what(), store->done_count(), store->rows(), store->folder(),
+                    many ? "mpirun [as before] " : "", resume_command(command_line)));
+  }
   if (outcome.interrupted) {
     if (store->done_count() == 0) {
       fmt::print(stderr, "\ninterrupted before any row finished: nothing was saved\n");
@@ -210,7 +221,6 @@ int sweep(const SweepCommand& c, const std::string& command_line, MpiSession* mp
     }
     return 128 + (interrupt_signal() != 0 ? interrupt_signal() : SIGINT);
   }
-  store->finish();
   print_table(output);
   return 0;
 }
