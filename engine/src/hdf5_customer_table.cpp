@@ -13,6 +13,7 @@
 
 #include "hdf5_chunks.hpp"
 #include "hdf5_objects.hpp"
+#include "parallel.hpp"
 
 namespace cjsim::h5layout {
 
@@ -167,27 +168,38 @@ std::size_t CustomerTableWriter::append_chunks(const CustomerTable& table, std::
   };
   tbb::enumerable_thread_specific<Buffers> buffers;
   struct Compressed {
-    std::size_t k = 0;
     std::vector<std::uint8_t> rows, index;
   };
-  std::size_t next = 0;
+  // At most `tokens` chunks are in flight and the last filter takes them in order, so chunk k
+  // can use slot k % tokens: chunk k - tokens has left the pipeline before chunk k enters.
+  // Only chunk numbers travel through TBB; the slots carry the bytes, which lets the TSan build
+  // state each hand-over (tsan_release / tsan_acquire on the slot; Debian's libtbb is not
+  // instrumented, engine/src/parallel.hpp).
   const auto tokens =
       static_cast<std::size_t>(2 * std::max(1, tbb::this_task_arena::max_concurrency()));
+  std::vector<Compressed> slots(std::min(tokens, std::max<std::size_t>(chunks, 1)));
+  std::size_t next = 0;
+  tsan_release(&slots);  // fork: everything above happens before any filter runs
   tbb::parallel_pipeline(
-      tokens,
+      slots.size(),
       tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order,
                                           [&](tbb::flow_control& control) -> std::size_t {
+                                            tsan_acquire(&slots);
+                                            tsan_acquire(&next);
                                             if (next == chunks) control.stop();
-                                            return next++;
+                                            const std::size_t k = next++;
+                                            tsan_release(&next);
+                                            return k;
                                           }) &
-          tbb::make_filter<std::size_t, Compressed>(
+          tbb::make_filter<std::size_t, std::size_t>(
               tbb::filter_mode::parallel,
               [&](std::size_t k) {
+                tsan_acquire(&slots);
+                Compressed& c = slots[k % slots.size()];
+                tsan_acquire(&c);  // the last filter is done with the chunk that used it before
                 Buffers& b = buffers.local();
                 const std::size_t from = begin + k * chunk;
                 const std::size_t n = std::min(chunk, end - from);
-                Compressed c;
-                c.k = k;
                 pack_rows(table, from, n, chunk, b.raw);
                 shuffle_deflate(b.raw, kFileRowBytes, static_cast<int>(kDeflateLevel), b.shuffled,
                                 b.deflated);
@@ -202,18 +214,25 @@ std::size_t CustomerTableWriter::append_chunks(const CustomerTable& table, std::
                 shuffle_deflate(b.raw, sizeof(std::uint64_t), static_cast<int>(kDeflateLevel),
                                 b.shuffled, b.deflated);
                 c.index = b.deflated;
-                return c;
+                tsan_release(&c);
+                return k;
               }) &
-          tbb::make_filter<Compressed, void>(
-              tbb::filter_mode::serial_in_order, [&](const Compressed& c) {
-                const hsize_t offset = first_row + c.k * chunk;
+          tbb::make_filter<std::size_t, void>(
+              tbb::filter_mode::serial_in_order, [&](std::size_t k) {
+                tsan_acquire(&slots);
+                const Compressed& c = slots[k % slots.size()];
+                tsan_acquire(&c);
+                const hsize_t offset = first_row + k * chunk;
                 h5::check(H5Dwrite_chunk(index_.get(), H5P_DEFAULT, 0, &offset, c.index.size(),
                                          c.index.data()),
                           "writing " + h5::path_of(index_.get()));
                 h5::check(H5Dwrite_chunk(rows_.get(), H5P_DEFAULT, 0, &offset, c.rows.size(),
                                          c.rows.data()),
                           "writing " + h5::path_of(rows_.get()));
+                tsan_release(&c);
+                tsan_release(&next);  // join: the caller acquires it after the pipeline
               }));
+  tsan_acquire(&next);
   written_ = first_row + (end - begin);
   return end;
 }

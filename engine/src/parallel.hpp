@@ -81,4 +81,18 @@ void parallel_for(Index first, Index last, const Body& body) {
 #endif
 }
 
+// Happens-before edges that libtbb makes and TSan cannot see, for TBB constructs other than a
+// parallel_for (the customer table's pipeline): `release` when handing something over, `acquire`
+// before using what was handed over. No-ops outside a TSan build.
+inline void tsan_release([[maybe_unused]] const void* token) {
+#ifdef CJSIM_TSAN
+  __tsan_release(const_cast<void*>(token));
+#endif
+}
+inline void tsan_acquire([[maybe_unused]] const void* token) {
+#ifdef CJSIM_TSAN
+  __tsan_acquire(const_cast<void*>(token));
+#endif
+}
+
 }  // namespace cjsim
