@@ -64,6 +64,8 @@ void check_refusal(const InputError& e, const Origin& origin) {
         broken(fmt::format("a --set place beyond the longest override ({} chars): {}", longest,
                            shown));
       }
+    } else if (p.file == "--design" || p.file == "--points" || p.file == "--replicates") {
+      // A sweep's own options (check_vary_input sets them): the option is the place.
     } else if (!p.file.empty()) {
       broken("diagnostic placed in an unknown file: " + shown);
     }
