@@ -799,7 +799,7 @@
   function firstPurchaseOption() {
     const v = variantByName[retState.variant];
     const o = base(`Time to the first purchase, by segment: ${pretty(v.name)}`,
-      'Share of each segment that has bought at least once by each day. Dots: the median buyer\'s day.');
+      'Share of the segment that has bought, by day. Dots: the median buyer\'s day.');
     o.legend = { top: 48, left: 4 };
     o.grid.top = 100;
     o.xAxis = dayAxis();
