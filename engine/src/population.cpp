@@ -95,13 +95,24 @@ CustomerTable Population::take_table() {
     each(t.referrals);
     each(t.stages_reached);
   };
-  columns([n](auto& column) { reserve_huge(column, n); });
+  int column_count = 0;
+  columns([n, &column_count](auto& column) {
+    reserve_huge(column, n);
+    ++column_count;
+  });
   // A slice at a time: the table grows as the records of the slice before are released, so
   // the two never both take all their memory (peak: the records plus one slice of the table).
   constexpr std::size_t kSlice = std::size_t{1} << 20;
   for (std::size_t first = 0; first < n; first += kSlice) {
     const std::size_t last = std::min(n, first + kSlice);
-    columns([last](auto& column) { column.resize(last); });
+    // Growing a column zero-fills it and faults its pages in: one column per task rather than
+    // all of them on the calling thread (at 1M customers, 45 ms -> 27 ms on 2 threads).
+    cjsim::parallel_for(0, column_count, [&](int k) {
+      int at = 0;
+      columns([&](auto& column) {
+        if (at++ == k) column.resize(last);
+      });
+    });
     cjsim::parallel_for(tbb::blocked_range<std::size_t>(first, last, 65536),
                         [&](const tbb::blocked_range<std::size_t>& r) {
                           for (std::size_t i = r.begin(); i != r.end(); ++i) {

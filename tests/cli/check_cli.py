@@ -276,6 +276,63 @@ def case_output_defaults_and_replaces_atomically():
     check(not leftovers, f"temporary files left beside the result: {leftovers}")
 
 
+def case_bench():
+    """cjsim bench on a shrunk bench world: the table lines up, the CSV holds every case with
+    figures that agree with each other, and bad sizes, thread lists and repeat counts exit 1."""
+    import csv
+    bench_toml = os.path.join(SCENARIOS, "bench.toml")
+    table = os.path.join(WORK, "bench", "machine.csv")
+    days = 30
+    rc, out, err = cjsim("bench", "--scenario", bench_toml, "-n", "3k,5000", "-t", "1,2",
+                         "--repeat", "2", "--set", f"simulation.days={days}", "--csv", table, "-q")
+    check(rc == 0, f"bench: exit {rc}\n{err}")
+    lines = out.splitlines()
+    header = next((l for l in lines if l.lstrip().startswith("customers")), None)
+    rows = [l for l in lines if re.match(r"^ +[0-9,]+ +[12] ", l)]
+    check(header is not None and len(rows) == 4, f"bench: expected a header and 4 rows:\n{out}")
+    if header and rows:
+        widths = {len(header)} | {len(r) for r in rows}
+        check(len(widths) == 1, f"bench: ragged table (widths {sorted(widths)}):\n{out}")
+        for r in rows:
+            fields = r.split()
+            two = fields[1] == "2"
+            check(fields[8].endswith("x") if two else fields[8] == "-", f"bench: 2T/1T column: {r}")
+            check(fields[9].endswith("%"), f"bench: spread column: {r}")
+    check("fastest of 2 runs per case" in out, f"bench: the footer does not say what is kept:\n{out}")
+    check(out.rstrip().endswith(f"table: {table}"), f"bench: does not say where the table went")
+    check(not [n for n in os.listdir(os.path.dirname(table)) if n != "machine.csv"],
+          "bench: temporary files left beside the table")
+    with open(table, encoding="utf-8") as f:
+        records = list(csv.DictReader(f))
+    check([(r["customers"], r["threads"]) for r in records] ==
+          [("3000", "1"), ("3000", "2"), ("5000", "1"), ("5000", "2")],
+          f"bench: CSV cases {[(r['customers'], r['threads']) for r in records]}")
+    by_case = {(r["customers"], r["threads"]): r for r in records}
+    for r in records:
+        n, sim_s, run_s = int(r["customers"]), float(r["sim_seconds"]), float(r["run_seconds"])
+        check(r["days"] == str(days) and r["repeats"] == "2", f"bench: days/repeats in {r}")
+        check(0 < sim_s <= run_s, f"bench: simulation {sim_s} s is not within the whole run {run_s} s")
+        # Rates are printed to 4 significant digits: agree with customers x days / seconds to 1e-3.
+        rate = n * days / sim_s
+        check(abs(float(r["sim_customer_days_per_s"]) / rate - 1) < 1e-3, f"bench: sim rate in {r}")
+        check(float(r["sim_seconds_spread"]) >= 0, f"bench: negative spread in {r}")
+        check(0 < int(r["hot_state_bytes_per_customer"]) <= 48, f"bench: hot state in {r}")
+        # Printed to 0.1 byte.
+        check(abs(float(r["peak_bytes_per_customer"]) - int(r["peak_rss_bytes"]) / n) <= 0.051,
+              f"bench: peak bytes per customer in {r}")
+        if r["threads"] == "2":
+            one = by_case[(r["customers"], "1")]
+            ratio = float(one["sim_seconds"]) / sim_s
+            check(abs(float(r["scaling_vs_1_thread"]) / ratio - 1) < 2e-3,
+                  f"bench: scaling {r['scaling_vs_1_thread']} is not the time ratio {ratio:.3f}")
+        else:
+            check(r["scaling_vs_1_thread"] == "", f"bench: a 1-thread row has a scaling: {r}")
+    for args, pattern in ((["--repeat", "0"], r"^--repeat: repeat: 0 is not a number of runs"),
+                          (["-n", "0"], r"^--customers: customers: '0' is not a size"),
+                          (["-t", "1,x"], r"^--threads: threads: '1,x' is not a thread list")):
+        expect_bad_input(["bench", "--scenario", bench_toml, "--no-csv", "-q", *args], [pattern])
+
+
 CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if CASE == "--list":
