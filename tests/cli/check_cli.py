@@ -279,7 +279,9 @@ def case_output_defaults_and_replaces_atomically():
 def case_bench():
     """cjsim bench on a shrunk bench world: the table lines up, the CSV holds every case with
     figures that agree with each other, and bad sizes, thread lists and repeat counts exit 1."""
+    import contextlib
     import csv
+    import io
     bench_toml = os.path.join(SCENARIOS, "bench.toml")
     table = os.path.join(WORK, "bench", "machine.csv")
     days = 30
@@ -327,6 +329,17 @@ def case_bench():
                   f"bench: scaling {r['scaling_vs_1_thread']} is not the time ratio {ratio:.3f}")
         else:
             check(r["scaling_vs_1_thread"] == "", f"bench: a 1-thread row has a scaling: {r}")
+    # results/README.md's example, run as written on this table.
+    with open(os.path.join(SOURCE, "results", "README.md"), encoding="utf-8") as f:
+        section = f.read().split("\n## Bench tables", 1)
+    check(len(section) == 2, "results/README.md has no 'Bench tables' section")
+    blocks = re.findall(r"```python\n(.*?)```", section[-1].split("\n## ", 1)[0], flags=re.S)
+    check(len(blocks) == 1, f"results/README.md 'Bench tables': {len(blocks)} python examples")
+    for block in blocks:
+        namespace = {}
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(re.sub(r'"results/bench/[^"]+\.csv"', repr(table), block), namespace)
+        check(namespace["bench"].shape == (4, len(records[0])), "README example: bench table shape")
     for args, pattern in ((["--repeat", "0"], r"^--repeat: repeat: 0 is not a number of runs"),
                           (["-n", "0"], r"^--customers: customers: '0' is not a size"),
                           (["-t", "1,x"], r"^--threads: threads: '1,x' is not a thread list")):
