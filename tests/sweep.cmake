@@ -2,7 +2,7 @@
 # Label "sweep": ctest --preset release -L sweep. Catch2 cases of the engine's sweep pieces, then
 # the command line end to end with tests/sweep/check_sweep.py (Debian's python3, h5py, numpy,
 # scipy): one reference sweep that every other way of computing it must equal bit for bit.
-cjsim_add_test(test_sweep test_sweep.cpp LABELS sweep)
+cjsim_add_test(test_sweep sweep/test_sweep.cpp LABELS sweep)
 target_link_libraries(test_sweep PRIVATE TBB::tbb fmt::fmt ${HDF5_C_LIBRARIES})
 target_include_directories(test_sweep SYSTEM PRIVATE ${HDF5_C_INCLUDE_DIRS})
 

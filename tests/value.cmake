@@ -1,9 +1,9 @@
 # Channel value, attribution, exports and the optimizer (engine/README.md "Channel value",
 # results/README.md "Exports"): unit tests of the models and the optimizer on worlds with known
-# answers, and the commands end to end (tests/value/check_value.py), including the CSV exports
+# answers, and the commands end to end (tests/analysis/check_value.py), including the CSV exports
 # read by pandas.
-cjsim_add_test(test_value test_value.cpp LABELS value)
-set(CJSIM_VALUE_CHECK ${CMAKE_CURRENT_SOURCE_DIR}/value/check_value.py)
+cjsim_add_test(test_value analysis/test_value.cpp LABELS value)
+set(CJSIM_VALUE_CHECK ${CMAKE_CURRENT_SOURCE_DIR}/analysis/check_value.py)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CJSIM_VALUE_CHECK})
 execute_process(COMMAND /usr/bin/python3 ${CJSIM_VALUE_CHECK} - ${CMAKE_CURRENT_BINARY_DIR}/value --list
                 OUTPUT_VARIABLE value_cases OUTPUT_STRIP_TRAILING_WHITESPACE COMMAND_ERROR_IS_FATAL ANY)
@@ -15,7 +15,7 @@ foreach(case IN LISTS value_cases)
 endforeach()
 # The report's attribution section in headless Chromium (one browser at a time, like report.*).
 add_test(NAME value.report_page
-         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/value/check_attribution_page.py
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/analysis/check_attribution_page.py
                  --cjsim $<TARGET_FILE:cjsim> --work ${CMAKE_CURRENT_BINARY_DIR}/value/report_page
                  --scenario ${PROJECT_SOURCE_DIR}/scenarios/funnel_vs_loop.toml)
 set_tests_properties(value.report_page PROPERTIES LABELS "value;report" TIMEOUT 300

@@ -11,9 +11,9 @@
 
 #include "cjsim/errors.hpp"
 #include "cjsim/version.hpp"
-#include "commands.hpp"
-#include "options.hpp"
-#include "progress.hpp"
+#include "commands/commands.hpp"
+#include "common/options.hpp"
+#include "common/progress.hpp"
 
 namespace cjsim::cli {
 

@@ -1,0 +1,145 @@
+#include "io/file_ops.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "cjsim/errors.hpp"
+
+namespace cjsim::files {
+
+const char* const kDiskFullFix =
+    "free some space, raise the file size limit (ulimit -f) or write elsewhere with -o";
+
+bool is_disk_full(int error) {
+  return error == ENOSPC || error == EFBIG || error == EDQUOT;
+}
+
+void throw_disk_full(const std::string& path, const std::string& what) {
+  throw RuntimeError(fmt::format("disk full or file too large while writing {} ({}): {}", path,
+                                 what, kDiskFullFix));
+}
+
+void throw_os_failure(const std::string& path, const std::string& what, int error) {
+  if (is_disk_full(error)) throw_disk_full(path, what + ": " + std::strerror(error));
+  throw RuntimeError(fmt::format("cannot write {}: {}: {}", path, what, std::strerror(error)));
+}
+
+std::string folder_of(const std::string& final_path) {
+  std::filesystem::path folder = std::filesystem::path(final_path).parent_path();
+  return folder.empty() ? std::string(".") : folder.string();
+}
+
+void check_output_folder(const std::string& final_path, const std::string& folder) {
+  if (std::filesystem::path(final_path).filename().empty()) {
+    throw RuntimeError(
+        fmt::format("output path '{}' names a folder, not a file: add a file name "
+                    "such as {}/run.h5",
+                    final_path, final_path));
+  }
+  struct stat info {};
+  if (::stat(folder.c_str(), &info) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) {
+      throw RuntimeError(
+          fmt::format("output folder '{}' does not exist: create it (mkdir -p {}) "
+                      "or choose another output path with -o",
+                      folder, folder));
+    }
+    throw RuntimeError(
+        fmt::format("cannot use output folder '{}': {}", folder, std::strerror(errno)));
+  }
+  if (!S_ISDIR(info.st_mode)) {
+    throw RuntimeError(
+        fmt::format("output folder '{}' is not a folder: choose another output "
+                    "path with -o",
+                    folder));
+  }
+}
+
+std::string temp_path_for(const std::string& final_path) {
+  const std::string name = std::filesystem::path(final_path).filename().string();
+  return (std::filesystem::path(folder_of(final_path)) /
+          fmt::format(".{}.tmp-{}", name, ::getpid()))
+      .string();
+}
+
+void create_empty_file(const std::string& temp, const std::string& folder,
+                       const std::string& final_path) {
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    ::close(fd);
+    return;
+  }
+  const int error = errno;
+  if (error == EACCES || error == EPERM || error == EROFS) {
+    throw RuntimeError(
+        fmt::format("output folder '{}' is read-only ({}): make it writable "
+                    "(chmod u+w {}) or choose another output path with -o",
+                    folder, std::strerror(error), folder));
+  }
+  if (error == EEXIST) {
+    throw RuntimeError(
+        fmt::format("cannot write {}: the temporary file {} already exists; "
+                    "another cjsim is writing it, or delete it and retry",
+                    final_path, temp));
+  }
+  throw_os_failure(final_path, "creating " + temp, error);
+}
+
+void sync_file(const std::string& path, const std::string& final_path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw_os_failure(final_path, "opening " + path + " to sync it", errno);
+  const int status = ::fsync(fd);
+  const int error = errno;
+  ::close(fd);
+  if (status != 0) throw_os_failure(final_path, "syncing " + path, error);
+}
+
+void sync_folder(const std::string& folder) {
+  int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  static_cast<void>(::fsync(fd));
+  ::close(fd);
+}
+
+void write_file_atomically(const std::string& path, const void* data, std::size_t size) {
+  const std::string folder = folder_of(path);
+  const std::string temp = temp_path_for(path);
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw_os_failure(path, "creating " + temp, errno);
+  struct Cleanup {
+    const std::string& temp;
+    bool keep = false;
+    ~Cleanup() {
+      if (!keep) ::unlink(temp.c_str());
+    }
+  } cleanup{temp};
+  const char* bytes = static_cast<const char*>(data);
+  std::size_t written = 0;
+  while (written < size) {
+    const ssize_t n = ::write(fd, bytes + written, size - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int error = errno;
+      ::close(fd);
+      throw_os_failure(path, "writing " + temp, error);
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  const int status = ::fsync(fd);
+  const int error = errno;
+  ::close(fd);
+  if (status != 0) throw_os_failure(path, "syncing " + temp, error);
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    throw_os_failure(path, "renaming " + temp + " to it", errno);
+  }
+  cleanup.keep = true;
+  sync_folder(folder);
+}
+
+}  // namespace cjsim::files

@@ -1,0 +1,259 @@
+#include "model/model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <string>
+
+namespace cjsim {
+
+namespace {
+
+int index_of(const std::vector<std::string>& names, const std::string& name) {
+  const auto it = std::find(names.begin(), names.end(), name);
+  return it == names.end() ? -1 : static_cast<int>(it - names.begin());
+}
+
+// Pre-purchase stages (unaware, journey) and post-purchase ones (retention) are the two
+// phases in which "going back" is meaningful; see engine/README.md "Back-steps".
+int phase(Role r) {
+  switch (r) {
+    case Role::unaware:
+    case Role::journey:
+      return 0;
+    case Role::retention:
+      return 1;
+    default:
+      return -1;
+  }
+}
+
+std::int64_t to_micros(double amount) {
+  return static_cast<std::int64_t>(std::llround(amount * kMicrosPerUnit));
+}
+
+std::vector<double> cumulative(const std::vector<double>& shares) {
+  std::vector<double> cdf(shares.size());
+  double sum = 0;
+  for (std::size_t i = 0; i < shares.size(); ++i) cdf[i] = (sum += shares[i]);
+  for (double& c : cdf) c /= sum;  // exact 1 at the end, whatever the rounding of the shares
+  if (!cdf.empty()) cdf.back() = 1.0;
+  return cdf;
+}
+
+}  // namespace
+
+Model compile_model(const ScenarioDef& def) {
+  Model m;
+  m.customers = static_cast<std::uint32_t>(def.simulation.customers);
+  m.days = def.simulation.days;
+  m.seed = def.simulation.seed;
+  m.stages = static_cast<int>(def.stages.size());
+  m.segments = static_cast<int>(def.segments.size());
+  m.channels = static_cast<int>(def.channels.size());
+  m.edges = static_cast<int>(def.edges.size());
+  const int S = m.stages, G = m.segments, C = m.channels, E = m.edges;
+
+  for (const auto& s : def.stages) {
+    m.names.stages.push_back(s.name);
+    m.names.stage_roles.push_back(s.role);
+    m.names.stage_advocates.push_back(s.advocate ? 1 : 0);
+  }
+  for (const auto& g : def.segments) m.names.segments.push_back(g.name);
+  for (const auto& c : def.channels) m.names.channels.push_back(c.name);
+  m.names.sources = m.names.channels;
+  for (const char* s : {"referral", "organic", "existing", "none"}) m.names.sources.emplace_back(s);
+  for (const auto& e : def.edges) m.names.edges.push_back(edge_name(e));
+
+  // Stages.
+  m.role = m.names.stage_roles;
+  m.advocate.assign(static_cast<std::size_t>(S), 0);
+  for (int s = 0; s < S; ++s)
+    m.advocate[static_cast<std::size_t>(s)] = def.stages[static_cast<std::size_t>(s)].advocate;
+
+  // Edges grouped by source stage, declaration order kept within a stage.
+  std::vector<int> order(static_cast<std::size_t>(E));
+  for (int e = 0; e < E; ++e) order[static_cast<std::size_t>(e)] = e;
+  std::vector<int> from_of(static_cast<std::size_t>(E)), to_of(static_cast<std::size_t>(E));
+  for (int e = 0; e < E; ++e) {
+    from_of[static_cast<std::size_t>(e)] =
+        index_of(m.names.stages, def.edges[static_cast<std::size_t>(e)].from);
+    to_of[static_cast<std::size_t>(e)] =
+        index_of(m.names.stages, def.edges[static_cast<std::size_t>(e)].to);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return from_of[static_cast<std::size_t>(a)] < from_of[static_cast<std::size_t>(b)];
+  });
+  m.edge_begin.assign(static_cast<std::size_t>(S) + 1, 0);
+  for (int e = 0; e < E; ++e)
+    ++m.edge_begin[static_cast<std::size_t>(from_of[static_cast<std::size_t>(e)]) + 1];
+  for (int s = 0; s < S; ++s)
+    m.edge_begin[static_cast<std::size_t>(s) + 1] = static_cast<std::uint16_t>(
+        m.edge_begin[static_cast<std::size_t>(s) + 1] + m.edge_begin[static_cast<std::size_t>(s)]);
+
+  std::map<std::string, int> compiled_index;  // edge name -> grouped index
+  m.edge_from.resize(static_cast<std::size_t>(E));
+  m.edge_to.resize(static_cast<std::size_t>(E));
+  m.edge_marks.resize(static_cast<std::size_t>(E));
+  m.edge_back.resize(static_cast<std::size_t>(E));
+  m.edge_declared.resize(static_cast<std::size_t>(E));
+  m.base.assign(static_cast<std::size_t>(E) * static_cast<std::size_t>(G), 0.0);
+  for (int k = 0; k < E; ++k) {
+    const auto ku = static_cast<std::size_t>(k);
+    const int e = order[ku];
+    const EdgeDef& d = def.edges[static_cast<std::size_t>(e)];
+    const int from = from_of[static_cast<std::size_t>(e)], to = to_of[static_cast<std::size_t>(e)];
+    m.edge_from[ku] = static_cast<std::uint8_t>(from);
+    m.edge_to[ku] = static_cast<std::uint8_t>(to);
+    m.edge_declared[ku] = static_cast<std::uint16_t>(e);
+    std::uint8_t marks = 0;
+    if (d.salience) marks |= kMarkSalience;
+    if (d.satisfaction == SatisfactionMark::plus) marks |= kMarkPlus;
+    if (d.satisfaction == SatisfactionMark::minus) marks |= kMarkMinus;
+    m.edge_marks[ku] = marks;
+    const int pf = phase(m.role[static_cast<std::size_t>(from)]);
+    m.edge_back[ku] = pf >= 0 && pf == phase(m.role[static_cast<std::size_t>(to)]) && to < from;
+    compiled_index[edge_name(d)] = k;
+    for (int g = 0; g < G; ++g) {
+      const SegmentDef& seg = def.segments[static_cast<std::size_t>(g)];
+      double h = d.rate;
+      if (d.forward) h *= seg.tempo;
+      if (d.curiosity) h *= seg.curiosity;
+      for (const auto& [name, mult] : seg.edges) {
+        if (name == edge_name(d)) h *= mult;
+      }
+      m.base[m.eg(k, g)] = h;
+    }
+  }
+
+  // Per (stage, segment) cell: what the cell asks of the act phase. Its hazard coefficients
+  // are the drift tables' (model_drift.cpp).
+  const auto SG = static_cast<std::size_t>(S) * static_cast<std::size_t>(G);
+  std::vector<std::uint8_t> slow(static_cast<std::size_t>(S), 0);
+  for (int s = 0; s < S; ++s) {
+    for (int k = m.edge_begin[static_cast<std::size_t>(s)];
+         k < m.edge_begin[static_cast<std::size_t>(s) + 1]; ++k) {
+      const std::uint8_t marks = m.edge_marks[static_cast<std::size_t>(k)];
+      if (marks != 0 && marks != kMarkSalience && marks != kMarkPlus && marks != kMarkMinus) {
+        slow[static_cast<std::size_t>(s)] = 1;  // two varying factors on one edge
+      }
+    }
+  }
+  m.reference = def.experience.reference.value_or(def.experience.quality_mean);
+  m.inv_reference = 1.0 / m.reference;
+  m.inv_complement = 1.0 / (1.0 - m.reference);
+  m.cell_flags.assign(SG, 0);
+  for (int s = 0; s < S; ++s) {
+    const auto su = static_cast<std::size_t>(s);
+    for (int g = 0; g < G; ++g) {
+      const SegmentDef& seg = def.segments[static_cast<std::size_t>(g)];
+      std::uint8_t f = slow[su] ? kCellSlow : 0;
+      if (def.stages[su].advocate && def.word_of_mouth.rate * seg.advocacy > 0) f |= kCellTalker;
+      if (def.stages[su].role == Role::lost &&
+          def.word_of_mouth.complaints.rate * seg.advocacy > 0) {
+        f |= kCellComplainer;
+      }
+      m.cell_flags[m.sg(s, g)] = f;
+    }
+  }
+
+  // Channels.
+  m.cost.resize(static_cast<std::size_t>(C));
+  m.flights.resize(static_cast<std::size_t>(C));
+  m.reach_mask.assign(SG, 0);
+  m.lift.assign(
+      static_cast<std::size_t>(C) * static_cast<std::size_t>(E) * static_cast<std::size_t>(G), 1.0);
+  m.has_lift.assign(static_cast<std::size_t>(C) * static_cast<std::size_t>(E), 0);
+  m.salience_gain.assign(static_cast<std::size_t>(C) * static_cast<std::size_t>(G), 0.0f);
+  m.quality_boost.assign(static_cast<std::size_t>(C), 0.0f);
+  for (int c = 0; c < C; ++c) {
+    const auto cu = static_cast<std::size_t>(c);
+    const ChannelDef& ch = def.channels[cu];
+    // A positive cost below one micro-unit is billed as one micro-unit: spend never rounds to 0.
+    m.cost[cu] = ch.cost > 0 ? std::max<std::int64_t>(1, to_micros(ch.cost)) : 0;
+    for (const FlightDef& f : ch.flights)
+      m.flights[cu].push_back({f.from, f.to, to_micros(f.amount)});
+    std::sort(m.flights[cu].begin(), m.flights[cu].end(),
+              [](const Flight& a, const Flight& b) { return a.from < b.from; });
+    std::vector<std::uint8_t> seg_ok(static_cast<std::size_t>(G), ch.segments.empty() ? 1 : 0);
+    for (const auto& name : ch.segments) {
+      const int g = index_of(m.names.segments, name);
+      if (g >= 0) seg_ok[static_cast<std::size_t>(g)] = 1;
+    }
+    for (const auto& name : ch.reaches) {
+      const int s = index_of(m.names.stages, name);
+      if (s < 0) continue;
+      for (int g = 0; g < G; ++g) {
+        if (seg_ok[static_cast<std::size_t>(g)]) m.reach_mask[m.sg(s, g)] |= 1u << c;
+      }
+    }
+    for (const auto& [name, lift] : ch.lifts) {
+      const auto it = compiled_index.find(name);
+      if (it == compiled_index.end()) continue;
+      m.has_lift[cu * static_cast<std::size_t>(E) + static_cast<std::size_t>(it->second)] =
+          lift != 1.0;
+      for (int g = 0; g < G; ++g) {
+        m.lift[m.ceg(c, it->second, g)] =
+            std::pow(lift, def.segments[static_cast<std::size_t>(g)].responsiveness);
+      }
+    }
+    for (int g = 0; g < G; ++g) {
+      m.salience_gain[cu * static_cast<std::size_t>(G) + static_cast<std::size_t>(g)] =
+          static_cast<float>(ch.salience *
+                             def.segments[static_cast<std::size_t>(g)].responsiveness);
+    }
+    m.quality_boost[cu] = static_cast<float>(ch.quality);
+  }
+
+  // Salience.
+  m.decay = static_cast<float>(def.salience.decay);
+  m.hill_beta = def.salience.beta;
+  m.hill_shape = def.salience.shape;
+  m.hill_half_pow = std::pow(def.salience.half, def.salience.shape);
+
+  // Purchases and experience.
+  m.quality_mean = def.experience.quality_mean;
+  m.quality_sd = def.experience.quality_sd;
+  m.margin = def.order.margin;
+  for (const SegmentDef& seg : def.segments) {
+    const OrderValueDef v = seg.order.value_or(def.order.value);
+    // Lognormal with the given mean and coefficient of variation (BENCH.md rule 6).
+    const double sigma2 = std::log1p(v.cv * v.cv);
+    m.order_mu.push_back(std::log(v.mean) - sigma2 / 2);
+    m.order_sigma.push_back(std::sqrt(sigma2));
+  }
+
+  // Population.
+  std::vector<double> shares, starts;
+  for (const auto& seg : def.segments) shares.push_back(seg.share);
+  bool any_start = false;
+  for (const auto& s : def.stages) {
+    starts.push_back(s.start);
+    any_start = any_start || s.start > 0;
+  }
+  if (!any_start && !starts.empty()) starts[0] = 1.0;  // everyone starts in the first stage
+  m.segment_cdf = cumulative(shares);
+  m.start_cdf = cumulative(starts);
+
+  // Word of mouth.
+  const WordOfMouthDef& w = def.word_of_mouth;
+  m.network = w.network;
+  m.wom_reaches.assign(static_cast<std::size_t>(S), 0);
+  for (const auto& name : w.reaches) {
+    const int s = index_of(m.names.stages, name);
+    if (s >= 0) m.wom_reaches[static_cast<std::size_t>(s)] = 1;
+  }
+  const int moves_to = index_of(m.names.stages, w.moves_to);
+  m.moves_to = static_cast<std::uint8_t>(moves_to < 0 ? 0 : moves_to);
+  if (moves_to < 0) std::fill(m.wom_reaches.begin(), m.wom_reaches.end(), 0);
+  for (const SegmentDef& seg : def.segments) {
+    m.recommend_rate.push_back(w.rate * seg.advocacy);
+    m.complain_rate.push_back(w.complaints.rate * seg.advocacy);
+  }
+  m.complain_below = static_cast<float>(w.complaints.below);
+  m.complain_impact = static_cast<float>(w.complaints.impact);
+  compile_drift_tables(m);
+  return m;
+}
+
+}  // namespace cjsim

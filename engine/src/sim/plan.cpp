@@ -1,0 +1,95 @@
+// Plan phase: budget pacing per channel, and which blocks expose how many customers today.
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+
+#include "base/parallel.hpp"
+#include "random/hypergeometric.hpp"
+#include "sim/engine.hpp"
+
+namespace cjsim {
+
+namespace {
+
+std::uint32_t eligible_in(const Model& m, const std::vector<std::uint32_t>& counts, int channel) {
+  std::uint32_t n = 0;
+  const std::uint32_t bit = 1u << channel;
+  for (std::size_t cell = 0; cell < counts.size(); ++cell) {
+    if (m.reach_mask[cell] & bit) n += counts[cell];
+  }
+  return n;
+}
+
+}  // namespace
+
+// BENCH.md rule 2: k = min(eligible, floor(remaining / (days_left * cost))), in whole contacts
+// and integer micro-units, so spend can never exceed a flight's budget and unspent allowance
+// carries over to the remaining days.
+void Engine::plan(int day) {
+  DailySeries& d = out_.daily;
+  active_channels_ = 0;
+  std::vector<std::uint32_t> todays(static_cast<std::size_t>(m_.channels), 0);
+  for (int c = 0; c < m_.channels; ++c) {
+    const auto cu = static_cast<std::size_t>(c);
+    const std::vector<Flight>& flights = m_.flights[cu];
+    std::size_t& f = flight_[cu];
+    while (f < flights.size() && flights[f].to < day) {
+      ++f;
+      spent_[cu] = 0;
+    }
+    std::uint64_t eligible = 0;
+    for (int s = 0; s < m_.stages; ++s) {
+      for (int g = 0; g < m_.segments; ++g) {
+        if (m_.reach_mask[m_.sg(s, g)] & (1u << c))
+          eligible += d.stage_counts[d.at_stage(day, s, g)];
+      }
+    }
+    std::uint64_t k = 0;
+    if (f < flights.size() && flights[f].from <= day) {
+      const auto days_left = static_cast<std::int64_t>(flights[f].to - day + 1);
+      const std::int64_t remaining = flights[f].amount - spent_[cu];
+      const std::int64_t cost = m_.cost[cu];
+      const std::uint64_t affordable =
+          cost == 0
+              ? eligible
+              : static_cast<std::uint64_t>(std::max<std::int64_t>(0, remaining / cost / days_left));
+      k = std::min(eligible, affordable);
+      spent_[cu] += static_cast<std::int64_t>(k) * cost;
+    }
+    d.eligible[d.at_channel(day, c)] = eligible;
+    d.exposed[d.at_channel(day, c)] = k;
+    d.spend[d.at_channel(day, c)] =
+        static_cast<double>(static_cast<std::int64_t>(k) * m_.cost[cu]) / kMicrosPerUnit;
+    todays[cu] = static_cast<std::uint32_t>(k);
+    if (k > 0) active_channels_ |= 1u << c;
+  }
+  cjsim::parallel_for(0, m_.channels,
+                      [&](int c) { split_exposures(c, todays[static_cast<std::size_t>(c)], day); });
+}
+
+// Splits k exposures over the blocks with successive hypergeometric draws: block b gets
+// Hypergeometric(good = exposures left, bad = eligible left - exposures left, sample = e_b).
+void Engine::split_exposures(int channel, std::uint32_t k, int day) {
+  const auto cu = static_cast<std::size_t>(channel);
+  if (k == 0) {
+    for (BlockScratch& b : blocks_) b.exposed[cu] = 0;
+    return;
+  }
+  MicroRng rng = streams_.urng(static_cast<std::uint64_t>(channel), static_cast<std::uint32_t>(day),
+                               Purpose::split);
+  std::int64_t left_k = k;
+  std::int64_t left_eligible = 0;
+  for (BlockScratch& b : blocks_) {
+    b.eligible[cu] = eligible_in(m_, b.counts, channel);
+    left_eligible += b.eligible[cu];
+  }
+  for (BlockScratch& b : blocks_) {
+    const std::int64_t e = b.eligible[cu];
+    const std::int64_t kb = hypergeometric(rng, left_k, left_eligible - left_k, e);
+    b.exposed[cu] = static_cast<std::uint32_t>(kb);
+    left_k -= kb;
+    left_eligible -= e;
+  }
+}
+
+}  // namespace cjsim

@@ -1,0 +1,614 @@
+// The HDF5 result file: round trips, reproducible bytes, and every way writing or reading can
+// go wrong (ARCHITECTURE.md "Reliability"). Layout: results/README.md.
+#include <hdf5.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <catch2/catch.hpp>
+#include <cjsim/errors.hpp>
+#include <cjsim/hdf5_io.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "io/hdf5_synthetic.hpp"
+
+namespace fs = std::filesystem;
+using namespace cjsim;
+using cjsim::testing::synthetic_kpis;
+using cjsim::testing::synthetic_run;
+using cjsim::testing::synthetic_summary;
+using cjsim::testing::SyntheticShape;
+
+namespace {
+
+// A fresh folder per test, removed afterwards.
+class TempFolder {
+ public:
+  TempFolder() {
+    std::string pattern = (fs::temp_directory_path() / "cjsim_hdf5_XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempFolder() {
+    std::error_code ignored;
+    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ignored);
+    for (const auto& entry : fs::recursive_directory_iterator(path_, ignored)) {
+      fs::permissions(entry.path(), fs::perms::owner_all, fs::perm_options::add, ignored);
+    }
+    fs::remove_all(path_, ignored);
+  }
+  TempFolder(const TempFolder&) = delete;
+  TempFolder& operator=(const TempFolder&) = delete;
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  const fs::path& path() const { return path_; }
+  // Names in the folder, to see that no temporary file was left behind.
+  std::vector<std::string> entries() const {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(path_)) names.push_back(e.path().filename());
+    return names;
+  }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_bytes(const std::string& path) {
+  std::string bytes(fs::file_size(path), '\0');
+  std::ifstream in(path, std::ios::binary);
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  return bytes;
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out << bytes;
+}
+
+FileMeta sample_meta() {
+  FileMeta meta;
+  meta.scenario_name = "coffee";
+  meta.scenario_source = "scenarios/coffee.toml";
+  meta.scenario_text = "[simulation]\nname = \"coffee\"\n";
+  meta.effective_toml = "[simulation]\nname = \"coffee\"\ncustomers = 1000\n";
+  meta.command_line = "cjsim run scenarios/coffee.toml --seed 42";
+  meta.seed = 42;
+  return meta;
+}
+
+// Writes variants base (replicates 0, 1, with a summary) and promo (replicate 0).
+void write_sample(const std::string& path, const SyntheticShape& shape = {}) {
+  ResultWriter writer(path, sample_meta());
+  writer.write_run("base", "as planned", synthetic_run(shape, 0, 1), synthetic_kpis(1));
+  writer.write_run("base", "as planned", synthetic_run(shape, 1, 2), synthetic_kpis(2));
+  writer.write_summary("base", synthetic_summary());
+  writer.write_run("promo", "double search budget", synthetic_run(shape, 0, 3), synthetic_kpis(3));
+  writer.commit();
+}
+
+bool same_number(double a, double b) {
+  return a == b || (std::isnan(a) && std::isnan(b));
+}
+
+void require_same_defs(const std::vector<KpiDef>& a, const std::vector<KpiDef>& b) {
+  REQUIRE(a.size() == b.size());
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    CHECK(a[k].id == b[k].id);
+    CHECK(a[k].label == b[k].label);
+    CHECK(a[k].view == b[k].view);
+    CHECK(a[k].unit == b[k].unit);
+    CHECK(a[k].description == b[k].description);
+  }
+}
+
+void require_same_kpis(const KpiTable& a, const KpiTable& b) {
+  require_same_defs(a.defs, b.defs);
+  REQUIRE(a.values.size() == b.values.size());
+  for (std::size_t k = 0; k < a.values.size(); ++k) CHECK(same_number(a.values[k], b.values[k]));
+}
+
+void require_same_customers(const CustomerTable& a, const CustomerTable& b) {
+  CHECK(a.segment == b.segment);
+  CHECK(a.final_stage == b.final_stage);
+  CHECK(a.source == b.source);
+  CHECK(a.first_purchase_day == b.first_purchase_day);
+  CHECK(a.churn_day == b.churn_day);
+  CHECK(a.purchases == b.purchases);
+  CHECK(a.revenue == b.revenue);
+  CHECK(a.back_steps == b.back_steps);
+  CHECK(a.referrals == b.referrals);
+  CHECK(a.stages_reached == b.stages_reached);
+}
+
+void require_same_run(const RunResult& a, const RunResult& b, bool with_customers) {
+  CHECK(a.names.stages == b.names.stages);
+  CHECK(a.names.stage_roles == b.names.stage_roles);
+  CHECK(a.names.stage_advocates == b.names.stage_advocates);
+  CHECK(a.names.segments == b.names.segments);
+  CHECK(a.names.channels == b.names.channels);
+  CHECK(a.names.sources == b.names.sources);
+  CHECK(a.names.edges == b.names.edges);
+  const DailySeries& x = a.daily;
+  const DailySeries& y = b.daily;
+  CHECK(x.days == y.days);
+  CHECK(x.stages == y.stages);
+  CHECK(x.segments == y.segments);
+  CHECK(x.channels == y.channels);
+  CHECK(x.stage_counts == y.stage_counts);
+  CHECK(x.spend == y.spend);
+  CHECK(x.exposed == y.exposed);
+  CHECK(x.eligible == y.eligible);
+  CHECK(x.purchases == y.purchases);
+  CHECK(x.first_purchases == y.first_purchases);
+  CHECK(x.revenue == y.revenue);
+  CHECK(x.margin == y.margin);
+  CHECK(x.recommendations == y.recommendations);
+  CHECK(x.referral_moves == y.referral_moves);
+  CHECK(x.complaints == y.complaints);
+  CHECK(a.flows == b.flows);
+  if (with_customers) {
+    require_same_customers(a.customers, b.customers);
+  } else {
+    CHECK(b.customers.size() == 0);
+  }
+  CHECK(a.profile.init == b.profile.init);
+  CHECK(a.profile.plan == b.profile.plan);
+  CHECK(a.profile.act == b.profile.act);
+  CHECK(a.profile.exchange == b.profile.exchange);
+  CHECK(a.profile.account == b.profile.account);
+  CHECK(a.profile.finish == b.profile.finish);
+  CHECK(a.profile.total == b.profile.total);
+  CHECK(a.seed == b.seed);
+  CHECK(a.replicate == b.replicate);
+  CHECK(a.threads == b.threads);
+  CHECK(a.customers_total == b.customers_total);
+  CHECK(a.peak_rss_bytes == b.peak_rss_bytes);
+}
+
+// What an InputError says, for matching.
+template <class Fn>
+std::string input_error_of(Fn&& fn) {
+  try {
+    fn();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  FAIL("expected an InputError");
+  return "";
+}
+
+template <class Fn>
+std::string runtime_error_of(Fn&& fn) {
+  try {
+    fn();
+  } catch (const RuntimeError& e) {
+    return e.what();
+  }
+  FAIL("expected a RuntimeError");
+  return "";
+}
+
+// Runs `body` in a forked child (for process-wide limits and identities) and returns what it
+// reports; the child never returns into Catch.
+struct ChildReport {
+  int exit_code = -1;
+  std::string text;
+};
+ChildReport in_child(const std::function<std::string()>& body) {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    int code = 0;
+    std::string text;
+    try {
+      text = body();
+    } catch (const std::exception& e) {
+      text = std::string("unexpected exception: ") + e.what();
+      code = 3;
+    }
+    ssize_t ignored = ::write(fds[1], text.data(), text.size());
+    static_cast<void>(ignored);
+    ::close(fds[1]);
+    ::_exit(code);
+  }
+  ::close(fds[1]);
+  ChildReport report;
+  char buffer[4096];
+  ssize_t n = 0;
+  while ((n = ::read(fds[0], buffer, sizeof buffer)) > 0) {
+    report.text.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  report.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return report;
+}
+
+// Modifies a file with the HDF5 C API directly, as a foreign or damaged writer would.
+void edit_file(const std::string& path, const std::function<void(hid_t)>& edit) {
+  hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  REQUIRE(file >= 0);
+  edit(file);
+  REQUIRE(H5Fclose(file) >= 0);
+}
+
+}  // namespace
+
+TEST_CASE("hdf5 round trip: every field of several runs reads back equal", "[hdf5]") {
+  TempFolder folder;
+  const std::string path = folder.file("run.h5");
+  const SyntheticShape shape;  // 3 stages x 2 segments x 2 channels x 5 days x 1000 customers
+  write_sample(path, shape);
+
+  ResultFile file = ResultFile::open(path);
+  const FileMeta meta = file.meta();
+  const FileMeta expected = sample_meta();
+  CHECK(meta.scenario_name == expected.scenario_name);
+  CHECK(meta.scenario_source == expected.scenario_source);
+  CHECK(meta.scenario_text == expected.scenario_text);
+  CHECK(meta.effective_toml == expected.effective_toml);
+  CHECK(meta.command_line == expected.command_line);
+  CHECK(meta.seed == expected.seed);
+  CHECK(meta.kind == "run");
+  CHECK(meta.format == kFormatVersion);
+  CHECK(meta.engine_version == engine_version());
+
+  using Run = std::pair<std::string, int>;
+  CHECK(file.runs() == std::vector<Run>{{"base", 0}, {"base", 1}, {"promo", 0}});
+
+  struct Expected {
+    std::string variant, description;
+    int replicate;
+    std::uint64_t salt;
+  };
+  for (const Expected& e :
+       {Expected{"base", "as planned", 0, 1}, Expected{"base", "as planned", 1, 2},
+        Expected{"promo", "double search budget", 0, 3}}) {
+    for (bool with_customers : {true, false}) {
+      INFO(e.variant << "/" << e.replicate << " with_customers=" << with_customers);
+      StoredRun stored = file.load(e.variant, e.replicate, with_customers);
+      CHECK(stored.variant == e.variant);
+      CHECK(stored.description == e.description);
+      CHECK(stored.replicate == e.replicate);
+      require_same_run(synthetic_run(shape, e.replicate, e.salt), stored.run, with_customers);
+      require_same_kpis(synthetic_kpis(e.salt), stored.kpis);
+    }
+  }
+
+  std::optional<KpiSummary> summary = file.summary("base");
+  REQUIRE(summary.has_value());
+  const KpiSummary want = synthetic_summary();
+  require_same_defs(want.defs, summary->defs);
+  CHECK(summary->mean == want.mean);
+  CHECK(summary->sd == want.sd);
+  CHECK(summary->ci_low == want.ci_low);
+  CHECK(summary->ci_high == want.ci_high);
+  CHECK(summary->replicates == want.replicates);
+  CHECK_FALSE(file.summary("promo").has_value());
+}
+
+TEST_CASE("hdf5 round trip: a customer table of several chunks streams back in order", "[hdf5]") {
+  TempFolder folder;
+  const std::string path = folder.file("big.h5");
+  SyntheticShape shape;
+  shape.customers = 150'001;  // two full 64k chunks and a partial one
+  const RunResult run = synthetic_run(shape, 0, 7);
+  {
+    ResultWriter writer(path, sample_meta());
+    writer.write_run("base", "", run, synthetic_kpis(7));
+    writer.commit();
+  }
+  StoredRun stored = ResultFile::open(path).load("base", 0);
+  require_same_customers(run.customers, stored.run.customers);
+  // Compressed: 27 bytes a row raw, far less on disk for these regular columns.
+  CHECK(fs::file_size(path) < shape.customers * 27 / 4);
+}
+
+TEST_CASE("hdf5 round trip: empty dimensions and no customer table", "[hdf5]") {
+  TempFolder folder;
+  const std::string path = folder.file("empty.h5");
+  SyntheticShape shape;
+  shape.channels = 0;
+  shape.days = 0;
+  shape.customers = 0;
+  RunResult run = synthetic_run(shape, 0, 1);
+  run.customers_total = 5000;  // a run made without the per-customer table
+  KpiTable no_kpis;
+  {
+    ResultWriter writer(path, sample_meta());
+    writer.write_run("base", "", run, no_kpis);
+    writer.commit();
+  }
+  StoredRun stored = ResultFile::open(path).load("base", 0);
+  require_same_run(run, stored.run, true);
+  CHECK(stored.kpis.defs.empty());
+}
+
+TEST_CASE("hdf5 files are byte-identical for identical runs", "[hdf5]") {
+  TempFolder folder;
+  write_sample(folder.file("a.h5"));
+  write_sample(folder.file("b.h5"));
+  const std::string a = read_bytes(folder.file("a.h5"));
+  CHECK(!a.empty());
+  CHECK(a == read_bytes(folder.file("b.h5")));
+}
+
+TEST_CASE("hdf5 writer: the final path changes only on commit", "[hdf5]") {
+  TempFolder folder;
+  const std::string path = folder.file("run.h5");
+  write_bytes(path, "previous results");
+  {
+    ResultWriter writer(path, sample_meta());
+    CHECK(fs::exists(writer.temp_path()));
+    CHECK(fs::path(writer.temp_path()).parent_path() == folder.path());
+    CHECK(fs::path(writer.temp_path()).filename().string().rfind(".run.h5.tmp-", 0) == 0);
+    writer.write_run("base", "", synthetic_run({}, 0, 1), synthetic_kpis(1));
+    CHECK(read_bytes(path) == "previous results");
+    writer.commit();
+    CHECK_FALSE(fs::exists(writer.temp_path()));
+  }
+  CHECK(ResultFile::open(path).runs().size() == 1);
+  CHECK(folder.entries() == std::vector<std::string>{"run.h5"});
+}
+
+TEST_CASE("hdf5 writer: an exception mid-write leaves no half file", "[hdf5]") {
+  TempFolder folder;
+  const std::string path = folder.file("run.h5");
+
+  SECTION("no file before: none after, and no temporary file") {
+    std::string temp;
+    CHECK_THROWS_AS(
+        [&] {
+          ResultWriter writer(path, sample_meta());
+          temp = writer.temp_path();
+          writer.write_run("base", "", synthetic_run({}, 0, 1), synthetic_kpis(1));
+          throw std::runtime_error("simulation failed on replicate 1");
+        }(),
+        std::runtime_error);
+    CHECK_FALSE(fs::exists(path));
+    CHECK_FALSE(fs::exists(temp));
+    CHECK(folder.entries().empty());
+  }
+  SECTION("a previous file stays byte for byte") {
+    write_sample(path);
+    const std::string before = read_bytes(path);
+    CHECK_THROWS_AS(
+        [&] {
+          ResultWriter writer(path, sample_meta());
+          writer.write_run("base", "", synthetic_run({}, 0, 9), synthetic_kpis(9));
+          throw std::runtime_error("interrupted");
+        }(),
+        std::runtime_error);
+    CHECK(read_bytes(path) == before);
+    CHECK(folder.entries() == std::vector<std::string>{"run.h5"});
+  }
+  SECTION("a run the writer refuses leaves nothing either") {
+    RunResult broken = synthetic_run({}, 0, 1);
+    broken.daily.revenue.pop_back();
+    std::string message = runtime_error_of([&] {
+      ResultWriter writer(path, sample_meta());
+      writer.write_run("base", "", synthetic_run({}, 1, 1), synthetic_kpis(1));
+      writer.write_run("base", "", broken, synthetic_kpis(1));
+    });
+    CHECK_THAT(message, Catch::Contains("revenue") || Catch::Contains("per-segment series"));
+    CHECK(folder.entries().empty());
+  }
+}
+
+TEST_CASE("hdf5 writer: refuses duplicate runs and names that cannot be groups", "[hdf5]") {
+  TempFolder folder;
+  ResultWriter writer(folder.file("run.h5"), sample_meta());
+  writer.write_run("base", "", synthetic_run({}, 0, 1), synthetic_kpis(1));
+  CHECK_THAT(runtime_error_of(
+                 [&] { writer.write_run("base", "", synthetic_run({}, 0, 1), synthetic_kpis(1)); }),
+             Catch::Contains("base/replicate_0") && Catch::Contains("already in the file"));
+  CHECK_THAT(input_error_of(
+                 [&] { writer.write_run("a/b", "", synthetic_run({}, 0, 1), synthetic_kpis(1)); }),
+             Catch::Contains("a/b"));
+  // Neither refusal damaged the file.
+  writer.write_run("base", "", synthetic_run({}, 1, 1), synthetic_kpis(1));
+  writer.commit();
+  CHECK(ResultFile::open(folder.file("run.h5")).runs().size() == 2);
+}
+
+TEST_CASE("hdf5 writer: a missing output folder fails before any work", "[hdf5]") {
+  TempFolder folder;
+  const std::string missing = folder.file("no/such/folder");
+  const std::string message =
+      runtime_error_of([&] { ResultWriter writer(missing + "/run.h5", sample_meta()); });
+  CHECK_THAT(message, Catch::Contains(missing) && Catch::Contains("does not exist") &&
+                          Catch::Contains("mkdir -p"));
+
+  write_bytes(folder.file("plain"), "a file, not a folder");
+  CHECK_THAT(runtime_error_of([&] { ResultWriter w(folder.file("plain") + "/run.h5", {}); }),
+             Catch::Contains("is not a folder"));
+  CHECK_THAT(runtime_error_of([&] { ResultWriter w(folder.path().string() + "/", {}); }),
+             Catch::Contains("names a folder, not a file"));
+}
+
+TEST_CASE("hdf5 writer: a read-only output folder fails before any work", "[hdf5]") {
+  TempFolder folder;
+  const fs::path readonly = folder.path() / "readonly";
+  fs::create_directory(readonly);
+  fs::permissions(readonly, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                                fs::perms::group_exec | fs::perms::others_read |
+                                fs::perms::others_exec);
+  // root ignores permissions: the child drops to nobody, who must reach the folder.
+  fs::permissions(folder.path(), fs::perms::group_exec | fs::perms::others_exec,
+                  fs::perm_options::add);
+  const std::string path = (readonly / "run.h5").string();
+  ChildReport report = in_child([&]() -> std::string {
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) {
+      return "skip: cannot drop root privileges";
+    }
+    try {
+      ResultWriter writer(path, sample_meta());
+    } catch (const RuntimeError& e) {
+      return e.what();
+    }
+    return "no error";
+  });
+  INFO(report.text);
+  REQUIRE(report.exit_code == 0);
+  if (report.text.rfind("skip:", 0) == 0)
+    SUCCEED(report.text);
+  else
+    CHECK_THAT(report.text, Catch::Contains(readonly.string()) && Catch::Contains("read-only") &&
+                                Catch::Contains("-o"));
+  CHECK(fs::is_empty(readonly));
+}
+
+TEST_CASE("hdf5 writer: a full disk is a RuntimeError that removes the temporary file", "[hdf5]") {
+  TempFolder folder;
+  const std::string path = folder.file("run.h5");
+  write_sample(path);
+  const std::string before = read_bytes(path);
+
+  // The child may write at most 256 KiB per file; the run below needs megabytes. With SIGXFSZ
+  // ignored, writes past the limit fail with EFBIG, as they would with ENOSPC on a full disk.
+  ChildReport report = in_child([&]() -> std::string {
+    ::signal(SIGXFSZ, SIG_IGN);
+    rlimit limit{256 * 1024, 256 * 1024};
+    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) return "skip: setrlimit failed";
+    SyntheticShape shape;
+    shape.customers = 400'000;
+    RunResult run = synthetic_run(shape, 0, 1);
+    std::uint32_t noise = 12345;  // incompressible columns, so the file really is large
+    for (std::size_t i = 0; i < run.customers.size(); ++i) {
+      noise = noise * 1664525u + 1013904223u;
+      run.customers.revenue[i] = static_cast<float>(noise) / 7.0f;
+      run.customers.stages_reached[i] = noise;
+    }
+    std::string temp;
+    std::string message = "no error";
+    try {
+      ResultWriter writer(path, sample_meta());
+      temp = writer.temp_path();
+      writer.write_run("base", "", run, synthetic_kpis(1));
+      writer.commit();
+    } catch (const RuntimeError& e) {
+      message = e.what();
+    }
+    if (!temp.empty() && fs::exists(temp)) message += " [temporary file left behind]";
+    return message;
+  });
+  INFO(report.text);
+  REQUIRE(report.exit_code == 0);
+  CHECK_THAT(report.text, Catch::StartsWith("disk full or file too large while writing " + path));
+  CHECK_THAT(report.text, !Catch::Contains("left behind"));
+  CHECK(read_bytes(path) == before);
+  CHECK(folder.entries() == std::vector<std::string>{"run.h5"});
+}
+
+TEST_CASE("hdf5 writer: the disk filling at any point of the write is handled", "[hdf5]") {
+  TempFolder folder;
+  const std::string path = folder.file("run.h5");
+  write_sample(path);
+  const std::string before = read_bytes(path);
+  // Limits from "nothing fits" to "everything fits" make the failure land in the constructor,
+  // in write_run, in write_summary or in commit's final flush.
+  for (rlim_t limit = 512; limit < 2 * before.size(); limit *= 2) {
+    ChildReport report = in_child([&]() -> std::string {
+      ::signal(SIGXFSZ, SIG_IGN);
+      rlimit rl{limit, limit};
+      if (::setrlimit(RLIMIT_FSIZE, &rl) != 0) return "skip: setrlimit failed";
+      std::string temp = folder.file(".run.h5.tmp-" + std::to_string(::getpid()));
+      try {
+        write_sample(path);
+      } catch (const RuntimeError& e) {
+        return std::string(e.what()) + (fs::exists(temp) ? " [temporary file left behind]" : "");
+      }
+      return "committed";
+    });
+    INFO("limit " << limit << " bytes: " << report.text);
+    REQUIRE(report.exit_code == 0);
+    CHECK_THAT(report.text, !Catch::Contains("left behind"));
+    if (report.text == "committed") {
+      CHECK(limit >= before.size());
+      CHECK(read_bytes(path) == before);  // the same runs, the same bytes
+    } else {
+      CHECK_THAT(report.text, Catch::StartsWith("disk full or file too large while writing"));
+      CHECK(read_bytes(path) == before);
+    }
+    CHECK(folder.entries() == std::vector<std::string>{"run.h5"});
+  }
+}
+
+TEST_CASE("hdf5 reader: refuses files it cannot read, saying why", "[hdf5]") {
+  TempFolder folder;
+  const std::string good = folder.file("good.h5");
+  write_sample(good);
+
+  SECTION("a file that does not exist") {
+    const std::string path = folder.file("nope.h5");
+    CHECK_THAT(input_error_of([&] { ResultFile::open(path); }),
+               Catch::Contains(path) && Catch::Contains("No such file"));
+  }
+  SECTION("a file that is not HDF5") {
+    const std::string path = folder.file("notes.txt");
+    write_bytes(path, "customer journey notes\n");
+    CHECK_THAT(input_error_of([&] { ResultFile::open(path); }),
+               Catch::Contains(path) && Catch::Contains("not an HDF5 file"));
+  }
+  SECTION("an HDF5 file without the format attribute") {
+    const std::string path = folder.file("foreign.h5");
+    hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+    REQUIRE(H5Fclose(file) >= 0);
+    CHECK_THAT(input_error_of([&] { ResultFile::open(path); }),
+               Catch::Contains(path) && Catch::Contains("not a cjsim result file"));
+  }
+  SECTION("a file of a newer format") {
+    const std::string path = folder.file("newer.h5");
+    fs::copy_file(good, path);
+    edit_file(path, [](hid_t file) {
+      hid_t attr = H5Aopen(file, "format", H5P_DEFAULT);
+      const int newer = kFormatVersion + 1;
+      REQUIRE(H5Awrite(attr, H5T_NATIVE_INT, &newer) >= 0);
+      H5Aclose(attr);
+    });
+    CHECK_THAT(input_error_of([&] { ResultFile::open(path); }),
+               Catch::Contains(path) &&
+                   Catch::Contains(
+                       "written by a newer cjsim (format " + std::to_string(kFormatVersion + 1) +
+                       "); this build reads format " + std::to_string(kFormatVersion)) &&
+                   Catch::Contains("upgrade cjsim"));
+  }
+  SECTION("a truncated file") {
+    const std::string path = folder.file("half.h5");
+    const std::string bytes = read_bytes(good);
+    write_bytes(path, bytes.substr(0, bytes.size() / 2));
+    CHECK_THAT(input_error_of([&] { ResultFile::open(path); }),
+               Catch::Contains(path) && Catch::Contains("truncated"));
+  }
+  SECTION("a file missing a dataset") {
+    const std::string path = folder.file("damaged.h5");
+    fs::copy_file(good, path);
+    edit_file(path, [](hid_t file) {
+      REQUIRE(H5Ldelete(file, "/runs/base/replicate_1/revenue", H5P_DEFAULT) >= 0);
+    });
+    ResultFile file = ResultFile::open(path);
+    CHECK_NOTHROW(file.load("base", 0));
+    CHECK_THAT(input_error_of([&] { file.load("base", 1); }),
+               Catch::Contains(path) && Catch::Contains("/runs/base/replicate_1/revenue") &&
+                   Catch::Contains("missing dataset"));
+  }
+  SECTION("a run that is not in the file") {
+    ResultFile file = ResultFile::open(good);
+    CHECK_THAT(input_error_of([&] { file.load("base", 7); }),
+               Catch::Contains("no run 'base' replicate 7") && Catch::Contains("base/0 base/1"));
+    CHECK_THAT(input_error_of([&] { file.summary("nosuch"); }), Catch::Contains("/runs/nosuch"));
+  }
+}

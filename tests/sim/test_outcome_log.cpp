@@ -1,0 +1,93 @@
+// The outcome log (outcome_log.hpp) against updating each record on the spot: the same bits
+// whenever the log is applied, since every customer's updates keep their time order.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "sim/outcome_log.hpp"
+
+using namespace cjsim;
+
+namespace {
+
+Outcome fresh() {
+  return Outcome{0.0f, 1u, kNoDay, kNoDay, 0, 0, 0, 7};
+}
+
+template <class T>
+void add_saturating(T& x, std::uint64_t n) {
+  x = static_cast<T>(std::min<std::uint64_t>(std::uint64_t{x} + n, std::numeric_limits<T>::max()));
+}
+
+bool same(const Outcome& a, const Outcome& b) {
+  return std::memcmp(&a.revenue, &b.revenue, sizeof a.revenue) == 0 &&
+         a.stages_reached == b.stages_reached && a.first_purchase_day == b.first_purchase_day &&
+         a.churn_day == b.churn_day && a.purchases == b.purchases && a.back_steps == b.back_steps &&
+         a.referrals == b.referrals && a.source == b.source;
+}
+
+}  // namespace
+
+TEST_CASE("outcome log: applied now and then, the records equal on-the-spot updates", "[outcome]") {
+  constexpr std::uint32_t kCustomers = 8192;
+  std::mt19937 g(17);  // 32-bit words
+  auto draw = [&g] { return static_cast<std::uint32_t>(g()); };
+  std::vector<Outcome> direct(kCustomers, fresh()), logged(kCustomers, fresh());
+  OutcomeLog log;
+  std::vector<std::uint32_t> order, counts;
+  int applies = 0;
+  for (int day = 0; day < 400; ++day) {
+    // A busy day: a few customers hit many times (revenue sums in time order, referrals and
+    // back-steps past saturation), most hit once or not at all.
+    for (int k = 0; k < 300; ++k) {
+      const std::uint32_t j = draw() % 4 == 0 ? draw() % 16 : draw() % kCustomers;
+      Outcome& o = direct[j];
+      switch (draw() % 4) {
+        case 0: {
+          const int stage = static_cast<int>(draw() % 32);
+          const bool back = draw() % 3 == 0, churned = draw() % 50 == 0;
+          o.stages_reached |= 1u << stage;
+          if (back) add_saturating(o.back_steps, 1);
+          if (churned) o.churn_day = static_cast<std::uint16_t>(day);
+          log.moved(j, stage, day, back, churned);
+          break;
+        }
+        case 1: {
+          const float value = static_cast<float>(draw() % 100000) / 3.7f;
+          add_saturating(o.purchases, 1);
+          o.revenue += value;
+          log.purchased(j, value);
+          break;
+        }
+        case 2: {
+          const auto source = static_cast<std::uint8_t>(draw() % 10);
+          o.first_purchase_day = static_cast<std::uint16_t>(day);
+          o.source = source;
+          log.first_purchase(j, day, source);
+          break;
+        }
+        default: {
+          const std::uint32_t n = draw() % 3000;
+          add_saturating(o.referrals, n);
+          log.recommended(j, n);
+          break;
+        }
+      }
+    }
+    if (draw() % 9 == 0 || log.size() > 4000) {
+      log.apply(logged.data(), order, counts);
+      ++applies;
+    }
+  }
+  log.apply(logged.data(), order, counts);
+  REQUIRE(applies > 10);
+  REQUIRE(log.size() == 0);
+  for (std::uint32_t j = 0; j < kCustomers; ++j) {
+    INFO("customer " << j);
+    REQUIRE(same(direct[j], logged[j]));
+  }
+  CHECK(direct[0].referrals == std::numeric_limits<std::uint16_t>::max());  // saturated
+}

@@ -1,0 +1,205 @@
+// cjsim attribute: the attribution models marketers use, computed from a result file's touch
+// paths, beside the ground truth of counterfactual runs, with each model's error.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "cjsim/attribution.hpp"
+#include "cjsim/hdf5_io.hpp"
+#include "cjsim/value.hpp"
+#include "commands/commands.hpp"
+#include "common/options.hpp"
+#include "common/progress.hpp"
+#include "common/value_support.hpp"
+#include "report/page.hpp"
+
+namespace cjsim::cli {
+
+namespace {
+
+std::string number(double v) {
+  return std::isfinite(v) ? fmt::format("{:.10g}", v) : "";
+}
+
+}  // namespace
+
+int cmd_attribute(const Args& args, const std::string& command_line) {
+  static_cast<void>(command_line);
+  std::string input, only_variant, csv;
+  AttributionOptions ao;
+  bool truth = false, quiet = false;
+  int threads = 0;
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help")("variant",
+                                                 po::value(&only_variant)->value_name("NAME"),
+                                                 "which variant (default: the first)")(
+      "half-life", po::value(&ao.half_life_days)->default_value(7.0)->value_name("DAYS"),
+      "time-decay half-life: a touch DAYS before the purchase counts half")(
+      "markov-order", po::value(&ao.markov_order)->default_value(1)->value_name("K"),
+      "also a K-order Markov model (2 to 4; 1 = first order only)")(
+      "truth", po::bool_switch(&truth),
+      "when the file holds no ground truth, compute it: re-run the stored scenario without each "
+      "channel on the file's seed and replicates")(
+      "threads,t", po::value(&threads)->default_value(0)->value_name("N"),
+      "threads for --truth (0 = every core)")("csv", po::value(&csv)->value_name("FILE"),
+                                              "write the table as CSV")(
+      "quiet,q", po::bool_switch(&quiet), "no progress");
+  po::options_description hidden;
+  hidden.add_options()("input", po::value(&input)->required());
+  po::positional_options_description pos;
+  pos.add("input", 1);
+  po::variables_map vm;
+  if (!parse(args, opts, hidden, pos, vm, "cjsim attribute RESULT.h5 [options]",
+             "  cjsim attribute results/loop_value.h5\n"
+             "  cjsim attribute results/run.h5 --truth --half-life 14 --markov-order 2\n"
+             "  cjsim attribute results/run.h5 --variant loop_minded --csv results/credit.csv\n")) {
+    return 0;
+  }
+  check_threads(threads);
+  if (!(ao.half_life_days > 0)) {
+    throw InputError({"--half-life", 0, 0}, "half-life",
+                     fmt::format("must be > 0 days, got {}", ao.half_life_days),
+                     "give a half-life in days, e.g. --half-life 7");
+  }
+  if (ao.markov_order < 1 || ao.markov_order > 4) {
+    throw InputError({"--markov-order", 0, 0}, "markov-order",
+                     fmt::format("must be 1 to 4, got {}", ao.markov_order),
+                     "give --markov-order 2 for a second-order model");
+  }
+  const ResultFile file = ResultFile::open(input);
+  const std::string variant = pick_file_variant(file, only_variant);
+  const std::vector<int> reps = file_replicates(file, variant);
+  const std::vector<std::string> channels =
+      file.load(variant, reps.front(), false).run.names.channels;
+  const std::size_t C = channels.size();
+  install_interrupt_handler();
+
+  std::vector<Attribution> per_run;
+  for (const int r : reps) {
+    const std::optional<TouchPaths> paths = file.touch_paths(variant, r);
+    if (!paths) {
+      throw InputError(
+          {input, 0, 0}, fmt::format("/runs/{}/replicate_{}/touch_paths", variant, r),
+          "the run was written without touch paths",
+          "write it with cjsim run --touch-paths (or cjsim value -o FILE --touch-paths)");
+    }
+    per_run.push_back(attribute(*paths, C, ao));
+    per_run.back().summary.paths.clear();  // only the counts are needed from here on
+  }
+  const AttributionSummary credit_summary = summarize_attribution(per_run);
+  const std::vector<std::string>& models = credit_summary.models;
+
+  // The truth: stored by cjsim value, or re-run on request.
+  std::optional<ChannelValue> truth_table = file.channel_value(variant);
+  std::string truth_source = "stored in the file by cjsim value";
+  if (!truth_table && truth) {
+    const Scenario scenario = stored_scenario(file);
+    const Variant& v = pick_variant(scenario, variant);
+    Progress progress("truth", quiet);
+    ValueOptions vo;
+    vo.replicates = static_cast<int>(reps.size());
+    vo.marginal = false;
+    vo.run.threads = threads;
+    vo.run.seed = file.meta().seed;
+    vo.run.progress = [&](std::size_t done, std::size_t total) {
+      throw_if_interrupted();
+      progress.update(static_cast<double>(done) / static_cast<double>(total),
+                      fmt::format("run {}/{}", done, total));
+    };
+    if (reps.back() != static_cast<int>(reps.size()) - 1) {
+      throw InputError({input, 0, 0}, "replicates",
+                       "--truth needs the file's replicates to be 0 .. R-1",
+                       "write the file with cjsim run --replicates R");
+    }
+    truth_table = channel_value(v.def, vo);
+    progress.done("counterfactuals");
+    truth_source =
+        fmt::format("re-run: the stored scenario without each channel, {} replicates", reps.size());
+  }
+  std::vector<Estimate> truth_conv(C), truth_value(C);
+  std::vector<double> truth_conv_mean(C, std::nan("")), truth_value_mean(C, std::nan(""));
+  if (truth_table) {
+    for (std::size_t c = 0; c < C; ++c) {
+      if (const ChannelValueRow* row = truth_table->find(channels[c], "incremental.purchases")) {
+        truth_conv[c] = row->estimate;
+        truth_conv_mean[c] = row->estimate.mean;
+      }
+      if (const ChannelValueRow* row = truth_table->find(channels[c], "incremental.revenue")) {
+        truth_value[c] = row->estimate;
+        truth_value_mean[c] = row->estimate.mean;
+      }
+    }
+  }
+
+  fmt::print("Attribution of '{}' ({} replicate{}): conversions are purchases\n", variant,
+             reps.size(), reps.size() == 1 ? "" : "s");
+  fmt::print(
+      "per replicate: {:.1f} conversions after a touch, {:.1f} organic (no touch since the "
+      "previous purchase), {:.1f} null paths, {:.1f} customers never touched\n\n",
+      credit_summary.conversions_per_run, credit_summary.organic_per_run,
+      credit_summary.nulls_per_run, credit_summary.untouched_per_run);
+  std::string csv_text = "table,model,channel,mean,ci_low,ci_high\n";
+  for (const bool by_value : {false, true}) {
+    const auto& credit = by_value ? credit_summary.value : credit_summary.conversions;
+    const char* unit = by_value ? "currency" : "purchases";
+    TextTable t{{by_value ? "value (revenue)" : "conversions"}, {}};
+    if (truth_table) t.header.push_back("truth");
+    for (const std::string& m : models) t.header.push_back(m);
+    std::vector<std::vector<double>> means(models.size(), std::vector<double>(C));
+    for (std::size_t c = 0; c < C; ++c) {
+      std::vector<std::string> row{channels[c]};
+      if (truth_table) {
+        const Estimate& e = by_value ? truth_value[c] : truth_conv[c];
+        row.push_back(estimate_cell(e, unit));
+        csv_text += fmt::format("{},truth,{},{},{},{}\n", by_value ? "value" : "conversions",
+                                channels[c], number(e.mean), number(e.ci_low), number(e.ci_high));
+      }
+      for (std::size_t k = 0; k < models.size(); ++k) {
+        const Estimate& e = credit[k][c];
+        means[k][c] = e.mean;
+        row.push_back(estimate_cell(e, unit));
+        csv_text +=
+            fmt::format("{},{},{},{},{},{}\n", by_value ? "value" : "conversions", models[k],
+                        channels[c], number(e.mean), number(e.ci_low), number(e.ci_high));
+      }
+      t.rows.push_back(std::move(row));
+    }
+    if (truth_table) {
+      std::vector<std::string> row{"share error", ""};
+      for (std::size_t k = 0; k < models.size(); ++k) {
+        const double err = share_error(means[k], by_value ? truth_value_mean : truth_conv_mean);
+        row.push_back(fmt::format("{:.1f}%", 100 * err));
+        csv_text += fmt::format("{},{},share_error,{},,\n", by_value ? "value" : "conversions",
+                                models[k], number(err));
+      }
+      t.rows.push_back(std::move(row));
+    }
+    t.print(stdout);
+    fmt::print("\n");
+  }
+  if (truth_table) {
+    fmt::print(
+        "truth: incremental purchases and revenue (baseline minus the world without the channel, "
+        "{}).\nshare error: half the sum over channels of |model's share of credit - truth's share "
+        "of incremental\n(negative truths count as 0)|: the part of all credit a model gives the "
+        "wrong channels.\n",
+        truth_source);
+  } else {
+    fmt::print(
+        "no ground truth in this file: add --truth to re-run the counterfactuals, or write "
+        "the file with\ncjsim value -o FILE --touch-paths\n");
+  }
+  fmt::print(
+      "time decay half-life {} days; position-based 40/20/40; markov_k: removal effect of a "
+      "k-order chain.\n",
+      ao.half_life_days);
+  if (!csv.empty()) {
+    write_file_atomically(csv, csv_text);
+    fmt::print("table: {}\n", csv);
+  }
+  return 0;
+}
+
+}  // namespace cjsim::cli

@@ -1,0 +1,309 @@
+// cjsim compare: paired differences with 95% confidence intervals.
+//   cjsim compare A.h5 B.h5       two runs (one variant each, or --a-variant / --b-variant),
+//                                 paired by replicate: B - A per KPI
+//   cjsim compare SWEEP.h5        every sweep row against a baseline row (--baseline)
+// A '*' marks a difference whose interval excludes 0.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "cjsim/errors.hpp"
+#include "cjsim/hdf5_io.hpp"
+#include "cjsim/sweep_io.hpp"
+#include "commands/commands.hpp"
+#include "common/kpi_table.hpp"
+#include "common/options.hpp"
+#include "common/text_table.hpp"
+#include "sweep/compare_stats.hpp"
+
+namespace cjsim::cli {
+
+namespace {
+
+const char* const kUsage = "cjsim compare A.h5 B.h5 | cjsim compare SWEEP.h5 [options]";
+
+const char* const kExamples =
+    "  cjsim compare results/plan_a.h5 results/plan_b.h5\n"
+    "  cjsim compare results/funnel_vs_loop.h5 results/funnel_vs_loop.h5 \\\n"
+    "      --a-variant funnel_minded --b-variant loop_minded\n"
+    "  cjsim compare results/flowers_sweep.h5 --baseline 0 --kpi profit --kpi new_customers\n"
+    "\n"
+    "Pairs are replicates with the same number: with the same seed they share their random\n"
+    "streams (common random numbers), which is what makes small differences visible. The\n"
+    "interval is Student's t over the paired differences (95%); '*' marks one that excludes 0.\n";
+
+const std::vector<std::string> kHeadline = {"new_customers", "revenue", "profit"};
+
+std::string signed_value(double v, const std::string& unit) {
+  const std::string s = format_value(v, unit);
+  return std::isfinite(v) && v > 0 ? "+" + s : s;
+}
+
+std::string interval(const PairedDifference& d, const std::string& unit) {
+  if (!std::isfinite(d.ci_low) || !std::isfinite(d.ci_high)) return "n/a";
+  return fmt::format("[{}, {}]", signed_value(d.ci_low, unit), signed_value(d.ci_high, unit));
+}
+
+// The variant of a run file to compare: given, or the file's only one.
+std::string pick_variant(const ResultFile& file, const std::string& given, const char* option,
+                         std::size_t index) {
+  std::vector<std::string> names;
+  for (const auto& [v, r] : file.runs()) {
+    if (std::find(names.begin(), names.end(), v) == names.end()) names.push_back(v);
+  }
+  if (names.empty()) {
+    throw InputError({file.path(), 0, 0}, "/runs", "the file holds no runs",
+                     "write it with cjsim run");
+  }
+  if (!given.empty()) {
+    if (std::find(names.begin(), names.end(), given) == names.end()) {
+      throw InputError({option, 0, 0}, option,
+                       fmt::format("{} has no variant '{}'", file.path(), given),
+                       fmt::format("choose one of: {}", fmt::join(names, ", ")));
+    }
+    return given;
+  }
+  if (names.size() == 1) return names.front();
+  if (index < names.size()) return names[index];
+  throw InputError(
+      {option, 0, 0}, option,
+      fmt::format("{} holds several variants ({})", file.path(), fmt::join(names, ", ")),
+      fmt::format("choose one with {} NAME", option));
+}
+
+struct Side {
+  std::string variant;
+  std::map<int, KpiTable> by_replicate;
+  std::set<std::uint64_t> seeds;
+};
+
+Side load_side(const ResultFile& file, const std::string& variant) {
+  Side s;
+  s.variant = variant;
+  for (const auto& [v, r] : file.runs()) {
+    if (v != variant) continue;
+    StoredRun run = file.load(v, r, false);
+    s.seeds.insert(run.run.seed);
+    s.by_replicate[r] = std::move(run.kpis);
+  }
+  return s;
+}
+
+// Which KPIs to show: --kpi ids (checked), or every one.
+std::vector<std::size_t> chosen_kpis(const std::vector<KpiDef>& defs,
+                                     const std::vector<std::string>& asked,
+                                     const std::vector<std::string>& fallback) {
+  std::vector<std::size_t> out;
+  auto index_of = [&](const std::string& id) -> std::optional<std::size_t> {
+    for (std::size_t k = 0; k < defs.size(); ++k) {
+      if (defs[k].id == id) return k;
+    }
+    return std::nullopt;
+  };
+  for (const std::string& id : asked) {
+    const auto k = index_of(id);
+    if (!k) {
+      std::vector<std::string> ids;
+      for (const KpiDef& d : defs) ids.push_back(d.id);
+      throw InputError({"--kpi", 0, 0}, "kpi", fmt::format("no KPI named '{}'", id),
+                       fmt::format("the KPIs are: {}", fmt::join(ids, ", ")));
+    }
+    out.push_back(*k);
+  }
+  if (!asked.empty()) return out;
+  for (const std::string& id : fallback) {
+    if (const auto k = index_of(id)) out.push_back(*k);
+  }
+  if (fallback.empty() || out.empty()) {
+    out.clear();
+    for (std::size_t k = 0; k < defs.size(); ++k) out.push_back(k);
+  }
+  return out;
+}
+
+int compare_runs(const std::string& path_a, const std::string& path_b, const std::string& va,
+                 const std::string& vb, const std::vector<std::string>& kpis) {
+  const ResultFile a = ResultFile::open(path_a), b = ResultFile::open(path_b);
+  for (const ResultFile* f : {&a, &b}) {
+    if (f->meta().kind != "run") {
+      throw InputError({f->path(), 0, 0}, "kind",
+                       fmt::format("a '{}' file: compare takes two run files, or one sweep file",
+                                   f->meta().kind),
+                       "compare sweep points with: cjsim compare SWEEP.h5 --baseline ROW");
+    }
+  }
+  const bool same_file = path_a == path_b;
+  const Side sa = load_side(a, pick_variant(a, va, "--a-variant", 0));
+  const Side sb = load_side(b, pick_variant(b, vb, "--b-variant", same_file ? 1 : 0));
+  std::vector<int> pairs;
+  for (const auto& [r, t] : sa.by_replicate) {
+    if (sb.by_replicate.count(r)) pairs.push_back(r);
+  }
+  if (pairs.empty()) {
+    throw InputError({path_b, 0, 0}, "replicates",
+                     "the two runs share no replicate number, so nothing can be paired",
+                     "run both with the same --replicates (and --seed)");
+  }
+  // KPIs of both, in A's order.
+  const std::vector<KpiDef>& da = sa.by_replicate.begin()->second.defs;
+  const std::vector<KpiDef>& db = sb.by_replicate.begin()->second.defs;
+  std::vector<KpiDef> defs;
+  std::vector<std::size_t> ia, ib;
+  for (std::size_t k = 0; k < da.size(); ++k) {
+    for (std::size_t j = 0; j < db.size(); ++j) {
+      if (db[j].id == da[k].id) {
+        defs.push_back(da[k]);
+        ia.push_back(k);
+        ib.push_back(j);
+      }
+    }
+  }
+  std::vector<double> va_values, vb_values;
+  for (int r : pairs) {
+    for (std::size_t k = 0; k < defs.size(); ++k) {
+      va_values.push_back(sa.by_replicate.at(r).values[ia[k]]);
+      vb_values.push_back(sb.by_replicate.at(r).values[ib[k]]);
+    }
+  }
+  const std::vector<PairedDifference> d = paired_differences(va_values, vb_values, defs.size());
+
+  fmt::print("A: {} ({})\nB: {} ({})\n", path_a, sa.variant, path_b, sb.variant);
+  const bool crn = sa.seeds == sb.seeds && sa.seeds.size() == 1;
+  fmt::print(
+      "{} pair{} of replicates{}\n\n", pairs.size(), pairs.size() == 1 ? "" : "s",
+      crn ? fmt::format(" with common random numbers (seed {})", *sa.seeds.begin())
+          : " (the seeds differ: the pairs share no random numbers, so intervals are wider)");
+  TextTable table;
+  table.header = {"KPI", "A", "B", "B - A", "95% CI of B - A", ""};
+  table.left = {true, false, false, false, false, true};
+  const std::vector<std::size_t> shown = chosen_kpis(defs, kpis, {});
+  KpiView view = KpiView::funnel;
+  bool first = true;
+  int marked = 0;
+  for (std::size_t k : shown) {
+    const KpiDef& def = defs[k];
+    if (kpis.empty() && (first || def.view != view)) {
+      table.rows.push_back({std::string(view_name(def.view)) + " view"});
+      view = def.view;
+    }
+    first = false;
+    const bool mark = d[k].excludes_zero();
+    marked += mark;
+    table.rows.push_back({"  " + def.label, format_value(d[k].a_mean, def.unit),
+                          format_value(d[k].b_mean, def.unit), signed_value(d[k].diff, def.unit),
+                          interval(d[k], def.unit), mark ? "*" : ""});
+  }
+  print_text_table(stdout, table);
+  fmt::print("\n* the 95% interval of the difference excludes 0 ({} of {} KPIs){}\n", marked,
+             shown.size(), pairs.size() < 2 ? "; one pair gives no interval" : "");
+  return 0;
+}
+
+int compare_sweep(const std::string& path, int baseline, const std::vector<std::string>& kpis) {
+  if (ResultFile::open(path).meta().kind == "run") {
+    throw InputError({path, 0, 0}, "kind", "a run file alone: there is nothing to compare it with",
+                     "give two run files (cjsim compare A.h5 B.h5), or a sweep file");
+  }
+  const SweepFile file = SweepFile::open(path);
+  const SweepTable t = file.table();
+  const int rows = static_cast<int>(t.rows.size());
+  if (baseline < 0 || baseline >= rows) {
+    throw InputError({"--baseline", 0, 0}, "baseline",
+                     fmt::format("row {} is not in the sweep (rows 0 to {})", baseline, rows - 1),
+                     "give a row number of the sweep table");
+  }
+  const std::vector<std::size_t> shown = chosen_kpis(t.kpis, kpis, kHeadline);
+  const std::size_t K = t.kpis.size();
+  const std::vector<double> base = file.kpi_values(baseline);
+  auto describe_row = [&](const SweepTableRow& r) {
+    std::string s = fmt::format("point {}", r.point);
+    if (t.variants.size() > 1) s += fmt::format(" ({})", r.variant);
+    for (std::size_t a = 0; a < t.axes.size(); ++a) {
+      s += fmt::format("{} {} = {}", a ? "," : ":", t.axes[a], format_number(r.values[a]));
+    }
+    return s;
+  };
+  fmt::print("{}: {} rows, {} replicates each, common random numbers (seed {})\n", path, rows,
+             t.replicates, file.meta().seed);
+  fmt::print("baseline: row {}, {}\n\n", baseline,
+             describe_row(t.rows[static_cast<std::size_t>(baseline)]));
+
+  TextTable table;
+  table.header.push_back("row");
+  table.header.push_back("point");
+  if (t.variants.size() > 1) table.header.push_back("variant");
+  for (const std::string& a : t.axes) table.header.push_back(a);
+  for (std::size_t k : shown) table.header.push_back(t.kpis[k].label + " - baseline [95% CI]");
+  table.left.assign(table.header.size(), false);
+  if (t.variants.size() > 1) table.left[2] = true;
+  int marked = 0, cells = 0;
+  for (int row = 0; row < rows; ++row) {
+    if (row == baseline) continue;
+    const SweepTableRow& r = t.rows[static_cast<std::size_t>(row)];
+    const std::vector<PairedDifference> d = paired_differences(base, file.kpi_values(row), K);
+    std::vector<std::string> line{std::to_string(row), std::to_string(r.point)};
+    if (t.variants.size() > 1) line.push_back(r.variant);
+    for (double v : r.values) line.push_back(format_number(v));
+    for (std::size_t k : shown) {
+      const bool mark = d[k].excludes_zero();
+      marked += mark;
+      ++cells;
+      line.push_back(fmt::format("{} {}{}", signed_value(d[k].diff, t.kpis[k].unit),
+                                 interval(d[k], t.kpis[k].unit), mark ? " *" : ""));
+    }
+    table.rows.push_back(std::move(line));
+  }
+  print_text_table(stdout, table);
+  fmt::print("\npaired by replicate; * the 95% interval excludes 0 ({} of {}){}\n", marked, cells,
+             t.replicates < 2 ? "; one replicate gives no interval" : "");
+  return 0;
+}
+
+}  // namespace
+
+int cmd_compare(const Args& args, const std::string& /*command_line*/) {
+  std::vector<std::string> files, kpis;
+  std::string va, vb;
+  int baseline = 0;
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help")("a-variant", po::value(&va)->value_name("NAME"),
+                                                 "the variant of A (when it has several)")(
+      "b-variant", po::value(&vb)->value_name("NAME"), "the variant of B (when it has several)")(
+      "baseline", po::value(&baseline)->value_name("ROW"),
+      "sweep files: the row every other row is compared with (default 0)")(
+      "kpi", po::value(&kpis)->composing()->value_name("ID"),
+      "show this KPI (repeatable; default: every KPI for two runs, new customers, revenue and "
+      "profit for a sweep)");
+  po::options_description hidden;
+  hidden.add_options()("file", po::value(&files)->composing());
+  po::positional_options_description pos;
+  pos.add("file", -1);
+  po::variables_map vm;
+  if (!parse(args, opts, hidden, pos, vm, kUsage, kExamples)) return 0;
+  if (files.empty() || files.size() > 2) {
+    throw InputError(
+        {"compare", 0, 0}, "",
+        fmt::format("expected two result files or one sweep file, got {}", files.size()),
+        "cjsim compare A.h5 B.h5, or cjsim compare SWEEP.h5");
+  }
+  if (files.size() == 2) {
+    if (vm.count("baseline")) {
+      throw InputError({"--baseline", 0, 0}, "baseline", "--baseline is for one sweep file",
+                       "cjsim compare SWEEP.h5 --baseline ROW");
+    }
+    return compare_runs(files[0], files[1], va, vb, kpis);
+  }
+  if (!va.empty() || !vb.empty()) {
+    throw InputError({"--a-variant", 0, 0}, "variant",
+                     "--a-variant and --b-variant are for two run files",
+                     "to compare two variants of one run file, give it twice: cjsim compare "
+                     "F.h5 F.h5 --a-variant X --b-variant Y");
+  }
+  return compare_sweep(files[0], baseline, kpis);
+}
+
+}  // namespace cjsim::cli

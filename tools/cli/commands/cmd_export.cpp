@@ -1,0 +1,173 @@
+// cjsim export: a result file's touch paths in ChannelAttribution's input form, and weekly
+// aggregates for marketing-mix tools (Robyn, Meridian, PyMC-Marketing). Both documented in
+// results/README.md "Exports".
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "cjsim/attribution.hpp"
+#include "cjsim/hdf5_io.hpp"
+#include "commands/commands.hpp"
+#include "common/options.hpp"
+#include "common/value_support.hpp"
+#include "report/page.hpp"
+
+namespace cjsim::cli {
+
+namespace {
+
+std::string number(double v) {
+  return fmt::format("{:.10g}", v);
+}
+
+// "2025-01-01" -> the date; InputError naming --start-date otherwise.
+std::chrono::sys_days parse_date(const std::string& text) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  char tail = 0;
+  if (std::sscanf(text.c_str(), "%d-%u-%u%c", &y, &m, &d, &tail) == 3) {
+    const std::chrono::year_month_day parsed{std::chrono::year{y}, std::chrono::month{m},
+                                             std::chrono::day{d}};
+    if (parsed.ok()) return std::chrono::sys_days{parsed};
+  }
+  throw InputError({"--start-date", 0, 0}, "start-date",
+                   fmt::format("expected a date YYYY-MM-DD, got '{}'", text),
+                   "give day 0's date, e.g. --start-date 2025-01-01");
+}
+
+std::string date_text(std::chrono::sys_days day) {
+  const std::chrono::year_month_day d{day};
+  return fmt::format("{:04d}-{:02d}-{:02d}", static_cast<int>(d.year()),
+                     static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+}
+
+std::string paths_csv(const PathSummary& s, const std::vector<std::string>& channels) {
+  std::string out = "path,total_conversions,total_conversion_value,total_null\n";
+  for (const PathCount& p : s.paths) {
+    std::string path;
+    for (const std::uint8_t c : p.channels) {
+      if (!path.empty()) path += " > ";
+      path += channels[c];
+    }
+    out +=
+        fmt::format("{},{},{},{}\n", path, number(p.conversions), number(p.value), number(p.nulls));
+  }
+  return out;
+}
+
+std::string weekly_csv(const RunResult& run, std::chrono::sys_days start) {
+  const DailySeries& d = run.daily;
+  const auto C = static_cast<std::size_t>(d.channels), G = static_cast<std::size_t>(d.segments);
+  std::string out = "week,date,first_day,days";
+  for (const char* prefix : {",spend_", ",exposures_"}) {
+    for (const std::string& c : run.names.channels) {
+      out += prefix;
+      out += c;
+    }
+  }
+  out += ",new_customers,purchases,revenue,margin\n";
+  for (int week = 0; week * 7 < d.days; ++week) {
+    const int first = week * 7, last = std::min(d.days, first + 7);
+    std::vector<double> spend(C, 0.0), exposures(C, 0.0);
+    double fresh = 0, purchases = 0, revenue = 0, margin = 0;
+    for (int t = first; t < last; ++t) {
+      for (std::size_t c = 0; c < C; ++c) {
+        spend[c] += d.spend[d.at_channel(t, static_cast<int>(c))];
+        exposures[c] += static_cast<double>(d.exposed[d.at_channel(t, static_cast<int>(c))]);
+      }
+      for (std::size_t g = 0; g < G; ++g) {
+        const std::size_t at = d.at_segment(t, static_cast<int>(g));
+        fresh += static_cast<double>(d.first_purchases[at]);
+        purchases += static_cast<double>(d.purchases[at]);
+        revenue += d.revenue[at];
+        margin += d.margin[at];
+      }
+    }
+    out += fmt::format("{},{},{},{}", week, date_text(start + std::chrono::days{first}), first,
+                       last - first);
+    for (const auto* column : {&spend, &exposures}) {
+      for (const double v : *column) {
+        out += ',';
+        out += number(v);
+      }
+    }
+    out += fmt::format(",{},{},{},{}\n", number(fresh), number(purchases), number(revenue),
+                       number(margin));
+  }
+  return out;
+}
+
+}  // namespace
+
+int cmd_export(const Args& args, const std::string& command_line) {
+  static_cast<void>(command_line);
+  std::string input, only_variant, paths_file, weekly_file, start_date = "2025-01-01";
+  int replicate = 0;
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help")(
+      "paths", po::value(&paths_file)->value_name("FILE"),
+      "touch paths in ChannelAttribution's form: path, total_conversions, "
+      "total_conversion_value, total_null (needs a file written with --touch-paths)")(
+      "weekly", po::value(&weekly_file)->value_name("FILE"),
+      "weekly spend and exposures per channel, new customers, purchases, revenue, margin")(
+      "variant", po::value(&only_variant)->value_name("NAME"),
+      "which variant (default: the first)")(
+      "replicate", po::value(&replicate)->default_value(0)->value_name("R"), "which replicate")(
+      "start-date", po::value(&start_date)->default_value("2025-01-01")->value_name("DATE"),
+      "the date of day 0, for the weekly file's date column");
+  po::options_description hidden;
+  hidden.add_options()("input", po::value(&input)->required());
+  po::positional_options_description pos;
+  pos.add("input", 1);
+  po::variables_map vm;
+  if (!parse(args, opts, hidden, pos, vm,
+             "cjsim export RESULT.h5 [--paths FILE.csv] [--weekly FILE.csv] [options]",
+             "  cjsim export results/run.h5 --paths paths.csv --weekly weekly.csv\n"
+             "  cjsim export results/flower_delivery.h5 --variant always_on --weekly weekly.csv "
+             "--start-date 2025-01-01\n")) {
+    return 0;
+  }
+  if (paths_file.empty() && weekly_file.empty()) {
+    throw InputError({"--paths", 0, 0}, "paths", "nothing to export",
+                     "give --paths FILE.csv, --weekly FILE.csv or both");
+  }
+  const std::chrono::sys_days start = parse_date(start_date);
+  const ResultFile file = ResultFile::open(input);
+  const std::string variant = pick_file_variant(file, only_variant);
+  const std::vector<int> reps = file_replicates(file, variant);
+  if (std::find(reps.begin(), reps.end(), replicate) == reps.end()) {
+    throw InputError({"--replicate", 0, 0}, "replicate",
+                     fmt::format("the file holds no replicate {} of '{}'", replicate, variant),
+                     fmt::format("choose 0 to {}", reps.back()));
+  }
+  const StoredRun run = file.load(variant, replicate, false);
+  std::string paths_text;
+  if (!paths_file.empty()) {
+    const std::optional<TouchPaths> paths = file.touch_paths(variant, replicate);
+    if (!paths) {
+      throw InputError(
+          {input, 0, 0}, fmt::format("/runs/{}/replicate_{}/touch_paths", variant, replicate),
+          "the run was written without touch paths", "write it with cjsim run --touch-paths");
+    }
+    const PathSummary summary = summarize_paths(*paths);
+    paths_text = paths_csv(summary, run.run.names.channels);
+    fmt::print(
+        "paths: {} unique paths, {} conversions, {} null; left out: {} organic conversions "
+        "(no touch before them), {} customers never touched\n",
+        summary.paths.size(), summary.conversions, summary.nulls, summary.organic_conversions,
+        summary.untouched_customers);
+  }
+  // Both files are built before either is written: bad input leaves nothing behind.
+  if (!paths_file.empty()) {
+    write_file_atomically(paths_file, paths_text);
+    fmt::print("wrote {}\n", paths_file);
+  }
+  if (!weekly_file.empty()) {
+    write_file_atomically(weekly_file, weekly_csv(run.run, start));
+    fmt::print("wrote {}\n", weekly_file);
+  }
+  return 0;
+}
+
+}  // namespace cjsim::cli

@@ -1,0 +1,120 @@
+// cjsim run: simulate a scenario (every variant, every replicate), write one HDF5 file, print
+// the KPI table in the funnel and loop views.
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "cjsim/hdf5_io.hpp"
+#include "cjsim/kpi.hpp"
+#include "cjsim/scenario_io.hpp"
+#include "cjsim/simulation.hpp"
+#include "commands/commands.hpp"
+#include "common/kpi_table.hpp"
+#include "common/options.hpp"
+#include "common/progress.hpp"
+#include "common/run_support.hpp"
+
+namespace cjsim::cli {
+
+int cmd_run(const Args& args, const std::string& command_line) {
+  std::string scenario_path, output, only_variant;
+  RunSettings rs;
+  int replicates = 0;
+  bool quiet = false, profile = false, no_customers = false, touch_paths = false;
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help")(
+      "output,o", po::value(&output)->value_name("FILE"),
+      "HDF5 file to write (default: results/<scenario>.h5)")(
+      "variant", po::value(&only_variant)->value_name("NAME"), "run only this variant")(
+      "replicates,r", po::value(&replicates)->value_name("R"),
+      "replicates per variant (default: simulation.replicates)")(
+      "no-customers", po::bool_switch(&no_customers), "do not store the per-customer table")(
+      "touch-paths", po::bool_switch(&touch_paths),
+      "store every customer's exposures and purchases in order (for cjsim attribute and "
+      "cjsim export --paths)")("profile", po::bool_switch(&profile),
+                               "print the time spent in each phase of the day")(
+      "quiet,q", po::bool_switch(&quiet), "no progress, only the KPI table");
+  add_run_settings(opts, rs);
+  po::options_description hidden;
+  hidden.add_options()("scenario", po::value(&scenario_path)->required());
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  po::variables_map vm;
+  if (!parse(args, opts, hidden, pos, vm, "cjsim run SCENARIO [options]",
+             "  cjsim run scenarios/flower_delivery.toml -o results/flowers.h5 --threads 2\n"
+             "  cjsim run scenarios/bench.toml --set simulation.customers=100000 "
+             "--set channels.search.budget=0\n"
+             "  cjsim run scenarios/funnel_vs_loop.toml --replicates 5\n"
+             "  cjsim run scenarios/flower_delivery.toml --touch-paths -o results/flowers.h5\n")) {
+    return 0;
+  }
+  check_threads(rs.threads);
+  if (vm.count("replicates") && (replicates < 1 || replicates > 10000)) {
+    throw InputError({"--replicates", 0, 0}, "replicates",
+                     fmt::format("must be 1 to 10000, got {}", replicates),
+                     "give a replicate count such as --replicates 10");
+  }
+
+  const Scenario scenario = load_scenario(scenario_path, rs.overrides);
+  std::vector<const Variant*> variants;
+  for (const Variant& v : scenario.variants) {
+    if (only_variant.empty() || v.name == only_variant) variants.push_back(&v);
+  }
+  if (variants.empty()) {
+    std::string names;
+    for (const Variant& v : scenario.variants) names += (names.empty() ? "" : ", ") + v.name;
+    throw InputError({"--variant", 0, 0}, "variant",
+                     fmt::format("no variant named '{}'", only_variant),
+                     fmt::format("choose one of: {}", names));
+  }
+  if (output.empty()) output = default_output(scenario_path);
+
+  const ScenarioDef& first = variants.front()->def;
+  FileMeta meta;
+  meta.scenario_name = first.simulation.name;
+  meta.scenario_source = scenario.source_name;
+  meta.scenario_text = scenario.text;
+  meta.effective_toml = scenario.effective_toml;
+  meta.command_line = command_line;
+  meta.seed = rs.seed.value_or(first.simulation.seed);
+  // Before the temporary file exists: a stop signal from here on lets the writer remove it.
+  install_interrupt_handler();
+  ResultWriter writer(output, meta);  // fails now, before any work, if the folder is unwritable
+
+  std::vector<KpiColumn> columns;
+  for (const Variant* v : variants) {
+    const int reps = replicates > 0 ? replicates : v->def.simulation.replicates;
+    std::vector<KpiTable> tables;
+    for (int r = 0; r < reps; ++r) {
+      Progress progress(reps > 1 ? fmt::format("{} {}/{}", v->name, r + 1, reps) : v->name, quiet);
+      RunOptions ro;
+      ro.threads = rs.threads;
+      ro.seed = rs.seed;
+      ro.replicate = r;
+      ro.customer_table = !no_customers;
+      ro.touch_paths = touch_paths;
+      ro.progress = [&](const cjsim::Progress& p) {
+        throw_if_interrupted();
+        progress.update(static_cast<double>(p.day) / p.days,
+                        fmt::format("day {}/{}", p.day, p.days));
+      };
+      const RunResult result = simulate(v->def, ro);
+      tables.push_back(compute_kpis(result));
+      writer.write_run(v->name, v->description, result, tables.back());
+      progress.done(run_summary(result));
+      if (profile) {
+        print_profile(result.profile,
+                      static_cast<double>(result.customers_total) * result.daily.days);
+      }
+    }
+    const KpiSummary summary = summarize(tables);
+    writer.write_summary(v->name, summary);
+    columns.push_back({v->name, summary});
+  }
+  writer.commit();
+  print_kpi_table(stdout, columns);
+  fmt::print("\nresults: {}\n", output);
+  return 0;
+}
+
+}  // namespace cjsim::cli

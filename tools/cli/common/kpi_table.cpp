@@ -1,0 +1,112 @@
+#include "common/kpi_table.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace cjsim::cli {
+
+namespace {
+
+std::string group_thousands(double v, int decimals) {
+  const std::string digits = fmt::format("{:.{}f}", std::fabs(v), decimals);
+  const std::size_t int_end = std::min(digits.find('.'), digits.size());
+  std::string out = v < 0 ? "-" : "";
+  for (std::size_t k = 0; k < int_end; ++k) {
+    if (k > 0 && (int_end - k) % 3 == 0) out += ',';
+    out += digits[k];
+  }
+  return out + digits.substr(int_end);
+}
+
+bool is_count(const std::string& unit) {
+  return unit == "customers" || unit == "purchases";
+}
+
+// Display width in terminal columns (UTF-8: count code points, not bytes).
+std::size_t width(const std::string& s) {
+  std::size_t w = 0;
+  for (const char c : s) w += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return w;
+}
+
+std::string pad_left(const std::string& s, std::size_t w) {
+  return std::string(w > width(s) ? w - width(s) : 0, ' ') + s;
+}
+std::string pad_right(const std::string& s, std::size_t w) {
+  return s + std::string(w > width(s) ? w - width(s) : 0, ' ');
+}
+
+}  // namespace
+
+std::string format_value(double v, const std::string& unit) {
+  if (!std::isfinite(v)) return "n/a";
+  if (unit == "share") return fmt::format("{:.1f}%", v * 100);
+  if (is_count(unit)) {
+    return group_thousands(v, std::fabs(v) >= 100 || std::fabs(v - std::round(v)) < 1e-9 ? 0 : 1);
+  }
+  if (unit.rfind("currency", 0) == 0) return group_thousands(v, std::fabs(v) >= 1000 ? 0 : 2);
+  if (unit == "days") return fmt::format("{:.1f}", v);
+  return fmt::format("{:.2f}", v);
+}
+
+void print_kpi_table(std::FILE* out, const std::vector<KpiColumn>& columns) {
+  if (columns.empty()) return;
+  const std::vector<KpiDef>& defs = columns.front().summary.defs;
+  // A cell is "mean ± half-width"; the ± signs of a column line up, so the eye reads the means
+  // down the column and the uncertainties beside them.
+  struct Cell {
+    std::string mean, half_width;  // half_width empty: one replicate, or undefined
+  };
+  std::vector<std::vector<Cell>> cells(defs.size());
+  for (std::size_t k = 0; k < defs.size(); ++k) {
+    for (const KpiColumn& col : columns) {
+      const KpiSummary& s = col.summary;
+      Cell cell{format_value(s.mean[k], defs[k].unit), {}};
+      if (s.replicates > 1 && std::isfinite(s.ci_high[k]) && cell.mean != "n/a") {
+        cell.half_width = format_value((s.ci_high[k] - s.ci_low[k]) / 2, defs[k].unit);
+      }
+      cells[k].push_back(cell);
+    }
+  }
+  std::size_t label_w = 0;
+  for (const KpiDef& d : defs) label_w = std::max(label_w, width(d.label));
+  std::vector<std::size_t> mean_w(columns.size()), half_w(columns.size()), col_w(columns.size());
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    for (const auto& row : cells) {
+      mean_w[c] = std::max(mean_w[c], width(row[c].mean));
+      half_w[c] = std::max(half_w[c], width(row[c].half_width));
+    }
+    col_w[c] = std::max(width(columns[c].title), mean_w[c] + (half_w[c] ? 3 + half_w[c] : 0));
+  }
+  auto render = [&](const Cell& cell, std::size_t c) {
+    std::string s = pad_left(cell.mean, mean_w[c]);
+    if (half_w[c]) {
+      s += cell.half_width.empty() ? std::string(3 + half_w[c], ' ')
+                                   : " \u00b1 " + pad_left(cell.half_width, half_w[c]);
+    }
+    return pad_left(s, col_w[c]);
+  };
+  const int replicates = columns.front().summary.replicates;
+  for (const KpiView view :
+       {KpiView::funnel, KpiView::loop, KpiView::money, KpiView::nonlinearity}) {
+    static const char* const kTitles[] = {"Funnel view", "Loop view", "Money", "Nonlinearity"};
+    std::string header = pad_right(kTitles[static_cast<int>(view)], label_w);
+    for (std::size_t c = 0; c < columns.size(); ++c)
+      header += "  " + pad_left(columns[c].title, col_w[c]);
+    fmt::print(out, "\n{}\n{}\n", header, std::string(width(header), '-'));
+    for (std::size_t k = 0; k < defs.size(); ++k) {
+      if (defs[k].view != view) continue;
+      std::string line = pad_right(defs[k].label, label_w);
+      for (std::size_t c = 0; c < columns.size(); ++c) line += "  " + render(cells[k][c], c);
+      fmt::print(out, "{}\n", line);
+    }
+  }
+  if (replicates > 1)
+    fmt::print(out,
+               "\n(mean \u00b1 half-width of the 95% confidence interval over {} replicates)\n",
+               replicates);
+}
+
+}  // namespace cjsim::cli

@@ -1,0 +1,129 @@
+#include "common/value_support.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/kpi_table.hpp"
+#include "report/stats.hpp"
+
+namespace cjsim::cli {
+
+namespace {
+
+std::size_t width(const std::string& s) {
+  std::size_t w = 0;
+  for (const char c : s) w += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return w;
+}
+
+}  // namespace
+
+void TextTable::print(std::FILE* out) const {
+  std::vector<std::size_t> w(header.size(), 0);
+  auto widen = [&](const std::vector<std::string>& row) {
+    for (std::size_t k = 0; k < row.size() && k < w.size(); ++k)
+      w[k] = std::max(w[k], width(row[k]));
+  };
+  widen(header);
+  for (const auto& row : rows) widen(row);
+  auto line = [&](const std::vector<std::string>& row) {
+    std::string text;
+    for (std::size_t k = 0; k < w.size(); ++k) {
+      const std::string cell = k < row.size() ? row[k] : "";
+      const std::string pad(w[k] - width(cell), ' ');
+      text += (k ? "  " : "") + (k == 0 ? cell + pad : pad + cell);
+    }
+    fmt::print(out, "{}\n", text);
+  };
+  line(header);
+  std::size_t total = 0;
+  for (const std::size_t x : w) total += x + 2;
+  fmt::print(out, "{}\n", std::string(total > 2 ? total - 2 : 0, '-'));
+  for (const auto& row : rows) line(row);
+}
+
+std::string estimate_cell(const Estimate& e, const std::string& unit) {
+  if (!std::isfinite(e.mean)) return "n/a";
+  if (!std::isfinite(e.ci_high)) return format_value(e.mean, unit);
+  return format_value(e.mean, unit) + " ± " + format_value(e.half_width(), unit);
+}
+
+const Variant& pick_variant(const Scenario& scenario, const std::string& name,
+                            const std::string& option) {
+  if (name.empty()) return scenario.variants.front();
+  std::string names;
+  for (const Variant& v : scenario.variants) {
+    if (v.name == name) return v;
+    names += (names.empty() ? "" : ", ") + v.name;
+  }
+  throw InputError({option, 0, 0}, "variant", fmt::format("no variant named '{}'", name),
+                   fmt::format("choose one of: {}", names));
+}
+
+std::string pick_file_variant(const ResultFile& file, const std::string& name) {
+  std::vector<std::string> variants;
+  for (const auto& [v, r] : file.runs()) {
+    if (std::find(variants.begin(), variants.end(), v) == variants.end()) variants.push_back(v);
+  }
+  if (variants.empty()) {
+    throw InputError({file.path(), 0, 0}, "/runs", "the file holds no runs",
+                     "write it with cjsim run or cjsim value -o");
+  }
+  if (name.empty()) return variants.front();
+  if (std::find(variants.begin(), variants.end(), name) != variants.end()) return name;
+  std::string names;
+  for (const std::string& v : variants) names += (names.empty() ? "" : ", ") + v;
+  throw InputError({"--variant", 0, 0}, "variant",
+                   fmt::format("the file holds no variant named '{}'", name),
+                   fmt::format("choose one of: {}", names));
+}
+
+std::vector<int> file_replicates(const ResultFile& file, const std::string& variant) {
+  std::vector<int> out;
+  for (const auto& [v, r] : file.runs()) {
+    if (v == variant) out.push_back(r);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Scenario stored_scenario(const ResultFile& file) {
+  const FileMeta meta = file.meta();
+  ScenarioDocument doc =
+      ScenarioDocument::from_string(meta.scenario_text, file.path() + ":/scenario");
+  for (const std::string& assignment : stored_overrides(meta.command_line)) doc.set(assignment);
+  if (!meta.effective_toml.empty() && doc.effective_toml() != meta.effective_toml) {
+    throw InputError(
+        {file.path(), 0, 0}, "/scenario",
+        "the stored scenario with its command line's --set overrides does not give "
+        "the stored /scenario_effective, so re-running it would simulate another world",
+        "run cjsim value on the scenario file instead");
+  }
+  return build_scenario(doc);
+}
+
+std::pair<std::string, double> parse_channel_amount(const std::string& text,
+                                                    const std::string& option) {
+  const auto eq = text.find('=');
+  double amount = 0;
+  std::size_t used = 0;
+  bool ok = eq != std::string::npos && eq > 0;
+  if (ok) {
+    try {
+      amount = std::stod(text.substr(eq + 1), &used);
+      ok = used == text.size() - eq - 1 && std::isfinite(amount) && amount >= 0;
+    } catch (const std::exception&) {
+      ok = false;
+    }
+  }
+  if (!ok) {
+    throw InputError({option, 0, 0}, option.substr(2),
+                     fmt::format("expected CHANNEL=AMOUNT with an amount >= 0, got '{}'", text),
+                     fmt::format("write e.g. {} search=50000", option));
+  }
+  return {text.substr(0, eq), amount};
+}
+
+}  // namespace cjsim::cli
