@@ -1,4 +1,4 @@
-// Small worlds built in code for the engine tests, and the closed forms of MODEL.md computed
+// Small worlds built in code for the engine tests, and the closed forms of docs/model.md computed
 // independently of the engine (from the definition, with Boost.uBLAS for the linear algebra).
 #pragma once
 
@@ -73,7 +73,7 @@ inline int stage_index(const ScenarioDef& d, const std::string& name) {
   return -1;
 }
 
-// The daily transition matrix of MODEL.md for segment g, with no channels, no word of mouth
+// The daily transition matrix of docs/model.md for segment g, with no channels, no word of mouth
 // and satisfaction at its reference: P[s][s] = exp(-H), P[s][s'] = (1 - exp(-H)) h / H.
 inline Matrix daily_matrix(const ScenarioDef& d, std::size_t g) {
   const std::size_t S = d.stages.size();

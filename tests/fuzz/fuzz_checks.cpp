@@ -72,7 +72,7 @@ void check_refusal(const InputError& e, const Origin& origin) {
   }
 }
 
-// Every customer is in exactly one stage on every day (MODEL.md, conservation).
+// Every customer is in exactly one stage on every day (docs/model.md, conservation).
 void check_conservation(const RunResult& r) {
   const DailySeries& d = r.daily;
   for (int t = 0; t <= d.days; ++t) {

@@ -1,5 +1,5 @@
 // The HDF5 result file: round trips, reproducible bytes, and every way writing or reading can
-// go wrong (ARCHITECTURE.md "Reliability"). Layout: results/README.md.
+// go wrong (README.md "Exit codes" and tests/fault). Layout: results/README.md.
 #include <hdf5.h>
 #include <signal.h>
 #include <sys/resource.h>

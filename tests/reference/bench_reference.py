@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""An independent, plain per-day implementation of the BENCH.md world in NumPy.
+"""An independent, plain per-day implementation of the bench world (docs/bench.md) in NumPy.
 
 It shares no code with the engine and uses none of its shortcuts: every customer draws a
-uniform every day and leaves its stage when u < 1 - exp(-H) (the per-day path of MODEL.md),
+uniform every day and leaves its stage when u < 1 - exp(-H) (the per-day path of docs/model.md),
 exposures are numpy.random.choice without replacement, recommendations go to uniformly random
 customers. The engine's exponential-clock method must agree with it in distribution; the
 ctest `reference.bench_per_day_path` compares the two (tests/reference/compare_bench.py).

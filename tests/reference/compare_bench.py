@@ -1,16 +1,16 @@
 #!/usr/bin/python3
-"""Checks the engine on the BENCH.md world against two references (ctest reference.*).
+"""Checks the engine on the bench world (docs/bench.md) against two references (ctest reference.*).
 
 per-day-path  The engine (exponential clocks, block-split exposures) against an independent
               plain per-day NumPy implementation (bench_reference.py) on the full world with
               channels and word of mouth: final stage shares over several seeds each, Welch
               t-test per stage, Bonferroni over the stages, false-alarm rate 1e-6.
-published     The reference statistics printed at the end of BENCH.md (N = 100,000: unaware
+published     The reference statistics printed at the end of docs/bench.md (N = 100,000: unaware
               68.0%, lost 16.8%, loyal 4.3%, consideration 2.1%, "within about +-0.5%"). This
               engine and the independent NumPy implementation both reproduce them only with every
               budget and word of mouth at zero; with channels and word of mouth as listed, both
               give about 5% unaware at N = 100,000. So this check runs the world the figures
-              describe and says so (engine/README.md, "The BENCH.md reference statistics").
+              describe and says so (engine/README.md, "The docs/bench.md reference statistics").
 
 Usage: compare_bench.py CJSIM_EXE SOURCE_DIR WORK_DIR {per-day-path|published}
 """
@@ -81,7 +81,7 @@ def published(exe, source, work):
     ok = True
     for s, want in figures.items():
         got = shares[STAGES.index(s)]
-        print(f"{s:14s} engine {got:.4f}  BENCH.md {want:.3f}  (+-0.005)")
+        print(f"{s:14s} engine {got:.4f}  docs/bench.md {want:.3f}  (+-0.005)")
         ok &= abs(got - want) <= 0.005
     full = engine_shares(exe, source, work, 100_000, 1, []).mean(axis=0)
     print(f"for comparison, the full world at N = 100,000: unaware {full[0]:.3f}, lost {full[7]:.3f}")

@@ -16,7 +16,7 @@ using namespace cjsim;
 
 namespace {
 
-// The BENCH.md world, written in code.
+// The bench world (docs/bench.md), written in code.
 ScenarioDef bench_def() {
   ScenarioDef d = default_scenario();
   d.simulation.customers = 100'000;

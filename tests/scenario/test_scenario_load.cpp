@@ -117,7 +117,8 @@ const std::string kSketch =
 
 // ---- what a planner writes ------------------------------------------------------------------
 
-TEST_CASE("scenario: the reference sketch loads to exactly the BENCH.md world", "[scenario]") {
+TEST_CASE("scenario: the reference sketch loads to exactly the bench world (docs/bench.md)",
+          "[scenario]") {
   const Scenario s = load_scenario(kSketch);
   REQUIRE(s.variants.size() == 1);
   CHECK(s.variants[0].name == "base");
@@ -155,7 +156,7 @@ TEST_CASE("scenario: the reference sketch loads to exactly the BENCH.md world", 
   CHECK(d.stages[7].role == Role::lost);
   for (std::size_t i = 1; i < d.stages.size(); ++i) CHECK(d.stages[i].start == 0.0);
 
-  // The edge table of BENCH.md, in its order: from, to, rate, forward, salience, satisfaction,
+  // The edge table of docs/bench.md, in its order: from, to, rate, forward, salience, satisfaction,
   // curiosity.
   struct Row {
     const char* from;

@@ -1,4 +1,4 @@
-// The closed forms of MODEL.md, reproduced by the engine. Tolerances are derived from the
+// The closed forms of docs/model.md, reproduced by the engine. Tolerances are derived from the
 // sampling distribution at the chosen N (binomial/multinomial variances, the variance of the
 // absorption time, Student t over replicates), with a Bonferroni correction so that a correct
 // engine fails a test with probability below 1e-6. The seeds are fixed, so a pass is stable.

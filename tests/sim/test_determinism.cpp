@@ -1,4 +1,4 @@
-// Determinism is a contract (ARCHITECTURE.md house rule 5): the same seed gives the same bits
+// Determinism is a contract (engine/README.md "Determinism"): the same seed gives the same bits
 // for any thread count and across runs; a different seed gives different results.
 #include <unistd.h>
 

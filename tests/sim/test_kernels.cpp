@@ -254,7 +254,8 @@ TEST_CASE("drift tables: c0 + c1 q + c2 hill is the sum of the lifted per-edge h
       cjsim::load_scenario(std::string(CJSIM_SOURCE_DIR) + "/scenarios/bench.toml",
                            {"segments.regular.responsiveness=0.8", "channels.search.salience=0.5"});
   const cjsim::Model m = cjsim::compile_model(s.variants.front().def);
-  // The BENCH.md channels need three slots: social, search and content all reach "aware".
+  // The bench world's channels (docs/bench.md) need three slots: social, search and content all
+  // reach "aware".
   REQUIRE(m.slots == 3);
   REQUIRE(m.drift.size() == std::size_t{1} << (m.cell_bits + m.slots));
   int checked = 0;

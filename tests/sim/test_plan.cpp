@@ -1,6 +1,6 @@
-// Budget rule of MODEL.md / BENCH.md rule 2: spend never exceeds a flight's budget, spend equals
-// exposures x cost, exposures never exceed the eligible, and at least 99% of a flight is spent
-// when enough customers are eligible, unspent allowance carrying over.
+// Budget rule of docs/model.md / docs/bench.md rule 2: spend never exceeds a flight's budget, spend
+// equals exposures x cost, exposures never exceed the eligible, and at least 99% of a flight is
+// spent when enough customers are eligible, unspent allowance carrying over.
 #include <catch2/catch.hpp>
 #include <cmath>
 

@@ -4,7 +4,7 @@ tests/sweep.cmake).
 
     check_sweep.py --cjsim BIN --source SRC --work DIR CHECK
 
-One reference sweep (CHECK = reference: 12 points x 3 replicates of the BENCH.md world, small,
+One reference sweep (CHECK = reference: 12 points x 3 replicates of the bench world (docs/bench.md), small,
 on one thread) and checks that each other way of computing it gives the same sweep table and
 per-point series bit for bit:
 

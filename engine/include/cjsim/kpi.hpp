@@ -1,4 +1,4 @@
-// Key performance indicators of a run, in the two views planners argue about (MODEL.md
+// Key performance indicators of a run, in the two views planners argue about (docs/model.md
 // "Outputs"): the funnel view and the loop view, plus money and nonlinearity.
 #pragma once
 

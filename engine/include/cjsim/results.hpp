@@ -124,7 +124,8 @@ struct TraceEvent {
   bool referral = false;  // moved because of a recommendation
 };
 
-// Wall time per phase of the day, summed over the run (seconds). See ARCHITECTURE.md.
+// Wall time per phase of the day, summed over the run (seconds). See engine/README.md "The day, in
+// phases".
 struct Profile {
   double init = 0;      // population, graph
   double plan = 0;      // allowances, eligible counts, exposure split across blocks

@@ -14,7 +14,7 @@
 
 namespace cjsim {
 
-// What a stage means for the journey (MODEL.md "Stages").
+// What a stage means for the journey (docs/model.md "Stages").
 enum class Role : std::uint8_t {
   unaware,    // not in the market yet
   journey,    // before the (next) purchase
@@ -23,7 +23,7 @@ enum class Role : std::uint8_t {
   lost,       // gone to a competitor or refused
 };
 
-// How an edge scales with the satisfaction of the latest purchase (MODEL.md "Purchases").
+// How an edge scales with the satisfaction of the latest purchase (docs/model.md "Purchases").
 enum class SatisfactionMark : std::uint8_t {
   none,
   plus,   // multiplied by s / reference        (towards loyalty, advocacy, repurchase)

@@ -217,7 +217,7 @@ Model compile_model(const ScenarioDef& def) {
   m.margin = def.order.margin;
   for (const SegmentDef& seg : def.segments) {
     const OrderValueDef v = seg.order.value_or(def.order.value);
-    // Lognormal with the given mean and coefficient of variation (BENCH.md rule 6).
+    // Lognormal with the given mean and coefficient of variation (docs/bench.md rule 6).
     const double sigma2 = std::log1p(v.cv * v.cv);
     m.order_mu.push_back(std::log(v.mean) - sigma2 / 2);
     m.order_sigma.push_back(std::sqrt(sigma2));

@@ -29,7 +29,7 @@ inline constexpr std::uint8_t kCellComplainer = 1u << 2;  // a lost stage, compl
 // touch, as if the channels exposed in order), 0 when none does.
 inline constexpr int kTouchShift = 8;
 
-// The salience factor of MODEL.md, written as one division: for A >= 0
+// The salience factor of docs/model.md, written as one division: for A >= 0
 //   1 + beta A^k / (A^k + K^k) = (A^k + K^k + beta A^k) / (A^k + K^k),
 // and its reciprocal for A < 0 (complaints heard outweigh exposures). `xk` = |A|^k.
 inline double hill_factor(double xk, bool negative, double beta, double half_pow) {
@@ -160,7 +160,7 @@ struct Model {
            static_cast<std::size_t>(segment);
   }
 
-  // The salience factor of MODEL.md: 1 + beta A^k / (A^k + K^k), and its reciprocal form for
+  // The salience factor of docs/model.md: 1 + beta A^k / (A^k + K^k), and its reciprocal form for
   // negative salience (complaints heard outweigh exposures).
   double hill(float a) const {
     const double x = std::fabs(static_cast<double>(a));

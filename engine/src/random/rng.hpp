@@ -1,6 +1,6 @@
 // Counter-based random numbers: every draw is a pure function of
 // (seed, replicate, customer, day, purpose), so results do not depend on thread count, block
-// order or machine (MODEL.md "Randomness and reproducibility").
+// order or machine (docs/model.md "Randomness and reproducibility").
 //
 // The generator is Philox4x32-10 from Random123 (D. E. Shaw Research; Debian librandom123-dev):
 //   key     = the 64-bit scenario seed, as two 32-bit words

@@ -5,7 +5,7 @@
 // on entering a stage the customer draws E ~ Exp(1); each day the stage's total hazard H_t is
 // subtracted, and the customer leaves on the first day the clock reaches zero, along edge e
 // with probability h_e / H_t. P(still here after day t) = exp(-sum H) and P(leave on day t) =
-// exp(-sum_{<t} H) (1 - exp(-H_t)): exactly the competing daily hazards of MODEL.md, with no
+// exp(-sum_{<t} H) (1 - exp(-H_t)): exactly the competing daily hazards of docs/model.md, with no
 // random draw on the (many) days nothing happens.
 #include <tbb/parallel_for.h>
 

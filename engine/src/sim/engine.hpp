@@ -1,5 +1,5 @@
 // The simulation of one run: state, and the fixed list of phases of a day
-// (ARCHITECTURE.md "One simulated day, in phases"):
+// (engine/README.md "The day, in phases"):
 //   plan      sequential (channels in parallel): today's allowance per channel, its eligible
 //             customers, and how many of each block's eligible customers are exposed;
 //   act       parallel over blocks of kBlockSize customers: exposures, salience, word of mouth,

@@ -22,7 +22,7 @@ std::uint32_t eligible_in(const Model& m, const std::vector<std::uint32_t>& coun
 
 }  // namespace
 
-// BENCH.md rule 2: k = min(eligible, floor(remaining / (days_left * cost))), in whole contacts
+// docs/bench.md rule 2: k = min(eligible, floor(remaining / (days_left * cost))), in whole contacts
 // and integer micro-units, so spend can never exceed a flight's budget and unspent allowance
 // carries over to the remaining days.
 void Engine::plan(int day) {

@@ -1,4 +1,4 @@
-// cjsim bench: the reference world of BENCH.md (scenarios/bench.toml) at several sizes and
+// cjsim bench: the reference world of docs/bench.md (scenarios/bench.toml) at several sizes and
 // thread counts; simulated customer-days per second for the simulation alone and for the whole
 // run with its HDF5 file, peak memory, 2-thread scaling. Prints a table and writes it to
 // results/bench/<machine>.csv, so figures of each machine kind live in the repository.
