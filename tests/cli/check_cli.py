@@ -284,6 +284,15 @@ def case_bench():
     import io
     bench_toml = os.path.join(SCENARIOS, "bench.toml")
     table = os.path.join(WORK, "bench", "machine.csv")
+    # A --csv in a missing folder is refused before measuring, as every output is (the folder
+    # is not made behind the user's back).
+    missing = os.path.join(WORK, "no_such_folder", "b.csv")
+    rc, _, err = cjsim("bench", "--scenario", bench_toml, "-n", "3k", "-t", "1", "--repeat", "1",
+                       "--csv", missing, "-q")
+    check(rc == 2 and "--csv" in err and "does not exist" in err,
+          f"bench --csv in a missing folder: exit {rc}: {err}")
+    check(not os.path.exists(os.path.dirname(missing)), "bench made the missing folder")
+    os.makedirs(os.path.dirname(table), exist_ok=True)
     days = 30
     rc, out, err = cjsim("bench", "--scenario", bench_toml, "-n", "3k,5000", "-t", "1,2",
                          "--repeat", "2", "--set", f"simulation.days={days}", "--csv", table, "-q")

@@ -99,6 +99,7 @@ inline RunResult synthetic_run(const SyntheticShape& shape, int replicate, std::
     c.back_steps.push_back(static_cast<std::uint16_t>(i % 3));
     c.referrals.push_back(static_cast<std::uint16_t>(i % 65536));
     c.stages_reached.push_back(static_cast<std::uint32_t>((1u << ((i / 3) % S)) | 1u));
+    c.stages_advanced.push_back(i % 2 == 0 ? c.stages_reached.back() & ~1u : 0u);
   }
 
   run.profile = Profile{0.5, 0.25, 2.0, 0.125, 0.0625, 0.03125, 3.0};

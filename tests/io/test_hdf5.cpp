@@ -126,6 +126,7 @@ void require_same_customers(const CustomerTable& a, const CustomerTable& b) {
   CHECK(a.back_steps == b.back_steps);
   CHECK(a.referrals == b.referrals);
   CHECK(a.stages_reached == b.stages_reached);
+  CHECK(a.stages_advanced == b.stages_advanced);
 }
 
 void require_same_run(const RunResult& a, const RunResult& b, bool with_customers) {

@@ -14,7 +14,7 @@ using namespace cjsim;
 namespace {
 
 Outcome fresh() {
-  return Outcome{0.0f, 1u, kNoDay, kNoDay, 0, 0, 0, 7};
+  return Outcome{0.0f, 1u, 0u, kNoDay, kNoDay, 0, 0, 0, 7};
 }
 
 template <class T>
@@ -24,9 +24,10 @@ void add_saturating(T& x, std::uint64_t n) {
 
 bool same(const Outcome& a, const Outcome& b) {
   return std::memcmp(&a.revenue, &b.revenue, sizeof a.revenue) == 0 &&
-         a.stages_reached == b.stages_reached && a.first_purchase_day == b.first_purchase_day &&
-         a.churn_day == b.churn_day && a.purchases == b.purchases && a.back_steps == b.back_steps &&
-         a.referrals == b.referrals && a.source == b.source;
+         a.stages_reached == b.stages_reached && a.stages_advanced == b.stages_advanced &&
+         a.first_purchase_day == b.first_purchase_day && a.churn_day == b.churn_day &&
+         a.purchases == b.purchases && a.back_steps == b.back_steps && a.referrals == b.referrals &&
+         a.source == b.source;
 }
 
 }  // namespace
@@ -49,6 +50,9 @@ TEST_CASE("outcome log: applied now and then, the records equal on-the-spot upda
         case 0: {
           const int stage = static_cast<int>(draw() % 32);
           const bool back = draw() % 3 == 0, churned = draw() % 50 == 0;
+          if (stage > 0 && ((o.stages_reached >> (stage - 1)) & 1u) != 0) {
+            o.stages_advanced |= 1u << stage;
+          }
           o.stages_reached |= 1u << stage;
           if (back) add_saturating(o.back_steps, 1);
           if (churned) o.churn_day = static_cast<std::uint16_t>(day);

@@ -18,6 +18,9 @@ struct Names {
   std::vector<std::uint8_t> stage_advocates;  // 1 where customers recommend (advocate = true)
   std::vector<std::string> segments;          // declared order
   std::vector<std::string> channels;          // declared order
+  // Bit s: channel c can expose customers in stage s (its `reaches`), per channel. Empty in
+  // files written before it was stored.
+  std::vector<std::uint32_t> channel_reaches;
   std::vector<std::string>
       sources;  // acquisition sources: channels..., referral, organic, existing, none
   std::vector<std::string> edges;  // "from -> to", declared order
@@ -80,6 +83,10 @@ struct CustomerTable {
   std::vector<std::uint16_t> back_steps;      // backward transitions (saturating)
   std::vector<std::uint16_t> referrals;       // recommendations made (saturating)
   std::vector<std::uint32_t> stages_reached;  // bit s: ever in stage s (stage count <= 32)
+  // Bit s: entered stage s after having been in stage s - 1 (the previous stage declared): the
+  // numerator of the funnel's stage conversion. All zero when read from older files, which lack the
+  // column.
+  std::vector<std::uint32_t> stages_advanced;
 
   std::size_t size() const { return segment.size(); }
 };

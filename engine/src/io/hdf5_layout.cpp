@@ -58,6 +58,7 @@ h5::Datatype customer_memory_type() {
   insert(type.get(), "back_steps", offsetof(CustomerRow, back_steps), H5T_NATIVE_UINT16);
   insert(type.get(), "referrals", offsetof(CustomerRow, referrals), H5T_NATIVE_UINT16);
   insert(type.get(), "stages_reached", offsetof(CustomerRow, stages_reached), H5T_NATIVE_UINT32);
+  insert(type.get(), "stages_advanced", offsetof(CustomerRow, stages_advanced), H5T_NATIVE_UINT32);
   return type;
 }
 
@@ -68,11 +69,12 @@ h5::Datatype customer_file_type() {
     hid_t type;
   };
   const Field fields[] = {
-      {"segment", H5T_STD_U8LE},    {"final_stage", H5T_STD_U8LE},
-      {"source", H5T_STD_U8LE},     {"first_purchase_day", H5T_STD_I32LE},
-      {"churn_day", H5T_STD_I32LE}, {"purchases", H5T_STD_U32LE},
-      {"revenue", H5T_IEEE_F32LE},  {"back_steps", H5T_STD_U16LE},
-      {"referrals", H5T_STD_U16LE}, {"stages_reached", H5T_STD_U32LE},
+      {"segment", H5T_STD_U8LE},          {"final_stage", H5T_STD_U8LE},
+      {"source", H5T_STD_U8LE},           {"first_purchase_day", H5T_STD_I32LE},
+      {"churn_day", H5T_STD_I32LE},       {"purchases", H5T_STD_U32LE},
+      {"revenue", H5T_IEEE_F32LE},        {"back_steps", H5T_STD_U16LE},
+      {"referrals", H5T_STD_U16LE},       {"stages_reached", H5T_STD_U32LE},
+      {"stages_advanced", H5T_STD_U32LE},
   };
   std::size_t size = 0;
   for (const Field& f : fields) size += H5Tget_size(f.type);
@@ -85,15 +87,16 @@ h5::Datatype customer_file_type() {
   return type;
 }
 
-h5::Datatype kpi_type() {
+h5::Datatype kpi_type(bool with_note) {
   h5::Datatype text = h5::string_type();
   h5::Datatype type = compound(sizeof(KpiRow));
   insert_kpi_strings<KpiRow>(type.get(), text.get());
   insert(type.get(), "value", offsetof(KpiRow, value), H5T_NATIVE_DOUBLE);
+  if (with_note) insert(type.get(), "note", offsetof(KpiRow, note), text.get());
   return type;
 }
 
-h5::Datatype kpi_summary_type() {
+h5::Datatype kpi_summary_type(bool with_note) {
   h5::Datatype text = h5::string_type();
   h5::Datatype type = compound(sizeof(KpiSummaryRow));
   insert_kpi_strings<KpiSummaryRow>(type.get(), text.get());
@@ -101,6 +104,7 @@ h5::Datatype kpi_summary_type() {
   insert(type.get(), "sd", offsetof(KpiSummaryRow, sd), H5T_NATIVE_DOUBLE);
   insert(type.get(), "ci_low", offsetof(KpiSummaryRow, ci_low), H5T_NATIVE_DOUBLE);
   insert(type.get(), "ci_high", offsetof(KpiSummaryRow, ci_high), H5T_NATIVE_DOUBLE);
+  if (with_note) insert(type.get(), "note", offsetof(KpiSummaryRow, note), text.get());
   return type;
 }
 

@@ -44,7 +44,7 @@ std::string replicate_group_name(int replicate);  // "replicate_3"
 std::optional<int> parse_replicate_group_name(std::string_view name);
 
 // One row of /runs/<v>/replicate_<r>/customers, as it sits in memory. In the file the same
-// fields are packed without padding (27 bytes per row).
+// fields are packed without padding (31 bytes per row).
 struct CustomerRow {
   std::uint8_t segment;
   std::uint8_t final_stage;
@@ -56,6 +56,7 @@ struct CustomerRow {
   std::uint16_t back_steps;
   std::uint16_t referrals;
   std::uint32_t stages_reached;
+  std::uint32_t stages_advanced;
 };
 h5::Datatype customer_memory_type();
 h5::Datatype customer_file_type();
@@ -69,8 +70,10 @@ struct KpiRow {
   const char* unit;
   const char* description;
   double value;
+  const char* note;  // why value is NaN, "" otherwise; absent from older files
 };
-h5::Datatype kpi_type();
+// `with_note`: false reads files written before the note field existed.
+h5::Datatype kpi_type(bool with_note = true);
 
 struct KpiSummaryRow {
   const char* id;
@@ -82,8 +85,9 @@ struct KpiSummaryRow {
   double sd;
   double ci_low;
   double ci_high;
+  const char* note;  // why mean is NaN, "" otherwise; absent from older files
 };
-h5::Datatype kpi_summary_type();
+h5::Datatype kpi_summary_type(bool with_note = true);
 
 // One row of /runs/<v>/channel_value (cjsim value).
 inline constexpr const char* kChannelValue = "channel_value";

@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <limits>
 #include <string>
 #include <vector>
+
+#include "io/hdf5_crash_guard.hpp"
 
 namespace cjsim::h5 {
 
@@ -20,8 +23,39 @@ std::string child_place(hid_t parent, const std::string& name) {
 
 hsize_t element_count(const std::vector<hsize_t>& dims) {
   hsize_t count = 1;
-  for (hsize_t d : dims) count *= d;
+  for (hsize_t d : dims) {
+    if (d != 0 && count > std::numeric_limits<hsize_t>::max() / d) {
+      return std::numeric_limits<hsize_t>::max();
+    }
+    count *= d;
+  }
   return count;
+}
+
+[[noreturn]] void damaged(const std::string& place, const std::string& detail) {
+  throw Hdf5Failure(place, detail, Hdf5Failure::Cause::other);
+}
+
+// The largest factor by which a dataset's filters can grow its stored bytes: deflate (zlib)
+// inflates at most 1032:1, shuffle and Fletcher-32 not at all. cjsim writes no other filter.
+hsize_t max_expansion(hid_t dataset, const std::string& place) {
+  PropList props(check(H5Dget_create_plist(dataset), "reading the filters of " + place));
+  const int filters = check(H5Pget_nfilters(props.get()), "reading the filters of " + place);
+  hsize_t expansion = 1;
+  for (int k = 0; k < filters; ++k) {
+    unsigned flags = 0;
+    std::size_t values = 8;
+    unsigned cd_values[8] = {};
+    const H5Z_filter_t filter = check(H5Pget_filter2(props.get(), static_cast<unsigned>(k), &flags,
+                                                     &values, cd_values, 0, nullptr, nullptr),
+                                      "reading the filters of " + place);
+    if (filter == H5Z_FILTER_DEFLATE) {
+      expansion = 1032;
+    } else if (filter != H5Z_FILTER_SHUFFLE && filter != H5Z_FILTER_FLETCHER32) {
+      damaged(place, fmt::format("compressed with filter {}, which cjsim never writes", filter));
+    }
+  }
+  return expansion;
 }
 
 Dataspace simple_space(const std::vector<hsize_t>& dims) {
@@ -34,6 +68,45 @@ std::vector<const char*> c_strings(const std::vector<std::string>& values) {
   pointers.reserve(values.size());
   for (const auto& v : values) pointers.push_back(v.c_str());
   return pointers;
+}
+
+// The size of the file `object` is in (0 when HDF5 cannot say).
+hsize_t file_size_of(hid_t object) {
+  hsize_t bytes = 0;
+  const hid_t id = H5Iget_file_id(object);
+  if (id >= 0) {
+    File file(id);
+    if (H5Fget_filesize(file.get(), &bytes) < 0) bytes = 0;
+  }
+  H5Eclear2(H5E_DEFAULT);
+  return bytes;
+}
+
+// An attribute, opened, with its element count checked against the bytes of its file: an
+// attribute's values are stored in the file (in its object's header or a heap), so a count whose
+// bytes exceed the whole file is damage, refused before anything is allocated for it.
+struct OpenAttribute {
+  Attribute attr;
+  Datatype type;
+  Dataspace space;
+  hsize_t count = 0;
+};
+OpenAttribute open_attribute(hid_t object, const char* name, const std::string& place) {
+  reading_object(place);
+  OpenAttribute a;
+  a.attr = Attribute(check(H5Aopen(object, name, H5P_DEFAULT), "opening " + place));
+  a.type = Datatype(check(H5Aget_type(a.attr.get()), "reading " + place));
+  a.space = Dataspace(check(H5Aget_space(a.attr.get()), "reading " + place));
+  const hssize_t count = check(H5Sget_simple_extent_npoints(a.space.get()), "reading " + place);
+  const std::size_t element_bytes = H5Tget_size(a.type.get());
+  const hsize_t file_bytes = file_size_of(object);
+  if (count < 0 || element_bytes == 0 ||
+      (file_bytes > 0 && static_cast<hsize_t>(count) > file_bytes / element_bytes)) {
+    damaged(place, fmt::format("claims {} values of {} bytes in a file of {} bytes", count,
+                               element_bytes, file_bytes));
+  }
+  a.count = static_cast<hsize_t>(count);
+  return a;
 }
 
 // Copies variable-length strings HDF5 allocated, then lets HDF5 free them.
@@ -109,11 +182,13 @@ Group create_group(hid_t parent, const std::string& name) {
 }
 
 Group open_group(hid_t parent, const std::string& name) {
+  reading_object(child_place(parent, name));
   return Group(check(H5Gopen2(parent, name.c_str(), H5P_DEFAULT),
                      "opening group " + child_place(parent, name)));
 }
 
 Dataset open_dataset(hid_t parent, const std::string& name) {
+  reading_object(child_place(parent, name));
   return Dataset(check(H5Dopen2(parent, name.c_str(), H5P_DEFAULT),
                        "opening dataset " + child_place(parent, name)));
 }
@@ -126,6 +201,7 @@ herr_t collect_name(hid_t /*group*/, const char* name, const H5L_info_t* /*info*
 }  // namespace
 
 std::vector<std::string> child_names(hid_t group) {
+  reading_object(path_of(group));
   std::vector<std::string> names;
   hsize_t position = 0;
   if (H5Literate(group, H5_INDEX_CRT_ORDER, H5_ITER_INC, &position, collect_name, &names) >= 0) {
@@ -182,65 +258,57 @@ void write_numbers_attribute(hid_t object, const char* name, hid_t mem_type, hid
 }
 
 std::size_t attribute_size(hid_t object, const char* name) {
-  std::string place = attribute_place(object, name);
-  Attribute attr(check(H5Aopen(object, name, H5P_DEFAULT), "opening " + place));
-  Dataspace space(check(H5Aget_space(attr.get()), "reading " + place));
   return static_cast<std::size_t>(
-      check(H5Sget_simple_extent_npoints(space.get()), "reading " + place));
+      open_attribute(object, name, attribute_place(object, name)).count);
 }
 
-void read_numbers_attribute(hid_t object, const char* name, hid_t mem_type, void* values) {
-  std::string place = attribute_place(object, name);
-  Attribute attr(check(H5Aopen(object, name, H5P_DEFAULT), "opening " + place));
-  check(H5Aread(attr.get(), mem_type, values), "reading " + place);
+void read_numbers_attribute(hid_t object, const char* name, hid_t mem_type, void* values,
+                            std::size_t count) {
+  const std::string place = attribute_place(object, name);
+  OpenAttribute a = open_attribute(object, name, place);
+  const H5T_class_t kind = H5Tget_class(a.type.get());
+  if (kind != H5T_INTEGER && kind != H5T_FLOAT) damaged(place, "expected numbers");
+  if (a.count != count) damaged(place, fmt::format("holds {} values, expected {}", a.count, count));
+  if (count == 0) return;
+  check(H5Aread(a.attr.get(), mem_type, values), "reading " + place);
 }
 
 std::string read_string_attribute(hid_t object, const char* name) {
   std::string place = attribute_place(object, name);
-  Attribute attr(check(H5Aopen(object, name, H5P_DEFAULT), "opening " + place));
-  Datatype stored(check(H5Aget_type(attr.get()), "reading " + place));
-  require_variable_string(stored.get(), place);
-  Dataspace space(check(H5Aget_space(attr.get()), "reading " + place));
-  if (H5Sget_simple_extent_npoints(space.get()) != 1) {
-    throw Hdf5Failure(place, "expected one string", Hdf5Failure::Cause::other);
-  }
+  OpenAttribute a = open_attribute(object, name, place);
+  require_variable_string(a.type.get(), place);
+  if (a.count != 1) damaged(place, "expected one string");
   Datatype type = string_type();
   std::vector<char*> raw(1, nullptr);
-  check(H5Aread(attr.get(), type.get(), raw.data()), "reading " + place);
-  return take_strings(raw, type.get(), space.get()).front();
+  check(H5Aread(a.attr.get(), type.get(), raw.data()), "reading " + place);
+  return take_strings(raw, type.get(), a.space.get()).front();
 }
 
 std::vector<std::string> read_strings_attribute(hid_t object, const char* name) {
   std::string place = attribute_place(object, name);
-  Attribute attr(check(H5Aopen(object, name, H5P_DEFAULT), "opening " + place));
-  Datatype stored(check(H5Aget_type(attr.get()), "reading " + place));
-  require_variable_string(stored.get(), place);
-  Dataspace space(check(H5Aget_space(attr.get()), "reading " + place));
-  hssize_t count = check(H5Sget_simple_extent_npoints(space.get()), "reading " + place);
-  std::vector<char*> raw(static_cast<std::size_t>(count), nullptr);
+  OpenAttribute a = open_attribute(object, name, place);
+  require_variable_string(a.type.get(), place);
+  std::vector<char*> raw(static_cast<std::size_t>(a.count), nullptr);
   if (raw.empty()) return {};
   Datatype type = string_type();
-  check(H5Aread(attr.get(), type.get(), raw.data()), "reading " + place);
-  return take_strings(raw, type.get(), space.get());
+  check(H5Aread(a.attr.get(), type.get(), raw.data()), "reading " + place);
+  return take_strings(raw, type.get(), a.space.get());
 }
 
 bool is_integer_attribute(hid_t object, const char* name) {
   std::string place = attribute_place(object, name);
-  Attribute attr(check(H5Aopen(object, name, H5P_DEFAULT), "opening " + place));
-  Datatype stored(check(H5Aget_type(attr.get()), "reading " + place));
-  Dataspace space(check(H5Aget_space(attr.get()), "reading " + place));
-  return H5Tget_class(stored.get()) == H5T_INTEGER &&
-         H5Sget_simple_extent_npoints(space.get()) == 1;
+  OpenAttribute a = open_attribute(object, name, place);
+  return H5Tget_class(a.type.get()) == H5T_INTEGER && a.count == 1;
 }
 
 void read_number_attribute(hid_t object, const char* name, hid_t mem_type, void* value) {
   std::string place = attribute_place(object, name);
-  Attribute attr(check(H5Aopen(object, name, H5P_DEFAULT), "opening " + place));
-  Dataspace space(check(H5Aget_space(attr.get()), "reading " + place));
-  if (H5Sget_simple_extent_npoints(space.get()) != 1) {
-    throw Hdf5Failure(place, "expected one number", Hdf5Failure::Cause::other);
+  OpenAttribute a = open_attribute(object, name, place);
+  const H5T_class_t kind = H5Tget_class(a.type.get());
+  if ((kind != H5T_INTEGER && kind != H5T_FLOAT) || a.count != 1) {
+    damaged(place, "expected one number");
   }
-  check(H5Aread(attr.get(), mem_type, value), "reading " + place);
+  check(H5Aread(a.attr.get(), mem_type, value), "reading " + place);
 }
 
 Dataset write_numbers(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
@@ -259,19 +327,61 @@ Dataset write_numbers(hid_t parent, const std::string& name, const std::vector<h
 }
 
 std::vector<hsize_t> dims_of(hid_t dataset) {
-  Dataspace space(check(H5Dget_space(dataset), "reading the shape of " + path_of(dataset)));
-  int rank =
-      check(H5Sget_simple_extent_ndims(space.get()), "reading the shape of " + path_of(dataset));
+  const std::string place = path_of(dataset);
+  reading_object(place);
+  Dataspace space(check(H5Dget_space(dataset), "reading the shape of " + place));
+  const int rank = check(H5Sget_simple_extent_ndims(space.get()), "reading the shape of " + place);
+  if (rank > H5S_MAX_RANK) damaged(place, fmt::format("has {} dimensions", rank));
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
   check(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr),
-        "reading the shape of " + path_of(dataset));
+        "reading the shape of " + place);
   return dims;
 }
 
-void read_numbers(hid_t dataset, hid_t mem_type, void* data) {
-  if (element_count(dims_of(dataset)) == 0) return;
+hsize_t stored_elements(hid_t dataset) {
+  const std::string place = path_of(dataset);
+  const hsize_t elements = element_count(dims_of(dataset));
+  if (elements == 0) return 0;
+  Datatype stored(check(H5Dget_type(dataset), "reading the type of " + place));
+  const std::size_t element_bytes = H5Tget_size(stored.get());
+  if (element_bytes == 0) damaged(place, "has elements of no size");
+  const hsize_t storage = H5Dget_storage_size(dataset);
+  H5Eclear2(H5E_DEFAULT);
+  hid_t file_id = H5Iget_file_id(dataset);
+  hsize_t file_bytes = 0;
+  if (file_id >= 0) {
+    File file(file_id);
+    if (H5Fget_filesize(file.get(), &file_bytes) < 0) file_bytes = 0;
+  }
+  H5Eclear2(H5E_DEFAULT);
+  const hsize_t held = std::min(storage, file_bytes == 0 ? storage : file_bytes);
+  const hsize_t expansion = max_expansion(dataset, place);
+  const hsize_t limit = held > std::numeric_limits<hsize_t>::max() / expansion
+                            ? std::numeric_limits<hsize_t>::max()
+                            : held * expansion;
+  if (elements == std::numeric_limits<hsize_t>::max() || elements > limit / element_bytes) {
+    damaged(place, fmt::format("claims {} elements of {} bytes but stores {} bytes",
+                               elements == std::numeric_limits<hsize_t>::max()
+                                   ? std::string("more than 2^64")
+                                   : std::to_string(elements),
+                               element_bytes, storage));
+  }
+  return elements;
+}
+
+void read_numbers(hid_t dataset, hid_t mem_type, void* data, std::size_t count) {
+  const std::string place = path_of(dataset);
+  if (stored_elements(dataset) != count) {
+    damaged(place,
+            fmt::format("holds {} values, expected {}", element_count(dims_of(dataset)), count));
+  }
+  if (count == 0) return;
+  Datatype stored(check(H5Dget_type(dataset), "reading the type of " + place));
+  const H5T_class_t kind = H5Tget_class(stored.get());
+  if (kind != H5T_INTEGER && kind != H5T_FLOAT) damaged(place, "expected numbers");
+  reading_object(place);
   check(H5Dread(dataset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
-        "reading dataset " + path_of(dataset));
+        "reading dataset " + place);
 }
 
 Dataset write_strings(hid_t parent, const std::string& name,
@@ -299,11 +409,13 @@ std::vector<std::string> read_strings(hid_t dataset) {
   std::string place = path_of(dataset);
   Datatype stored(check(H5Dget_type(dataset), "reading " + place));
   require_variable_string(stored.get(), place);
+  if (dims_of(dataset).size() > 1) damaged(place, "expected a list of strings");
+  const hsize_t count = stored_elements(dataset);
   Dataspace space(check(H5Dget_space(dataset), "reading " + place));
-  hssize_t count = check(H5Sget_simple_extent_npoints(space.get()), "reading " + place);
   std::vector<char*> raw(static_cast<std::size_t>(count), nullptr);
   if (raw.empty()) return {};
   Datatype type = string_type();
+  reading_object(place);
   check(H5Dread(dataset, type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()),
         "reading " + place);
   return take_strings(raw, type.get(), space.get());

@@ -39,6 +39,10 @@ void OutcomeLog::apply(Outcome* records, std::vector<std::uint32_t>& order,
     Outcome& o = records[u.j];
     switch (u.kind) {
       case kMoved:
+        // Entered stage s after stage s - 1 (reached before today's move, or earlier today).
+        if (u.small > 0 && ((o.stages_reached >> (u.small - 1u)) & 1u) != 0) {
+          o.stages_advanced |= 1u << u.small;
+        }
         o.stages_reached |= 1u << u.small;
         if (u.value & 1u) saturating_add(o.back_steps, 1);
         if (u.value & 2u) o.churn_day = static_cast<std::uint16_t>(u.value >> 2);

@@ -94,6 +94,7 @@ CustomerTable Population::take_table() {
     each(t.back_steps);
     each(t.referrals);
     each(t.stages_reached);
+    each(t.stages_advanced);
   };
   int column_count = 0;
   columns([n, &column_count](auto& column) {
@@ -128,6 +129,7 @@ CustomerTable Population::take_table() {
                             t.back_steps[i] = o.back_steps;
                             t.referrals[i] = o.referrals;
                             t.stages_reached[i] = o.stages_reached;
+                            t.stages_advanced[i] = o.stages_advanced;
                           }
                         });
     release(outcome.data(), outcome.data() + last);

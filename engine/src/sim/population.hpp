@@ -31,7 +31,7 @@ inline constexpr std::uint8_t kFlagChurned = 1u << 3;
 inline constexpr std::uint8_t kTouchNone = 0xff;
 inline constexpr std::uint8_t kTouchReferral = 0xfe;
 
-// What a customer has done so far; the fields of CustomerTable that change during a run, in 20
+// What a customer has done so far; the fields of CustomerTable that change during a run, in 24
 // bytes. Days fit 16 bits (a horizon is at most 36,500 days, scenario_check.cpp), and so do
 // purchases (at most one a day). Trivial, so that a column of them is allocated without being
 // written (Engine::init writes every record).
@@ -39,6 +39,9 @@ inline constexpr std::uint16_t kNoDay = 0xffff;  // no such day (-1 in the table
 struct Outcome {
   float revenue;
   std::uint32_t stages_reached;
+  // Bit s: the customer entered stage s at a time when stage s - 1 had already been reached
+  // (the funnel's "went on from the previous stage"; kpi.cpp's stage conversion).
+  std::uint32_t stages_advanced;
   std::uint16_t first_purchase_day;  // kNoDay: none yet
   std::uint16_t churn_day;           // kNoDay: none yet
   std::uint16_t purchases;
@@ -46,7 +49,7 @@ struct Outcome {
   std::uint16_t referrals;
   std::uint8_t source;
 };
-static_assert(sizeof(Outcome) == 20 && std::is_trivial_v<Outcome>);
+static_assert(sizeof(Outcome) == 24 && std::is_trivial_v<Outcome>);
 
 // Memory for a population column. Large columns come in transparent huge pages where the
 // system offers them (madvise): the act phase reaches outcome records at random, and with 4 KiB

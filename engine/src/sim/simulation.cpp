@@ -154,7 +154,7 @@ void Engine::init() {
             pop_.last_touch[i] = kTouchNone;
             pop_.salience[i] = 0.0f;
             pop_.clock[i] = exponential1(w[2]);
-            pop_.outcome[i] = Outcome{0.0f, 1u << s, kNoDay, kNoDay, 0, 0, 0, none};
+            pop_.outcome[i] = Outcome{0.0f, 1u << s, 0, kNoDay, kNoDay, 0, 0, 0, none};
             pop_.satisfaction[i] = static_cast<float>(m_.reference);
             if (starts_as_customer(m_.role[static_cast<std::size_t>(s)])) {
               // An existing customer: satisfied as after a purchase before the horizon.
@@ -314,6 +314,10 @@ RunResult simulate(const ScenarioDef& def, const RunOptions& options) {
   const Model model = compile_model(def);
   Engine engine(model, options);
   return engine.run();
+}
+
+Names run_names(const ScenarioDef& def) {
+  return compile_model(def).names;
 }
 
 }  // namespace cjsim

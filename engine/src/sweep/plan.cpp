@@ -51,6 +51,22 @@ void check_axis_key(const ScenarioDocument& doc, SweepAxis& axis) {
                      "components are separated by '.', e.g. channels.search.budget");
   }
   const KeyPath& path = parsed.path;
+  // Keys a sweep owns itself: varying them in the scenario would change nothing, or break the
+  // common random numbers every comparison of points relies on.
+  if (axis.path == "simulation.replicates") {
+    throw InputError(axis.place, axis.path,
+                     "replicates are not a scenario value a point can vary: every point runs "
+                     "the sweep's replicates",
+                     "give the runs per point with --replicates R (or replicates = R in [sweep])");
+  }
+  if (axis.path == "simulation.seed") {
+    throw InputError(axis.place, axis.path,
+                     "points share one seed, so that they share their random numbers (common "
+                     "random numbers, what makes differences between points visible); a seed per "
+                     "point would compare noise",
+                     "give the sweep's seed with --seed S; more replicates give more independent "
+                     "runs per point");
+  }
   if (const toml::node* n = find_node(impl.root, path)) {
     if (!n->is_number()) {
       const char* what = n->is_table()     ? "a table"
@@ -201,6 +217,15 @@ SweepPlan plan_sweep(const ScenarioDocument& doc, const SweepSettings& settings)
   for (SweepAxis& a : spec.axes) check_axis_key(doc, a);
 
   SweepPlan plan;
+  plan.warnings = base.warnings;
+  for (const SweepAxis& a : spec.axes) {
+    for (const std::string& v : doc.variants_setting(a.path)) {
+      plan.warnings.push_back(fmt::format(
+          "the sweep varies {}, which a variant sets itself ({}): at every point the varied "
+          "value replaces the variant's",
+          a.path, v));
+    }
+  }
   plan.design = spec.design;
   plan.lhs_points = spec.design == SweepDesign::lhs ? spec.points : 0;
   for (const SweepAxis& a : spec.axes) plan.axes.push_back(a.path);

@@ -11,6 +11,8 @@
 #include "cjsim/value.hpp"
 #include "commands/commands.hpp"
 #include "common/options.hpp"
+#include "common/output_path.hpp"
+
 #include "common/progress.hpp"
 #include "common/value_support.hpp"
 #include "report/page.hpp"
@@ -68,6 +70,8 @@ int cmd_attribute(const Args& args, const std::string& command_line) {
                      fmt::format("must be 1 to 4, got {}", ao.markov_order),
                      "give --markov-order 2 for a second-order model");
   }
+  OutputClaim csv_out;
+  if (!csv.empty()) csv_out = claim_output(csv, "--csv", true);
   const ResultFile file = ResultFile::open(input);
   const std::string variant = pick_file_variant(file, only_variant);
   const std::vector<int> reps = file_replicates(file, variant);
@@ -133,13 +137,15 @@ int cmd_attribute(const Args& args, const std::string& command_line) {
     }
   }
 
-  fmt::print("Attribution of '{}' ({} replicate{}): conversions are purchases\n", variant,
+  // With --csv -, standard output carries the CSV alone; the tables go to stderr.
+  std::FILE* human = csv_out.to_stdout() ? stderr : stdout;
+  fmt::print(human, "Attribution of '{}' ({} replicate{}): conversions are purchases\n", variant,
              reps.size(), reps.size() == 1 ? "" : "s");
-  fmt::print(
-      "per replicate: {:.1f} conversions after a touch, {:.1f} organic (no touch since the "
-      "previous purchase), {:.1f} null paths, {:.1f} customers never touched\n\n",
-      credit_summary.conversions_per_run, credit_summary.organic_per_run,
-      credit_summary.nulls_per_run, credit_summary.untouched_per_run);
+  fmt::print(human,
+             "per replicate: {:.1f} conversions after a touch, {:.1f} organic (no touch since the "
+             "previous purchase), {:.1f} null paths, {:.1f} customers never touched\n\n",
+             credit_summary.conversions_per_run, credit_summary.organic_per_run,
+             credit_summary.nulls_per_run, credit_summary.untouched_per_run);
   std::string csv_text = "table,model,channel,mean,ci_low,ci_high\n";
   for (const bool by_value : {false, true}) {
     const auto& credit = by_value ? credit_summary.value : credit_summary.conversions;
@@ -176,28 +182,29 @@ int cmd_attribute(const Args& args, const std::string& command_line) {
       }
       t.rows.push_back(std::move(row));
     }
-    t.print(stdout);
-    fmt::print("\n");
+    t.print(human);
+    fmt::print(human, "\n");
   }
   if (truth_table) {
     fmt::print(
+        human,
         "truth: incremental purchases and revenue (baseline minus the world without the channel, "
         "{}).\nshare error: half the sum over channels of |model's share of credit - truth's share "
         "of incremental\n(negative truths count as 0)|: the part of all credit a model gives the "
         "wrong channels.\n",
         truth_source);
   } else {
-    fmt::print(
-        "no ground truth in this file: add --truth to re-run the counterfactuals, or write "
-        "the file with\ncjsim value -o FILE --touch-paths\n");
+    fmt::print(human,
+               "no ground truth in this file: add --truth to re-run the counterfactuals, or write "
+               "the file with\ncjsim value -o FILE --touch-paths\n");
   }
-  fmt::print(
-      "time decay half-life {} days; position-based 40/20/40; markov_k: removal effect of a "
-      "k-order chain.\n",
-      ao.half_life_days);
+  fmt::print(human,
+             "time decay half-life {} days; position-based 40/20/40; markov_k: removal effect of a "
+             "k-order chain.\n",
+             ao.half_life_days);
   if (!csv.empty()) {
-    write_file_atomically(csv, csv_text);
-    fmt::print("table: {}\n", csv);
+    write_claimed(csv_out, csv_text);
+    if (!csv_out.to_stdout()) fmt::print(human, "table: {}\n", csv);
   }
   return 0;
 }

@@ -10,6 +10,8 @@
 #include "cjsim/hdf5_io.hpp"
 #include "commands/commands.hpp"
 #include "common/options.hpp"
+#include "common/output_path.hpp"
+
 #include "common/value_support.hpp"
 #include "report/page.hpp"
 
@@ -104,6 +106,7 @@ int cmd_export(const Args& args, const std::string& command_line) {
   static_cast<void>(command_line);
   std::string input, only_variant, paths_file, weekly_file, start_date = "2025-01-01";
   int replicate = 0;
+  bool quiet = false;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
       "paths", po::value(&paths_file)->value_name("FILE"),
@@ -115,7 +118,8 @@ int cmd_export(const Args& args, const std::string& command_line) {
       "which variant (default: the first)")(
       "replicate", po::value(&replicate)->default_value(0)->value_name("R"), "which replicate")(
       "start-date", po::value(&start_date)->default_value("2025-01-01")->value_name("DATE"),
-      "the date of day 0, for the weekly file's date column");
+      "the date of day 0, for the weekly file's date column")("quiet,q", po::bool_switch(&quiet),
+                                                              "print nothing but errors");
   po::options_description hidden;
   hidden.add_options()("input", po::value(&input)->required());
   po::positional_options_description pos;
@@ -133,6 +137,16 @@ int cmd_export(const Args& args, const std::string& command_line) {
                      "give --paths FILE.csv, --weekly FILE.csv or both");
   }
   const std::chrono::sys_days start = parse_date(start_date);
+  if (paths_file == "-" && weekly_file == "-") {
+    throw InputError({"--weekly", 0, 0}, "weekly",
+                     "--paths and --weekly cannot both go to standard output (-)",
+                     "write one of them to a file");
+  }
+  OutputClaim paths_out, weekly_out;
+  if (!paths_file.empty()) paths_out = claim_output(paths_file, "--paths", true);
+  if (!weekly_file.empty()) weekly_out = claim_output(weekly_file, "--weekly", true);
+  // A table on standard output keeps it to itself: the notes go to stderr.
+  std::FILE* notes = paths_out.to_stdout() || weekly_out.to_stdout() ? stderr : stdout;
   const ResultFile file = ResultFile::open(input);
   const std::string variant = pick_file_variant(file, only_variant);
   const std::vector<int> reps = file_replicates(file, variant);
@@ -152,20 +166,22 @@ int cmd_export(const Args& args, const std::string& command_line) {
     }
     const PathSummary summary = summarize_paths(*paths);
     paths_text = paths_csv(summary, run.run.names.channels);
-    fmt::print(
-        "paths: {} unique paths, {} conversions, {} null; left out: {} organic conversions "
-        "(no touch before them), {} customers never touched\n",
-        summary.paths.size(), summary.conversions, summary.nulls, summary.organic_conversions,
-        summary.untouched_customers);
+    if (!quiet)
+      fmt::print(
+          notes,
+          "paths: {} unique paths, {} conversions, {} null; left out: {} organic conversions "
+          "(no touch before them), {} customers never touched\n",
+          summary.paths.size(), summary.conversions, summary.nulls, summary.organic_conversions,
+          summary.untouched_customers);
   }
   // Both files are built before either is written: bad input leaves nothing behind.
   if (!paths_file.empty()) {
-    write_file_atomically(paths_file, paths_text);
-    fmt::print("wrote {}\n", paths_file);
+    write_claimed(paths_out, paths_text);
+    if (!quiet && !paths_out.to_stdout()) fmt::print(notes, "wrote {}\n", paths_file);
   }
   if (!weekly_file.empty()) {
-    write_file_atomically(weekly_file, weekly_csv(run.run, start));
-    fmt::print("wrote {}\n", weekly_file);
+    write_claimed(weekly_out, weekly_csv(run.run, start));
+    if (!quiet && !weekly_out.to_stdout()) fmt::print(notes, "wrote {}\n", weekly_file);
   }
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <tuple>
 
@@ -47,7 +48,8 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
       "paired replicates per allocation (at least 2)")(
       "flights", po::value(&flights)->value_name("quarters"),
       "allocate per channel and quarter (four flights) instead of keeping each channel's "
-      "flight shape")("tolerance", po::value(&oo.tolerance)->default_value(0.005)->value_name("F"),
+      "flight shape")("tolerance",
+                      po::value(&oo.tolerance)->default_value(0.005, "0.005")->value_name("F"),
                       "stop when the step is below F x total")(
       "variant", po::value(&only_variant)->value_name("NAME"),
       "which variant's world (default: the first)")("quiet,q", po::bool_switch(&quiet),
@@ -92,7 +94,18 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
                      fmt::format("must be between 0 and 0.5, got {}", oo.tolerance),
                      "give e.g. --tolerance 0.005 (half a percent of the total)");
   }
+  // The scenario's limit on any amount of money (scenarios/README.md "Limits"): beyond it the
+  // flights the optimizer builds would be refused one by one, under names the user never gave.
+  constexpr double kMaxMoney = 1e12;
+  if (!(oo.total <= kMaxMoney)) {
+    throw InputError({"--total", 0, 0}, "total",
+                     fmt::format("the total must be at most {:g}, the largest amount a scenario "
+                                 "holds, got {:g}",
+                                 kMaxMoney, oo.total),
+                     "give the money to share, e.g. --total 600000");
+  }
   const Scenario scenario = load_scenario(scenario_path, rs.overrides);
+  print_warnings(scenario.warnings);
   const Variant& variant = pick_variant(scenario, only_variant);
   const std::vector<ChannelDef>& defs = variant.def.channels;
   oo.min.assign(defs.size(), 0.0);
@@ -153,6 +166,40 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
                           : ""});
   }
   t.print(stdout);
+  double allocated = 0, spent = 0;
+  for (std::size_t u = 0; u < r.units.size(); ++u) {
+    allocated += r.allocation[u];
+    spent += r.spent[u].mean;
+  }
+  fmt::print("\nallocated {} of the total {}; spent {}\n", format_value(allocated, "currency"),
+             format_value(oo.total, "currency"), format_value(spent, "currency"));
+  std::fflush(stdout);
+  std::vector<std::string> warnings;
+  if (r.unspendable > 0) {
+    std::vector<std::string> full;
+    for (std::size_t c = 0; c < r.channel_capacity.size(); ++c) {
+      if (std::isfinite(r.channel_capacity[c])) {
+        full.push_back(fmt::format("{} at most {}", defs[c].name,
+                                   format_value(r.channel_capacity[c], "currency")));
+      }
+    }
+    warnings.push_back(fmt::format(
+        "{} of the total cannot be spent: every channel is at its --max or at the most it can "
+        "spend ({}); too few customers are eligible at their costs. That money is left "
+        "unallocated, not counted as spent",
+        format_value(r.unspendable, "currency"),
+        full.empty() ? std::string("none found") : fmt::format("{}", fmt::join(full, ", "))));
+  }
+  for (std::size_t u = 0; u < r.units.size(); ++u) {
+    if (r.allocation[u] > 0 && r.spent[u].mean < 0.99 * r.allocation[u]) {
+      warnings.push_back(fmt::format(
+          "{}: allocated {} but spent {} ({} left): too few eligible customers at its cost",
+          r.units[u], format_value(r.allocation[u], "currency"),
+          format_value(r.spent[u].mean, "currency"),
+          format_value(r.allocation[u] - r.spent[u].mean, "currency")));
+    }
+  }
+  print_warnings(warnings);
   fmt::print("\n{} at the optimum: {}   (plan scaled to the total: {}; gain {})\n",
              objective_name(r.objective), estimate_cell(r.value, unit),
              estimate_cell(r.start_value, unit), estimate_cell(r.improvement, unit));

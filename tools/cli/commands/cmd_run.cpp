@@ -8,19 +8,59 @@
 #include "cjsim/kpi.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/simulation.hpp"
+#include "cjsim/value.hpp"
 #include "commands/commands.hpp"
 #include "common/kpi_table.hpp"
 #include "common/options.hpp"
+#include "common/output_path.hpp"
+
 #include "common/progress.hpp"
 #include "common/run_support.hpp"
 
 namespace cjsim::cli {
 
+namespace {
+
+// cjsim run --explain: the KPI definitions, for a scenario's names or in general.
+int explain_kpis(const std::string& scenario_path, const std::vector<std::string>& overrides,
+                 bool incremental) {
+  if (!scenario_path.empty()) {
+    const Scenario scenario = load_scenario(scenario_path, overrides);
+    const ScenarioDef& def = scenario.variants.front().def;
+    fmt::print("KPIs of {} ({} days){}:\n", scenario_path, def.simulation.days,
+               incremental ? ", with --incremental" : "");
+    print_kpi_definitions(stdout, kpi_definitions(run_names(def), def.simulation.days, true));
+  } else {
+    // A general world: one stage of each role, one segment, one channel.
+    Names n;
+    n.stages = {"STAGE_A", "STAGE_B", "PURCHASE", "LOYAL", "LOST"};
+    n.stage_roles = {Role::unaware, Role::journey, Role::purchase, Role::retention, Role::lost};
+    n.stage_advocates = {0, 0, 0, 1, 0};
+    n.segments = {"SEGMENT"};
+    n.channels = {"CHANNEL"};
+    n.channel_reaches = {1u};
+    n.sources = {"CHANNEL", "referral", "organic", "existing", "none"};
+    n.edges = {"STAGE_A -> STAGE_B", "STAGE_B -> PURCHASE", "PURCHASE -> LOYAL", "LOYAL -> LOST"};
+    fmt::print(
+        "KPIs of a run (names in capitals stand for a scenario's stages, segments and "
+        "channels; cjsim run SCENARIO --explain lists a scenario's own):\n");
+    print_kpi_definitions(stdout, kpi_definitions(n, 365, true));
+  }
+  fmt::print(
+      "\nEvery value is per run; the table shows the mean and the 95% confidence interval over "
+      "the replicates.\nKPIs marked .incremental need --incremental. n/a means undefined; a "
+      "footnote under the table says why.\n");
+  return 0;
+}
+
+}  // namespace
+
 int cmd_run(const Args& args, const std::string& command_line) {
   std::string scenario_path, output, only_variant;
   RunSettings rs;
   int replicates = 0;
-  bool quiet = false, profile = false, no_customers = false, touch_paths = false;
+  bool quiet = false, profile = false, no_customers = false, touch_paths = false, explain = false,
+       incremental = false;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
       "output,o", po::value(&output)->value_name("FILE"),
@@ -33,10 +73,16 @@ int cmd_run(const Args& args, const std::string& command_line) {
       "store every customer's exposures and purchases in order (for cjsim attribute and "
       "cjsim export --paths)")("profile", po::bool_switch(&profile),
                                "print the time spent in each phase of the day")(
-      "quiet,q", po::bool_switch(&quiet), "no progress, only the KPI table");
+      "incremental", po::bool_switch(&incremental),
+      "also run each replicate with every budget at 0 on the same random numbers, and report "
+      "what marketing added: new customers, margin and incremental ROMI (twice the runs)")(
+      "explain", po::bool_switch(&explain),
+      "print every KPI's definition and formula (for SCENARIO's stages and channels, or in "
+      "general without one) and run nothing")("quiet,q", po::bool_switch(&quiet),
+                                              "no progress, only the KPI table");
   add_run_settings(opts, rs);
   po::options_description hidden;
-  hidden.add_options()("scenario", po::value(&scenario_path)->required());
+  hidden.add_options()("scenario", po::value(&scenario_path));
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
@@ -45,8 +91,15 @@ int cmd_run(const Args& args, const std::string& command_line) {
              "  cjsim run scenarios/bench.toml --set simulation.customers=100000 "
              "--set channels.search.budget=0\n"
              "  cjsim run scenarios/funnel_vs_loop.toml --replicates 5\n"
-             "  cjsim run scenarios/flower_delivery.toml --touch-paths -o results/flowers.h5\n")) {
+             "  cjsim run scenarios/flower_delivery.toml --touch-paths -o results/flowers.h5\n"
+             "  cjsim run scenarios/flower_delivery.toml --incremental --replicates 4\n"
+             "  cjsim run scenarios/bench.toml --explain      # every KPI's formula\n")) {
     return 0;
+  }
+  if (explain) return explain_kpis(scenario_path, rs.overrides, incremental);
+  if (scenario_path.empty()) {
+    throw InputError({"cjsim run", 0, 0}, "", "missing the SCENARIO argument",
+                     "usage: cjsim run SCENARIO [options] ('cjsim run --help' shows examples)");
   }
   check_threads(rs.threads);
   if (vm.count("replicates") && (replicates < 1 || replicates > 10000)) {
@@ -56,6 +109,8 @@ int cmd_run(const Args& args, const std::string& command_line) {
   }
 
   const Scenario scenario = load_scenario(scenario_path, rs.overrides);
+
+  print_warnings(scenario.warnings);
   std::vector<const Variant*> variants;
   for (const Variant& v : scenario.variants) {
     if (only_variant.empty() || v.name == only_variant) variants.push_back(&v);
@@ -68,6 +123,7 @@ int cmd_run(const Args& args, const std::string& command_line) {
                      fmt::format("choose one of: {}", names));
   }
   if (output.empty()) output = default_output(scenario_path);
+  const OutputClaim out = claim_output(output, "-o");
 
   const ScenarioDef& first = variants.front()->def;
   FileMeta meta;
@@ -79,12 +135,14 @@ int cmd_run(const Args& args, const std::string& command_line) {
   meta.seed = rs.seed.value_or(first.simulation.seed);
   // Before the temporary file exists: a stop signal from here on lets the writer remove it.
   install_interrupt_handler();
-  ResultWriter writer(output, meta);  // fails now, before any work, if the folder is unwritable
+  ResultWriter writer(out.path(), meta);  // fails now, before any work, if the folder is unwritable
 
   std::vector<KpiColumn> columns;
+  std::vector<std::string> underspent;
   for (const Variant* v : variants) {
     const int reps = replicates > 0 ? replicates : v->def.simulation.replicates;
     std::vector<KpiTable> tables;
+    std::vector<DailySeries> daily;  // for the underspend check after the replicates
     for (int r = 0; r < reps; ++r) {
       Progress progress(reps > 1 ? fmt::format("{} {}/{}", v->name, r + 1, reps) : v->name, quiet);
       RunOptions ro;
@@ -99,13 +157,32 @@ int cmd_run(const Args& args, const std::string& command_line) {
                         fmt::format("day {}/{}", p.day, p.days));
       };
       const RunResult result = simulate(v->def, ro);
-      tables.push_back(compute_kpis(result));
+      if (incremental) {
+        // The same world, seed and replicate with every budget at 0: common random numbers, so
+        // the difference is what the spend did, not noise.
+        ScenarioDef zero = v->def;
+        for (std::size_t c = 0; c < zero.channels.size(); ++c) scale_channel(zero, c, 0.0);
+        RunOptions zo = ro;
+        zo.customer_table = false;
+        zo.touch_paths = false;
+        const RunResult without = simulate(zero, zo);
+        tables.push_back(compute_kpis(result, &without));
+      } else {
+        tables.push_back(compute_kpis(result));
+      }
       writer.write_run(v->name, v->description, result, tables.back());
+      daily.push_back(result.daily);
       progress.done(run_summary(result));
       if (profile) {
         print_profile(result.profile,
                       static_cast<double>(result.customers_total) * result.daily.days);
       }
+    }
+    std::vector<const DailySeries*> series;
+    for (const DailySeries& d : daily) series.push_back(&d);
+    for (const Underspend& u : find_underspend(v->def, series)) {
+      underspent.push_back(
+          fmt::format("{}{}", variants.size() > 1 ? v->name + ": " : "", describe(u)));
     }
     const KpiSummary summary = summarize(tables);
     writer.write_summary(v->name, summary);
@@ -113,6 +190,8 @@ int cmd_run(const Args& args, const std::string& command_line) {
   }
   writer.commit();
   print_kpi_table(stdout, columns);
+  std::fflush(stdout);
+  print_warnings(underspent);
   fmt::print("\nresults: {}\n", output);
   return 0;
 }

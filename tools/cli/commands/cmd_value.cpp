@@ -11,6 +11,8 @@
 #include "cjsim/value.hpp"
 #include "commands/commands.hpp"
 #include "common/options.hpp"
+#include "common/output_path.hpp"
+
 #include "common/progress.hpp"
 #include "common/run_support.hpp"
 #include "common/value_support.hpp"
@@ -89,7 +91,7 @@ int cmd_value(const Args& args, const std::string& command_line) {
       "replicates,r", po::value(&replicates)->default_value(10)->value_name("R"),
       "paired replicates (at least 2)")("variant", po::value(&only_variant)->value_name("NAME"),
                                         "which variant's world (default: the first)")(
-      "step", po::value(&step)->default_value(0.10)->value_name("S"),
+      "step", po::value(&step)->default_value(0.10, "0.1")->value_name("S"),
       "budget change of the marginal counterfactuals (0.10 = -10% and +10%)")(
       "output,o", po::value(&output)->value_name("FILE"),
       "also write an HDF5 file: the baseline runs and the value table (/runs/<v>/channel_value)")(
@@ -113,6 +115,9 @@ int cmd_value(const Args& args, const std::string& command_line) {
     return 0;
   }
   check_threads(rs.threads);
+  OutputClaim file_out, csv_out;
+  if (!output.empty()) file_out = claim_output(output, "-o");
+  if (!csv.empty()) csv_out = claim_output(csv, "--csv", true);
   if (replicates < 2 || replicates > 10000) {
     throw InputError({"--replicates", 0, 0}, "replicates",
                      fmt::format("must be 2 to 10000, got {}", replicates),
@@ -128,6 +133,7 @@ int cmd_value(const Args& args, const std::string& command_line) {
                      "add -o FILE.h5");
   }
   const Scenario scenario = load_scenario(scenario_path, rs.overrides);
+  print_warnings(scenario.warnings);
   const Variant& variant = pick_variant(scenario, only_variant);
 
   std::optional<ResultWriter> writer;
@@ -139,7 +145,7 @@ int cmd_value(const Args& args, const std::string& command_line) {
     meta.effective_toml = scenario.effective_toml;
     meta.command_line = command_line;
     meta.seed = rs.seed.value_or(variant.def.simulation.seed);
-    writer.emplace(output, meta);  // fails now if the folder is unwritable
+    writer.emplace(file_out.path(), meta);  // fails now if the folder is unwritable
   }
   install_interrupt_handler();
   Progress progress("value", quiet);
@@ -155,13 +161,13 @@ int cmd_value(const Args& args, const std::string& command_line) {
   };
   // Baseline runs arrive in any order; the file wants them by replicate.
   std::vector<std::optional<RunResult>> baselines;
-  if (writer) {
-    baselines.resize(static_cast<std::size_t>(replicates));
-    vo.baseline = [&](int r, RunResult&& run) {
-      baselines[static_cast<std::size_t>(r)] = std::move(run);
-    };
-    vo.baseline_touch_paths = touch_paths;
-  }
+  std::vector<DailySeries> baseline_daily(static_cast<std::size_t>(replicates));
+  if (writer) baselines.resize(static_cast<std::size_t>(replicates));
+  vo.baseline = [&](int r, RunResult&& run) {
+    baseline_daily[static_cast<std::size_t>(r)] = run.daily;
+    if (writer) baselines[static_cast<std::size_t>(r)] = std::move(run);
+  };
+  vo.baseline_touch_paths = writer && touch_paths;
   const ChannelValue value = channel_value(variant.def, vo);
   progress.done(fmt::format("{} channels x {} replicates", value.channels.size(), replicates));
   if (writer) {
@@ -174,10 +180,23 @@ int cmd_value(const Args& args, const std::string& command_line) {
     writer->write_channel_value(variant.name, value);
     writer->commit();
   }
-  if (!csv.empty()) write_file_atomically(csv, value_csv(value));
-  print_value(value);
-  if (writer) fmt::print("\nresults: {}\n", output);
-  if (!csv.empty()) fmt::print("table: {}\n", csv);
+  if (!csv.empty()) write_claimed(csv_out, value_csv(value));
+  // With --csv -, standard output carries the CSV alone.
+  if (!csv_out.to_stdout()) {
+    print_value(value);
+    if (writer) fmt::print("\nresults: {}\n", output);
+    if (!csv.empty()) fmt::print("table: {}\n", csv);
+  }
+  std::fflush(stdout);
+  std::vector<const DailySeries*> series;
+  for (const DailySeries& d : baseline_daily) series.push_back(&d);
+  std::vector<std::string> underspent;
+  for (const Underspend& u : find_underspend(variant.def, series)) {
+    underspent.push_back(describe(u) +
+                         " (the baseline runs; a channel's value is measured at "
+                         "what it really spent)");
+  }
+  print_warnings(underspent);
   return 0;
 }
 

@@ -55,17 +55,41 @@ void print_kpi_table(std::FILE* out, const std::vector<KpiColumn>& columns) {
   if (columns.empty()) return;
   const std::vector<KpiDef>& defs = columns.front().summary.defs;
   // A cell is "mean ± half-width"; the ± signs of a column line up, so the eye reads the means
-  // down the column and the uncertainties beside them.
+  // down the column and the uncertainties beside them. An n/a carries a footnote saying why.
   struct Cell {
     std::string mean, half_width;  // half_width empty: one replicate, or undefined
+  };
+  std::vector<std::string> footnotes;
+  auto footnote = [&](const std::string& note) {
+    auto it = std::find(footnotes.begin(), footnotes.end(), note);
+    if (it == footnotes.end()) it = footnotes.insert(footnotes.end(), note);
+    static const char* const kMarks[] = {"\u00b9", "\u00b2", "\u00b3", "\u2074", "\u2075",
+                                         "\u2076", "\u2077", "\u2078", "\u2079"};
+    const auto k = static_cast<std::size_t>(it - footnotes.begin());
+    return k < 9 ? std::string(kMarks[k]) : fmt::format("[{}]", k + 1);
   };
   std::vector<std::vector<Cell>> cells(defs.size());
   for (std::size_t k = 0; k < defs.size(); ++k) {
     for (const KpiColumn& col : columns) {
       const KpiSummary& s = col.summary;
-      Cell cell{format_value(s.mean[k], defs[k].unit), {}};
-      if (s.replicates > 1 && std::isfinite(s.ci_high[k]) && cell.mean != "n/a") {
-        cell.half_width = format_value((s.ci_high[k] - s.ci_low[k]) / 2, defs[k].unit);
+      // Columns are matched by KPI id: variants of one scenario share them, but not by force.
+      std::size_t j = k;
+      if (j >= s.defs.size() || s.defs[j].id != defs[k].id) {
+        j = s.defs.size();
+        for (std::size_t i = 0; i < s.defs.size(); ++i) {
+          if (s.defs[i].id == defs[k].id) j = i;
+        }
+      }
+      if (j == s.defs.size()) {
+        cells[k].push_back(Cell{"-", {}});
+        continue;
+      }
+      Cell cell{format_value(s.mean[j], defs[k].unit), {}};
+      if (cell.mean == "n/a" && j < s.notes.size() && !s.notes[j].empty()) {
+        cell.mean += footnote(s.notes[j]);
+      }
+      if (s.replicates > 1 && std::isfinite(s.ci_high[j]) && std::isfinite(s.mean[j])) {
+        cell.half_width = format_value((s.ci_high[j] - s.ci_low[j]) / 2, defs[k].unit);
       }
       cells[k].push_back(cell);
     }
@@ -107,6 +131,29 @@ void print_kpi_table(std::FILE* out, const std::vector<KpiColumn>& columns) {
     fmt::print(out,
                "\n(mean \u00b1 half-width of the 95% confidence interval over {} replicates)\n",
                replicates);
+  if (!footnotes.empty()) fmt::print(out, "\n");
+  for (std::size_t k = 0; k < footnotes.size(); ++k) {
+    const std::string mark = k < 9 ? std::string() : fmt::format("[{}]", k + 1);
+    static const char* const kMarks[] = {"\u00b9", "\u00b2", "\u00b3", "\u2074", "\u2075",
+                                         "\u2076", "\u2077", "\u2078", "\u2079"};
+    fmt::print(out, "{} n/a: {}\n", k < 9 ? kMarks[k] : mark.c_str(), footnotes[k]);
+  }
+  fmt::print(out, "(every KPI's formula: cjsim run SCENARIO --explain)\n");
+}
+
+void print_kpi_definitions(std::FILE* out, const KpiTable& table) {
+  std::size_t id_w = 0;
+  for (const KpiDef& d : table.defs) id_w = std::max(id_w, width(d.id));
+  for (const KpiView view :
+       {KpiView::funnel, KpiView::loop, KpiView::money, KpiView::nonlinearity}) {
+    static const char* const kTitles[] = {"Funnel view", "Loop view", "Money", "Nonlinearity"};
+    fmt::print(out, "\n{}\n", kTitles[static_cast<int>(view)]);
+    for (const KpiDef& d : table.defs) {
+      if (d.view != view) continue;
+      fmt::print(out, "  {} {} [{}]\n  {} {}\n", pad_right(d.id, id_w), d.label, d.unit,
+                 std::string(id_w, ' '), d.description);
+    }
+  }
 }
 
 }  // namespace cjsim::cli

@@ -16,7 +16,11 @@ struct KpiColumn {
   KpiSummary summary;  // one replicate: mean is the value, CI empty
 };
 
+// Ends with footnotes saying why each n/a is one, and where the formulas are.
 void print_kpi_table(std::FILE* out, const std::vector<KpiColumn>& columns);
+
+// Every KPI of `table` by view: id, label, unit and formula (cjsim run --explain).
+void print_kpi_definitions(std::FILE* out, const KpiTable& table);
 
 // One value as the table shows it: "1,234", "12.5%", "3.20", "n/a".
 std::string format_value(double v, const std::string& unit);

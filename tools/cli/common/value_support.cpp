@@ -63,6 +63,14 @@ const Variant& pick_variant(const Scenario& scenario, const std::string& name,
 }
 
 std::string pick_file_variant(const ResultFile& file, const std::string& name) {
+  if (file.meta().kind != "run") {
+    throw InputError(
+        {file.path(), 0, 0}, "kind",
+        fmt::format("a {} file, which keeps summaries of its runs, not the runs", file.meta().kind),
+        "give a file written by cjsim run or cjsim value -o (a sweep keeps its runs "
+        "with --keep-runs, but only for cjsim report); compare sweep points with "
+        "cjsim compare SWEEP.h5");
+  }
   std::vector<std::string> variants;
   for (const auto& [v, r] : file.runs()) {
     if (std::find(variants.begin(), variants.end(), v) == variants.end()) variants.push_back(v);
