@@ -38,6 +38,9 @@ struct SimulationDef {
   int days = 365;
   std::uint64_t seed = 1;  // no time-based default: the seed is part of every result
   int replicates = 1;
+  // ISO 4217 code of every amount (costs, budgets, order values): "RUB". Empty: no currency
+  // named, amounts print as plain numbers. cjsim/currency.hpp has the codes and symbols.
+  std::string currency;
   // The date of day 0. Without it days are only numbers; with it they are dates, and the
   // calendar (CalendarDef) can say which days are Mondays, in March or 8 March.
   std::optional<std::chrono::year_month_day> start;

@@ -69,6 +69,7 @@ Wire run_child(const BenchCase& c) {
     meta.effective_toml = scenario.effective_toml;
     meta.command_line = "cjsim bench";
     meta.seed = def.simulation.seed;
+    meta.currency = def.simulation.currency;
     ResultWriter writer(c.output, meta);
     const RunResult result = simulate(def, ro);
     const KpiTable kpis = compute_kpis(result);

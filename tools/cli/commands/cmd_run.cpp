@@ -77,6 +77,7 @@ int cmd_run(const Args& args, const std::string& command_line) {
   meta.effective_toml = scenario.effective_toml;
   meta.command_line = command_line;
   meta.seed = rs.seed.value_or(first.simulation.seed);
+  meta.currency = first.simulation.currency;
   // Before the temporary file exists: a stop signal from here on lets the writer remove it.
   install_interrupt_handler();
   ResultWriter writer(output, meta);  // fails now, before any work, if the folder is unwritable
