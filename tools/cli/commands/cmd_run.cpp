@@ -9,6 +9,7 @@
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/simulation.hpp"
 #include "cjsim/value.hpp"
+#include "cjsim/version.hpp"
 #include "commands/commands.hpp"
 #include "common/kpi_table.hpp"
 #include "common/options.hpp"
@@ -16,6 +17,7 @@
 
 #include "common/progress.hpp"
 #include "common/run_support.hpp"
+#include "common/table_files.hpp"
 
 namespace cjsim::cli {
 
@@ -56,7 +58,7 @@ int explain_kpis(const std::string& scenario_path, const std::vector<std::string
 }  // namespace
 
 int cmd_run(const Args& args, const std::string& command_line) {
-  std::string scenario_path, output, only_variant;
+  std::string scenario_path, output, only_variant, csv, xlsx;
   RunSettings rs;
   int replicates = 0;
   bool quiet = false, profile = false, no_customers = false, touch_paths = false, explain = false,
@@ -78,8 +80,14 @@ int cmd_run(const Args& args, const std::string& command_line) {
       "what marketing added: new customers, margin and incremental ROMI (twice the runs)")(
       "explain", po::bool_switch(&explain),
       "print every KPI's definition and formula (for SCENARIO's stages and channels, or in "
-      "general without one) and run nothing")("quiet,q", po::bool_switch(&quiet),
-                                              "no progress, only the KPI table");
+      "general without one) and run nothing")(
+      "csv", po::value(&csv)->value_name("FILE"),
+      "also write the KPI table as CSV (every digit, units in the header); - writes it to "
+      "standard output instead of the printed table")(
+      "xlsx", po::value(&xlsx)->value_name("FILE"),
+      "also write the KPI table as an Excel workbook (numbers with formats, a sheet on the "
+      "scenario and the command)")("quiet,q", po::bool_switch(&quiet),
+                                   "no progress, only the KPI table");
   add_run_settings(opts, rs);
   po::options_description hidden;
   hidden.add_options()("scenario", po::value(&scenario_path));
@@ -92,6 +100,8 @@ int cmd_run(const Args& args, const std::string& command_line) {
              "--set channels.search.budget=0\n"
              "  cjsim run scenarios/funnel_vs_loop.toml --replicates 5\n"
              "  cjsim run scenarios/flower_delivery.toml --touch-paths -o results/flowers.h5\n"
+             "  cjsim run scenarios/flower_delivery.toml --csv results/flowers.csv --xlsx "
+             "results/flowers.xlsx\n"
              "  cjsim run scenarios/flower_delivery.toml --incremental --replicates 4\n"
              "  cjsim run scenarios/bench.toml --explain      # every KPI's formula\n")) {
     return 0;
@@ -102,6 +112,10 @@ int cmd_run(const Args& args, const std::string& command_line) {
                      "usage: cjsim run SCENARIO [options] ('cjsim run --help' shows examples)");
   }
   check_threads(rs.threads);
+  // Table outputs are claimed before any work (common/output_path.hpp): a typo costs nothing.
+  OutputClaim csv_out, xlsx_out;
+  if (vm.count("csv")) csv_out = claim_output(csv, "--csv", true);
+  if (vm.count("xlsx")) xlsx_out = claim_output(xlsx, "--xlsx");
   if (vm.count("replicates") && (replicates < 1 || replicates > 10000)) {
     throw InputError({"--replicates", 0, 0}, "replicates",
                      fmt::format("must be 1 to 10000, got {}", replicates),
@@ -133,6 +147,7 @@ int cmd_run(const Args& args, const std::string& command_line) {
   meta.effective_toml = scenario.effective_toml;
   meta.command_line = command_line;
   meta.seed = rs.seed.value_or(first.simulation.seed);
+  meta.currency = first.simulation.currency;
   // Before the temporary file exists: a stop signal from here on lets the writer remove it.
   install_interrupt_handler();
   ResultWriter writer(out.path(), meta);  // fails now, before any work, if the folder is unwritable
@@ -189,10 +204,32 @@ int cmd_run(const Args& args, const std::string& command_line) {
     columns.push_back({v->name, summary});
   }
   writer.commit();
-  print_kpi_table(stdout, columns);
+  const Money money = Money::of(first.simulation.currency);
+  // "--csv -": standard output carries the CSV alone (for a pipe); the rest goes to stderr.
+  std::FILE* text = csv == "-" ? stderr : stdout;
+  if (csv != "-") print_kpi_table(stdout, columns, money);
+  const std::vector<Table> tables{kpi_table_model(columns, money)};
+  std::vector<std::string> written;
+  if (csv_out.claimed()) {
+    written = write_csv_tables(csv_out.to_stdout() ? "-" : csv_out.path(), tables, money);
+  }
+  if (xlsx_out.claimed()) {
+    TableSource source;
+    source.command_line = command_line;
+    source.scenario_name = first.simulation.name;
+    source.scenario_source = scenario.source_name;
+    source.scenario_text = scenario.effective_toml;
+    source.result_file = output;
+    source.currency = first.simulation.currency;
+    source.engine_version = engine_version();
+    source.seed = std::to_string(meta.seed);
+    write_xlsx(xlsx_out.path(), tables, source, money);
+    written.push_back(xlsx);
+  }
   std::fflush(stdout);
   print_warnings(underspent);
-  fmt::print("\nresults: {}\n", output);
+  fmt::print(text, "\nresults: {}\n", output);
+  for (const std::string& w : written) fmt::print(text, "table: {}\n", w);
   return 0;
 }
 
