@@ -1,7 +1,11 @@
 #include "io/hdf5_objects.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
@@ -56,6 +60,192 @@ hsize_t max_expansion(hid_t dataset, const std::string& place) {
     }
   }
   return expansion;
+}
+
+// --- lengths of variable-length strings, checked before HDF5 reads them ----------------------
+//
+// HDF5 1.10 trusts each stored string's length: it allocates and clears that many bytes before
+// it looks at the heap the string lives in. One damaged length (4 bytes of a record) therefore
+// costs up to 4 GiB and minutes per string before the library reports the damage. So before a
+// dataset with such strings is read, its raw records are read from the file (bounded blocks)
+// and every string's stored length and heap address are checked against the file's size.
+
+// Where each variable-length string sits in a record on disk, given the record's size on disk.
+// The type HDF5 hands back may describe memory (an 8-byte pointer per string) or disk (length,
+// heap address and index per string): both are tried. Empty when the type holds no strings.
+std::vector<std::size_t> string_spots(hid_t type, hsize_t disk_record, std::size_t disk_string,
+                                      const std::string& place) {
+  struct Member {
+    std::size_t offset;
+    bool string;
+    std::size_t size;
+  };
+  std::vector<Member> members;
+  auto is_string = [](hid_t t) {
+    return H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0;
+  };
+  const H5T_class_t kind = H5Tget_class(type);
+  if (kind == H5T_COMPOUND) {
+    const int n = check(H5Tget_nmembers(type), "reading the type of " + place);
+    for (int k = 0; k < n; ++k) {
+      Datatype member(check(H5Tget_member_type(type, static_cast<unsigned>(k)),
+                            "reading the type of " + place));
+      const H5T_class_t c = H5Tget_class(member.get());
+      if (c == H5T_VLEN || c == H5T_COMPOUND || c == H5T_ARRAY || c == H5T_REFERENCE) {
+        damaged(place, "a field of a kind cjsim never writes");
+      }
+      members.push_back({H5Tget_member_offset(type, static_cast<unsigned>(k)),
+                         is_string(member.get()), H5Tget_size(member.get())});
+    }
+  } else if (is_string(type)) {
+    members.push_back({0, true, H5Tget_size(type)});
+  } else if (kind == H5T_VLEN) {
+    damaged(place, "a field of a kind cjsim never writes");
+  }
+  std::sort(members.begin(), members.end(),
+            [](const Member& a, const Member& b) { return a.offset < b.offset; });
+  std::vector<std::size_t> as_is, shifted;
+  std::size_t grown = 0;
+  for (const Member& m : members) {
+    if (!m.string) continue;
+    as_is.push_back(m.offset);
+    shifted.push_back(m.offset + grown);
+    grown += disk_string > m.size ? disk_string - m.size : 0;
+  }
+  if (as_is.empty()) return {};
+  const std::size_t size = H5Tget_size(type);
+  if (disk_record == size) return as_is;
+  if (disk_record == size + grown) return shifted;
+  damaged(place, fmt::format("records of {} bytes on disk, expected {} or {}", disk_record, size,
+                             size + grown));
+}
+
+void check_string_lengths(hid_t dataset, hsize_t elements, const std::string& place) {
+  Datatype stored(check(H5Dget_type(dataset), "reading the type of " + place));
+  const H5T_class_t kind = H5Tget_class(stored.get());
+  if (kind != H5T_STRING && kind != H5T_COMPOUND && kind != H5T_VLEN) return;
+  if (kind == H5T_STRING && H5Tis_variable_str(stored.get()) <= 0) return;
+  if (kind == H5T_COMPOUND) {
+    // Only tables with string fields (KPIs, channel value, the sweep table): the customer table
+    // has none, and is compressed.
+    bool strings = false;
+    const int n = check(H5Tget_nmembers(stored.get()), "reading the type of " + place);
+    for (int k = 0; k < n && !strings; ++k) {
+      Datatype member(check(H5Tget_member_type(stored.get(), static_cast<unsigned>(k)),
+                            "reading the type of " + place));
+      const H5T_class_t c = H5Tget_class(member.get());
+      strings = (c == H5T_STRING && H5Tis_variable_str(member.get()) > 0) || c == H5T_VLEN;
+    }
+    if (!strings) return;
+  }
+  hsize_t file_bytes = 0;
+  std::size_t address_bytes = 8;
+  std::string file_name;
+  {
+    const hid_t id = H5Iget_file_id(dataset);
+    if (id < 0) damaged(place, "HDF5 cannot say which file holds it");
+    File file(id);
+    if (H5Fget_filesize(file.get(), &file_bytes) < 0) damaged(place, "HDF5 cannot size its file");
+    PropList create(check(H5Fget_create_plist(file.get()), "reading the file's properties"));
+    std::size_t length_bytes = 0;
+    check(H5Pget_sizes(create.get(), &address_bytes, &length_bytes), "reading the file's sizes");
+    const ssize_t n = H5Fget_name(file.get(), nullptr, 0);
+    if (n <= 0) damaged(place, "HDF5 cannot name its file");
+    file_name.assign(static_cast<std::size_t>(n) + 1, '\0');
+    H5Fget_name(file.get(), file_name.data(), file_name.size());
+    file_name.resize(static_cast<std::size_t>(n));
+  }
+  if (address_bytes != 8 && address_bytes != 4) damaged(place, "addresses of an unusual size");
+  const std::size_t disk_string = 4 + address_bytes + 4;  // length, heap address, index
+
+  // The extents holding the records: one for a contiguous dataset, one per chunk otherwise.
+  struct Extent {
+    haddr_t address;
+    hsize_t bytes;
+  };
+  std::vector<Extent> extents;
+  hsize_t disk_record = 0;
+  PropList props(check(H5Dget_create_plist(dataset), "reading the layout of " + place));
+  const H5D_layout_t layout = H5Pget_layout(props.get());
+  if (layout == H5D_CONTIGUOUS) {
+    const haddr_t address = H5Dget_offset(dataset);
+    H5Eclear2(H5E_DEFAULT);
+    if (address == HADDR_UNDEF) return;  // never written: HDF5 returns empty strings
+    const hsize_t bytes = H5Dget_storage_size(dataset);
+    if (bytes % elements != 0) damaged(place, "its storage is not whole records");
+    disk_record = bytes / elements;
+    extents.push_back({address, bytes});
+  } else if (layout == H5D_CHUNKED) {
+    if (check(H5Pget_nfilters(props.get()), "reading the filters of " + place) > 0) {
+      damaged(place, "strings compressed, which cjsim never writes");
+    }
+    hsize_t chunk[H5S_MAX_RANK] = {};
+    const int rank = check(H5Pget_chunk(props.get(), H5S_MAX_RANK, chunk), "reading " + place);
+    hsize_t chunk_elements = 1;
+    for (int d = 0; d < rank; ++d) chunk_elements *= std::max<hsize_t>(chunk[d], 1);
+    Dataspace space(check(H5Dget_space(dataset), "reading the shape of " + place));
+    hsize_t chunks = 0;
+    check(H5Dget_num_chunks(dataset, space.get(), &chunks), "reading the chunks of " + place);
+    if (chunks > elements) damaged(place, "more chunks than elements");
+    for (hsize_t k = 0; k < chunks; ++k) {
+      hsize_t offset[H5S_MAX_RANK] = {};
+      unsigned mask = 0;
+      haddr_t address = HADDR_UNDEF;
+      hsize_t bytes = 0;
+      check(H5Dget_chunk_info(dataset, space.get(), k, offset, &mask, &address, &bytes),
+            "reading the chunks of " + place);
+      if (chunk_elements == 0 || bytes % chunk_elements != 0) {
+        damaged(place, "a chunk that is not whole records");
+      }
+      if (disk_record != 0 && bytes / chunk_elements != disk_record) {
+        damaged(place, "chunks of different record sizes");
+      }
+      disk_record = bytes / chunk_elements;
+      extents.push_back({address, bytes});
+    }
+    if (extents.empty()) return;
+  } else {
+    damaged(place, "strings stored in a layout cjsim never writes");
+  }
+  const std::vector<std::size_t> spots =
+      string_spots(stored.get(), disk_record, disk_string, place);
+  if (spots.empty()) return;
+
+  const int fd = ::open(file_name.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) damaged(place, "cannot open its file again to check its strings");
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  // Whole records per block, at most about 1 MiB.
+  const hsize_t per_block = std::max<hsize_t>(1, (hsize_t{1} << 20) / disk_record);
+  std::vector<unsigned char> block;
+  for (const Extent& e : extents) {
+    if (e.address == HADDR_UNDEF || e.address > file_bytes || e.bytes > file_bytes - e.address) {
+      damaged(place, "its records lie outside the file");
+    }
+    for (hsize_t at = 0; at < e.bytes; at += per_block * disk_record) {
+      const hsize_t bytes = std::min(per_block * disk_record, e.bytes - at);
+      block.resize(static_cast<std::size_t>(bytes));
+      const ssize_t got =
+          ::pread(fd, block.data(), block.size(), static_cast<off_t>(e.address + at));
+      if (got != static_cast<ssize_t>(block.size())) damaged(place, "its records cannot be read");
+      for (std::size_t r = 0; r + disk_record <= block.size(); r += disk_record) {
+        for (const std::size_t spot : spots) {
+          const unsigned char* p = block.data() + r + spot;
+          std::uint32_t length = 0;
+          for (int b = 3; b >= 0; --b) length = (length << 8) | p[b];
+          std::uint64_t heap = 0;
+          for (int b = static_cast<int>(address_bytes) - 1; b >= 0; --b)
+            heap = (heap << 8) | p[4 + b];
+          if (length > file_bytes || (length > 0 && heap >= file_bytes)) {
+            damaged(place, fmt::format("a string claims {} bytes at {} in a file of {} bytes",
+                                       length, heap, file_bytes));
+          }
+        }
+      }
+    }
+  }
 }
 
 Dataspace simple_space(const std::vector<hsize_t>& dims) {
@@ -366,6 +556,7 @@ hsize_t stored_elements(hid_t dataset) {
                                    : std::to_string(elements),
                                element_bytes, storage));
   }
+  check_string_lengths(dataset, elements, place);
   return elements;
 }
 

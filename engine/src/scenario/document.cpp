@@ -151,6 +151,28 @@ bool looks_numeric(std::string_view v) {
   return v.find_first_not_of("0123456789+-._eE") == std::string_view::npos;
 }
 
+// A value as inline TOML text ({ a = 1, b = [2, 3] }), for an override that expands a table.
+std::string inline_toml(const toml::node& n) {
+  std::string text;
+  if (const toml::table* t = n.as_table()) {
+    text = "{";
+    for (auto&& [k, v] : *t) {
+      text += (text.size() > 1 ? ", " : " ") + render_key(k.str()) + " = " + inline_toml(v);
+    }
+    return text + (text.size() > 1 ? " }" : "}");
+  }
+  if (const toml::array* a = n.as_array()) {
+    text = "[";
+    for (const toml::node& e : *a) text += (text.size() > 1 ? ", " : "") + inline_toml(e);
+    return text + "]";
+  }
+  std::ostringstream os;
+  n.visit([&](const auto& v) {
+    if constexpr (toml::is_value<decltype(v)>) os << v;
+  });
+  return os.str();
+}
+
 // Parses the value of an assignment as TOML; `offset` is where it starts in the argument.
 toml::array parse_override_value(std::string_view value, std::size_t offset,
                                  const std::string& key) {
@@ -588,31 +610,21 @@ void ScenarioDocument::set(const std::string& assignment) {
   o.path = std::move(parsed.path);
   o.rendered = rendered;
   o.value = parse_override_value(value, value_offset, rendered);
-  // A table value would replace the whole table, dropping every key it does not repeat
-  // (--set 'simulation={customers=500}' would reset the seed, the name, the replicates): refused,
-  // with the dotted form that changes one key. {} is the one table allowed: it empties a table
-  // on purpose (channels.x.lift={} takes a channel's lifts away).
+  // A table value for a table that exists would replace it, dropping every key it does not
+  // repeat (--set 'simulation={customers=500}' would reset the seed, the name, the
+  // replicates): it is merged instead, key by key, as if each were given with its dotted path.
+  // A table value for a new path (a stage, a channel, a calendar entry) creates it; {} empties
+  // a table on purpose (channels.x.lift={} takes a channel's lifts away).
   if (const toml::table* t = o.value.get(0)->as_table(); t != nullptr && !t->empty()) {
-    std::string example;
-    for (auto&& [k, v] : *t) {
-      std::ostringstream text;
-      if (v.is_string()) {
-        text << '"' << *v.value<std::string>() << '"';
-      } else if (v.is_table()) {
-        text << "...";
-      } else {
-        v.visit([&](const auto& x) {
-          if constexpr (toml::is_value<decltype(x)>) text << x;
-        });
+    const toml::node* existing = find_node(impl_->root, o.path);
+    if (existing != nullptr && existing->is_table()) {
+      std::vector<std::string> keys;
+      for (auto&& [k, v] : *t) {
+        keys.push_back(fmt::format("{}.{}={}", rendered, render_key(k.str()), inline_toml(v)));
       }
-      example = fmt::format("--set {}.{}={}", rendered, render_key(k.str()), text.str());
-      break;
+      for (const std::string& k : keys) set(k);
+      return;
     }
-    throw_set_error(value_offset, rendered,
-                    "a table value would replace the whole table, dropping every key it does not "
-                    "repeat",
-                    fmt::format("set its keys one by one, e.g. {} (or {}={{}} to empty it)",
-                                example, rendered));
   }
   o.value_column = to_int(value_offset) + 1;
   apply_override(*impl_, std::move(o));

@@ -51,21 +51,13 @@ void check_axis_key(const ScenarioDocument& doc, SweepAxis& axis) {
                      "components are separated by '.', e.g. channels.search.budget");
   }
   const KeyPath& path = parsed.path;
-  // Keys a sweep owns itself: varying them in the scenario would change nothing, or break the
-  // common random numbers every comparison of points relies on.
+  // The sweep's own count of runs per point: varying it as a scenario value would change
+  // nothing (every point runs the sweep's replicates).
   if (axis.path == "simulation.replicates") {
     throw InputError(axis.place, axis.path,
                      "replicates are not a scenario value a point can vary: every point runs "
                      "the sweep's replicates",
                      "give the runs per point with --replicates R (or replicates = R in [sweep])");
-  }
-  if (axis.path == "simulation.seed") {
-    throw InputError(axis.place, axis.path,
-                     "points share one seed, so that they share their random numbers (common "
-                     "random numbers, what makes differences between points visible); a seed per "
-                     "point would compare noise",
-                     "give the sweep's seed with --seed S; more replicates give more independent "
-                     "runs per point");
   }
   if (const toml::node* n = find_node(impl.root, path)) {
     if (!n->is_number()) {

@@ -12,7 +12,6 @@
 #include "commands/commands.hpp"
 #include "common/options.hpp"
 #include "common/output_path.hpp"
-
 #include "common/progress.hpp"
 #include "common/value_support.hpp"
 #include "report/page.hpp"

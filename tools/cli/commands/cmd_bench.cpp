@@ -28,7 +28,6 @@
 #include "common/kpi_table.hpp"
 #include "common/options.hpp"
 #include "common/output_path.hpp"
-
 #include "common/progress.hpp"
 #include "common/run_support.hpp"
 

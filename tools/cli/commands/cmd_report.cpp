@@ -10,7 +10,6 @@
 #include "commands/commands.hpp"
 #include "common/options.hpp"
 #include "common/output_path.hpp"
-
 #include "common/progress.hpp"
 #include "report/data.hpp"
 #include "report/page.hpp"

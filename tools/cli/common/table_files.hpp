@@ -33,5 +33,4 @@ std::vector<std::string> write_csv_tables(const std::string& path, const std::ve
 void write_xlsx(const std::string& path, const std::vector<Table>& tables,
                 const TableSource& source, const Money& money);
 
-
 }  // namespace cjsim::cli
