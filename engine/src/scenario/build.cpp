@@ -21,7 +21,6 @@
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/simulation.hpp"
 #include "scenario/document_impl.hpp"
-#include "sim/memory.hpp"
 
 namespace cjsim {
 
