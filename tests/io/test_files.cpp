@@ -44,3 +44,28 @@ TEST_CASE("files: a file is written whole or not at all", "[files]") {
   CHECK(files == 1);  // no temporary file left behind
   fs::remove_all(dir);
 }
+
+TEST_CASE("files: a pending file appears whole on commit, never half", "[files]") {
+  const fs::path dir = fs::path(CJSIM_BINARY_DIR) / "tests" / "files_pending_scratch";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path out = dir / "t.xlsx";
+  cjsim::write_file_atomically(out.string(), "old");
+  {
+    cjsim::PendingFile file(out.string());
+    std::ofstream(file.temp_path()) << "half";
+    CHECK(slurp(out) == "old");
+  }  // destroyed uncommitted: as after an exception
+  CHECK(slurp(out) == "old");
+  {
+    cjsim::PendingFile file(out.string());
+    std::ofstream(file.temp_path()) << "new";
+    file.commit();
+  }
+  CHECK(slurp(out) == "new");
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++files;
+  CHECK(files == 1);  // no temporary file left behind
+  CHECK_THROWS_AS(cjsim::PendingFile((dir / "missing" / "t.xlsx").string()), cjsim::RuntimeError);
+  fs::remove_all(dir);
+}

@@ -161,4 +161,22 @@ void write_file_atomically(const std::string& path, std::string_view content) {
   files::write_file_atomically(path, content.data(), content.size());
 }
 
+PendingFile::PendingFile(std::string path)
+    : path_(std::move(path)), folder_(files::folder_of(path_)), temp_(files::temp_path_for(path_)) {
+  files::check_output_folder(path_, folder_);
+}
+
+PendingFile::~PendingFile() {
+  if (!committed_) ::unlink(temp_.c_str());
+}
+
+void PendingFile::commit() {
+  files::sync_file(temp_, path_);
+  if (::rename(temp_.c_str(), path_.c_str()) != 0) {
+    files::throw_os_failure(path_, "renaming " + temp_ + " to it", errno);
+  }
+  committed_ = true;
+  files::sync_folder(folder_);
+}
+
 }  // namespace cjsim

@@ -478,9 +478,9 @@ json compare_json(const std::vector<VariantAcc>& accs, const ReportOptions& opt,
     std::vector<double> low(T), high(T), day(cums.size());
     for (size_t t = 0; t < T; ++t) {
       for (size_t r = 0; r < cums.size(); ++r) day[r] = cums[r][t];
-      const MeanCi m = mean_ci95(day);
-      low[t] = m.mean - m.half_width;
-      high[t] = m.mean + m.half_width;
+      const Estimate m = estimate_mean(day);
+      low[t] = m.ci_low;
+      high[t] = m.ci_high;
     }
     return json{{"low", nums(low, 2)}, {"high", nums(high, 2)}};
   };
