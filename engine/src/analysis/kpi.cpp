@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -19,53 +18,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 double ratio(double a, double b) {
   return b != 0 ? a / b : kNaN;
-}
-
-// Kaplan-Meier survival of "not yet lost" at each day after the first purchase, with customers
-// still active at the end of the horizon censored there. S[k] = P(no churn within k days) for
-// k = 0..days. A curve that reached 0 stays 0 (everyone followed that far was lost); it is NaN
-// only where nobody was followed k days (the horizon censors every customer before k).
-struct RetentionCurve {
-  std::vector<double> s;
-  bool reached_zero = false;
-  double at(std::size_t k) const {
-    if (k < s.size()) return s[k];
-    return reached_zero ? 0.0 : kNaN;
-  }
-};
-
-RetentionCurve retention_curve(const CustomerTable& t, int days) {
-  const auto T = static_cast<std::size_t>(days);
-  std::vector<std::uint64_t> events(T + 1, 0), censored(T + 1, 0);
-  std::uint64_t at_risk = 0;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    const std::int32_t f = t.first_purchase_day[i];
-    if (f < 0 || f >= days) continue;
-    const std::int32_t churn = t.churn_day[i];
-    if (churn >= f && churn < days) {
-      ++events[static_cast<std::size_t>(churn - f)];
-    } else {
-      ++censored[static_cast<std::size_t>(days - 1 - f)];
-    }
-    ++at_risk;
-  }
-  RetentionCurve c;
-  c.s.assign(T + 1, kNaN);
-  double survival = 1.0;
-  for (std::size_t k = 0; k <= T; ++k) {
-    if (at_risk == 0) {
-      c.s[k] = survival == 0.0 ? 0.0 : kNaN;
-      continue;
-    }
-    // at_risk = subjects whose time is >= k.
-    if (events[k] > 0) {
-      survival *= 1.0 - static_cast<double>(events[k]) / static_cast<double>(at_risk);
-    }
-    c.s[k] = survival;
-    at_risk -= events[k] + censored[k];
-  }
-  c.reached_zero = survival == 0.0;
-  return c;
 }
 
 // Which stages can be reached from which along the edges ("from -> to"): bit b of reach[a] is
@@ -142,6 +94,25 @@ const std::string& KpiTable::note(std::size_t k) const {
   return k < notes.size() ? notes[k] : none;
 }
 
+RetentionCounts retention_counts(const CustomerTable& table, int days, int segment) {
+  const auto T = static_cast<std::size_t>(std::max(days, 0));
+  RetentionCounts counts;
+  counts.events.assign(T + 1, 0);
+  counts.censored.assign(T + 1, 0);
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    const std::int32_t first = table.first_purchase_day[i];
+    if (first < 0 || first >= days) continue;
+    if (segment >= 0 && table.segment[i] != segment) continue;
+    // Lost k days after the first purchase, or still with us: censored at the horizon's last day.
+    const std::int32_t churn = table.churn_day[i];
+    const bool lost = churn >= first;
+    const auto k = static_cast<std::size_t>(lost ? churn - first : days - 1 - first);
+    if (k > T) continue;  // a damaged file's day beyond the horizon: not counted at all
+    ++(lost ? counts.events : counts.censored)[k];
+  }
+  return counts;
+}
+
 KpiTable compute_kpis(const RunResult& run, const RunResult* zero_spend) {
   const Names& n = run.names;
   const DailySeries& d = run.daily;
@@ -173,7 +144,7 @@ KpiTable compute_kpis(const RunResult& run, const RunResult* zero_spend) {
   double acquired_revenue = kNaN, acquired_margin = kNaN, repeaters = kNaN, referred = kNaN,
          back_steps = kNaN;
   std::vector<double> days_to_first(G, kNaN);
-  RetentionCurve retention;
+  std::vector<double> retention;  // Kaplan-Meier, statistics.hpp
   const bool have_advanced = have_table && c.stages_advanced.size() == c.size();
   if (have_table) {
     std::fill(leads.begin(), leads.end(), 0.0);
@@ -206,7 +177,8 @@ KpiTable compute_kpis(const RunResult& run, const RunResult* zero_spend) {
         acquired_margin += seg_acquired_revenue[g] * seg_margin[g] / seg_revenue[g];
     }
     back_steps /= static_cast<double>(c.size());
-    retention = retention_curve(c, d.days);
+    const RetentionCounts counts = retention_counts(c, d.days);
+    retention = kaplan_meier(counts.events, counts.censored);
   }
   const bool has_lost =
       std::find(n.stage_roles.begin(), n.stage_roles.end(), Role::lost) != n.stage_roles.end();
@@ -279,7 +251,12 @@ KpiTable compute_kpis(const RunResult& run, const RunResult* zero_spend) {
         have_table ? none_acquired : no_table);
   for (const int k : {30, 90, 365}) {
     const auto at = static_cast<std::size_t>(k);
-    double value = have_table && has_lost ? retention.at(at) : kNaN;
+    // Past the curve's end (the horizon) it is 0 if it reached 0, else unknown.
+    const bool reached_zero = !retention.empty() && retention.back() == 0.0;
+    double value = kNaN;
+    if (have_table && has_lost) {
+      value = at < retention.size() ? retention[at] : (reached_zero ? 0.0 : kNaN);
+    }
     std::string note;
     if (!have_table) {
       note = no_table;
@@ -376,47 +353,6 @@ KpiTable kpi_definitions(const Names& names, int days, bool incremental) {
   return table;
 }
 
-namespace {
-
-// The two-sided Student-t quantile for a `confidence` interval from n values (NaN for n < 2).
-double t_quantile_for(std::size_t n, double confidence) {
-  if (n < 2) return kNaN;
-  const boost::math::students_t_distribution<double> dist(static_cast<double>(n) - 1);
-  return boost::math::quantile(dist, 0.5 + confidence / 2);
-}
-
-}  // namespace
-
-Estimate estimate_mean(const std::vector<double>& values, double confidence) {
-  Estimate e;
-  e.n = static_cast<int>(values.size());
-  if (values.empty()) {
-    e.mean = e.sd = e.ci_low = e.ci_high = kNaN;
-    return e;
-  }
-  const auto n = static_cast<double>(values.size());
-  e.mean = std::accumulate(values.begin(), values.end(), 0.0) / n;
-  e.sd = e.ci_low = e.ci_high = kNaN;
-  if (values.size() < 2) return e;
-  double ss = 0;
-  for (const double v : values) ss += (v - e.mean) * (v - e.mean);
-  e.sd = std::sqrt(ss / (n - 1));
-  const double h = t_quantile_for(values.size(), confidence) * e.sd / std::sqrt(n);
-  e.ci_low = e.mean - h;
-  e.ci_high = e.mean + h;
-  return e;
-}
-
-Estimate paired_difference(const std::vector<double>& a, const std::vector<double>& b,
-                           double confidence) {
-  if (a.size() != b.size()) {
-    throw std::invalid_argument("paired_difference: the two samples differ in size");
-  }
-  std::vector<double> d(a.size());
-  for (std::size_t r = 0; r < a.size(); ++r) d[r] = a[r] - b[r];
-  return estimate_mean(d, confidence);
-}
-
 KpiSummary summarize(const std::vector<KpiTable>& replicates, double confidence) {
   KpiSummary out;
   if (replicates.empty()) return out;
@@ -429,7 +365,7 @@ KpiSummary summarize(const std::vector<KpiTable>& replicates, double confidence)
   out.ci_low.assign(K, kNaN);
   out.ci_high.assign(K, kNaN);
   out.notes.assign(K, std::string());
-  const double t_quantile = t_quantile_for(replicates.size(), confidence);
+  const double t_quantile = student_t_quantile(replicates.size(), confidence);
   for (std::size_t k = 0; k < K; ++k) {
     double sum = 0;
     for (const KpiTable& r : replicates) {

@@ -7,12 +7,12 @@
 #include <cstdio>
 
 #include "cjsim/attribution.hpp"
+#include "cjsim/files.hpp"
 #include "cjsim/hdf5_io.hpp"
 #include "commands/commands.hpp"
 #include "common/options.hpp"
 #include "common/output_path.hpp"
-#include "common/value_support.hpp"
-#include "report/page.hpp"
+#include "common/variants.hpp"
 
 namespace cjsim::cli {
 
