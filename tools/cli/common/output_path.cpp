@@ -14,7 +14,7 @@
 #include <utility>
 
 #include "cjsim/errors.hpp"
-#include "report/page.hpp"
+#include "cjsim/files.hpp"
 
 namespace cjsim::cli {
 
