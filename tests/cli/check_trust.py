@@ -236,6 +236,9 @@ def case_one_writer_per_output():
     base = scenario_file("base.toml", BASE)
     out = os.path.join(WORK, "same.h5")
     lock = os.path.join(WORK, ".same.h5.lock")
+    for stale in (out, lock):  # from an earlier run of this case in the same folder
+        if os.path.exists(stale):
+            os.remove(stale)
     with open(lock, "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         held.write("4242\n")
