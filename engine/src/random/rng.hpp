@@ -34,6 +34,7 @@ enum class Purpose : std::uint32_t {
   split = 7,         // a channel's exposures split across blocks (MicroURNG, customer = channel)
   graph = 8,         // seed of the social-graph generator (customer = 0)
   sweep = 9,         // a sweep's Latin hypercube (customer = axis, day = point; replicate 0)
+  differences = 10,  // a customer's heterogeneity multipliers (day = group; MicroURNG for Gamma)
   expose = 0x100,    // + channel: which eligible customers of a block are exposed (MicroURNG,
                      //   customer = block)
 };

@@ -29,9 +29,10 @@ namespace cjsim {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"simulation", "segments",      "stages",     "edges",
-                                           "channels",   "salience",      "experience", "order",
-                                           "calendar",   "word_of_mouth", "variants",   "sweep"};
+const std::vector<std::string> kTopKeys = {
+    "simulation",    "segments",   "stages", "edges",    "channels",
+    "salience",      "experience", "order",  "calendar", "heterogeneity",
+    "word_of_mouth", "variants",   "sweep"};
 
 constexpr double kMaxBudget = 1e12;  // check_scenario's limit on money (kMoneyLimit)
 
@@ -491,6 +492,7 @@ class ScenarioReader {
     experience();
     word_of_mouth();
     calendar();
+    heterogeneity();
     channels();
     return std::move(r_);
   }
@@ -979,6 +981,46 @@ class ScenarioReader {
         }
       }
       r_.def.calendar.push_back(std::move(c));
+    }
+  }
+
+  void heterogeneity() {
+    const toml::table* t = section(
+        "heterogeneity", "[heterogeneity.buying] with edges = [\"loyal -> purchase\"], cv = 1.0");
+    if (t == nullptr) return;
+    static const std::vector<std::string> kinds = {"gamma", "lognormal"};
+    for (const std::string& name : layers_.ordered_keys(*t, "heterogeneity")) {
+      const std::string path = join_key("heterogeneity", name);
+      HeterogeneityDef h;
+      h.name = name;
+      h.label = name;
+      if (const toml::table* ht = entry(*t, name, path, "heterogeneity group",
+                                        "{ edges = [\"loyal -> purchase\"], cv = 1.0 }")) {
+        Fields f(*ht, path, {"label", "edges", "segments", "cv", "distribution"}, p_);
+        f.text("label", h.label, "label = \"heavy and light buyers\"");
+        f.require("edges", fmt::format("heterogeneity group '{}' names no edges", name),
+                  "list the edges whose rates differ from customer to customer, e.g. edges = "
+                  "[\"loyal -> purchase\"]");
+        f.names("edges", h.edges, "edge names", "edges = [\"loyal -> purchase\"]");
+        for (std::string& e : h.edges) e = canonical_key(e);
+        f.names("segments", h.segments, "segment names", "segments = [\"regular\"]");
+        f.require("cv", fmt::format("heterogeneity group '{}' has no cv", name),
+                  "give the coefficient of variation of the customers' multipliers, e.g. cv = "
+                  "1.0 (0 = everyone alike)");
+        f.number("cv", h.cv, "coefficient of variation", "cv = 1.0");
+        std::string kind;
+        if (f.text("distribution", kind, "distribution = \"gamma\"")) {
+          const auto it = std::find(kinds.begin(), kinds.end(), kind);
+          if (it == kinds.end()) {
+            p_.add(f.key("distribution"), fmt::format("unknown distribution '{}'", kind),
+                   did_you_mean(kind, kinds, "use \"gamma\" or \"lognormal\""));
+            p_.taint(f.key("distribution"));
+          } else {
+            h.distribution = static_cast<HeterogeneityKind>(it - kinds.begin());
+          }
+        }
+      }
+      r_.def.heterogeneity.push_back(std::move(h));
     }
   }
 

@@ -56,7 +56,7 @@ void Engine::act(int day) {
 }
 
 double Engine::edge_hazard(int edge, int segment, double hill, double satisfaction,
-                           std::uint32_t exposed) const {
+                           std::uint32_t exposed, std::uint32_t customer) const {
   const auto e = static_cast<std::size_t>(edge);
   double h = m_.base[m_.eg(edge, segment)];
   const std::uint8_t marks = m_.edge_marks[e];
@@ -68,6 +68,11 @@ double Engine::edge_hazard(int edge, int segment, double hill, double satisfacti
     if (m_.has_lift[static_cast<std::size_t>(c) * static_cast<std::size_t>(m_.edges) + e]) {
       h *= m_.lift[m_.ceg(c, edge, segment)];
     }
+  }
+  // Individual differences: the customer's own multiplier of this edge's group.
+  if (!m_.groups.empty()) {
+    const std::int8_t k = m_.edge_group[e];
+    if (k >= 0) h *= static_cast<double>(pop_.differences[static_cast<std::size_t>(k)][customer]);
   }
   return h;
 }
@@ -242,7 +247,7 @@ void Engine::handle_special(std::uint32_t i, std::uint32_t exposed, int day, Blo
     hazard = 0;
     for (int e = m_.edge_begin[static_cast<std::size_t>(s)];
          e < m_.edge_begin[static_cast<std::size_t>(s) + 1]; ++e) {
-      hazard += edge_hazard(e, g, hill, sat, exposed);
+      hazard += edge_hazard(e, g, hill, sat, exposed, i);
     }
   }
   if (!(hazard > 0.0)) return;
@@ -274,7 +279,7 @@ void Engine::handle_event(std::uint32_t i, int s, int g, float salience, double 
   double h[32];
   double total = 0;
   for (int e = first; e < last; ++e)
-    total += (h[e - first] = edge_hazard(e, g, hill, sat, exposed));
+    total += (h[e - first] = edge_hazard(e, g, hill, sat, exposed, i));
   const double target = uniform01(w[0]) * total;
   int chosen = last - 1;
   double cumulative = 0;

@@ -119,8 +119,9 @@ class Engine {
                  std::vector<std::uint32_t>& counts);
   template <bool kTrace>
   void talk(BlockScratch& block, int day, const DayScratch& x);
-  double edge_hazard(int edge, int segment, double hill, double satisfaction,
-                     std::uint32_t exposed) const;
+  double edge_hazard(int edge, int segment, double hill, double satisfaction, std::uint32_t exposed,
+                     std::uint32_t customer) const;
+  float difference(const Model::Group& group, int segment, std::uint32_t i, std::uint32_t k) const;
 
   void trace_event(TraceEvent e) { trace_.push_back(e); }
 

@@ -96,6 +96,10 @@ struct Population {
   Column<double> clock;
   static constexpr std::size_t kHotBytesPerCustomer = 1 + 1 + 1 + 1 + 4 + 4 + 8;
 
+  // --- individual differences: one multiplier per heterogeneity group, only when there are
+  // groups (4 bytes a customer each), drawn once in init ---------------------------------
+  std::vector<Column<float>> differences;
+
   // --- outcome: one record per customer, touched on events ------------------------------
   Column<Outcome> outcome;
   static constexpr std::size_t kOutcomeBytesPerCustomer = sizeof(Outcome);

@@ -7,6 +7,8 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <boost/random/gamma_distribution.hpp>
+
 #include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
@@ -44,6 +46,27 @@ std::uint64_t peak_rss_bytes() {
   return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
+}  // namespace
+
+// Customer i's multiplier in heterogeneity group k (docs/model.md "Individual differences"):
+// Gamma(shape, 1/shape) by Boost's sampler on the customer's own stream, or lognormal with mean 1
+// from one normal; 1 outside the group's segments or with cv 0.
+float Engine::difference(const Model::Group& group, int segment, std::uint32_t i,
+                         std::uint32_t k) const {
+  if (!group.segment[static_cast<std::size_t>(segment)]) return 1.0f;
+  if (group.lognormal) {
+    if (group.sigma == 0) return 1.0f;
+    const auto z = normal_pair(streams_.words(i, k, Purpose::differences));
+    return static_cast<float>(std::exp(group.sigma * z[0] - group.sigma * group.sigma / 2));
+  }
+  if (group.shape == 0) return 1.0f;
+  MicroRng rng = streams_.urng(i, k, Purpose::differences);
+  boost::random::gamma_distribution<double> gamma(group.shape, 1.0 / group.shape);
+  return static_cast<float>(gamma(rng));
+}
+
+namespace {
+
 bool starts_as_customer(Role r) {
   return r == Role::purchase || r == Role::retention || r == Role::lost;
 }
@@ -77,6 +100,8 @@ void Engine::init() {
              C = static_cast<std::size_t>(m_.channels), E = static_cast<std::size_t>(m_.edges);
   const auto T = static_cast<std::size_t>(m_.days);
   pop_.allocate(n);
+  pop_.differences.resize(m_.groups.size());
+  for (Column<float>& column : pop_.differences) column.resize(n);
   graph_.emplace(m_.network, n, streams_);
 
   const std::uint32_t block_count = (n + kBlockSize - 1) / kBlockSize;
@@ -164,6 +189,10 @@ void Engine::init() {
                   static_cast<float>(std::clamp(m_.quality_mean + m_.quality_sd * z[0], 0.0, 1.0));
               pop_.outcome[i].source = existing;
               pop_.flags[i] = kFlagCustomer;
+            }
+            for (std::size_t k = 0; k < m_.groups.size(); ++k) {
+              pop_.differences[k][i] =
+                  difference(m_.groups[k], g, i, static_cast<std::uint32_t>(k));
             }
             ++block.counts[m_.sg(s, g)];
           }
