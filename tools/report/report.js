@@ -171,15 +171,22 @@
       const lines = (text, size, weight, width) => (text ? Math.ceil(measure(text, size, weight) / (0.92 * width)) : 1);
       const extra = (lines(o.title.text, ts.fontSize || 15, 600, tw) - 1) * th
         + (lines(o.title.subtext, ss.fontSize || 12, 'normal', sw) - 1) * sh;
-      if (extra > 0) {
-        if (o.legend && typeof o.legend.top === 'number') o.legend.top += extra;
-        if (o.grid && typeof o.grid.top === 'number') o.grid.top += extra;
+      // The option is fitted again at every new width (a resized window, the printed page):
+      // the shift starts from the tops the chart was written with.
+      if (o.legend && typeof o.legend.top === 'number') {
+        if (o.legend.baseTop === undefined) o.legend.baseTop = o.legend.top;
+        o.legend.top = o.legend.baseTop + extra;
+      }
+      if (o.grid && typeof o.grid.top === 'number') {
+        if (o.grid.baseTop === undefined) o.grid.baseTop = o.grid.top;
+        o.grid.top = o.grid.baseTop + extra;
       }
     }
     if (o.toolbox) o.toolbox.show = !printing;
     if (printing) o.animation = false;
     return o;
   }
+  const fitted = new Map();  // chart -> the option it was last drawn from (refit below)
   function chart(id, option) {
     const node = el(id);
     const c = echarts.init(node, null, { renderer: 'canvas' });
@@ -188,14 +195,28 @@
       c.on('finished', done);
     }));
     c.setOption(fit(node, option));
+    fitted.set(c, option);
     charts.push(c);
     return c;
   }
   // Every redraw after a control was clicked goes through here (a fresh option, fitted again).
   function redraw(c, option) {
     c.setOption(fit(c.getDom(), option), { notMerge: true });
+    fitted.set(c, option);
   }
-  window.addEventListener('resize', () => charts.forEach((c) => c.resize()));
+  // A chart at a new width: its titles wrap at that width, not the one it was first drawn at
+  // (a title fitted to the screen ran off the narrower printed page).
+  function refit(c) {
+    c.resize();
+    const option = fitted.get(c);
+    if (!option || !option.title) return;
+    const o = fit(c.getDom(), option);
+    const update = { title: o.title };
+    if (o.legend && typeof o.legend.top === 'number') update.legend = { top: o.legend.top };
+    if (o.grid && typeof o.grid.top === 'number') update.grid = { top: o.grid.top };
+    c.setOption(update);
+  }
+  window.addEventListener('resize', () => charts.forEach(refit));
   function setPrinting(on) {
     if (on === printing) return;
     printing = on;
@@ -204,7 +225,7 @@
     });
     charts.forEach((c) => {
       c.setOption({ toolbox: { show: !on }, animation: on ? false : !reduceMotion });
-      c.resize();
+      refit(c);
     });
     root.dataset.cjsimPrinting = String(on);
   }

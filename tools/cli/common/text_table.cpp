@@ -50,6 +50,9 @@ void print_text_table(std::FILE* out, const TextTable& t) {
     fmt::print(out, "{}\n", s);
   };
   line(t.header);
+  std::size_t total = 0;  // a rule under the header, as wide as the table
+  for (std::size_t c = 0; c < w.size(); ++c) total += w[c] + (c ? 2 : 0);
+  fmt::print(out, "{}\n", std::string(total, '-'));
   for (const auto& row : t.rows) {
     if (row.size() == 1) {
       fmt::print(out, "{}\n", row.front());

@@ -1,5 +1,6 @@
-// Plain aligned text tables for the terminal (sweep and compare results): a header row, body
-// rows, each column right-aligned except those marked left; widths count UTF-8 code points.
+// Plain aligned text tables for the terminal (common/table.hpp draws its tables with them): a
+// header row, a rule under it, body rows, each column right-aligned except those marked left;
+// widths count UTF-8 code points.
 #pragma once
 
 #include <cstdio>

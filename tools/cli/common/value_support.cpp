@@ -5,50 +5,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "common/kpi_table.hpp"
 #include "report/stats.hpp"
 
 namespace cjsim::cli {
-
-namespace {
-
-std::size_t width(const std::string& s) {
-  std::size_t w = 0;
-  for (const char c : s) w += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return w;
-}
-
-}  // namespace
-
-void TextTable::print(std::FILE* out) const {
-  std::vector<std::size_t> w(header.size(), 0);
-  auto widen = [&](const std::vector<std::string>& row) {
-    for (std::size_t k = 0; k < row.size() && k < w.size(); ++k)
-      w[k] = std::max(w[k], width(row[k]));
-  };
-  widen(header);
-  for (const auto& row : rows) widen(row);
-  auto line = [&](const std::vector<std::string>& row) {
-    std::string text;
-    for (std::size_t k = 0; k < w.size(); ++k) {
-      const std::string cell = k < row.size() ? row[k] : "";
-      const std::string pad(w[k] - width(cell), ' ');
-      text += (k ? "  " : "") + (k == 0 ? cell + pad : pad + cell);
-    }
-    fmt::print(out, "{}\n", text);
-  };
-  line(header);
-  std::size_t total = 0;
-  for (const std::size_t x : w) total += x + 2;
-  fmt::print(out, "{}\n", std::string(total > 2 ? total - 2 : 0, '-'));
-  for (const auto& row : rows) line(row);
-}
-
-std::string estimate_cell(const Estimate& e, const std::string& unit) {
-  if (!std::isfinite(e.mean)) return "n/a";
-  if (!std::isfinite(e.ci_high)) return format_value(e.mean, unit);
-  return format_value(e.mean, unit) + " ± " + format_value(e.half_width(), unit);
-}
 
 const Variant& pick_variant(const Scenario& scenario, const std::string& name,
                             const std::string& option) {

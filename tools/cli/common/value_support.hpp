@@ -1,5 +1,5 @@
-// Pieces the value, attribute, export and optimize commands share: an aligned text table with
-// "mean ± half-width" cells, picking a variant, and rebuilding the scenario a file was run from.
+// Pieces the value, attribute, export and optimize commands share: picking a variant, and
+// rebuilding the scenario a file was run from. (Their tables: common/table.hpp.)
 #pragma once
 
 #include <cstdio>
@@ -11,16 +11,6 @@
 #include "cjsim/scenario_io.hpp"
 
 namespace cjsim::cli {
-
-// Columns right-aligned except the first; a rule under the header.
-struct TextTable {
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-  void print(std::FILE* out) const;
-};
-
-// "1,234 ± 56" (unit as kpi_table's format_value), "n/a" when undefined.
-std::string estimate_cell(const Estimate& e, const std::string& unit);
 
 // The variant named `name` (empty: the first); InputError naming `option` and the choices.
 const Variant& pick_variant(const Scenario& scenario, const std::string& name,
