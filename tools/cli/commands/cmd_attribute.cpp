@@ -7,15 +7,17 @@
 #include <cstdio>
 
 #include "cjsim/attribution.hpp"
+#include "cjsim/files.hpp"
 #include "cjsim/hdf5_io.hpp"
 #include "cjsim/value.hpp"
 #include "commands/commands.hpp"
 #include "common/key_words.hpp"
 #include "common/options.hpp"
 #include "common/progress.hpp"
+#include "common/stored_scenario.hpp"
 #include "common/table_output.hpp"
-#include "common/value_support.hpp"
-#include "report/page.hpp"
+#include "common/text_table.hpp"
+#include "common/variants.hpp"
 
 namespace cjsim::cli {
 

@@ -20,6 +20,8 @@
 #include "common/number_format.hpp"
 #include "common/options.hpp"
 #include "common/table_output.hpp"
+#include "common/text_table.hpp"
+#include "common/variants.hpp"
 #include "sweep/compare_stats.hpp"
 #include "sweep/print.hpp"
 
@@ -69,33 +71,6 @@ const char* view_title(KpiView v) {
       return "Nonlinearity";
   }
   return "";
-}
-
-// The variant of a run file to compare: given, or the file's only one.
-std::string pick_variant(const ResultFile& file, const std::string& given, const char* option,
-                         std::size_t index) {
-  std::vector<std::string> names;
-  for (const auto& [v, r] : file.runs()) {
-    if (std::find(names.begin(), names.end(), v) == names.end()) names.push_back(v);
-  }
-  if (names.empty()) {
-    throw InputError({file.path(), 0, 0}, "/runs", "the file holds no runs",
-                     "write it with cjsim run");
-  }
-  if (!given.empty()) {
-    if (std::find(names.begin(), names.end(), given) == names.end()) {
-      throw InputError({option, 0, 0}, option,
-                       fmt::format("{} has no variant '{}'", file.path(), given),
-                       fmt::format("choose one of: {}", fmt::join(names, ", ")));
-    }
-    return given;
-  }
-  if (names.size() == 1) return names.front();
-  if (index < names.size()) return names[index];
-  throw InputError(
-      {option, 0, 0}, option,
-      fmt::format("{} holds several variants ({})", file.path(), fmt::join(names, ", ")),
-      fmt::format("choose one with {} NAME", option));
 }
 
 struct Side {
@@ -171,8 +146,9 @@ int compare_runs(const std::string& path_a, const std::string& path_b, const std
   }
   const Money money = Money::of(meta_a.currency);
   const bool same_file = path_a == path_b;
-  const Side sa = load_side(a, pick_variant(a, va, "--a-variant", 0));
-  const Side sb = load_side(b, pick_variant(b, vb, "--b-variant", same_file ? 1 : 0));
+  // Default: the file's first variant; B of one file given twice: its second.
+  const Side sa = load_side(a, pick_file_variant(a, va, "--a-variant", 0));
+  const Side sb = load_side(b, pick_file_variant(b, vb, "--b-variant", same_file ? 1 : 0));
   std::vector<int> pairs;
   for (const auto& [r, t] : sa.by_replicate) {
     if (sb.by_replicate.count(r)) pairs.push_back(r);

@@ -16,11 +16,35 @@
 #include "common/options.hpp"
 #include "common/progress.hpp"
 #include "common/table_output.hpp"
-#include "common/value_support.hpp"
+#include "common/text_table.hpp"
+#include "common/variants.hpp"
 
 namespace cjsim::cli {
 
 namespace {
+
+// Parses "name=amount" for --min/--max; InputError naming the option otherwise.
+std::pair<std::string, double> parse_channel_amount(const std::string& text,
+                                                    const std::string& option) {
+  const auto eq = text.find('=');
+  double amount = 0;
+  std::size_t used = 0;
+  bool ok = eq != std::string::npos && eq > 0;
+  if (ok) {
+    try {
+      amount = std::stod(text.substr(eq + 1), &used);
+      ok = used == text.size() - eq - 1 && std::isfinite(amount) && amount >= 0;
+    } catch (const std::exception&) {
+      ok = false;
+    }
+  }
+  if (!ok) {
+    throw InputError({option, 0, 0}, option.substr(2),
+                     fmt::format("expected CHANNEL=AMOUNT with an amount >= 0, got '{}'", text),
+                     fmt::format("write e.g. {} search=50000", option));
+  }
+  return {text.substr(0, eq), amount};
+}
 
 Quantity objective_quantity(Objective o) {
   return o == Objective::new_customers ? Quantity::count : Quantity::money;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "cjsim/files.hpp"
 #include "cjsim/hdf5_io.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/value.hpp"
@@ -15,8 +16,8 @@
 #include "common/progress.hpp"
 #include "common/run_support.hpp"
 #include "common/table_output.hpp"
-#include "common/value_support.hpp"
-#include "report/page.hpp"
+#include "common/text_table.hpp"
+#include "common/variants.hpp"
 
 namespace cjsim::cli {
 

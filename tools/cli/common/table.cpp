@@ -160,6 +160,7 @@ TextTable to_text_table(const Table& t, const Money& money) {
   }
 
   TextTable tt;
+  tt.rule = true;  // a line of dashes under the header
   std::vector<std::size_t> shown;
   for (std::size_t c = 0; c < C; ++c) {
     if (t.columns[c].files_only) continue;
@@ -188,7 +189,7 @@ TextTable to_text_table(const Table& t, const Money& money) {
 
 void print_table(std::FILE* out, const Table& t, const Money& money) {
   if (!t.title.empty()) fmt::print(out, "{}\n\n", t.title);
-  print_text_table(out, to_text_table(t, money));
+  to_text_table(t, money).print(out);
   if (!t.notes.empty()) fmt::print(out, "\n");
   for (const std::string& n : t.notes) fmt::print(out, "{}\n", n);
 }
