@@ -173,7 +173,9 @@ void Engine::act_block(BlockScratch& block, int day) {
 
 void Engine::apply_log(BlockScratch& block, std::vector<std::uint32_t>& order,
                        std::vector<std::uint32_t>& counts) {
-  block.log.apply(pop_.outcome.data() + block.begin, order, counts);
+  block.log.apply(pop_.outcome.data() + block.begin,
+                  pop_.stages_high.empty() ? nullptr : pop_.stages_high.data() + block.begin, order,
+                  counts);
 }
 
 // Everything a customer can do in a day, from the state at the start of the day.

@@ -33,9 +33,13 @@ namespace cjsim {
 // Customers per block: the unit of parallel work and of the exposure split. A model constant:
 // it fixes which random numbers select exposures, so it never depends on the thread count.
 inline constexpr std::uint32_t kBlockSize = 8192;
-// A block applies its outcome log when it holds this many updates (16 KiB): every week or two
-// of simulated time, each a nearly sequential sweep over the block's records.
-inline constexpr std::size_t kLogApply = 2048;
+// A block applies its outcome log when it holds this many updates (8 KiB): every week or so of
+// simulated time in the bench world, each a nearly sequential sweep over the block's records.
+// The log's room, kLogReserve, leaves half as much again for the day that crosses the mark:
+// 1.5 bytes per customer (2,048 updates took 3; applying twice as often costs a counting sort
+// over the block's 8,192 customers more per 1,024 updates).
+inline constexpr std::size_t kLogApply = 1024;
+inline constexpr std::size_t kLogReserve = kLogApply + kLogApply / 2;
 static_assert(kBlockSize == 64 * kBlockWords, "bitmaps of a block (act_drift.hpp)");
 
 // One exposure or purchase recorded for touch paths (RunOptions::touch_paths), 12 bytes.
