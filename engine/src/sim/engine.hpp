@@ -33,13 +33,15 @@ namespace cjsim {
 // Customers per block: the unit of parallel work and of the exposure split. A model constant:
 // it fixes which random numbers select exposures, so it never depends on the thread count.
 inline constexpr std::uint32_t kBlockSize = 8192;
-// A block applies its outcome log when it holds this many updates (8 KiB): every week or so of
-// simulated time in the bench world, each a nearly sequential sweep over the block's records.
-// The log's room, kLogReserve, leaves half as much again for the day that crosses the mark:
-// 1.5 bytes per customer (2,048 updates took 3; applying twice as often costs a counting sort
-// over the block's 8,192 customers more per 1,024 updates).
-inline constexpr std::size_t kLogApply = 1024;
-inline constexpr std::size_t kLogReserve = kLogApply + kLogApply / 2;
+// A block applies its outcome log when it holds this many updates (16 KiB): every week or two
+// of simulated time, each a nearly sequential sweep over the block's records. The act phase
+// checks as it goes (after the advocates of each eight, after each customer of pass 3), not
+// only at the end of the day, so the log never holds more than kLogApply + kLogSlack updates
+// whatever a day brings: 2.06 bytes per customer (the end-of-day check needed room for 1.5
+// kLogApply, 3 bytes, and a busy day at 100,000 customers overran even that).
+inline constexpr std::size_t kLogApply = 2048;
+inline constexpr std::size_t kLogSlack = 64;  // updates between checks: at most 8 x 1, or 4
+inline constexpr std::size_t kLogReserve = kLogApply + kLogSlack;
 static_assert(kBlockSize == 64 * kBlockWords, "bitmaps of a block (act_drift.hpp)");
 
 // One exposure or purchase recorded for touch paths (RunOptions::touch_paths), 12 bytes.
@@ -122,7 +124,7 @@ class Engine {
   void apply_log(BlockScratch& block, std::vector<std::uint32_t>& order,
                  std::vector<std::uint32_t>& counts);
   template <bool kTrace>
-  void talk(BlockScratch& block, int day, const DayScratch& x);
+  void talk(BlockScratch& block, int day, DayScratch& x);
   double edge_hazard(int edge, int segment, double hill, double satisfaction,
                      std::uint32_t exposed) const;
 

@@ -71,7 +71,7 @@ MemoryEstimate estimate_memory(const ScenarioDef& def) {
   MemoryEstimate m;
   const std::uint64_t n = def.simulation.customers;
   // Hot columns, outcome records, and each block's outcome log (kLogReserve updates of 8 bytes
-  // per kBlockSize customers: 1.5 bytes a customer).
+  // per kBlockSize customers: about 2 bytes a customer).
   m.per_customer = Population::kHotBytesPerCustomer +
                    Population::outcome_bytes(static_cast<int>(def.stages.size())) +
                    kLogReserve * 8 / kBlockSize;
