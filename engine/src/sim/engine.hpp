@@ -37,8 +37,8 @@ inline constexpr std::uint32_t kBlockSize = 8192;
 // of simulated time, each a nearly sequential sweep over the block's records. The act phase
 // checks as it goes (after the advocates of each eight, after each customer of pass 3), not
 // only at the end of the day, so the log never holds more than kLogApply + kLogSlack updates
-// whatever a day brings: 2.06 bytes per customer (the end-of-day check needed room for 1.5
-// kLogApply, 3 bytes, and a busy day at 100,000 customers overran even that).
+// whatever a day brings: 2.06 bytes per customer (checked at the end of the day only, it had
+// room for 1.5 kLogApply, 3 bytes, and a block-day of more kLogApply / 2 updates could overrun it).
 inline constexpr std::size_t kLogApply = 2048;
 inline constexpr std::size_t kLogSlack = 64;  // updates between checks: at most 8 x 1, or 4
 inline constexpr std::size_t kLogReserve = kLogApply + kLogSlack;
