@@ -38,7 +38,7 @@ inline constexpr std::uint32_t kBlockSize = 8192;
 // checks as it goes (after the advocates of each eight, after each customer of pass 3), not
 // only at the end of the day, so the log never holds more than kLogApply + kLogSlack updates
 // whatever a day brings: 2.06 bytes per customer (checked at the end of the day only, it had
-// room for 1.5 kLogApply, 3 bytes, which a block-day of over kLogApply / 2 updates overruns).
+// room for 1.5 kLogApply, 3 bytes, which a block-day of over kLogApply / 2 updates can overrun).
 inline constexpr std::size_t kLogApply = 2048;
 inline constexpr std::size_t kLogSlack = 64;  // updates between checks: at most 8 x 1, or 4
 inline constexpr std::size_t kLogReserve = kLogApply + kLogSlack;
