@@ -30,14 +30,27 @@
   let printing = false;
   // A title wraps instead of running off a narrow chart (the KPI minis, the printed page); the
   // right end stays free for the save-as-image button.
+  const measure = (() => {
+    const ctx = document.createElement('canvas').getContext('2d');
+    return (text, size, weight) => { ctx.font = `${weight} ${size}px ${FONT}`; return ctx.measureText(String(text)).width; };
+  })();
   function fit(node, o) {
     const w = node.clientWidth || 600;
     if (o.title) {
       const ts = o.title.textStyle || {}, ss = o.title.subtextStyle || {};
-      o.title.textStyle = Object.assign({}, ts, { width: Math.max(120, w - 44), overflow: 'break',
-        lineHeight: Math.round(1.3 * (ts.fontSize || 15)) });
-      o.title.subtextStyle = Object.assign({}, ss, { width: Math.max(120, w - 16), overflow: 'break',
-        lineHeight: Math.round(1.3 * (ss.fontSize || 12)) });
+      const tw = Math.max(120, w - 44), sw = Math.max(120, w - 16);
+      const th = Math.round(1.3 * (ts.fontSize || 15)), sh = Math.round(1.3 * (ss.fontSize || 12));
+      o.title.textStyle = Object.assign({}, ts, { width: tw, overflow: 'break', lineHeight: th });
+      o.title.subtextStyle = Object.assign({}, ss, { width: sw, overflow: 'break', lineHeight: sh });
+      // A title or subtitle that wraps pushes the legend and the plot down by its extra lines
+      // (a little slack per line: words break at spaces, not at the exact width).
+      const lines = (text, size, weight, width) => (text ? Math.ceil(measure(text, size, weight) / (0.92 * width)) : 1);
+      const extra = (lines(o.title.text, ts.fontSize || 15, 600, tw) - 1) * th
+        + (lines(o.title.subtext, ss.fontSize || 12, 'normal', sw) - 1) * sh;
+      if (extra > 0) {
+        if (o.legend && typeof o.legend.top === 'number') o.legend.top += extra;
+        if (o.grid && typeof o.grid.top === 'number') o.grid.top += extra;
+      }
     }
     if (o.toolbox) o.toolbox.show = !printing;
     if (printing) o.animation = false;

@@ -16,6 +16,7 @@
 #include "cjsim/kpi.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/simulation.hpp"
+#include "common/number_format.hpp"
 #include "common/progress.hpp"
 
 namespace cjsim::cli {
@@ -80,8 +81,8 @@ Wire run_child(const BenchCase& c) {
     w.run_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     w.sim_seconds = result.profile.total;
     w.profile = result.profile;
-    progress.done(fmt::format("{:.3g} customer-days/s",
-                              static_cast<double>(c.customers) * w.days / w.sim_seconds));
+    progress.done(
+        rate_in_words(static_cast<double>(c.customers) * w.days / w.sim_seconds, "customer-days"));
     w.ok = 1;
   } catch (const std::exception& e) {
     std::snprintf(w.error, sizeof w.error, "%s", e.what());
