@@ -30,6 +30,7 @@
   let printing = false;
   // A title wraps instead of running off a narrow chart (the KPI minis, the printed page); the
   // right end stays free for the save-as-image button.
+  const FONT = getComputedStyle(document.body).fontFamily;
   const measure = (() => {
     const ctx = document.createElement('canvas').getContext('2d');
     return (text, size, weight) => { ctx.font = `${weight} ${size}px ${FONT}`; return ctx.measureText(String(text)).width; };
@@ -148,7 +149,6 @@
     const CHANNEL_COLOURS = [OI.blue, OI.orange, OI.green, OI.vermilion, OI.purple, OI.sky, OI.yellow,
       '#332288', '#117733', '#882255', '#44AA99', '#999933', '#AA4499', '#DDDDDD'];
     const chanColour = (c) => CHANNEL_COLOURS[c % CHANNEL_COLOURS.length];
-    const FONT = getComputedStyle(document.body).fontFamily;
 
     // ---- formatting -----------------------------------------------------------------------------
     const nfInt = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });

@@ -321,7 +321,8 @@
         el('save-note').textContent = (r.data && r.data.message) || 'could not save';
       } else {
         el('save-note').innerHTML = `Saved <code>${esc(r.data.h5)}</code>`
-          + (r.data.toml ? ` and <code>${esc(r.data.toml)}</code>` : '')
+          + (r.data.toml ? ` and <code>${esc(r.data.toml)}</code> (the plan is its variant `
+            + `<code>${esc(r.data.toml_variant)}</code>)` : '')
           + `. Draw it with <code>${esc(r.data.report)}</code>.`;
         el('save-note').dataset.h5 = r.data.h5;
       }

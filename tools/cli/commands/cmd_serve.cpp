@@ -4,14 +4,16 @@
 #include <fmt/format.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <thread>
 
 #include "cjsim/errors.hpp"
 #include "commands/commands.hpp"
@@ -134,7 +136,13 @@ int cmd_serve(const Args& args, const std::string& /*command_line*/) {
   Assets assets = load_assets(assets_dir);
   const std::string token = new_token();
 
-  boost::asio::io_context io;
+  // Ctrl-C, SIGTERM and SIGHUP are taken by one thread (sigwait), blocked everywhere else: the
+  // worker threads started below inherit the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stop_signals, sig);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
   RunnerOptions ro;
   ro.threads = rs.threads;
   ro.save_dir = save_dir;
@@ -142,14 +150,13 @@ int cmd_serve(const Args& args, const std::string& /*command_line*/) {
   Runner runner(world, ro);
   HttpLimits http_limits;
   std::unique_ptr<Api> api;
-  HttpServer server(io, bind, static_cast<unsigned short>(port), http_limits,
-                    {[&](const Request& h) { return api->screen(h); },
-                     [&](Request&& r, std::function<void(Response&&)> reply) {
-                       api->handle(std::move(r), reply);
-                     }});
+  HttpServer server(
+      bind, static_cast<unsigned short>(port), http_limits,
+      {[&](const httplib::Request& req, httplib::Response& res) { return api->screen(req, res); },
+       [&](const httplib::Request& req, httplib::Response& res) { api->handle(req, res); }});
   const unsigned short actual = server.port();
-  const std::vector<std::string> extra = is_loopback(bind) ? std::vector<std::string>{}
-                                                            : own_addresses();
+  const std::vector<std::string> extra =
+      is_loopback(bind) ? std::vector<std::string>{} : own_addresses();
   api = std::make_unique<Api>(world, runner, HostRules::for_bind(bind, actual, extra), token,
                               std::move(assets), http_limits.body_bytes);
 
@@ -158,7 +165,8 @@ int cmd_serve(const Args& args, const std::string& /*command_line*/) {
     shown = bind;
     if (bind == "0.0.0.0" || bind == "::") {
       for (const std::string& a : extra)
-        if (a.find('.') != std::string::npos && !is_loopback(a) && a.find_first_not_of("0123456789.") == std::string::npos) {
+        if (a.find('.') != std::string::npos && !is_loopback(a) &&
+            a.find_first_not_of("0123456789.") == std::string::npos) {
           shown = a;
           break;
         }
@@ -172,34 +180,44 @@ int cmd_serve(const Args& args, const std::string& /*command_line*/) {
   }
   const std::string url = fmt::format("http://{}:{}/#token={}", shown, actual, token);
   const VariantSliders& v0 = world.variants().front();
-  fmt::print(stderr, "cjsim serve: {} ({} variant{}, {} channels), {} customers x {} replicates "
-                     "x {} days per plan; Ctrl-C stops\n",
+  fmt::print(stderr,
+             "cjsim serve: {} ({} variant{}, {} channels), {} customers x {} replicates "
+             "x {} days per plan; Ctrl-C stops\n",
              world.scenario().variants.front().def.simulation.name, world.variants().size(),
-             world.variants().size() == 1 ? "" : "s", v0.channels.size(),
-             world.default_customers(), replicates, world.days());
+             world.variants().size() == 1 ? "" : "s", v0.channels.size(), world.default_customers(),
+             replicates, world.days());
   fmt::print("{}\n", url);
   std::fflush(stdout);
 
-  int stopped_by = 0;
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
+  std::atomic<int> stopped_by{0};
+  std::atomic<bool> served{false};
+  std::thread stopper([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
     stopped_by = sig;
-    signals.clear();  // a second signal ends the process at once
-    runner.stop();    // the plan in flight is cancelled at its next run boundary
-    server.stop();
-    io.stop();
+    runner.stop();  // the plan in flight is cancelled at its next run boundary
+    // The server may not be listening yet when the signal comes: ask until it has stopped.
+    while (!served) {
+      server.stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   });
-  server.start();
   if (open) open_browser(url);
-  io.run();
+  server.run();
+  served = true;
+  const bool by_itself = !stopped_by;  // the listening socket failed
+  if (by_itself) pthread_kill(stopper.native_handle(), SIGTERM);
+  stopper.join();
+  if (by_itself) throw RuntimeError("cjsim serve: the server stopped listening");
 
   const Runner::Counts c = runner.counts();
   fmt::print(stderr, "\nstopped by {}: {} plan{} answered, {} superseded{}\n",
-             stopped_by == SIGTERM ? "SIGTERM" : stopped_by == SIGHUP ? "SIGHUP" : "Ctrl-C",
+             stopped_by == SIGTERM  ? "SIGTERM"
+             : stopped_by == SIGHUP ? "SIGHUP"
+                                    : "Ctrl-C",
              c.answered, c.answered == 1 ? "" : "s", c.superseded,
              runner.counts().refused ? fmt::format(", {} refused", c.refused) : "");
-  return 128 + (stopped_by ? stopped_by : SIGINT);
+  return 0;  // a clean stop: every plan answered or cancelled, every saved file complete
 }
 
 }  // namespace cjsim::cli

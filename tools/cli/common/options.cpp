@@ -55,8 +55,7 @@ void check_threads(int threads) {
 }
 
 std::string shell_quote(const std::string& word) {
-  const bool plain =
-      !word.empty() && word.find_first_of(" \t\"'$\\*?;&|<>()") == std::string::npos;
+  const bool plain = !word.empty() && word.find_first_of(" \t\"'$\\*?;&|<>()") == std::string::npos;
   if (plain) return word;
   std::string q = "'";
   for (char ch : word) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);

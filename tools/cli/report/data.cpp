@@ -46,7 +46,6 @@ void check_same_shape(const ResultFile& file, const RunShape& shape, const Store
   if (run.names.channels != shape.names.channels) bad("the channels");
 }
 
-
 // The definition named `name` (the file's order of names need not be the definition's).
 
 // The scenario as run, rebuilt from the file (labels, budgets, and the story's re-run).
@@ -364,8 +363,8 @@ json collect_report(const ResultFile& file, const ReportOptions& opt) {
   data["channels"] = labelled["channels"];
 
   json variants = json::array();
-  for (const VariantDigest& acc : accs) variants.push_back(
-        variant_json(acc, shape, scenario.def(acc.name), file.summary(acc.name)));
+  for (const VariantDigest& acc : accs)
+    variants.push_back(variant_json(acc, shape, scenario.def(acc.name), file.summary(acc.name)));
   data["variants"] = std::move(variants);
   data["compare"] = pick_compare(accs, opt, file);
   data["sweep"] = nullptr;

@@ -33,7 +33,6 @@ int journey_score(const CustomerTable& c, size_t i, const Names& names) {
   return score;
 }
 
-
 std::vector<double> mean_of(const std::vector<double>& sum, int reps) {
   std::vector<double> out(sum.size());
   for (size_t k = 0; k < sum.size(); ++k) out[k] = sum[k] / reps;
@@ -52,7 +51,6 @@ std::vector<double> mean_series(const std::vector<std::vector<double>>& per_rep)
 double total(const std::vector<double>& v) {
   return std::accumulate(v.begin(), v.end(), 0.0);
 }
-
 
 json kpi_json(const KpiSummary& s) {
   json rows = json::array();
@@ -94,7 +92,6 @@ RunShape RunShape::of(const RunResult& run) {
   s.names = run.names;
   return s;
 }
-
 
 void VariantDigest::add(const RunShape& shape, int replicate, const RunResult& run,
                         const KpiTable& run_kpis) {

@@ -46,7 +46,8 @@ std::vector<double> mean_spend(const RunSet& runs, std::size_t channels) {
   for (const RunRecord& r : runs) {
     const DailySeries& d = r.run.daily;
     for (int t = 0; t < d.days; ++t)
-      for (std::size_t c = 0; c < channels; ++c) out[c] += d.spend[d.at_channel(t, static_cast<int>(c))];
+      for (std::size_t c = 0; c < channels; ++c)
+        out[c] += d.spend[d.at_channel(t, static_cast<int>(c))];
   }
   for (double& x : out) x /= static_cast<double>(runs.size());
   return out;

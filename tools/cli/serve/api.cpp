@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <boost/beast/http/field.hpp>
-#include <boost/beast/http/verb.hpp>
+#include <cctype>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include "cjsim/errors.hpp"
@@ -13,7 +13,6 @@
 
 namespace cjsim::cli::serve {
 
-namespace http = boost::beast::http;
 using nlohmann::json;
 
 namespace {
@@ -26,23 +25,10 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-Response json_response(unsigned status, const json& body) {
-  return make_response(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
-}
-
-Response refusal(unsigned status, const std::string& code, const std::string& message) {
-  return json_response(status, {{"error", code}, {"message", message}, {"problems", json::array()}});
-}
-
-// Beast (Boost 1.74) has its own string_view.
-std::string_view sv(boost::beast::string_view s) {
-  return {s.data(), s.size()};
-}
-
-// The path of a request target, without its query.
-std::string_view path_of(std::string_view target) {
-  const auto q = target.find_first_of("?#");
-  return q == std::string_view::npos ? target : target.substr(0, q);
+void set_json(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace),
+                  "application/json; charset=utf-8");
 }
 
 bool is_json(std::string_view type) {
@@ -53,17 +39,20 @@ bool is_json(std::string_view type) {
   return t == "application/json";
 }
 
+// A browser sends a dozen or two; cpp-httplib 0.11 bounds each line (8 KiB), not their number.
+constexpr std::size_t kMaxHeaders = 100;
+
 struct Route {
-  http::verb method;
-  bool api;     // needs the token
-  bool body;    // takes a JSON body
+  const char* method;
+  bool api;   // needs the token
+  bool body;  // takes a JSON body
 };
 
-std::optional<Route> route_of(std::string_view path) {
-  if (path == "/api/scenario") return Route{http::verb::get, true, false};
-  if (path == "/api/run" || path == "/api/save") return Route{http::verb::post, true, true};
+std::optional<Route> route_of(const std::string& path) {
+  if (path == "/api/scenario") return Route{"GET", true, false};
+  if (path == "/api/run" || path == "/api/save") return Route{"POST", true, true};
   if (path.starts_with("/api/")) return std::nullopt;
-  return Route{http::verb::get, false, false};
+  return Route{"GET", false, false};
 }
 
 }  // namespace
@@ -80,8 +69,8 @@ Assets load_assets(const std::string& explicit_dir) {
   return a;
 }
 
-Api::Api(const ServeWorld& world, Runner& runner, HostRules hosts, std::string token,
-         Assets assets, std::size_t body_limit)
+Api::Api(const ServeWorld& world, Runner& runner, HostRules hosts, std::string token, Assets assets,
+         std::size_t body_limit)
     : world_(world),
       runner_(runner),
       hosts_(std::move(hosts)),
@@ -89,71 +78,102 @@ Api::Api(const ServeWorld& world, Runner& runner, HostRules hosts, std::string t
       assets_(std::move(assets)),
       body_limit_(body_limit) {}
 
-std::optional<Response> Api::screen(const Request& header) const {
+bool Api::screen(const httplib::Request& req, httplib::Response& res) const {
   // DNS rebinding: a foreign page whose name now points here still sends its own name.
-  const auto host = header.find(http::field::host);
-  if (host == header.end() || !hosts_.host_ok(sv(host->value()))) {
-    return refusal(403, "bad_host",
-                   "this server answers only to its own address: open the address cjsim serve "
-                   "printed");
+  if (req.get_header_value_count("Host") != 1 || !hosts_.host_ok(req.get_header_value("Host"))) {
+    set_refusal(res, 403, "bad_host",
+                "this server answers only to its own address: open the address cjsim serve "
+                "printed");
+    return true;
   }
-  const auto origin = header.find(http::field::origin);
-  if (!hosts_.origin_ok(origin == header.end() ? std::string_view() : sv(origin->value()),
-                        origin != header.end())) {
-    return refusal(403, "foreign_origin", "requests from other sites are refused");
+  const std::size_t origins = req.get_header_value_count("Origin");
+  if (origins > 1 || !hosts_.origin_ok(req.get_header_value("Origin"), origins == 1)) {
+    set_refusal(res, 403, "foreign_origin", "requests from other sites are refused");
+    return true;
   }
-  const std::string_view path = path_of(sv(header.target()));
-  const std::optional<Route> route = route_of(path);
-  if (!route) return refusal(404, "not_found", "no such API path");
+  if (req.headers.size() > kMaxHeaders) {
+    set_refusal(res, 431, "headers_too_many",
+                fmt::format("more than {} header fields", kMaxHeaders));
+    return true;
+  }
+  const std::optional<Route> route = route_of(req.path);
+  if (!route) {
+    set_refusal(res, 404, "not_found", "no such API path");
+    return true;
+  }
   if (route->api) {
-    const auto auth = header.find(http::field::authorization);
-    if (auth == header.end() || !token_matches(bearer_token(sv(auth->value())), token_)) {
-      Response r = refusal(401, "unauthorized",
-                           "missing or wrong token: open the address cjsim serve printed (the "
-                           "page takes the token from it)");
-      r.set(http::field::www_authenticate, "Bearer");
-      return r;
+    const bool ok = req.get_header_value_count("Authorization") == 1 &&
+                    token_matches(bearer_token(req.get_header_value("Authorization")), token_);
+    if (!ok) {
+      set_refusal(res, 401, "unauthorized",
+                  "missing or wrong token: open the address cjsim serve printed (the page takes "
+                  "the token from it)");
+      res.set_header("WWW-Authenticate", "Bearer");
+      return true;
     }
   }
-  if (header.method() != route->method) {
-    Response r = refusal(405, "method_not_allowed",
-                         fmt::format("{} takes {} only", path, sv(http::to_string(route->method))));
-    r.set(http::field::allow, http::to_string(route->method));
-    return r;
+  if (req.method != route->method) {
+    set_refusal(res, 405, "method_not_allowed",
+                fmt::format("{} takes {} only", req.path, route->method));
+    res.set_header("Allow", route->method);
+    return true;
   }
-  if (route->body) {
-    const auto type = header.find(http::field::content_type);
-    if (type == header.end() || !is_json(sv(type->value())))
-      return refusal(415, "not_json", "send the body as Content-Type: application/json");
+  if (req.has_header("Transfer-Encoding")) {
+    set_refusal(res, 411, "length_required", "send the body with a Content-Length, not chunked");
+    return true;
   }
-  return std::nullopt;
+  const std::string length = req.get_header_value("Content-Length");
+  if (!length.empty()) {
+    const bool digits =
+        length.size() <= 18 && length.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || std::stoull(length) > body_limit_) {
+      set_refusal(res, 413, "too_large",
+                  fmt::format("the request body is larger than {} bytes", body_limit_));
+      return true;
+    }
+  }
+  if (route->body && !is_json(req.get_header_value("Content-Type"))) {
+    set_refusal(res, 415, "not_json", "send the body as Content-Type: application/json");
+    return true;
+  }
+  return false;
 }
 
-void Api::handle(Request&& request, const std::function<void(Response&&)>& reply) {
-  const std::string path(path_of(sv(request.target())));
-  if (path == "/api/scenario") return reply(json_response(200, world_.describe()));
+void Api::handle(const httplib::Request& req, httplib::Response& res) {
+  const std::string& path = req.path;
+  if (path == "/api/scenario") return set_json(res, 200, world_.describe());
   if (path == "/api/run" || path == "/api/save") {
     const bool save = path == "/api/save";
     PlanRequest plan;
     try {
-      plan = parse_plan(request.body(), world_, save);
+      plan = parse_plan(req.body, world_, save);
     } catch (const RequestError& e) {
-      return reply(json_response(static_cast<unsigned>(e.status()), e.body()));
+      return set_json(res, e.status(), e.body());
     }
-    auto done = [reply](Answer&& a) { reply(json_response(a.status, a.body)); };
-    if (save) return runner_.save(std::move(plan), done);
-    return runner_.run(std::move(plan), done);
+    // The runner answers from its worker (or at once when it refuses): this worker waits.
+    auto answer = std::make_shared<std::promise<Answer>>();
+    std::future<Answer> got = answer->get_future();
+    auto done = [answer](Answer&& a) { answer->set_value(std::move(a)); };
+    if (save) {
+      runner_.save(std::move(plan), done);
+    } else {
+      runner_.run(std::move(plan), done);
+    }
+    Answer a = got.get();
+    return set_json(res, static_cast<int>(a.status), a.body);
   }
   if (path == "/" || path == "/index.html") {
-    return reply(make_response(200, assets_.page, "text/html; charset=utf-8"));
+    return res.set_content(assets_.page, "text/html; charset=utf-8");
   }
-  if (path == "/favicon.ico") return reply(make_response(204, "", "image/x-icon"));
+  if (path == "/favicon.ico") {
+    res.status = 204;
+    return;
+  }
   if (path.starts_with("/assets/")) {
     const auto it = assets_.files.find(path.substr(8));
-    if (it != assets_.files.end())
-      return reply(make_response(200, it->second.second, it->second.first.c_str()));
+    if (it != assets_.files.end()) return res.set_content(it->second.second, it->second.first);
   }
-  reply(refusal(404, "not_found", "no such page"));
+  set_refusal(res, 404, "not_found", "no such page");
 }
 
 }  // namespace cjsim::cli::serve

@@ -1,74 +1,63 @@
-// The HTTP layer of cjsim serve: Boost.Beast (Debian's Boost 1.74) on one I/O thread, every
-// connection asynchronous, so a slow or stuck client holds a connection slot and nothing else.
-// Each request is bounded in header size, body size and time (tools/README.md "cjsim serve:
-// security"); what to answer is decided by the handlers (api.hpp), never here.
+// The HTTP layer of cjsim serve: cpp-httplib (Debian's libcpp-httplib-dev 0.11, which carries
+// the CVE-2023-26130 fix) with a fixed pool of worker threads, one connection each, no
+// keep-alive, and every request bounded in header size (the library's 8 KiB), body size and
+// time waiting for the client (tools/README.md "cjsim serve: security"). What to answer is
+// decided by the handlers (api.hpp), never here.
 #pragma once
 
-#include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include <httplib.h>
+
 #include <chrono>
-#include <cstdint>
+#include <cstddef>
 #include <functional>
 #include <memory>
-#include <optional>
+#include <string>
 
 namespace cjsim::cli::serve {
 
-using Request = boost::beast::http::request<boost::beast::http::string_body>;
-using Response = boost::beast::http::response<boost::beast::http::string_body>;
-
 struct HttpLimits {
-  std::size_t header_bytes = 8 * 1024;  // request line and headers (431 beyond)
-  std::size_t body_bytes = 64 * 1024;   // request body (413 beyond)
-  // A whole request, headers and body, from the moment the server waits for it (an idle
-  // keep-alive connection included): a client slower than this is disconnected.
-  std::chrono::milliseconds read_time{10'000};
-  std::chrono::milliseconds write_time{30'000};  // a whole response
-  std::size_t connections = 64;                  // open at once; more are closed on accept
+  std::size_t body_bytes = 64 * 1024;  // request body (413 beyond, refused before it is read)
+  // Waiting for the client's next bytes, and for it to take the answer's: a client quieter
+  // than this is disconnected.
+  std::chrono::seconds read_time{5}, write_time{10};
+  // Connections served at once (one worker thread each); more wait for a free worker.
+  std::size_t workers = 16;
 };
 
 struct HttpHandlers {
-  // Sees each request's header before its body is read: a response returned here is sent at
-  // once and the connection closed (Host, Origin, token, size and type are refused this way
-  // without reading what follows).
-  std::function<std::optional<Response>(const Request& header)> screen;
-  // Gets each whole request; answers through `reply` exactly once, at once or later from any
-  // thread.
-  std::function<void(Request&& request, std::function<void(Response&&)> reply)> handle;
-};
-
-struct HttpStats {
-  std::atomic<std::uint64_t> accepted{0}, refused{0}, requests{0}, timeouts{0}, too_large{0},
-      malformed{0};
+  // Sees each request's line and headers before its body is read: returns true when it has
+  // answered (Host, Origin, token, size and type are refused this way, the body unread).
+  std::function<bool(const httplib::Request&, httplib::Response&)> screen;
+  // Gets each whole request that passed the screen (GET and POST); may block its worker.
+  std::function<void(const httplib::Request&, httplib::Response&)> handle;
 };
 
 class HttpServer {
  public:
-  // Binds and listens on `address`:`port` (0 = a free port). Throws RuntimeError naming the
-  // address and the fix when it cannot (port in use, no such address).
-  HttpServer(boost::asio::io_context& io, const std::string& address, unsigned short port,
-             const HttpLimits& limits, HttpHandlers handlers);
+  // Binds `address`:`port` (0 = a free port). Throws InputError for an address that is not
+  // one, RuntimeError naming the address and the fix when it cannot listen (port in use).
+  HttpServer(const std::string& address, unsigned short port, const HttpLimits& limits,
+             HttpHandlers handlers);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  unsigned short port() const;
-  void start();  // begins accepting (call before running the io_context)
-  // Closes the listening socket and every connection; call on the I/O thread (or post it).
+  unsigned short port() const { return port_; }
+  // Serves until stop() (from any thread); returns when the workers have finished.
+  void run();
   void stop();
-  const HttpStats& stats() const;
-
-  struct Impl;  // the acceptor and the connections (http.cpp)
 
  private:
-  std::shared_ptr<Impl> impl_;
+  std::unique_ptr<httplib::Server> server_;
+  unsigned short port_ = 0;
 };
 
-// An answer with the given status and JSON (or other) body, marked as the server's own.
-Response make_response(unsigned status, std::string body,
-                       const char* content_type = "application/json; charset=utf-8");
+// The headers every answer of this server carries: Content-Security-Policy default-src 'self'
+// and friends (no framing, no sniffing, no referrer, no caching).
+httplib::Headers security_headers();
+
+// Sets `res` to `status` with a JSON body {"error": code, "message": message, "problems": []}.
+void set_refusal(httplib::Response& res, int status, const std::string& code,
+                 const std::string& message);
 
 }  // namespace cjsim::cli::serve

@@ -18,9 +18,9 @@ using nlohmann::json;
 struct TooDeep {};
 
 json problem_json(const Diagnostic& d) {
-  return {{"place", d.place.line > 0 ? fmt::format("{}:{}:{}", d.place.file, d.place.line,
-                                                   d.place.column)
-                                     : d.place.file},
+  return {{"place", d.place.line > 0
+                        ? fmt::format("{}:{}:{}", d.place.file, d.place.line, d.place.column)
+                        : d.place.file},
           {"key", d.key},
           {"message", d.message},
           {"fix", d.fix},
@@ -57,8 +57,8 @@ Diagnostic problem(const char* place, std::string key, std::string message, std:
 bool plain_word(const std::string& s, std::size_t max, bool dots) {
   if (s.empty() || s.size() > max || s.front() == '.') return false;
   return std::all_of(s.begin(), s.end(), [&](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || (dots && c == '.');
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || (dots && c == '.');
   });
 }
 
@@ -133,7 +133,8 @@ PlanRequest parse_plan(std::string_view body, const ServeWorld& world, bool for_
   }
   if (j.contains("seq")) {
     const json& s = j["seq"];
-    if (!s.is_number_unsigned()) refuse("seq", "must be a whole number >= 0", "count requests 1, 2, 3...");
+    if (!s.is_number_unsigned())
+      refuse("seq", "must be a whole number >= 0", "count requests 1, 2, 3...");
     out.seq = s.get<std::uint64_t>();
   } else if (!for_save) {
     refuse("seq", "missing", "number the requests of a page 1, 2, 3...");
@@ -144,19 +145,24 @@ PlanRequest parse_plan(std::string_view body, const ServeWorld& world, bool for_
     if (!v.is_string()) refuse("variant", "must be a string", "choose one of: " + names_of(world));
     out.variant = v.get<std::string>();
     if (!world.variant(out.variant)) {
-      const std::string shown = out.variant.size() > 64 ? out.variant.substr(0, 64) + "..." : out.variant;
+      const std::string shown =
+          out.variant.size() > 64 ? out.variant.substr(0, 64) + "..." : out.variant;
       refuse("variant", fmt::format("no variant named '{}'", shown),
              "choose one of: " + names_of(world));
     }
   }
   if (j.contains("set")) {
     const json& s = j["set"];
-    if (!s.is_array()) refuse("set", "must be a list of \"key=value\" strings", "e.g. \"set\": [\"channels.search.budget=50000\"]");
+    if (!s.is_array())
+      refuse("set", "must be a list of \"key=value\" strings",
+             "e.g. \"set\": [\"channels.search.budget=50000\"]");
     if (s.size() > kMaxOverrides)
       refuse("set", fmt::format("{} overrides; at most {}", s.size(), kMaxOverrides), "send fewer");
     for (const json& a : s) {
       if (!a.is_string() || a.get_ref<const std::string&>().size() > kMaxOverrideBytes)
-        refuse("set", fmt::format("every entry must be a \"key=value\" string of at most {} bytes", kMaxOverrideBytes),
+        refuse("set",
+               fmt::format("every entry must be a \"key=value\" string of at most {} bytes",
+                           kMaxOverrideBytes),
                "e.g. \"channels.search.budget=50000\"");
       out.set.push_back(a.get<std::string>());
     }
@@ -167,6 +173,16 @@ PlanRequest parse_plan(std::string_view body, const ServeWorld& world, bool for_
       refuse("name", "must be 1 to 64 letters, digits, '_', '-' or '.', not starting with '.'",
              "e.g. \"name\": \"loop_plan_2\"");
     out.name = n.get<std::string>();
+  }
+
+  // A plan without a population runs at the server's (the file's, capped by --max-customers);
+  // written out so the equivalent `cjsim run` command says it too.
+  const bool sized = std::any_of(out.set.begin(), out.set.end(), [](const std::string& a) {
+    return trimmed(std::string_view(a).substr(0, a.find('='))) == "simulation.customers";
+  });
+  if (!sized) {
+    out.set.insert(out.set.begin(),
+                   fmt::format("simulation.customers={}", world.default_customers()));
   }
 
   // The same validation as --set: each override on the server's document, in order.
@@ -185,12 +201,10 @@ PlanRequest parse_plan(std::string_view body, const ServeWorld& world, bool for_
     const std::string key = trimmed(std::string_view(out.set[k]).substr(0, out.set[k].find('=')));
     if (world.allowed_key(key)) continue;
     problems.push_back(problem(
-         "--set",
-         key,
-         "the live page may not change this key",
-         "it may change simulation.customers and each channel's budget "
-         "(channels.<name>.budget, or the amounts of its flights: GET /api/scenario lists the "
-         "keys); change anything else with --set on the cjsim serve command line"));
+        "--set", key, "the live page may not change this key",
+        "it may change simulation.customers and each channel's budget "
+        "(channels.<name>.budget, or the amounts of its flights: GET /api/scenario lists the "
+        "keys); change anything else with --set on the cjsim serve command line"));
   }
   if (!problems.empty()) refuse(problems);
   Scenario built;
@@ -202,17 +216,19 @@ PlanRequest parse_plan(std::string_view body, const ServeWorld& world, bool for_
   const Variant* variant = nullptr;
   for (const Variant& v : built.variants)
     if (v.name == out.variant) variant = &v;
-  if (!variant) refuse("variant", "the overrides removed this variant", "send overrides of budgets only");
+  if (!variant)
+    refuse("variant", "the overrides removed this variant", "send overrides of budgets only");
   out.plan = variant->def;
   out.customers = out.plan.simulation.customers;
 
   // The caps: customers per run, and budgets within the sliders' range in the file's shape.
   const ServeLimits& limits = world.limits();
   if (out.customers > limits.max_customers) {
-    problems.push_back(problem("--set", "simulation.customers",
-                        fmt::format("{} customers is more than this server runs (at most {})",
-                                    out.customers, limits.max_customers),
-                        "ask for fewer, or restart cjsim serve with --max-customers"));
+    problems.push_back(
+        problem("--set", "simulation.customers",
+                fmt::format("{} customers is more than this server runs (at most {})",
+                            out.customers, limits.max_customers),
+                "ask for fewer, or restart cjsim serve with --max-customers"));
   }
   const VariantSliders& sliders = *world.variant(out.variant);
   for (const Variant& v : world.scenario().variants) {
@@ -225,17 +241,19 @@ PlanRequest parse_plan(std::string_view body, const ServeWorld& world, bool for_
       for (std::size_t i = 0; same_shape && i < was.size(); ++i)
         same_shape = was[i].from == now[i].from && was[i].to == now[i].to;
       if (!same_shape) {
-        problems.push_back(problem("--set", "channels." + s.name,
-                            "the page may change the amounts of a channel's flights, not their days",
-                            "keep each flight's from and to as the scenario has them"));
+        problems.push_back(
+            problem("--set", "channels." + s.name,
+                    "the page may change the amounts of a channel's flights, not their days",
+                    "keep each flight's from and to as the scenario has them"));
       }
       const double budget = channel_budget(out.plan.channels[c]);
       if (budget > s.slider_max * (1 + 1e-9) + 0.01) {
-        problems.push_back(problem("--set", "channels." + s.name,
-                            fmt::format("a budget of {} is more than the page's range (0 to {}, "
-                                        "twice the plan)",
-                                        budget, s.slider_max),
-                            "choose an amount within the slider's range"));
+        problems.push_back(
+            problem("--set", "channels." + s.name,
+                    fmt::format("a budget of {} is more than the page's range (0 to {}, "
+                                "twice the plan)",
+                                budget, s.slider_max),
+                    "choose an amount within the slider's range"));
       }
     }
   }

@@ -1,8 +1,8 @@
 // One request of the page turned into a plan to run, checked like the command line: the body
 // is JSON with known fields only; every override goes through ScenarioDocument::set and
 // build_scenario (so a typo gets the same message as `--set`, did-you-mean included), then
-// through the page's whitelist (world.hpp) and the work caps. Pure: the fuzz target
-// (tests/fuzz/fuzz_serve.cpp) feeds it arbitrary bodies.
+// through the page's whitelist (world.hpp) and the work caps. No I/O: every refusal is a
+// RequestError (tests/serve/check_serve.py sends malformed, deep, oversized and foreign bodies).
 #pragma once
 
 #include <cstdint>
@@ -29,7 +29,7 @@ struct PlanRequest {
   std::vector<std::string> set;  // the page's overrides, as sent and accepted
   std::uint64_t customers = 0;
   ScenarioDef plan;  // the variant with the server's and the page's overrides
-  std::string name;       // /api/save: the file name stem ("" = the server picks one)
+  std::string name;  // /api/save: the file name stem ("" = the server picks one)
 };
 
 // A refused request: the HTTP status and the JSON body that says why.

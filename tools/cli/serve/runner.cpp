@@ -72,11 +72,12 @@ void Runner::stop() {
   }
   wake_.notify_all();
   for (const auto& job : left) {
-    job->done({503, {{"status", "stopping"},
-                     {"error", "stopping"},
-                     {"message", "the server is stopping"},
-                     {"client", job->plan.client},
-                     {"seq", job->plan.seq}}});
+    job->done({503,
+               {{"status", "stopping"},
+                {"error", "stopping"},
+                {"message", "the server is stopping"},
+                {"client", job->plan.client},
+                {"seq", job->plan.seq}}});
   }
 }
 
@@ -118,8 +119,9 @@ void Runner::queue(std::shared_ptr<Job> job) {
       Client& c = clients_[p.client];
       if (p.seq <= c.latest) {  // an older request arriving late: a newer one is known
         ++counts_.superseded;
-        refusal = Answer{200, {{"status", "superseded"}, {"client", p.client}, {"seq", p.seq},
-                               {"latest", c.latest}}};
+        refusal = Answer{
+            200,
+            {{"status", "superseded"}, {"client", p.client}, {"seq", p.seq}, {"latest", c.latest}}};
       } else {
         c.latest = p.seq;
         if (c.active) {
@@ -143,8 +145,11 @@ void Runner::queue(std::shared_ptr<Job> job) {
     if (!refusal) queue_.push_back(job);
   }
   if (answered_now) {
-    answered_now->done({200, {{"status", "superseded"}, {"client", answered_now->plan.client},
-                              {"seq", answered_now->plan.seq}, {"latest", p.seq}}});
+    answered_now->done({200,
+                        {{"status", "superseded"},
+                         {"client", answered_now->plan.client},
+                         {"seq", answered_now->plan.seq},
+                         {"latest", p.seq}}});
   }
   if (refusal) {
     refusal->body["client"] = p.client;
@@ -254,8 +259,8 @@ void Runner::execute(Job& job) {
     json problems = json::array();
     std::string text;
     for (const Diagnostic& d : e.diagnostics()) {
-      problems.push_back({{"key", d.key}, {"message", d.message}, {"fix", d.fix},
-                          {"text", format_diagnostic(d)}});
+      problems.push_back(
+          {{"key", d.key}, {"message", d.message}, {"fix", d.fix}, {"text", format_diagnostic(d)}});
       if (!text.empty()) text += '\n';
       text += format_diagnostic(d);
     }
@@ -268,7 +273,8 @@ void Runner::execute(Job& job) {
   answer.body["client"] = job.plan.client;
   answer.body["seq"] = job.plan.seq;
   if (options_.log) {
-    const std::string what = answer.status != 200 ? answer.body.value("error", std::string("refused"))
+    const std::string what = answer.status != 200
+                                 ? answer.body.value("error", std::string("refused"))
                              : job.save ? "saved " + answer.body.value("h5", std::string())
                                         : answer.body.value("status", std::string());
     options_.log(fmt::format("{} {}, {} customers: {:.2f} s, {}", job.save ? "save" : "plan",

@@ -27,11 +27,11 @@
 namespace cjsim::cli::serve {
 
 struct RunnerOptions {
-  int threads = 0;                           // 0 = every core
-  std::size_t max_queue = 32;                // plans waiting at once (503 beyond)
+  int threads = 0;                               // 0 = every core
+  std::size_t max_queue = 32;                    // plans waiting at once (503 beyond)
   std::chrono::milliseconds time_limit{60'000};  // one plan's runs (503 and cancelled beyond)
-  std::size_t cache_entries = 12;            // run sets kept
-  std::string save_dir = "results";          // where /api/save writes
+  std::size_t cache_entries = 12;                // run sets kept
+  std::string save_dir = "results";              // where /api/save writes
   // One line per answered plan or save (cjsim serve prints them unless --quiet).
   std::function<void(const std::string&)> log;
 };

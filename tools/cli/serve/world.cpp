@@ -98,8 +98,10 @@ std::optional<SetForm> find_form(const ScenarioDocument& doc, const Scenario& sc
       n == 0 || (n == 1 && ch.flights[0].from == 0 && ch.flights[0].to == def.simulation.days - 1);
   const std::string prefix = "variants." + variant + ".";
   const std::string channel = "channels." + ch.name;
+  // With variants, the variant's own keys come first: a base key would also win over the
+  // other variants' values, and the saved scenario (the effective TOML, where each variant keeps
+  // its own table) would not say what was run.
   std::vector<SetForm> candidates;
-  if (whole_horizon) candidates.push_back({{channel + ".budget"}, {1.0}, false});
   auto amounts = [&](const std::string& p) {
     SetForm f;
     for (std::size_t i = 0; i < n; ++i) {
@@ -108,15 +110,18 @@ std::optional<SetForm> find_form(const ScenarioDocument& doc, const Scenario& sc
     }
     return f;
   };
-  if (n > 0) candidates.push_back(amounts(""));
   if (has_variants) {
     if (whole_horizon) candidates.push_back({{prefix + channel + ".budget"}, {1.0}, false});
     if (n > 0) {
       candidates.push_back(amounts(prefix));
       candidates.push_back({{prefix + channel + ".flights"}, weights, true});
     }
-  } else if (n > 0) {
-    candidates.push_back({{channel + ".flights"}, weights, true});
+  } else {
+    if (whole_horizon) candidates.push_back({{channel + ".budget"}, {1.0}, false});
+    if (n > 0) {
+      candidates.push_back(amounts(""));
+      candidates.push_back({{channel + ".flights"}, weights, true});
+    }
   }
   // A budget the plan does not have, so a key that changes nothing is caught.
   const double probe = (plan > 0 ? 0.5 * plan : 1000.0) + 0.25;
@@ -148,12 +153,12 @@ ServeWorld::ServeWorld(const std::string& scenario_path, const std::vector<std::
   days_ = scenario_.variants.front().def.simulation.days;
   for (const Variant& v : scenario_.variants) {
     if (v.def.simulation.days != days_) {
-      throw InputError({path_, 0, 0}, "simulation.days",
-                       fmt::format("variant '{}' runs {} days and '{}' {}: the page compares "
-                                   "plans day by day on one horizon",
-                                   v.name, v.def.simulation.days, scenario_.variants.front().name,
-                                   days_),
-                       "give every variant the same simulation.days");
+      throw InputError(
+          {path_, 0, 0}, "simulation.days",
+          fmt::format("variant '{}' runs {} days and '{}' {}: the page compares "
+                      "plans day by day on one horizon",
+                      v.name, v.def.simulation.days, scenario_.variants.front().name, days_),
+          "give every variant the same simulation.days");
     }
   }
   if (days_ > limits_.max_days) {
@@ -260,25 +265,23 @@ json ServeWorld::describe() const {
             flights.push_back({{"from", def.channels[c].flights[i].from},
                                {"to", def.channels[c].flights[i].to},
                                {"weight", s.weights[i]}});
-          set = {{"kind", "flights"},
-                 {"key", s.keys.front()},
-                 {"flights", std::move(flights)}};
+          set = {{"kind", "flights"}, {"key", s.keys.front()}, {"flights", std::move(flights)}};
         } else {
           set = {{"kind", "amounts"}, {"keys", s.keys}, {"weights", s.weights}};
         }
       }
-      channels.push_back({{"name", s.name},
-                          {"label", s.label},
-                          {"budget", s.budget},
-                          {"slider_max", s.slider_max},
-                          {"cost", def.channels[c].cost},
-                          {"set", std::move(set)},
-                          {"fixed_reason", s.keys.empty()
-                                               ? (def.channels[c].cost > 0
-                                                      ? "its budget cannot be set by one key"
-                                                      : "a free channel: its budget does not "
-                                                        "change whom it reaches")
-                                               : ""}});
+      channels.push_back(
+          {{"name", s.name},
+           {"label", s.label},
+           {"budget", s.budget},
+           {"slider_max", s.slider_max},
+           {"cost", def.channels[c].cost},
+           {"set", std::move(set)},
+           {"fixed_reason", s.keys.empty()
+                                ? (def.channels[c].cost > 0 ? "its budget cannot be set by one key"
+                                                            : "a free channel: its budget does not "
+                                                              "change whom it reaches")
+                                : ""}});
     }
     variants.push_back({{"name", vs.name},
                         {"description", vs.description},

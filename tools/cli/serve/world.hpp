@@ -56,7 +56,9 @@ class ServeWorld {
   const VariantSliders* variant(const std::string& name) const;
   const ServeLimits& limits() const { return limits_; }
   std::optional<std::uint64_t> seed() const { return seed_; }
-  std::uint64_t seed_of(const ScenarioDef& def) const { return seed_.value_or(def.simulation.seed); }
+  std::uint64_t seed_of(const ScenarioDef& def) const {
+    return seed_.value_or(def.simulation.seed);
+  }
   int days() const { return days_; }
   // The population the page starts with: the file's, capped at max_customers.
   std::uint64_t default_customers() const;
