@@ -5,6 +5,7 @@
 #include <limits>
 #include <numeric>
 
+#include "cjsim/statistics.hpp"
 #include "report/stats.hpp"
 
 namespace cjsim::cli {
@@ -108,8 +109,8 @@ void VariantDigest::add(const RunShape& shape, int replicate, const RunResult& r
     acc.purchases.assign(T * G, 0.0);
     acc.first_purchases.assign(T * G, 0.0);
     acc.flows.assign(S * S, 0.0);
-    acc.km_events.assign(G + 1, std::vector<std::uint64_t>(T + 1, 0));
-    acc.km_censored.assign(G + 1, std::vector<std::uint64_t>(T + 1, 0));
+    acc.km.assign(G + 1, RetentionCounts{std::vector<std::uint64_t>(T + 1, 0),
+                                         std::vector<std::uint64_t>(T + 1, 0)});
     acc.first_hist.assign(G, std::vector<std::uint64_t>(T + 1, 0));
     acc.segment_customers.assign(G, 0);
     acc.customers_total = run.customers_total;
@@ -166,15 +167,17 @@ void VariantDigest::add(const RunShape& shape, int replicate, const RunResult& r
     }
     if (f < 0 || f >= shape.days) continue;
     ++acc.first_hist[g][static_cast<size_t>(f) + 1];
-    // The engine's retention convention (engine/src/analysis/kpi.cpp): churn k days after the first
-    // purchase, or still with us and censored at the horizon.
-    const std::int32_t churn = c.churn_day[i];
-    const bool event = churn >= f;
-    const auto k = static_cast<size_t>(event ? churn - f : shape.days - 1 - f);
-    if (k > T) continue;
-    auto& bucket = event ? acc.km_events : acc.km_censored;
-    ++bucket[g][k];
-    ++bucket[G][k];
+  }
+  // Retention by the KPIs' own counting (kpi.hpp's retention_counts), per segment; index G
+  // pools the segments.
+  for (size_t g = 0; g < G; ++g) {
+    const RetentionCounts counts = retention_counts(c, shape.days, static_cast<int>(g));
+    for (size_t k = 0; k <= T; ++k) {
+      acc.km[g].events[k] += counts.events[k];
+      acc.km[g].censored[k] += counts.censored[k];
+      acc.km[G].events[k] += counts.events[k];
+      acc.km[G].censored[k] += counts.censored[k];
+    }
   }
 }
 
@@ -296,8 +299,8 @@ json variant_json(const VariantDigest& acc, const RunShape& shape, const Scenari
   auto totals = [&](const std::vector<std::vector<double>>& per_rep) {
     std::vector<double> sums;
     for (const auto& r : per_rep) sums.push_back(total(r));
-    const MeanCi m = mean_ci95(sums);
-    return json{{"mean", num(m.mean, 2)}, {"half_width", num(m.half_width, 2)}};
+    const Estimate m = estimate_mean(sums);
+    return json{{"mean", num(m.mean, 2)}, {"half_width", num(m.half_width(), 2)}};
   };
   v["totals"] = {{"revenue", totals(acc.daily_revenue)},
                  {"spend", totals(acc.daily_spend)},
@@ -325,8 +328,8 @@ json variant_json(const VariantDigest& acc, const RunShape& shape, const Scenari
     json km = json::array();
     for (size_t g = 0; g <= G; ++g) {
       std::uint64_t n = 0;
-      for (size_t k = 0; k <= T; ++k) n += acc.km_events[g][k] + acc.km_censored[g][k];
-      km.push_back({{"curve", nums(kaplan_meier(acc.km_events[g], acc.km_censored[g]), 5)},
+      for (size_t k = 0; k <= T; ++k) n += acc.km[g].events[k] + acc.km[g].censored[k];
+      km.push_back({{"curve", nums(kaplan_meier(acc.km[g].events, acc.km[g].censored), 5)},
                     {"customers", n}});
     }
     v["retention"] = std::move(km);  // index G: every segment
@@ -364,9 +367,9 @@ json compare_json(const VariantDigest& a_digest, const VariantDigest& b_digest,
     std::vector<double> low(T), high(T), day(cums.size());
     for (size_t t = 0; t < T; ++t) {
       for (size_t r = 0; r < cums.size(); ++r) day[r] = cums[r][t];
-      const MeanCi m = mean_ci95(day);
-      low[t] = m.mean - m.half_width;
-      high[t] = m.mean + m.half_width;
+      const Estimate m = estimate_mean(day);
+      low[t] = m.ci_low;
+      high[t] = m.ci_high;
     }
     return json{{"low", nums(low, 2)}, {"high", nums(high, 2)}};
   };
@@ -418,10 +421,10 @@ json compare_json(const VariantDigest& a_digest, const VariantDigest& b_digest,
     if (r.status == "ahead_throughout") ++ahead;
   }
   out["replicates"] = std::move(per_rep);
-  const MeanCi m = mean_ci95(days);
+  const Estimate m = estimate_mean(days);
   out["replicate_days"] = {{"n", m.n},
-                           {"mean", m.n ? num(m.mean, 1) : json(nullptr)},
-                           {"half_width", num(m.half_width, 1)},
+                           {"mean", num(m.mean, 1)},
+                           {"half_width", num(m.half_width(), 1)},
                            {"never", never},
                            {"ahead_throughout", ahead}};
   return out;

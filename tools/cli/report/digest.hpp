@@ -39,12 +39,12 @@ struct VariantDigest {
   std::vector<double> flows;                                        // S x S (segments summed)
   std::vector<std::vector<double>> daily_revenue, daily_spend, daily_profit;  // per replicate
   std::vector<KpiTable> kpis;
-  // Per-customer reductions pooled over replicates; index G of km_* is every segment. False
+  // Per-customer reductions pooled over replicates; index G of km is every segment. False
   // when a run came without its customer table.
   bool customers = true;
-  std::vector<std::vector<std::uint64_t>> km_events, km_censored;  // (G+1) x (days+1)
-  std::vector<std::vector<std::uint64_t>> first_hist;              // G x (days+1)
-  std::vector<std::uint64_t> segment_customers;                    // G
+  std::vector<RetentionCounts> km;                     // G + 1, each days + 1 (kpi.hpp)
+  std::vector<std::vector<std::uint64_t>> first_hist;  // G x (days+1)
+  std::vector<std::uint64_t> segment_customers;        // G
   // A customer with a rich journey in the first replicate added (for the story).
   std::int64_t story_customer = -1;
   int story_score = -1;
