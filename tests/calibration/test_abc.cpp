@@ -43,7 +43,8 @@ double poisson_draw(double mean, std::uint64_t seed) {
 double binomial_draw(int n, double p, std::uint64_t seed) {
   const Streams s(seed, 0);
   int k = 0;
-  for (int i = 0; i < n; ++i) k += uniform01(s.words(static_cast<std::uint64_t>(i), 0, Purpose::event)[0]) < p;
+  for (int i = 0; i < n; ++i)
+    k += uniform01(s.words(static_cast<std::uint64_t>(i), 0, Purpose::event)[0]) < p;
   return k;
 }
 
@@ -245,10 +246,12 @@ TEST_CASE("abc: transforms round-trip and the unconstrained density integrates t
           "[abc]") {
   // For each kind, the mass exp(log_prior_unconstrained) puts on an interval of u, relative to
   // its total, must equal the truncated prior's CDF difference over the mapped interval.
-  const std::vector<PriorDef> defs{
-      {PriorKind::lognormal, 0.03, 0.8, 0.001, 1.0}, {PriorKind::normal, 2, 3, 0, kUnbounded},
-      {PriorKind::beta, 2, 7},                       {PriorKind::uniform, -1, 4},
-      {PriorKind::log_uniform, 0.01, 10},            {PriorKind::gamma, 2.5, 4, -kUnbounded, 2}};
+  const std::vector<PriorDef> defs{{PriorKind::lognormal, 0.03, 0.8, 0.001, 1.0},
+                                   {PriorKind::normal, 2, 3, 0, kUnbounded},
+                                   {PriorKind::beta, 2, 7},
+                                   {PriorKind::uniform, -1, 4},
+                                   {PriorKind::log_uniform, 0.01, 10},
+                                   {PriorKind::gamma, 2.5, 4, -kUnbounded, 2}};
   for (const PriorDef& def : defs) {
     INFO(prior_kind_name(def.kind));
     PriorSet p;
@@ -271,8 +274,7 @@ TEST_CASE("abc: transforms round-trip and the unconstrained density integrates t
   }
 }
 
-TEST_CASE("abc: same bits for any batch scheduling, and resuming equals running through",
-          "[abc]") {
+TEST_CASE("abc: same bits for any batch scheduling, and resuming equals running through", "[abc]") {
   const int n = 8;
   PriorSet priors;
   priors.parameters.push_back({"lambda", PriorDef{PriorKind::lognormal, 10, 1}, -1});

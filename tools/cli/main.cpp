@@ -32,6 +32,7 @@ const std::vector<Command>& commands() {
       {"attribute", "attribution models from touch paths, beside the ground truth", cmd_attribute},
       {"export", "touch paths for ChannelAttribution, weekly aggregates for MMM tools", cmd_export},
       {"optimize", "share a total budget across channels to maximise an objective", cmd_optimize},
+      {"calibrate", "fit a scenario's [calibrate] priors to observed data (ABC-SMC)", cmd_calibrate},
       {"bench", "measure speed and memory on the bench world (docs/bench.md)", cmd_bench},
   };
   return all;

@@ -7,10 +7,11 @@
 //   generation 0: N particles from the prior, every one accepted (epsilon = infinity);
 //   generation t: epsilon_t = the `quantile` of the previous population's distances (measured
 //     with this generation's scales; when ties put it at their largest, the next smaller one, so
-//     that epsilon shrinks with discrete statistics too); proposals are a particle picked by weight and moved by a
-//     multivariate normal kernel (covariance twice the population's weighted covariance) in the
-//     unconstrained space, simulated, and accepted when their distance is <= epsilon_t, until N
-//     are accepted; weight = prior density / sum_j W_j K(u | u_j), both in that space;
+//     that epsilon shrinks with discrete statistics too); proposals are a particle picked by weight
+//     and moved by a multivariate normal kernel (covariance twice the population's weighted
+//     covariance) in the unconstrained space, simulated, and accepted when their distance is <=
+//     epsilon_t, until N are accepted; weight = prior density / sum_j W_j K(u | u_j), both in that
+//     space;
 //   distance: sqrt(sum_j w_g ((s_j - o_j) / scale_g)^2) over the observed statistics, a group g
 //     per target; adaptive scales are the pooled median absolute deviation of the group's
 //     statistics over all simulations of the previous generation (fixed scales stay fixed);
@@ -122,12 +123,12 @@ using AbcModel = std::function<std::vector<std::vector<double>>(const std::vecto
 
 struct AbcOptions {
   int particles = 200;
-  double quantile = 0.5;            // epsilon_t = this quantile of the previous distances
-  std::int64_t budget = 20'000;     // simulations in all, at most
-  double min_acceptance = 0.01;     // drop a generation that would accept less, and stop
-  int max_generations = 40;         // generation 0 included
-  double min_epsilon = 0.0;         // stop once epsilon is at or below it
-  int batch = 64;                   // proposals simulated at a time (never the thread count)
+  double quantile = 0.5;         // epsilon_t = this quantile of the previous distances
+  std::int64_t budget = 20'000;  // simulations in all, at most
+  double min_acceptance = 0.01;  // drop a generation that would accept less, and stop
+  int max_generations = 40;      // generation 0 included
+  double min_epsilon = 0.0;      // stop once epsilon is at or below it
+  int batch = 64;                // proposals simulated at a time (never the thread count)
   std::uint64_t seed = 1;
 };
 
@@ -135,8 +136,8 @@ struct AbcGeneration {
   double epsilon = kUnbounded;  // acceptance threshold (infinity in generation 0)
   std::int64_t simulations = 0;
   int accepted = 0;
-  double acceptance = 1.0;  // accepted / simulations
-  double ess = 0.0;         // effective sample size of the weights
+  double acceptance = 1.0;     // accepted / simulations
+  double ess = 0.0;            // effective sample size of the weights
   std::vector<double> scales;  // per group, used by this generation's distance
 };
 
@@ -150,8 +151,8 @@ struct AbcParticle {
 
 // Everything needed to continue: a checkpoint after each generation (resume).
 struct AbcState {
-  int generations = 0;            // completed
-  std::int64_t simulations = 0;   // in all, dropped generations included
+  int generations = 0;           // completed
+  std::int64_t simulations = 0;  // in all, dropped generations included
   std::vector<AbcParticle> population;
   std::vector<AbcGeneration> history;
   std::vector<double> next_scales;  // per group, from the last generation's simulations

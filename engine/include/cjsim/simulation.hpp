@@ -33,6 +33,9 @@ struct RunOptions {
   // Record every exposure and purchase of every customer (RunResult::touch_paths), for
   // attribution models. Off by default; when off it costs one untaken branch per exposed customer.
   bool touch_paths = false;
+  // Record every purchase of every customer (RunResult::touch_paths then holds purchases only):
+  // what an event log holds, for calibration. Implied by touch_paths.
+  bool purchase_paths = false;
   std::function<void(const Progress&)> progress;
 };
 

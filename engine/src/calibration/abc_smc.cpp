@@ -129,7 +129,8 @@ void check_inputs(const PriorSet& priors, const AbcDistance& d, const AbcOptions
   if (!any) throw std::invalid_argument("abc_smc: no observed statistic with a positive weight");
   if (o.particles < 2) throw std::invalid_argument("abc_smc: at least 2 particles");
   if (o.budget < o.particles) throw std::invalid_argument("abc_smc: budget below the particles");
-  if (!(o.quantile > 0 && o.quantile < 1)) throw std::invalid_argument("abc_smc: quantile in (0,1)");
+  if (!(o.quantile > 0 && o.quantile < 1))
+    throw std::invalid_argument("abc_smc: quantile in (0,1)");
   if (o.batch < 1) throw std::invalid_argument("abc_smc: batch >= 1");
   if (!(o.min_acceptance >= 0 && o.min_acceptance < 1)) {
     throw std::invalid_argument("abc_smc: min_acceptance in [0, 1)");
@@ -284,9 +285,10 @@ AbcState abc_smc(const PriorSet& priors, const AbcDistance& distance, const AbcM
     std::vector<std::vector<double>> all_stats;  // every simulation of the generation (scales)
     std::int64_t simulated = 0;
     std::uint64_t next = 0;
-    const auto give_up_at = options.min_acceptance > 0
-                                ? static_cast<std::int64_t>(std::ceil(static_cast<double>(N) / options.min_acceptance))
-                                : std::numeric_limits<std::int64_t>::max();
+    const auto give_up_at =
+        options.min_acceptance > 0
+            ? static_cast<std::int64_t>(std::ceil(static_cast<double>(N) / options.min_acceptance))
+            : std::numeric_limits<std::int64_t>::max();
     while (accepted.size() < N) {
       const std::int64_t room = options.budget - state.simulations;
       if (room <= 0) {
@@ -307,11 +309,9 @@ AbcState abc_smc(const PriorSet& priors, const AbcDistance& distance, const AbcM
           batch[k].theta = sample_prior(priors, [&rng] { return rng.uniform(); });
         } else {
           const double pick = rng.uniform() * cumulative.back();
-          const auto j = static_cast<std::size_t>(
-              std::min<std::ptrdiff_t>(std::lower_bound(cumulative.begin(), cumulative.end(),
-                                                        pick) -
-                                           cumulative.begin(),
-                                       static_cast<std::ptrdiff_t>(cumulative.size()) - 1));
+          const auto j = static_cast<std::size_t>(std::min<std::ptrdiff_t>(
+              std::lower_bound(cumulative.begin(), cumulative.end(), pick) - cumulative.begin(),
+              static_cast<std::ptrdiff_t>(cumulative.size()) - 1));
           const auto d = static_cast<Eigen::Index>(previous_u[j].size());
           Eigen::VectorXd z(d);
           for (Eigen::Index i = 0; i < d; ++i) z[i] = rng.normal();

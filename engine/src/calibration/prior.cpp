@@ -288,7 +288,8 @@ std::vector<double> sample_prior(const PriorSet& priors, const std::function<dou
       sum += x[k];
     }
     for (std::size_t k = 0; k < x.size(); ++k) {
-      theta[static_cast<std::size_t>(g.members[k])] = sum > 0 ? x[k] / sum : 1.0 / static_cast<double>(x.size());
+      theta[static_cast<std::size_t>(g.members[k])] =
+          sum > 0 ? x[k] / sum : 1.0 / static_cast<double>(x.size());
     }
   }
   return theta;

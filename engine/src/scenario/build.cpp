@@ -29,7 +29,7 @@ namespace {
 
 const std::vector<std::string> kTopKeys = {"simulation",    "segments", "stages",     "edges",
                                            "channels",      "salience", "experience", "order",
-                                           "word_of_mouth", "variants", "sweep"};
+                                           "word_of_mouth", "variants", "sweep",      "calibrate"};
 
 constexpr double kMaxBudget = 1e12;  // check_scenario's limit on money (kMoneyLimit)
 
@@ -935,10 +935,16 @@ std::vector<VariantInput> variant_inputs(const ScenarioDocument::Impl& doc, Prob
   toml::table base = doc.root;
   base.erase("variants");
   base.erase("sweep");
+  base.erase("calibrate");
   if (const toml::node* s = doc.root.get("sweep"); s != nullptr && !s->is_table()) {
     p.add("sweep", fmt::format("sweep must be a table, not {}", describe(*s)),
           "write [sweep] with one line per key to vary, e.g. \"channels.search.budget\" = [0, "
           "75_000, 150_000]");
+  }
+  // [calibrate] is read by cjsim calibrate (calibration/spec.cpp); loading only needs a table.
+  if (const toml::node* c = doc.root.get("calibrate"); c != nullptr && !c->is_table()) {
+    p.add("calibrate", fmt::format("calibrate must be a table, not {}", describe(*c)),
+          "write [calibrate] with its settings and [calibrate.priors] below it");
   }
   const toml::node* v = doc.root.get("variants");
   const toml::table* variants = v != nullptr ? v->as_table() : nullptr;
@@ -974,7 +980,7 @@ std::vector<VariantInput> variant_inputs(const ScenarioDocument::Impl& doc, Prob
       }
       overlay.erase("description");
     }
-    for (const char* nested : {"variants", "sweep"}) {
+    for (const char* nested : {"variants", "sweep", "calibrate"}) {
       if (overlay.contains(nested)) {
         p.add(join_key(path, nested), fmt::format("a variant cannot contain [{}]", nested),
               fmt::format("declare {} at the top level of the file", nested), Anchor::key);

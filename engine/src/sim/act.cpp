@@ -330,7 +330,7 @@ void Engine::purchase(std::uint32_t i, int day, BlockScratch& block) {
   block.log.purchased(i - block.begin, static_cast<float>(value));
   ++block.purchases[g];
   block.revenue[g] += value;
-  if (options_.touch_paths) record_purchase(block, i, day, value);  // touch paths
+  if (record_purchases_) record_purchase(block, i, day, value);  // touch or purchase paths
   block.margin[g] += value * m_.margin;
   if (!(p.flags[i] & kFlagCustomer)) {  // a first purchase, attributed to the last touch
     p.flags[i] = static_cast<std::uint8_t>(p.flags[i] | kFlagCustomer | kFlagAcquired);

@@ -131,6 +131,7 @@ class Engine {
 
   const Model& m_;
   RunOptions options_;
+  bool record_purchases_ = false;  // touch paths or purchase paths
   Streams streams_;
   int threads_;
   std::optional<std::uint32_t> traced_;
@@ -161,6 +162,7 @@ class Engine {
   std::vector<std::size_t> flight_;    // index of the current or next flight
   std::vector<std::int64_t> spent_;    // micro-units spent in the current flight
   std::uint32_t active_channels_ = 0;  // bit c: channel c exposes someone today
+  std::vector<std::uint64_t> entered_so_far_;  // stage: entries up to yesterday (account)
 
   RunResult out_;
   std::vector<TraceEvent> trace_;
