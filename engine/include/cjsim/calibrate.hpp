@@ -25,10 +25,12 @@
 #include "cjsim/errors.hpp"
 #include "cjsim/hdf5_io.hpp"
 #include "cjsim/observed.hpp"
+#include "cjsim/optimize.hpp"
 #include "cjsim/results.hpp"
 #include "cjsim/scenario.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/simulation.hpp"
+#include "cjsim/value.hpp"
 
 namespace cjsim {
 
@@ -72,6 +74,8 @@ struct CalibrateSettings {
   double scale = 1.0;  // market customers per simulated customer
   SourcePlace scale_place;
   int draws = 100;            // posterior draws simulated for predictions
+  int forecast = 13;          // periods forecast past the data for the report (0: none)
+  int value_draws = 10;       // posterior draws of channel value for the report (0: none)
   int screen_replicates = 4;  // common-random-number replicates per screen point
   AbcOptions smc;             // particles, budget, quantile, min_acceptance, generations
 };
@@ -185,6 +189,43 @@ struct ParameterSummary {
   bool uninformed = false;  // the interval kept more than 80% of the prior's width
 };
 
+// The fitted world run beyond the observed periods, once per posterior draw with a fresh seed:
+// predictive bands per target and future period, and, when later observations are given, the
+// error of the median forecast per target beside the naive forecast that carries the last 13
+// periods' mean forward.
+struct ForecastError {
+  std::string target;
+  double bias = 0;        // (sum of median forecasts - sum observed) / sum observed
+  double mape = 0;        // mean over periods of |median - observed| / observed (observed > 0)
+  double coverage90 = 0;  // share of observed periods inside the 5-95% band
+  double naive_bias = 0, naive_mape = 0;  // the last 13 periods' mean, carried forward
+  int periods = 0;                        // periods compared
+};
+
+struct Forecast {
+  std::int32_t day0 = 0;
+  std::vector<Period> periods;            // the future periods, days from day 0
+  std::vector<PredictiveTarget> targets;  // series targets over `periods` (observed: later data)
+  std::vector<ForecastError> errors;      // when later data were given
+  int draws = 0;
+};
+
+// Channel value over posterior draws: for each of `draws` posterior worlds (the fitted window,
+// with its observed spend) cjsim value's counterfactuals on common random numbers, with a fresh
+// seed per draw. Per channel and measure, the quantiles over draws of the per-draw mean: a
+// credible interval that holds the parameters' uncertainty, beside the simulation noise alone
+// (the mean half-width of the per-draw 95% intervals).
+struct PosteriorMeasure {
+  std::string channel, measure;  // measure: roas, marginal_roas, incremental.revenue, ...
+  double mean = 0, p05 = 0, p50 = 0, p95 = 0;
+  double noise = 0;  // mean half-width of the per-draw confidence intervals
+  int draws = 0;     // draws where the measure was defined
+};
+struct PosteriorValue {
+  std::vector<PosteriorMeasure> rows;
+  int draws = 0, replicates = 0;
+  const PosteriorMeasure* find(const std::string& channel, const std::string& measure) const;
+};
 struct CalibrationResult {
   std::string variant;
   std::vector<FitParameter> parameters;
@@ -200,6 +241,8 @@ struct CalibrationResult {
   std::vector<ParameterSummary> summary;
   std::vector<double> median;         // per parameter (posterior, marginal)
   std::vector<std::string> warnings;  // underspent periods at the posterior, etc.
+  Forecast forecast;                  // calibrate.forecast periods past the data (none when 0)
+  PosteriorValue value;  // channel value over calibrate.value_draws draws (none when 0)
   std::uint64_t seed = 0;
   double scale = 1.0;
   int threads = 0;
@@ -238,6 +281,44 @@ std::string fitted_scenario_text(const ScenarioDocument& doc, const CalibrationR
 // Fails early (RuntimeError with the fix) when `path` cannot be written: a missing or read-only
 // folder.
 void check_calibration_output(const std::string& path);
+
+// ---- forecasts ------------------------------------------------------------------------------
+
+struct ForecastOptions {
+  int periods = 0;                    // future periods (of the data's frequency)
+  std::optional<ObservedData> later;  // later observations: their spend is used, outcomes compared
+  int draws = 0;                      // posterior draws to run (0: all the file has)
+  int threads = 0;
+  std::function<void(int, int)> progress;  // (done, total); may throw to cancel
+};
+
+// The periods after the observed ones: weeks, months (a monthly fit) or the last period's length.
+std::vector<Period> future_periods(const ObservedData& observed, int count);
+
+// Throws InputError when later data do not start where the fitted window ends.
+Forecast forecast(const FitProblem& problem, const CalibrationResult& result,
+                  const ForecastOptions& options);
+
+// ---- decisions under uncertainty ------------------------------------------------------------
+
+PosteriorValue posterior_channel_value(const FitProblem& problem, const CalibrationResult& result,
+                                       int draws, const ValueOptions& options);
+
+// The optimizer over posterior draws: the best split in each draw's world (common random numbers
+// within a draw, a fresh seed per draw), and in the posterior-median world. Per unit, the median
+// and 90% interval of the best allocation over draws; the objective at each draw's optimum.
+struct PosteriorAllocation {
+  std::vector<std::string> units;
+  std::vector<double> median_world;   // the allocation in the posterior-median world
+  std::vector<double> p05, p50, p95;  // per unit, over draws
+  double objective_p05 = 0, objective_p50 = 0, objective_p95 = 0;
+  double gain_p05 = 0, gain_p50 = 0, gain_p95 = 0;  // over the start (the plan scaled to total)
+  OptimizeResult median;                            // the posterior-median world's full result
+  int draws = 0;
+};
+PosteriorAllocation posterior_optimize(const FitProblem& problem, const CalibrationResult& result,
+                                       int draws, const OptimizeOptions& options,
+                                       const std::function<void(int, int)>& progress = {});
 
 // ---- the calibration file -------------------------------------------------------------------
 

@@ -46,6 +46,10 @@ RunOptions default_run_options();
 // anyway.
 RunResult simulate(const ScenarioDef& def, const RunOptions& options = default_run_options());
 
+// Whether `customer` is in the holdout group of channel `channel` (ChannelDef::holdout) in the run
+// keyed by (seed, replicate): the engine's own draw, for estimators outside it.
+bool held_out(std::uint64_t seed, int replicate, int channel, std::uint64_t customer, double share);
+
 // Memory a run of `def` needs, by the engine's own layout, and what this machine offers.
 struct MemoryEstimate {
   std::uint64_t bytes = 0;         // total estimate

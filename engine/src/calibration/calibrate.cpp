@@ -456,6 +456,30 @@ CalibrationResult calibrate(const FitProblem& problem, const CalibrateOptions& o
     for (const int i : g.members) total += out.median[static_cast<std::size_t>(i)];
     for (const int i : g.members) out.median[static_cast<std::size_t>(i)] /= total;
   }
+  // For the report: a forecast past the data and the channels' value, both over posterior draws.
+  if (spec.settings.forecast > 0) {
+    ForecastOptions fo;
+    fo.periods = spec.settings.forecast;
+    fo.threads = options.threads;
+    fo.progress = [&](int done, int total) {
+      if (options.progress) options.progress(CalibrateProgress{"forecast", {}, done, total});
+    };
+    out.forecast = forecast(problem, out, fo);
+  }
+  if (spec.settings.value_draws > 0) {
+    ValueOptions vo;
+    vo.replicates = 2;
+    vo.marginal = false;
+    vo.run.threads = options.threads;
+    vo.run.customer_table = false;
+    int done = 0;
+    const int total = spec.settings.value_draws;
+    vo.run.progress = [&](std::size_t d, std::size_t t) {
+      if (d == t) ++done;
+      if (options.progress) options.progress(CalibrateProgress{"value", {}, done, total});
+    };
+    out.value = posterior_channel_value(problem, out, total, vo);
+  }
   out.seconds_simulating = static_cast<double>(sim.timer.nanoseconds.load()) * 1e-9;
   out.seconds_total =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -492,6 +492,51 @@ void write_calibration_file(const std::string& path, const FileMeta& meta,
       h5::write_attribute(s.get(), "order", order);
     }
     h5::write_strings(c, "warnings", r.warnings);
+    if (!r.forecast.periods.empty()) {
+      h5::Group s = h5::create_group(c, "forecast");
+      std::vector<std::string> dates;
+      std::vector<std::int32_t> first, days;
+      for (const Period& p : r.forecast.periods) {
+        dates.push_back(format_date(r.forecast.day0 + p.first));
+        first.push_back(p.first);
+        days.push_back(p.days);
+      }
+      h5layout::name_scale(s.get(), "period", dates);
+      h5::write_dataset<std::int32_t>(s.get(), "period_first_day", {first.size()}, first);
+      h5::write_dataset<std::int32_t>(s.get(), "period_days", {days.size()}, days);
+      h5::write_attribute(s.get(), "draws", static_cast<std::int32_t>(r.forecast.draws));
+      std::vector<std::string> order;
+      for (const PredictiveTarget& t : r.forecast.targets) {
+        order.push_back(t.name);
+        h5::Group tg = h5::create_group(s.get(), t.name);
+        write_vector(tg.get(), "p05", t.p05, "5% of the forecasts");
+        write_vector(tg.get(), "p25", t.p25, "25%");
+        write_vector(tg.get(), "p50", t.p50, "median");
+        write_vector(tg.get(), "p75", t.p75, "75%");
+        write_vector(tg.get(), "p95", t.p95, "95%");
+      }
+      h5::write_attribute(s.get(), "order", order);
+    }
+    if (!r.value.rows.empty()) {
+      h5::Group s = h5::create_group(c, "value");
+      std::vector<std::string> channel, measure;
+      std::vector<double> cols[5];
+      std::vector<std::int32_t> n;
+      for (const PosteriorMeasure& x : r.value.rows) {
+        channel.push_back(x.channel);
+        measure.push_back(x.measure);
+        const double v[5] = {x.mean, x.p05, x.p50, x.p95, x.noise};
+        for (int i = 0; i < 5; ++i) cols[i].push_back(v[i]);
+        n.push_back(x.draws);
+      }
+      h5::write_strings(s.get(), "channel", channel);
+      h5::write_strings(s.get(), "measure", measure);
+      const char* names[5] = {"mean", "p05", "p50", "p95", "noise"};
+      for (int i = 0; i < 5; ++i) write_vector(s.get(), names[i], cols[i], "over posterior draws");
+      h5::write_dataset<std::int32_t>(s.get(), "draws", {n.size()}, n);
+      h5::write_attribute(s.get(), "draws", static_cast<std::int32_t>(r.value.draws));
+      h5::write_attribute(s.get(), "replicates", static_cast<std::int32_t>(r.value.replicates));
+    }
   });
 }
 
@@ -626,6 +671,50 @@ CalibrationFile read_calibration_file(const std::string& path) {
       }
     }
     r.warnings = in.strings(c, "warnings", In::npos);
+    if (has_link(c, "forecast")) {
+      h5::Group s = in.group(c, "forecast");
+      h5::Dataset fd = h5::open_dataset(s.get(), "period_first_day");
+      const auto dims = h5::dims_of(fd.get());
+      if (dims.size() != 1 || dims[0] > 100'000) in.bad("forecast", "unexpected shape");
+      const std::size_t F = static_cast<std::size_t>(dims[0]);
+      const auto first = h5::read_all<std::int32_t>(fd.get(), F);
+      h5::Dataset dd = h5::open_dataset(s.get(), "period_days");
+      if (h5::dims_of(dd.get()) != std::vector<hsize_t>{F}) in.bad("forecast", "unexpected shape");
+      const auto days = h5::read_all<std::int32_t>(dd.get(), F);
+      r.forecast.day0 = f.observed.day0;
+      for (std::size_t p = 0; p < F; ++p) r.forecast.periods.push_back(Period{first[p], days[p]});
+      r.forecast.draws = in.number<std::int32_t>(s.get(), "draws");
+      for (const std::string& name : h5::read_strings_attribute(s.get(), "order")) {
+        h5::Group tg = in.group(s.get(), name);
+        PredictiveTarget t;
+        t.name = name;
+        t.p05 = in.vector(tg.get(), "p05", F);
+        t.p25 = in.vector(tg.get(), "p25", F);
+        t.p50 = in.vector(tg.get(), "p50", F);
+        t.p75 = in.vector(tg.get(), "p75", F);
+        t.p95 = in.vector(tg.get(), "p95", F);
+        t.observed.assign(F, std::nan(""));
+        r.forecast.targets.push_back(std::move(t));
+      }
+    }
+    if (has_link(c, "value")) {
+      h5::Group s = in.group(c, "value");
+      const auto channel = in.strings(s.get(), "channel", In::npos);
+      const std::size_t M = channel.size();
+      const auto measure = in.strings(s.get(), "measure", M);
+      const auto mean = in.vector(s.get(), "mean", M), p05 = in.vector(s.get(), "p05", M),
+                 p50 = in.vector(s.get(), "p50", M), p95 = in.vector(s.get(), "p95", M),
+                 noise = in.vector(s.get(), "noise", M);
+      h5::Dataset nd = h5::open_dataset(s.get(), "draws");
+      if (h5::dims_of(nd.get()) != std::vector<hsize_t>{M}) in.bad("value", "unexpected shape");
+      const auto n = h5::read_all<std::int32_t>(nd.get(), M);
+      for (std::size_t i = 0; i < M; ++i) {
+        r.value.rows.push_back(PosteriorMeasure{channel[i], measure[i], mean[i], p05[i], p50[i],
+                                                p95[i], noise[i], n[i]});
+      }
+      r.value.draws = in.number<std::int32_t>(s.get(), "draws");
+      r.value.replicates = in.number<std::int32_t>(s.get(), "replicates");
+    }
     return f;
   } catch (const h5::Hdf5Failure& failure) {
     in.bad("", failure.what());

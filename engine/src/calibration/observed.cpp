@@ -248,7 +248,10 @@ void period_lengths(Aggregates& a, const std::string& file, Problems& p) {
     monthly = rows[i].date == rows[i - 1].date + month_length(rows[i - 1].date);
   }
   if (given) {
-    a.frequency = "days";
+    const bool weeks = std::all_of(rows.begin(), rows.end(), [&](const RawPeriod& r) {
+      return r.days == 7 || &r == &rows.back();
+    });
+    a.frequency = weeks ? "weekly" : "days";
   } else if (monthly && rows.size() > 1) {
     a.frequency = "monthly";
     for (RawPeriod& r : rows) r.days = month_length(r.date);

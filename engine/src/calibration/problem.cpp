@@ -136,11 +136,18 @@ FitProblem::FitProblem(const ScenarioDocument& doc, const std::string& variant,
     }
   }
 
-  // Targets: as asked, or every observed series but spend.
+  // Targets: as asked, or every observed outcome except what repeats another (purchases when
+  // new and repeat purchases are there, margin beside revenue) and what the spend fixes
+  // (exposures follow from spend and cost).
   targets_ = spec_.targets;
   if (targets_.empty()) {
+    const bool split = observed_.find("new_customers") && observed_.find("repeat_purchases");
     for (const ObservedColumn& col : observed_.columns) {
-      if (col.name.rfind("spend.", 0) == 0) continue;
+      if (col.name.rfind("spend.", 0) == 0 || col.name.rfind("exposures.", 0) == 0) continue;
+      if ((col.name == "purchases" && split) ||
+          (col.name == "margin" && observed_.find("revenue") != nullptr)) {
+        continue;
+      }
       targets_.push_back(TargetSpec{col.name, 1.0, col.place});
     }
     if (observed_.customers) targets_.push_back(TargetSpec{"customers", 1.0, {}});
@@ -161,7 +168,18 @@ FitProblem::FitProblem(const ScenarioDocument& doc, const std::string& variant,
                                    join_names(have), t.name, data_file))});
     }
   }
-  for (const ExperimentSpec& e : spec_.experiments) {
+  for (std::size_t x = 0; x < spec_.experiments.size(); ++x) {
+    const ExperimentSpec& e = spec_.experiments[x];
+    for (std::size_t y = 0; y < x; ++y) {
+      if (spec_.experiments[y].channel == e.channel) {
+        problems.push_back(Diagnostic{
+            e.place, "calibrate.experiments",
+            fmt::format("a second test of channel '{}': a fit replays one test per channel",
+                        e.channel),
+            "keep the test with the smaller standard error, or fit the periods of each test "
+            "separately"});
+      }
+    }
     const int from = e.from - observed_.day0, to = e.to - observed_.day0;
     if (from < 0 || to >= days) {
       problems.push_back(Diagnostic{
@@ -220,6 +238,14 @@ ScenarioDef FitProblem::world(const std::vector<double>& theta, int extra_days,
                               const std::vector<std::vector<double>>& future_spend) const {
   ScenarioDocument d = document_at(theta);
   ScenarioDef def = pick(build_scenario(d), variant_).def;
+  // The planner's tests, as they ran: each channel skips its held-out customers on its days.
+  for (const ExperimentSpec& e : spec_.experiments) {
+    for (ChannelDef& c : def.channels) {
+      if (c.name == e.channel) {
+        c.holdout = HoldoutDef{e.holdout, e.from - observed_.day0, e.to - observed_.day0};
+      }
+    }
+  }
   if (extra_days > 0) extend_world(def, *this, extra_days, future_spend);
   return def;
 }

@@ -17,23 +17,12 @@ namespace cjsim {
 
 namespace {
 
-const std::vector<std::string> kSettings = {"observed",
-                                            "from",
-                                            "to",
-                                            "period",
-                                            "scale",
-                                            "seed",
-                                            "draws",
-                                            "particles",
-                                            "budget",
-                                            "quantile",
-                                            "min_acceptance",
-                                            "generations",
-                                            "batch",
-                                            "screen_replicates",
-                                            "priors",
-                                            "targets",
-                                            "experiments"};
+// clang-format off
+const std::vector<std::string> kSettings = {
+    "observed", "from", "to", "period", "scale", "seed", "draws", "particles", "budget",
+    "quantile", "min_acceptance", "generations", "batch", "screen_replicates", "forecast",
+    "value_draws", "priors", "targets", "experiments"};
+// clang-format on
 const std::vector<std::string> kDists = {"lognormal", "normal",      "beta",     "gamma",
                                          "uniform",   "log-uniform", "dirichlet"};
 const std::vector<std::string> kExperimentKeys = {"name", "channel", "holdout", "from",
@@ -101,7 +90,8 @@ class Reader {
             did_you_mean(key, kSettings,
                          "[calibrate] holds observed, from, to, period, scale, seed, draws, "
                          "particles, budget, quantile, min_acceptance, generations, batch, "
-                         "screen_replicates and the tables priors, targets, experiments"));
+                         "screen_replicates, forecast, value_draws and the tables priors, "
+                         "targets, experiments"));
       }
     }
     if (spec_.priors.parameters.empty() && problems_.empty()) {
@@ -238,7 +228,11 @@ class Reader {
           {"generations", 1, 1000, "the most generations, e.g. generations = 30"},
           {"batch", 1, 100'000, "simulations run at a time, e.g. batch = 64"},
           {"screen_replicates", 2, 1000,
-           "common-random-number replicates per point of the screen, e.g. screen_replicates = 4"}};
+           "common-random-number replicates per point of the screen, e.g. screen_replicates = 4"},
+          {"forecast", 0, 520,
+           "periods the report forecasts past the data, e.g. forecast = 13 (0: none)"},
+          {"value_draws", 0, 1000,
+           "posterior draws of channel value for the report, e.g. value_draws = 10 (0: none)"}};
       for (const Whole& w : wholes) {
         if (key != w.key) continue;
         const auto x = number(v, where, key, w.lo, w.hi, w.fix);
@@ -254,6 +248,8 @@ class Reader {
         if (key == "generations") s.smc.max_generations = static_cast<int>(n);
         if (key == "batch") s.smc.batch = static_cast<int>(n);
         if (key == "screen_replicates") s.screen_replicates = static_cast<int>(n);
+        if (key == "forecast") s.forecast = static_cast<int>(n);
+        if (key == "value_draws") s.value_draws = static_cast<int>(n);
         return;
       }
       if (key == "quantile") {

@@ -109,13 +109,32 @@ std::vector<double> target_values(const RunResult& run, const std::string& name,
   return out;
 }
 
+// The planner's estimator on the simulated test: among the customers the channel could not
+// skip (the test group T) and those it skipped (H), the measure per customer over the test's
+// days; incremental = (per-customer T - per-customer H) x |T|, on the market scale.
 double experiment_estimate(const RunResult& run, const ExperimentSpec& e, std::int32_t day0,
                            double scale) {
-  static_cast<void>(run);
-  static_cast<void>(e);
-  static_cast<void>(day0);
-  static_cast<void>(scale);
-  return kNaN;
+  const int c = index_of(run.names.channels, e.channel);
+  const TouchPaths& t = run.touch_paths;
+  if (c < 0 || !t.recorded() || run.customers.size() != t.customers()) return kNaN;
+  const int from = e.from - day0, to = e.to - day0;
+  const auto existing = static_cast<std::uint8_t>(run.names.source_existing());
+  double sum[2] = {0, 0}, count[2] = {0, 0};
+  for (std::size_t i = 0; i < t.customers(); ++i) {
+    const int group = held_out(run.seed, run.replicate, c, i, e.holdout) ? 1 : 0;
+    count[group] += 1;
+    if (e.measure == "new_customers") {
+      const std::int32_t first = run.customers.first_purchase_day[i];
+      sum[group] += run.customers.source[i] != existing && first >= from && first <= to;
+      continue;
+    }
+    for (std::uint64_t k = t.offsets[i]; k < t.offsets[i + 1]; ++k) {
+      if (t.event[k] != TouchPaths::kPurchase || t.day[k] < from || t.day[k] > to) continue;
+      sum[group] += e.measure == "revenue" ? static_cast<double>(t.value[k]) : 1.0;
+    }
+  }
+  if (count[0] == 0 || count[1] == 0) return kNaN;
+  return (sum[0] / count[0] - sum[1] / count[1]) * count[0] * scale;
 }
 
 }  // namespace detail

@@ -36,6 +36,7 @@ enum class Purpose : std::uint32_t {
   sweep = 9,         // a sweep's Latin hypercube (customer = axis, day = point; replicate 0)
   expose = 0x100,    // + channel: which eligible customers of a block are exposed (MicroURNG,
                      //   customer = block)
+  holdout = 0x200,   // + channel: whether a customer is held out of the channel (day kInitDay)
   // Calibration (engine/src/calibration), keyed by the calibration's seed, customer = the
   // proposal's number, day = the generation or stream; low 16 bits no simulation purpose uses.
   abc_propose = 0xABC0,   // a proposal: prior draw, or ancestor and kernel move (MicroURNG)

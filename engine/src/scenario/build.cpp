@@ -814,7 +814,7 @@ class ScenarioReader {
                                         "{ cost = 0.5, budget = 10_000, reaches = [\"aware\"] }")) {
         Fields f(*ct, path,
                  {"label", "cost", "budget", "flights", "reaches", "segments", "lift", "salience",
-                  "quality"},
+                  "quality", "holdout"},
                  p_);
         f.text("label", c.label, "label = \"Search ads\"");
         f.number("cost", c.cost, "currency per contact", "cost = 0.5");
@@ -859,6 +859,20 @@ class ScenarioReader {
         }
         f.number("salience", c.salience, "salience per exposure", "salience = 1.0");
         f.number("quality", c.quality, "satisfaction added, -1 to 1", "quality = 0.1");
+        if (const toml::table* h =
+                f.table("holdout", "holdout = { share = 0.2, from = 60, to = 87 }")) {
+          Fields hf(*h, f.key("holdout"), {"share", "from", "to"}, p_);
+          for (const char* k : {"share", "from", "to"}) {
+            hf.require(k, fmt::format("holdout has no '{}'", k),
+                       "give share (of customers held out), from and to (days, 0-based, both "
+                       "included), e.g. { share = 0.2, from = 60, to = 87 }");
+          }
+          constexpr auto lo = std::numeric_limits<int>::min();
+          constexpr auto hi = std::numeric_limits<int>::max();
+          hf.number("share", c.holdout.share, "share of customers", "share = 0.2");
+          hf.integer("from", c.holdout.from, lo, hi, "first day, 0-based", "from = 60");
+          hf.integer("to", c.holdout.to, lo, hi, "last day, included", "to = 87");
+        }
       }
       r_.def.channels.push_back(std::move(c));
     }

@@ -297,6 +297,7 @@ void Engine::transition(std::uint32_t i, int from, int to, int edge, int day, Bl
   p.stage[i] = static_cast<std::uint8_t>(to);
   --block.counts[m_.sg(from, g)];
   ++block.counts[m_.sg(to, g)];
+  if (m_.holdout_channels != 0) move_held(block, i, from, to, g);
   if (edge >= 0) {
     ++block.edge_flows[m_.eg(edge, g)];
   } else {

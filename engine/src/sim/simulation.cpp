@@ -107,6 +107,13 @@ void Engine::init() {
   }
   flight_.assign(C, 0);
   spent_.assign(C, 0);
+  if (m_.holdout_channels != 0) {
+    held_bits_.resize(C);
+    for (std::size_t c = 0; c < C; ++c) {
+      if ((m_.holdout_channels >> c) & 1u) held_bits_[c].assign((n + 63) / 64, 0);
+    }
+    for (BlockScratch& k : blocks_) k.held.assign(C * S * G, 0);
+  }
 
   out_.names = m_.names;
   DailySeries& d = out_.daily;
@@ -169,6 +176,7 @@ void Engine::init() {
             }
             ++block.counts[m_.sg(s, g)];
           }
+          if (m_.holdout_channels != 0) init_holdouts(block);
         }
       },
       tbb::simple_partitioner());
