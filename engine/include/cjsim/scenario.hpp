@@ -37,6 +37,9 @@ struct SimulationDef {
   int days = 365;
   std::uint64_t seed = 1;  // no time-based default: the seed is part of every result
   int replicates = 1;
+  // ISO 4217 code of every amount (costs, budgets, order values): "RUB". Empty: no currency
+  // named, amounts print as plain numbers. cjsim/currency.hpp has the codes and symbols.
+  std::string currency;
 };
 
 // Order value: lognormal with this mean and coefficient of variation (currency units).

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cjsim/currency.hpp"
 #include "cjsim/errors.hpp"
 #include "cjsim/hdf5_io.hpp"
 #include "cjsim/value.hpp"
@@ -336,6 +337,15 @@ FileMeta read_meta(const FileReader& reader, hid_t root) {
   meta.command_line = reader.string_attribute(root, "command_line");
   meta.scenario_name = reader.string_attribute(root, "scenario_name");
   meta.scenario_source = reader.string_attribute(root, "scenario_source");
+  // Files written before simulation.currency existed have no currency: amounts without one.
+  if (h5::has_attribute(root, "currency")) {
+    meta.currency = h5::read_string_attribute(root, "currency");
+    if (!meta.currency.empty() && !is_iso_currency(meta.currency)) {
+      reader.bad("/ (attribute currency)",
+                 fmt::format("the currency '{}' is not a current ISO 4217 code",
+                             meta.currency.substr(0, 40)));
+    }
+  }
   meta.scenario_text = reader.text(root, kScenario);
   meta.effective_toml = reader.text(root, kScenarioEffective);
   return meta;

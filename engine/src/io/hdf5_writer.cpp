@@ -261,6 +261,7 @@ void write_file_head(hid_t root, const FileMeta& meta) {
   h5::write_attribute(root, "command_line", meta.command_line);
   h5::write_attribute(root, "scenario_name", meta.scenario_name);
   h5::write_attribute(root, "scenario_source", meta.scenario_source);
+  h5::write_attribute(root, "currency", meta.currency);
   h5::write_string(root, kScenario, meta.scenario_text);
   h5::write_string(root, kScenarioEffective, meta.effective_toml);
 }

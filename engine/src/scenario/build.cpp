@@ -517,8 +517,8 @@ class ScenarioReader {
     const toml::table* t = section("simulation", "[simulation] with customers = 10_000");
     if (t == nullptr) return;
     auto& s = r_.def.simulation;
-    Fields f(*t, "simulation", {"name", "description", "customers", "days", "seed", "replicates"},
-             p_);
+    Fields f(*t, "simulation",
+             {"name", "description", "customers", "days", "seed", "replicates", "currency"}, p_);
     f.text("name", s.name, "name = \"my world\"");
     f.text("description", s.description, "description = \"what this scenario shows\"");
     // Above the engine's cap is check_scenario's call (or the memory estimate's).
@@ -528,6 +528,7 @@ class ScenarioReader {
     f.integer("seed", s.seed, 0, std::numeric_limits<std::int64_t>::max(), "a random seed",
               "seed = 1");
     f.integer("replicates", s.replicates, 1, 10'000, "runs", "replicates = 10");
+    f.text("currency", s.currency, "currency = \"EUR\"");
   }
 
   void order_value(Fields& parent, std::string_view k, OrderValueDef& v) {
@@ -1000,6 +1001,17 @@ std::vector<VariantInput> variant_inputs(const ScenarioDocument::Impl& doc, Prob
               fmt::format("declare {} at the top level of the file", nested), Anchor::key);
         overlay.erase(nested);
       }
+    }
+    // Variants are strategies in one world, compared amount for amount: one currency. (An
+    // override aimed at a variant, --set variants.V.simulation.currency=..., is in the overlay
+    // too, and is refused here at its --set.)
+    if (toml::table* sim = overlay.get_as<toml::table>("simulation");
+        sim != nullptr && sim->contains("currency")) {
+      p.add(join_key(join_key(path, "simulation"), "currency"),
+            "a variant cannot change the currency: the variants of a file are compared amount "
+            "for amount",
+            "set simulation.currency once, at the top of the file", Anchor::key);
+      sim->erase("currency");
     }
     merge_tables(in.tree, overlay);
     out.push_back(std::move(in));

@@ -5,6 +5,7 @@
 // edges.aware -> consideration.rate, channels.service.flights[0].from), which is how
 // build_scenario finds the line and column to report; here the place is "<definition>".
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <numeric>
@@ -15,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "base/did_you_mean.hpp"
+#include "cjsim/currency.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "scenario/document_impl.hpp"
 
@@ -60,6 +62,25 @@ constexpr double kMaxCombinedLift = 1e30;
 // Ten significant digits: enough to tell 1.000002 from 1, short enough for 0.1 + 0.2.
 std::string num(double v) {
   return fmt::format("{:.10g}", v);
+}
+
+// An ISO 4217 code starts with its country's two letters, so a former or misspelt code of a
+// country ("RUR", the rouble before 1998; "USS") is best answered by that country's current one;
+// otherwise the nearest code by spelling.
+std::string currency_fix(const std::string& code) {
+  const char* const otherwise =
+      "write the three-letter code in capitals, e.g. currency = \"EUR\", \"USD\", \"RUB\"; "
+      "leave it out for amounts without a currency";
+  if (code.size() == 3) {
+    std::vector<std::string> same_country;
+    for (const std::string& c : iso_currency_codes()) {
+      if (std::toupper(static_cast<unsigned char>(code[0])) == c[0] &&
+          std::toupper(static_cast<unsigned char>(code[1])) == c[1])
+        same_country.push_back(c);
+    }
+    if (same_country.size() == 1) return fmt::format("did you mean '{}'?", same_country.front());
+  }
+  return did_you_mean(code, iso_currency_codes(), otherwise);
 }
 
 class Checker {
@@ -225,6 +246,11 @@ class Checker {
       add("simulation.replicates",
           fmt::format("replicates must be between 1 and {}, got {}", kMaxReplicates, s.replicates),
           "give the number of runs to average over, e.g. replicates = 10");
+    }
+    if (!s.currency.empty() && !is_iso_currency(s.currency)) {
+      add("simulation.currency",
+          fmt::format("'{}' is not a current ISO 4217 currency code", s.currency),
+          currency_fix(s.currency));
     }
   }
 

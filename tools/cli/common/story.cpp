@@ -1,5 +1,7 @@
 #include "common/story.hpp"
 
+#include "common/number_format.hpp"
+
 #include <fmt/format.h>
 
 #include <map>
@@ -15,6 +17,7 @@ std::string label_or_name(const std::string& label, const std::string& name) {
 
 struct Teller {
   const ScenarioDef& def;
+  Money money() const { return Money::of(def.simulation.currency); }
   const RunResult& run;
 
   std::string stage(int s) const {
@@ -55,11 +58,13 @@ struct Teller {
       case TraceKind::start:
         return "";
       case TraceKind::exposed:
-        return fmt::format("Sees {} (salience {:.1f}).", channel(e.a), e.salience);
+        // "Ad memory": the model's salience, in the words a planner uses for it.
+        return fmt::format("Sees {} (ad memory {:.1f}).", channel(e.a), e.salience);
       case TraceKind::moved:
         return move(e);
       case TraceKind::purchased:
-        return fmt::format("Pays {:.2f}; the experience leaves them {} (quality {:.2f}).", e.value,
+        return fmt::format("Pays {}; the experience leaves them {} (quality {:.2f}).",
+                           money().wrap(group_thousands(e.value, money().digits)),
                            feeling(e.quality), e.quality);
       case TraceKind::recommended:
         return fmt::format("Recommends the brand to {} contact{}.", e.a, e.a == 1 ? "" : "s");
@@ -68,7 +73,7 @@ struct Teller {
       case TraceKind::got_recommendation:
         return "Hears a friend recommend the brand.";
       case TraceKind::got_complaint:
-        return fmt::format("Hears someone complain (salience now {:.1f}).", e.salience);
+        return fmt::format("Hears someone complain (ad memory now {:.1f}).", e.salience);
     }
     return "";
   }
@@ -137,11 +142,12 @@ std::string tell_story(const ScenarioDef& def, const RunResult& run, std::uint32
                           c.first_purchase_day[i], run.names.sources[c.source[i]]);
     }
     out += fmt::format(
-        "\nAfter {} days: {}. {} purchase{} worth {:.2f}{}; {} back-step{}; {} recommendation{} "
+        "\nAfter {} days: {}. {} purchase{} worth {}{}; {} back-step{}; {} recommendation{} "
         "made.\n",
         run.daily.days, t.stage(c.final_stage[i]), c.purchases[i], c.purchases[i] == 1 ? "" : "s",
-        static_cast<double>(c.revenue[i]), first, c.back_steps[i], c.back_steps[i] == 1 ? "" : "s",
-        c.referrals[i], c.referrals[i] == 1 ? "" : "s");
+        t.money().wrap(group_thousands(static_cast<double>(c.revenue[i]), t.money().digits)), first,
+        c.back_steps[i], c.back_steps[i] == 1 ? "" : "s", c.referrals[i],
+        c.referrals[i] == 1 ? "" : "s");
   }
   return out;
 }
