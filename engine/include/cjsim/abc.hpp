@@ -15,6 +15,13 @@
 //   distance: sqrt(sum_j w_g ((s_j - o_j) / scale_g)^2) over the observed statistics, a group g
 //     per target; adaptive scales are the pooled median absolute deviation of the group's
 //     statistics over all simulations of the previous generation (fixed scales stay fixed);
+//   with `projection` (semi-automatic ABC, Fearnhead & Prangle 2012, refitted each generation as
+//     in Schaelte & Hasenauer 2022): after each generation a ridge regression (penalty chosen by
+//     generalised cross-validation) of the unconstrained parameters on that generation's scaled
+//     statistics; the next generation compares the fitted values, one per parameter dimension,
+//     each scaled by its median absolute deviation. Many statistics (52 weeks x several targets)
+//     make plain ABC accept far too wide a region; their projection on what predicts the
+//     parameters does not;
 //   it stops when a generation would exceed the simulation budget or needs more than
 //     particles / min_acceptance simulations (that generation is dropped, the previous population
 //     stands; one that completes within the batch crossing that line is kept, then it stops), at
@@ -129,6 +136,7 @@ struct AbcOptions {
   int max_generations = 40;      // generation 0 included
   double min_epsilon = 0.0;      // stop once epsilon is at or below it
   int batch = 64;                // proposals simulated at a time (never the thread count)
+  bool projection = false;       // compare regression summaries instead of every statistic
   std::uint64_t seed = 1;
 };
 
@@ -149,6 +157,18 @@ struct AbcParticle {
   std::uint64_t seed = 0;     // of its simulation
 };
 
+// The regression summaries of a generation (AbcOptions::projection): t = beta^T z, where
+// z_j = (s_j - mean_j) / zscale_j over the observed statistics j, compared as
+// sqrt(sum_k ((t_k(s) - t_k(o)) / tau_k)^2). Empty when not in use.
+struct AbcProjection {
+  std::vector<double> mean, zscale;  // per statistic (0 zscale: not used)
+  std::vector<double> beta;          // statistics x dimensions, row-major
+  std::vector<double> tau;           // per dimension
+  std::vector<double> observed;      // t of the observed statistics
+  int dimensions = 0;
+  bool empty() const { return beta.empty(); }
+};
+
 // Everything needed to continue: a checkpoint after each generation (resume).
 struct AbcState {
   int generations = 0;           // completed
@@ -156,6 +176,7 @@ struct AbcState {
   std::vector<AbcParticle> population;
   std::vector<AbcGeneration> history;
   std::vector<double> next_scales;  // per group, from the last generation's simulations
+  AbcProjection next_projection;    // the summaries the next generation compares (projection)
   std::string stopped;              // why it stopped; empty while it may continue
 };
 
@@ -183,6 +204,9 @@ AbcState abc_smc(const PriorSet& priors, const AbcDistance& distance, const AbcM
 // The distance of `stats` under `scales` (per group); infinity if a compared statistic is NaN.
 double abc_distance(const AbcDistance& d, const std::vector<double>& scales,
                     const std::vector<double>& stats);
+// ... through a projection (when not empty).
+double abc_distance(const AbcDistance& d, const std::vector<double>& scales,
+                    const AbcProjection& projection, const std::vector<double>& stats);
 
 // Effective sample size (sum w)^2 / sum w^2.
 double effective_sample_size(const std::vector<double>& weights);

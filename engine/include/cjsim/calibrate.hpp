@@ -258,6 +258,7 @@ struct CalibrateProgress {
 struct CalibrateOptions {
   int threads = 0;                    // 0: every core; each simulation on one thread
   std::optional<std::uint64_t> seed;  // the calibration's seed (default: simulation.seed)
+  bool screen = true;                 // false: no sensitivity screen (tests of the posterior)
   std::function<void(const CalibrateProgress&)> progress;  // may throw to cancel
   // After each generation (and after the screen): what a resume needs. Write it somewhere safe.
   std::function<void(const AbcState&, const Screen&)> checkpoint;

@@ -4,6 +4,7 @@
 // simulates batches (in parallel, where the model chooses).
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
+#include <Eigen/SVD>
 
 #include <algorithm>
 #include <cmath>
@@ -137,6 +138,112 @@ void check_inputs(const PriorSet& priors, const AbcDistance& d, const AbcOptions
   }
 }
 
+double mad_sd(std::vector<double> v) {
+  if (v.size() < 2) return 0.0;
+  const double m = median_of(v);
+  for (double& x : v) x = std::fabs(x - m);
+  return kMadToSd * median_of(v);
+}
+
+// The regression summaries of one generation (AbcOptions::projection): ridge regression of the
+// unconstrained parameters `us` on the scaled statistics `sims`, the penalty chosen by
+// generalised cross-validation over a grid (one penalty for every dimension).
+AbcProjection fit_projection(const AbcDistance& d, const std::vector<double>& scales,
+                             const std::vector<std::vector<double>>& sims,
+                             const std::vector<std::vector<double>>& us,
+                             const AbcProjection& previous) {
+  const std::size_t J = d.observed.size();
+  AbcProjection p;
+  p.mean.assign(J, 0.0);
+  p.zscale.assign(J, 0.0);
+  std::vector<std::size_t> cols;
+  for (std::size_t j = 0; j < J; ++j) {
+    const auto g = static_cast<std::size_t>(d.group[j]);
+    if (std::isnan(d.observed[j]) || !(d.weight[g] > 0) || !(scales[g] > 0)) continue;
+    p.zscale[j] = scales[g] / std::sqrt(d.weight[g]);
+    cols.push_back(j);
+  }
+  std::vector<std::size_t> rows;
+  for (std::size_t i = 0; i < sims.size(); ++i) {
+    bool ok = i < us.size();
+    for (const std::size_t j : cols) ok = ok && std::isfinite(sims[i][j]);
+    for (const double u : us[i]) ok = ok && std::isfinite(u);
+    if (ok) rows.push_back(i);
+  }
+  const auto n = static_cast<Eigen::Index>(rows.size());
+  const auto m = static_cast<Eigen::Index>(cols.size());
+  const auto dims = static_cast<Eigen::Index>(us.empty() ? 0 : us.front().size());
+  if (n < 10 || m == 0 || dims == 0) return previous;
+  for (const std::size_t j : cols) {
+    double s = 0.0;
+    for (const std::size_t i : rows) s += sims[i][j];
+    p.mean[j] = s / static_cast<double>(n);
+  }
+  Eigen::MatrixXd X(n, m), Y(n, dims);
+  for (Eigen::Index r = 0; r < n; ++r) {
+    const std::size_t i = rows[static_cast<std::size_t>(r)];
+    for (Eigen::Index c = 0; c < m; ++c) {
+      const std::size_t j = cols[static_cast<std::size_t>(c)];
+      X(r, c) = (sims[i][j] - p.mean[j]) / p.zscale[j];
+    }
+    for (Eigen::Index k = 0; k < dims; ++k) Y(r, k) = us[i][static_cast<std::size_t>(k)];
+  }
+  Y.rowwise() -= Y.colwise().mean();
+  const Eigen::BDCSVD<Eigen::MatrixXd> svd(X, Eigen::ComputeThinU | Eigen::ComputeThinV);
+  const Eigen::VectorXd sv = svd.singularValues();
+  const Eigen::MatrixXd UtY = svd.matrixU().transpose() * Y;
+  const double base = std::max(sv.squaredNorm() / static_cast<double>(m), 1e-300);
+  double best_lambda = base, best_gcv = kInf;
+  for (int step = -12; step <= 6; ++step) {
+    const double lambda = base * std::pow(10.0, 0.5 * step);
+    double fitted_sq = 0.0, dof = 0.0;
+    for (Eigen::Index k = 0; k < sv.size(); ++k) {
+      const double s2 = sv[k] * sv[k], h = s2 / (s2 + lambda);
+      dof += h;
+      fitted_sq += (h * (2.0 - h)) * UtY.row(k).squaredNorm();
+    }
+    // Residual sum of squares: ||Y||^2 - sum_k (2h - h^2) (U^T Y)_k^2.
+    const double rss = std::max(Y.squaredNorm() - fitted_sq, 0.0);
+    const double denom = static_cast<double>(n) - dof;
+    if (denom <= 0) continue;
+    const double gcv = static_cast<double>(n) * rss / (denom * denom);
+    if (gcv < best_gcv) {
+      best_gcv = gcv;
+      best_lambda = lambda;
+    }
+  }
+  Eigen::VectorXd shrink(sv.size());
+  for (Eigen::Index k = 0; k < sv.size(); ++k) shrink[k] = sv[k] / (sv[k] * sv[k] + best_lambda);
+  const Eigen::MatrixXd beta = svd.matrixV() * shrink.asDiagonal() * UtY;  // m x dims
+  p.dimensions = static_cast<int>(dims);
+  p.beta.assign(J * static_cast<std::size_t>(dims), 0.0);
+  for (Eigen::Index c = 0; c < m; ++c) {
+    for (Eigen::Index k = 0; k < dims; ++k) {
+      p.beta[cols[static_cast<std::size_t>(c)] * static_cast<std::size_t>(dims) +
+             static_cast<std::size_t>(k)] = beta(c, k);
+    }
+  }
+  const Eigen::MatrixXd T = X * beta;
+  p.tau.assign(static_cast<std::size_t>(dims), 1.0);
+  for (Eigen::Index k = 0; k < dims; ++k) {
+    std::vector<double> t(T.col(k).data(), T.col(k).data() + n);
+    double tau = mad_sd(t);
+    if (!(tau > 0)) {
+      const double mean = T.col(k).mean();
+      tau = std::sqrt((T.col(k).array() - mean).square().sum() / static_cast<double>(n));
+    }
+    p.tau[static_cast<std::size_t>(k)] = tau > 0 ? tau : 1.0;
+  }
+  p.observed.assign(static_cast<std::size_t>(dims), 0.0);
+  for (const std::size_t j : cols) {
+    const double z = (d.observed[j] - p.mean[j]) / p.zscale[j];
+    for (std::size_t k = 0; k < static_cast<std::size_t>(dims); ++k) {
+      p.observed[k] += z * p.beta[j * static_cast<std::size_t>(dims) + k];
+    }
+  }
+  return p;
+}
+
 // The perturbation kernel of a population: N(u_j, 2 * weighted covariance), as its Cholesky
 // factor; a ridge keeps it positive definite when particles are (nearly) collinear.
 struct Kernel {
@@ -216,6 +323,26 @@ double abc_distance(const AbcDistance& d, const std::vector<double>& scales,
   return std::sqrt(sum);
 }
 
+double abc_distance(const AbcDistance& d, const std::vector<double>& scales, const AbcProjection& p,
+                    const std::vector<double>& stats) {
+  if (p.empty()) return abc_distance(d, scales, stats);
+  if (stats.size() != d.observed.size()) return kInf;
+  const auto D = static_cast<std::size_t>(p.dimensions);
+  std::vector<double> t(D, 0.0);
+  for (std::size_t j = 0; j < stats.size(); ++j) {
+    if (!(p.zscale[j] > 0)) continue;
+    if (!std::isfinite(stats[j])) return kInf;
+    const double z = (stats[j] - p.mean[j]) / p.zscale[j];
+    for (std::size_t k = 0; k < D; ++k) t[k] += z * p.beta[j * D + k];
+  }
+  double sum = 0.0;
+  for (std::size_t k = 0; k < D; ++k) {
+    const double z = (t[k] - p.observed[k]) / p.tau[k];
+    sum += z * z;
+  }
+  return std::sqrt(sum);
+}
+
 std::uint64_t derived_seed(std::uint64_t seed, std::uint32_t stream, std::uint64_t index) {
   const auto w = Streams(seed, 0).words(index, stream, Purpose::abc_seed);
   return (static_cast<std::uint64_t>(w[0]) << 32) | w[1];
@@ -254,6 +381,8 @@ AbcState abc_smc(const PriorSet& priors, const AbcDistance& distance, const AbcM
       break;
     }
     const std::vector<double> scales = state.next_scales;
+    const AbcProjection projection =
+        options.projection && t > 0 ? state.next_projection : AbcProjection{};
     double epsilon = kInf;
     std::optional<Kernel> kernel;
     std::vector<double> cumulative;  // of the previous weights, to pick ancestors
@@ -262,7 +391,7 @@ AbcState abc_smc(const PriorSet& priors, const AbcDistance& distance, const AbcM
       std::vector<std::pair<double, double>> dw;
       std::vector<double> w;
       for (AbcParticle& p : state.population) {
-        p.distance = abc_distance(distance, scales, p.stats);
+        p.distance = abc_distance(distance, scales, projection, p.stats);
         dw.emplace_back(p.distance, p.weight);
         previous_u.push_back(to_unconstrained(priors, p.theta));
         w.push_back(p.weight);
@@ -283,6 +412,7 @@ AbcState abc_smc(const PriorSet& priors, const AbcDistance& distance, const AbcM
 
     std::vector<AbcParticle> accepted;
     std::vector<std::vector<double>> all_stats;  // every simulation of the generation (scales)
+    std::vector<std::vector<double>> all_u;      // ... and its parameters (projection)
     std::int64_t simulated = 0;
     std::uint64_t next = 0;
     const auto give_up_at =
@@ -327,11 +457,12 @@ AbcState abc_smc(const PriorSet& priors, const AbcDistance& distance, const AbcM
         if (stats[k].size() != distance.observed.size()) {
           throw std::logic_error("abc_smc: the model returned the wrong number of statistics");
         }
-        const double dist = abc_distance(distance, scales, stats[k]);
+        const double dist = abc_distance(distance, scales, projection, stats[k]);
         if (accepted.size() < N && (t == 0 || dist <= epsilon)) {
           accepted.push_back(AbcParticle{batch[k].theta, 0.0, dist, stats[k], batch[k].seed});
         }
         all_stats.push_back(std::move(stats[k]));
+        if (options.projection) all_u.push_back(to_unconstrained(priors, batch[k].theta));
       }
       next += b;
       simulated += static_cast<std::int64_t>(b);
@@ -375,6 +506,10 @@ AbcState abc_smc(const PriorSet& priors, const AbcDistance& distance, const AbcM
     state.history.push_back(g);
     state.population = std::move(accepted);
     state.next_scales = adaptive_scales(distance, all_stats, scales);
+    if (options.projection) {
+      state.next_projection =
+          fit_projection(distance, state.next_scales, all_stats, all_u, state.next_projection);
+    }
     state.generations = t + 1;
     if (g.acceptance < options.min_acceptance) {
       state.stopped = "acceptance";

@@ -322,8 +322,12 @@ CalibrationResult calibrate(const FitProblem& problem, const CalibrateOptions& o
   out.scale = spec.settings.scale;
   out.threads = options.threads;
 
-  out.screen = screen ? std::move(*screen) : run_screen(problem, sim, seed, options);
-  if (!screen && options.checkpoint) options.checkpoint(AbcState{}, out.screen);
+  if (screen) {
+    out.screen = std::move(*screen);
+  } else if (options.screen) {
+    out.screen = run_screen(problem, sim, seed, options);
+    if (options.checkpoint) options.checkpoint(AbcState{}, out.screen);
+  }
 
   AbcOptions abc = spec.settings.smc;
   abc.seed = seed;

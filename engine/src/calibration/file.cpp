@@ -183,6 +183,17 @@ void write_state(hid_t g, const AbcState& s, std::size_t P, std::size_t J) {
   write_matrix(g, "scales", scales, s.next_scales.size(),
                "distance scale per target, per generation");
   write_vector(g, "next_scales", s.next_scales, "the scales the next generation would use");
+  if (!s.next_projection.empty()) {
+    const AbcProjection& p = s.next_projection;
+    h5::Group pg = h5::create_group(g, "projection");
+    h5::write_attribute(pg.get(), "dimensions", static_cast<std::int32_t>(p.dimensions));
+    write_vector(pg.get(), "mean", p.mean, "centre of each statistic");
+    write_vector(pg.get(), "zscale", p.zscale, "scale of each statistic (0: not used)");
+    h5::write_dataset<double>(pg.get(), "beta",
+                              {p.mean.size(), static_cast<std::size_t>(p.dimensions)}, p.beta);
+    write_vector(pg.get(), "tau", p.tau, "scale of each summary");
+    write_vector(pg.get(), "observed", p.observed, "the observed statistics' summaries");
+  }
 }
 
 AbcState read_state(const In& in, hid_t g, std::size_t P, std::size_t J, std::size_t G) {
@@ -214,6 +225,19 @@ AbcState read_state(const In& in, hid_t g, std::size_t P, std::size_t J, std::si
                                       static_cast<int>(N), acc[t], ess[t], scales[t]});
   }
   s.next_scales = in.vector(g, "next_scales", G);
+  if (has_link(g, "projection")) {
+    h5::Group pg = in.group(g, "projection");
+    AbcProjection& p = s.next_projection;
+    p.dimensions = in.number<std::int32_t>(pg.get(), "dimensions");
+    if (p.dimensions < 1 || p.dimensions > 10'000) in.bad("projection", "bad dimensions");
+    const auto D = static_cast<std::size_t>(p.dimensions);
+    p.mean = in.vector(pg.get(), "mean", J);
+    p.zscale = in.vector(pg.get(), "zscale", J);
+    for (const auto& row : in.matrix(pg.get(), "beta", J, D))
+      p.beta.insert(p.beta.end(), row.begin(), row.end());
+    p.tau = in.vector(pg.get(), "tau", D);
+    p.observed = in.vector(pg.get(), "observed", D);
+  }
   if (s.generations < 0 || static_cast<std::size_t>(s.generations) != T)
     in.bad("generations", "does not match the history");
   return s;

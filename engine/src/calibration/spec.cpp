@@ -21,7 +21,7 @@ namespace {
 const std::vector<std::string> kSettings = {
     "observed", "from", "to", "period", "scale", "seed", "draws", "particles", "budget",
     "quantile", "min_acceptance", "generations", "batch", "screen_replicates", "forecast",
-    "value_draws", "priors", "targets", "experiments"};
+    "value_draws", "summaries", "priors", "targets", "experiments"};
 // clang-format on
 const std::vector<std::string> kDists = {"lognormal", "normal",      "beta",     "gamma",
                                          "uniform",   "log-uniform", "dirichlet"};
@@ -64,7 +64,8 @@ class Reader {
   Reader(const ScenarioDocument& doc, const Scenario& base)
       : doc_(doc), impl_(doc.impl()), base_(base.variants.front().def) {}
 
-  CalibrationSpec read(const toml::table& t) {
+  CalibrationSpec read(const toml::table& t, CalibrationSpec defaults) {
+    spec_ = std::move(defaults);
     for (const std::string& key : ordered(t, "calibrate")) {
       const toml::node& v = *t.get(key);
       const std::string where = join_key("calibrate", key);
@@ -90,8 +91,8 @@ class Reader {
             did_you_mean(key, kSettings,
                          "[calibrate] holds observed, from, to, period, scale, seed, draws, "
                          "particles, budget, quantile, min_acceptance, generations, batch, "
-                         "screen_replicates, forecast, value_draws and the tables priors, "
-                         "targets, experiments"));
+                         "screen_replicates, forecast, value_draws, summaries and the tables "
+                         "priors, targets, experiments"));
       }
     }
     if (spec_.priors.parameters.empty() && problems_.empty()) {
@@ -198,6 +199,16 @@ class Reader {
       } else {
         s.period = str->get();
         s.period_place = impl_.place_of(where);
+      }
+    } else if (key == "summaries") {
+      const auto* str = v.as_string();
+      if (str == nullptr || (str->get() != "regression" && str->get() != "all")) {
+        bad(where, key,
+            fmt::format("summaries must be \"regression\" or \"all\", not {}", what_is(v)),
+            "summaries = \"regression\" compares what the statistics predict of the parameters "
+            "(the default); \"all\" compares every statistic");
+      } else {
+        s.smc.projection = str->get() == "regression";
       }
     } else if (key == "scale") {
       if (const auto x = number(v, where, key, 1e-6, 1e9,
@@ -464,8 +475,27 @@ class Reader {
       }
     }
     const double probe = prior_quantile(def, 0.5);
-    for (const std::string& key : keys) {
-      if (!check_key(key, where, path, probe)) return;
+    if (wildcard) {
+      // A wildcard stands for the names where the key can act ("channels.*.lift.lead -> buy"
+      // means the channels that reach 'lead'); when it can act nowhere, say why for the first.
+      std::vector<std::string> acting;
+      for (const std::string& key : keys) {
+        const std::size_t mark = problems_.size();
+        if (check_key(key, where, path, probe)) {
+          acting.push_back(key);
+        } else {
+          problems_.erase(problems_.begin() + static_cast<std::ptrdiff_t>(mark), problems_.end());
+        }
+      }
+      if (acting.empty()) {
+        if (!keys.empty()) static_cast<void>(check_key(keys.front(), where, path, probe));
+        return;
+      }
+      keys = std::move(acting);
+    } else {
+      for (const std::string& key : keys) {
+        if (!check_key(key, where, path, probe)) return;
+      }
     }
     const auto add = [&](const std::string& name, std::vector<std::string> ks) {
       if (!claim(ks, where, path)) return;
@@ -818,7 +848,9 @@ CalibrationSpec read_calibrate_section(const ScenarioDocument& doc) {
   }
   const Scenario base = build_scenario(doc);
   Reader reader(doc, base);
-  CalibrationSpec spec = reader.read(*node->as_table());
+  CalibrationSpec spec;
+  spec.settings.smc.projection = true;  // the default for worlds (many statistics)
+  spec = reader.read(*node->as_table(), std::move(spec));
   if (!reader.seed_given()) spec.settings.smc.seed = base.variants.front().def.simulation.seed;
   return spec;
 }

@@ -46,8 +46,10 @@ std::string fingerprint(const ScenarioDocument& doc, const std::vector<std::stri
   }
   const CalibrateSettings& s = problem.spec().settings;
   text += fmt::format(
-      "\nscale {:.17g} particles {} quantile {:.17g} batch {} seed {} draws {} screen {}", s.scale,
-      s.smc.particles, s.smc.quantile, s.smc.batch, s.smc.seed, s.draws, s.screen_replicates);
+      "\nscale {:.17g} particles {} quantile {:.17g} batch {} seed {} draws {} screen {} "
+      "summaries {} forecast {} value {}",
+      s.scale, s.smc.particles, s.smc.quantile, s.smc.batch, s.smc.seed, s.draws,
+      s.screen_replicates, s.smc.projection, s.forecast, s.value_draws);
   std::uint64_t h = 1469598103934665603ull;
   for (const char ch : text) {
     h ^= static_cast<unsigned char>(ch);
