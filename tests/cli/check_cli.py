@@ -230,6 +230,42 @@ def case_bad_scenarios():
         del path
 
 
+def case_calendar():
+    """Calendar demand from the command line: a series file's bad line is named at its own line
+    (exit 1, nothing written); a good one runs, and the trace prints dates."""
+    text = BASE.replace("days      = 60", "days      = 60\nstart     = 2025-02-01") + """
+[calendar.valentine]
+edges  = ["aware -> consideration"]
+date   = "02-14"
+peak   = 4.0
+before = 3
+
+[calendar.history]
+edges = ["consideration -> purchase"]
+file  = "days.csv"
+"""
+    scenario_file("dated.toml", text)
+    with open(os.path.join(WORK, "days.csv"), "w") as f:
+        f.write("date,factor\n2025-02-14,2.5\n2025-02-31,1\n")
+    out_dir = os.path.join(WORK, "out_calendar")
+    os.makedirs(out_dir, exist_ok=True)
+    output = os.path.join(out_dir, "result.h5")
+    if os.path.exists(output):
+        os.remove(output)  # from an earlier run of this case
+    expect_bad_input(["run", "dated.toml", "--quiet", "-o", output],
+                     [r"days\.csv:3:1: calendar\.history\.file: '2025-02-31' is not a date",
+                      r"fix: write dates as YYYY-MM-DD"], output=output)
+    with open(os.path.join(WORK, "days.csv"), "w") as f:
+        f.write("date,factor\n2025-02-14,2.5\n2025-02-28,1.5\n")
+    rc, out, err = cjsim("run", "dated.toml", "--quiet", "-o", output)
+    check(rc == 0, f"run of a dated scenario: exit {rc}\n{err}")
+    rc, out, err = cjsim("trace", "dated.toml", "--customer", "3")
+    check(rc == 0 and re.search(r"^Sat 01 Feb 2025 +Starts in:", out, re.M),
+          f"the trace of a dated scenario does not print dates: exit {rc}\n{out}{err}")
+    expect_bad_input(["validate", "dated.toml", "--set", "simulation.start=2025-13-01"],
+                     [r"--set:1:18: .*"])
+
+
 def case_every_problem_at_once():
     text = edited("rate = 0.02 }", "rate = -0.02 }").replace("budget  = 2_000", "budjet  = 2_000")
     scenario_file("several.toml", text)

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -59,6 +60,17 @@ std::vector<FlightDef> clipped(const std::vector<FlightDef>& flights, int days) 
   return out;
 }
 
+// `flights` moved `shift` days later (earlier when negative), cut pro rata at day 0.
+std::vector<FlightDef> shifted(const std::vector<FlightDef>& flights, int shift) {
+  std::vector<FlightDef> out;
+  for (const FlightDef& f : flights) {
+    if (f.to + shift < 0) continue;
+    const int from = std::max(f.from + shift, 0);
+    out.push_back(FlightDef{from, f.to + shift, prorated(f, from - shift, f.to)});
+  }
+  return out;
+}
+
 bool in_base(const ScenarioDocument& doc, const std::string& channel) {
   const KeyPathParse p = parse_key_path("channels." + render_key(channel));
   return p.error.empty() && find_node(doc.impl().root, p.path) != nullptr;
@@ -107,11 +119,21 @@ FitProblem::FitProblem(const ScenarioDocument& doc, const std::string& variant,
     }
   }
   if (!problems.empty()) throw InputError(std::move(problems));
-  // Every variant's channels get flights within the new horizon; base channels once.
+  // Day 0 of the fitted world is the first observed period's date, so that a calendar's
+  // occasions fall on the observed dates. A scenario with its own start keeps its dated plan:
+  // its flights move by the difference.
   doc_.set_number("simulation.days", days);
+  doc_.set("simulation.start=" + format_date(observed_.day0));
+  const int shift =
+      def.simulation.start
+          ? static_cast<int>(
+                std::chrono::sys_days{*def.simulation.start}.time_since_epoch().count() -
+                observed_.day0)
+          : 0;
   for (const Variant& v : scenario.variants) {
     for (std::size_t c = 0; c < v.def.channels.size(); ++c) {
-      const ChannelDef& ch = v.def.channels[c];
+      ChannelDef ch = v.def.channels[c];
+      ch.flights = shifted(ch.flights, shift);
       const bool base = in_base(doc, ch.name);
       if (base && v.name != variant_) continue;  // the fitted variant sets base channels
       std::vector<FlightDef> flights;

@@ -146,7 +146,8 @@ int cmd_export(const Args& args, const std::string& command_line) {
       "which variant (default: the first)")(
       "replicate", po::value(&replicate)->default_value(0)->value_name("R"), "which replicate")(
       "start-date", po::value(&start_date)->default_value("2025-01-01")->value_name("DATE"),
-      "the date of day 0, for the weekly file's date column");
+      "the date of day 0, for the weekly file's date column (default: the run's simulation.start, "
+      "else 2025-01-01)");
   po::options_description hidden;
   hidden.add_options()("input", po::value(&input)->required());
   po::positional_options_description pos;
@@ -163,7 +164,7 @@ int cmd_export(const Args& args, const std::string& command_line) {
     throw InputError({"--paths", 0, 0}, "paths", "nothing to export",
                      "give --paths FILE.csv, --weekly FILE.csv or both");
   }
-  const std::chrono::sys_days start = parse_date(start_date);
+  std::chrono::sys_days start = parse_date(start_date);
   const ResultFile file = ResultFile::open(input);
   const std::string variant = pick_file_variant(file, only_variant);
   const std::vector<int> reps = file_replicates(file, variant);
@@ -173,6 +174,10 @@ int cmd_export(const Args& args, const std::string& command_line) {
                      fmt::format("choose 0 to {}", reps.back()));
   }
   const StoredRun run = file.load(variant, replicate, false);
+  // A run with simulation.start knows its dates: day 0 is that date unless --start-date says.
+  if (!vm.count("start-date") || vm["start-date"].defaulted()) {
+    if (run.run.daily.start) start = std::chrono::sys_days{*run.run.daily.start};
+  }
   std::string paths_text;
   if (!paths_file.empty()) {
     const std::optional<TouchPaths> paths = file.touch_paths(variant, replicate);
