@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "cjsim/calibrate.hpp"
+#include "cjsim/files.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "commands/commands.hpp"
 #include "common/options.hpp"
@@ -80,7 +81,7 @@ void print_screen(const Screen& s) {
       "in units of its noise,\nwhen a parameter goes from its prior's 10% to its 90% quantile "
       "(the others at their medians)\n\n",
       s.simulations);
-  print_text_table(stdout, t);
+  t.print(stdout);
   if (!s.advice.empty()) {
     fmt::print("\n");
     for (const std::string& a : s.advice) fmt::print("  ! {}\n", a);
@@ -104,7 +105,7 @@ void print_result(const CalibrationResult& r) {
                                                            : r.abc.stopped;
   fmt::print("ABC-SMC: {} generations, {} simulations; stopped because {}\n\n", r.abc.generations,
              format_number(static_cast<double>(r.abc.simulations)), why);
-  print_text_table(stdout, g);
+  g.print(stdout);
   TextTable p{{"parameter", "prior", "prior 5% .. 95%", "posterior median", "posterior 5% .. 95%",
                "width kept", ""},
               {true, true},
@@ -118,7 +119,7 @@ void print_result(const CalibrationResult& r) {
   fmt::print(
       "\nPosterior ({} particles; width kept: the 90% interval's width against the prior's)\n\n",
       r.abc.population.size());
-  print_text_table(stdout, p);
+  p.print(stdout);
   TextTable c{{"target", "observed values", "inside the 90% band", "check p-value"}, {true}, {}};
   for (const PredictiveTarget& t : r.predictive) {
     std::size_t n = 0;
@@ -132,7 +133,7 @@ void print_result(const CalibrationResult& r) {
       "means the fitted world\ncannot produce data like the observed (chi-square discrepancy of "
       "square roots)\n\n",
       r.draws.size());
-  print_text_table(stdout, c);
+  c.print(stdout);
   for (const std::string& w : r.warnings) fmt::print("\n  ! {}\n", w);
 }
 

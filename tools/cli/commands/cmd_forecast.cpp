@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "cjsim/calibrate.hpp"
+#include "cjsim/files.hpp"
 #include "commands/commands.hpp"
 #include "common/options.hpp"
 #include "common/progress.hpp"
@@ -60,7 +61,7 @@ void print_forecast(const Forecast& f, std::size_t max_targets) {
   }
   fmt::print("Forecast over {} posterior draws (median and 90% band per period, market scale)\n\n",
              f.draws);
-  print_text_table(stdout, t);
+  t.print(stdout);
   if (f.targets.size() > K) {
     fmt::print("({} more targets in --csv)\n", f.targets.size() - K);
   }
@@ -83,7 +84,7 @@ void print_forecast(const Forecast& f, std::size_t max_targets) {
       "\nAgainst the later observations: bias = (forecast total - observed total) / observed "
       "total;\nerror = mean |forecast - observed| / observed per period; naive = the last 13 "
       "periods' mean carried forward\n\n");
-  print_text_table(stdout, e);
+  e.print(stdout);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "cjsim/calibrate.hpp"
+#include "cjsim/files.hpp"
 #include "common/progress.hpp"
 #include "common/text_table.hpp"
 #include "report/page.hpp"
@@ -73,7 +74,7 @@ int value_over_posterior(const std::string& calibration, int draws, const ValueO
       "Channel value over {} posterior draws of {} (the fitted window, its observed spend), "
       "{} paired replicates per draw\n\n",
       v.draws, calibration, v.replicates);
-  print_text_table(stdout, t);
+  t.print(stdout);
   fmt::print(
       "\nmedian (5% .. 95%) over the posterior draws: a 90% credible interval that holds the "
       "parameters' uncertainty;\n'noise alone' is the mean half-width of one draw's 95% "
@@ -116,7 +117,7 @@ int optimize_over_posterior(const std::string& calibration, int draws, OptimizeO
       "Budget {} shared to maximise {} over the fitted window, in {} posterior draws' worlds "
       "({} replicates each)\n\n",
       format_number(options.total), objective_name(options.objective), a.draws, options.replicates);
-  print_text_table(stdout, t);
+  t.print(stdout);
   fmt::print(
       "\n{} at each draw's best split: {}; gain over the plan scaled to the total: {}\n"
       "The interval of a unit's budget is where the best split lies across the draws: a wide one "
