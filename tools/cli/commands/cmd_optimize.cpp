@@ -324,9 +324,9 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
   }
   FileMeta meta;
   meta.scenario_name = variant.def.simulation.name;
-  meta.scenario_source = scenario.source_name;
-  meta.scenario_text = scenario.text;
-  meta.effective_toml = scenario.effective_toml;
+  meta.scenario_source = scenario->source_name;
+  meta.scenario_text = scenario->text;
+  meta.effective_toml = scenario->effective_toml;
   meta.seed = rs.seed.value_or(variant.def.simulation.seed);
   meta.currency = variant.def.simulation.currency;
   files.write(tables, table_source(meta, {}, command_line), money);
