@@ -305,6 +305,7 @@ void Engine::transition(std::uint32_t i, int from, int to, int edge, int day, Bl
   p.stage[i] = static_cast<std::uint8_t>(to);
   --block.counts[m_.sg(from, g)];
   ++block.counts[m_.sg(to, g)];
+  if (m_.holdout_channels != 0) move_held(block, i, from, to, g);
   if (edge >= 0) {
     ++block.edge_flows[m_.eg(edge, g)];
   } else {
@@ -338,7 +339,7 @@ void Engine::purchase(std::uint32_t i, int day, BlockScratch& block) {
   block.log.purchased(i - block.begin, static_cast<float>(value));
   ++block.purchases[g];
   block.revenue[g] += value;
-  if (options_.touch_paths) record_purchase(block, i, day, value);  // touch paths
+  if (record_purchases_) record_purchase(block, i, day, value);  // touch or purchase paths
   block.margin[g] += value * m_.margin;
   if (!(p.flags[i] & kFlagCustomer)) {  // a first purchase, attributed to the last touch
     p.flags[i] = static_cast<std::uint8_t>(p.flags[i] | kFlagCustomer | kFlagAcquired);

@@ -79,6 +79,7 @@ RunOptions default_run_options() {
 Engine::Engine(Model model, const RunOptions& options)
     : m_(std::move(model)),
       options_(options),
+      record_purchases_(options.touch_paths || options.purchase_paths),
       streams_(options.seed.value_or(m_.seed), options.replicate),
       threads_(options.threads > 0 ? options.threads : tbb::info::default_concurrency()) {
   if (options.trace_customer) {
@@ -130,6 +131,13 @@ void Engine::init() {
   }
   flight_.assign(C, 0);
   spent_.assign(C, 0);
+  if (m_.holdout_channels != 0) {
+    held_bits_.resize(C);
+    for (std::size_t c = 0; c < C; ++c) {
+      if ((m_.holdout_channels >> c) & 1u) held_bits_[c].assign((n + 63) / 64, 0);
+    }
+    for (BlockScratch& k : blocks_) k.held.assign(C * S * G, 0);
+  }
 
   out_.names = m_.names;
   DailySeries& d = out_.daily;
@@ -139,6 +147,8 @@ void Engine::init() {
   d.segments = m_.segments;
   d.channels = m_.channels;
   d.stage_counts.assign((T + 1) * S * G, 0);
+  d.entered.assign(T * S, 0);
+  entered_so_far_.assign(S, 0);
   d.spend.assign(T * C, 0.0);
   d.exposed.assign(T * C, 0);
   d.eligible.assign(T * C, 0);
@@ -197,6 +207,7 @@ void Engine::init() {
             }
             ++block.counts[m_.sg(s, g)];
           }
+          if (m_.holdout_channels != 0) init_holdouts(block);
         }
       },
       tbb::simple_partitioner());
@@ -246,6 +257,21 @@ void Engine::account(int day) {
     d.complaints[t] += block.complaints;
     d.referral_moves[t] += block.referral_moves;
   }
+  // Entries per stage: the blocks' running flow counters summed, less yesterday's sum.
+  std::vector<std::uint64_t> now(S, 0);
+  for (const BlockScratch& block : blocks_) {
+    for (int e = 0; e < m_.edges; ++e) {
+      const auto to = static_cast<std::size_t>(m_.edge_to[static_cast<std::size_t>(e)]);
+      for (std::size_t g = 0; g < G; ++g)
+        now[to] += block.edge_flows[m_.eg(e, static_cast<int>(g))];
+    }
+    // Referral moves all end in moves_to (counters stay 0 without word of mouth).
+    for (std::size_t cell = 0; cell < S * G; ++cell) now[m_.moves_to] += block.referral_flows[cell];
+  }
+  for (std::size_t s = 0; s < S; ++s) {
+    d.entered[d.at_entered(day, static_cast<int>(s))] = now[s] - entered_so_far_[s];
+    entered_so_far_[s] = now[s];
+  }
 }
 
 RunResult Engine::finish() {
@@ -276,7 +302,7 @@ RunResult Engine::finish() {
   out_.customers_total = m_.customers;
   if (options_.customer_table) out_.customers = pop_.take_table();
   out_.trace = std::move(trace_);
-  if (options_.touch_paths) out_.touch_paths = gather_touch_paths();
+  if (record_purchases_) out_.touch_paths = gather_touch_paths();
   out_.seed = options_.seed.value_or(m_.seed);
   out_.replicate = options_.replicate;
   out_.threads = threads_;
