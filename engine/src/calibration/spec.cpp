@@ -12,6 +12,7 @@
 #include "calibration/csv_table.hpp"
 #include "cjsim/calibrate.hpp"
 #include "scenario/document_impl.hpp"
+#include "scenario/toml_values.hpp"
 
 namespace cjsim {
 
@@ -32,24 +33,9 @@ const char* const kPriorFix =
     "write a prior as an inline table, e.g. \"edges.consideration -> purchase.rate\" = "
     "{ dist = \"lognormal\", median = 0.04, sigma = 0.7 }";
 
-std::string num(double v) {
-  return fmt::format("{:.10g}", v);
-}
-
-std::optional<double> as_number(const toml::node& n) {
-  if (const auto* i = n.as_integer()) return static_cast<double>(i->get());
-  if (const auto* f = n.as_floating_point()) return f->get();
-  return std::nullopt;
-}
-
-std::string what_is(const toml::node& n) {
-  if (const auto* s = n.as_string()) return fmt::format("the string \"{}\"", s->get());
-  if (n.is_boolean()) return "a boolean";
-  if (n.is_table()) return "a table";
-  if (n.is_array()) return "an array";
-  if (auto v = as_number(n)) return fmt::format("the number {}", num(*v));
-  return "a date or time";
-}
+using toml_values::as_number;
+using toml_values::num;
+using toml_values::what_is;
 
 const char* collection_of(const std::string& key) {
   if (key == "channels") return "channel";

@@ -23,6 +23,7 @@
 #include "cjsim/simulation.hpp"
 #include "scenario/calendar_csv.hpp"
 #include "scenario/document_impl.hpp"
+#include "scenario/toml_values.hpp"
 
 namespace cjsim {
 
@@ -45,16 +46,8 @@ bool is_within(std::string_view inner, std::string_view outer) {
   return inner.size() == outer.size() || inner[outer.size()] == '.' || inner[outer.size()] == '[';
 }
 
-std::string num(double v) {
-  return fmt::format("{:.10g}", v);
-}
-
-// A TOML integer or float as a double; nothing for other types.
-std::optional<double> as_number(const toml::node& n) {
-  if (const auto* i = n.as_integer()) return static_cast<double>(i->get());
-  if (const auto* f = n.as_floating_point()) return f->get();
-  return std::nullopt;
-}
+using toml_values::as_number;
+using toml_values::num;
 
 // What a value is, for "expected X, not Y" messages.
 std::string describe(const toml::node& n) {
