@@ -221,7 +221,8 @@ def case_special_outputs():
           f"export --weekly -: exit {rc}, stdout {out[:200]!r}\n{err}")
     check("wrote" not in out, f"export --weekly -: notes on standard output: {out[:300]!r}")
     rc, out, err = cjsim("attribute", run_file, "--csv", "-")
-    check(rc == 0 and out.startswith("table,model,channel"), f"attribute --csv -: {out[:200]!r}\n{err}")
+    check(rc == 0 and out.startswith('"Channel",') and "Attribution of" not in out,
+          f"attribute --csv -: {out[:200]!r}\n{err}")
     expect(["run", base, "-q", "-o", "-"], 2, [r"-o", r"standard output"])
     expect(["report", run_file, "-o", "-"], 2, [r"-o", r"standard output"])
     # A path below a missing folder names the option it was given to.

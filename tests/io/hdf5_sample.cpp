@@ -56,8 +56,7 @@ std::string json_run(const RunResult& r, const KpiTable& kpis) {
       "\"seed\": {}, \"replicate\": {}, \"threads\": {}, \"customers\": {},\n"
       "\"customer_columns\": {{\"segment\": {}, \"final_stage\": {}, \"source\": {}, "
       "\"first_purchase_day\": {}, \"churn_day\": {}, \"purchases\": {}, \"revenue\": {}, "
-      "\"back_steps\": {}, \"referrals\": {}, \"stages_reached\": {}, "
-      "\"stages_advanced\": {}}}}}",
+      "\"back_steps\": {}, \"referrals\": {}, \"stages_reached\": {}}}}}",
       d.days, json_list(r.names.stages), json_list(roles), json_list(r.names.stage_advocates),
       json_list(r.names.segments), json_list(r.names.channels), json_list(r.names.sources),
       json_list(r.names.edges), json_list(d.stage_counts), json_list(d.spend), json_list(d.exposed),
@@ -68,7 +67,7 @@ std::string json_run(const RunResult& r, const KpiTable& kpis) {
       json_list(c.segment), json_list(c.final_stage), json_list(c.source),
       json_list(c.first_purchase_day), json_list(c.churn_day), json_list(c.purchases),
       json_list(c.revenue), json_list(c.back_steps), json_list(c.referrals),
-      json_list(c.stages_reached), json_list(c.stages_advanced));
+      json_list(c.stages_reached));
 }
 
 }  // namespace

@@ -61,6 +61,8 @@ inline RunResult synthetic_run(const SyntheticShape& shape, int replicate, std::
   d.channels = shape.channels;
   d.stage_counts.resize((D + 1) * S * G);
   for (std::size_t i = 0; i < d.stage_counts.size(); ++i) d.stage_counts[i] = 1000 * salt + i;
+  d.entered.resize(D * S);
+  for (std::size_t i = 0; i < d.entered.size(); ++i) d.entered[i] = 5 * i + salt;
   d.spend.resize(D * C);
   d.exposed.resize(D * C);
   d.eligible.resize(D * C);
@@ -99,7 +101,6 @@ inline RunResult synthetic_run(const SyntheticShape& shape, int replicate, std::
     c.back_steps.push_back(static_cast<std::uint16_t>(i % 3));
     c.referrals.push_back(static_cast<std::uint16_t>(i % 65536));
     c.stages_reached.push_back(static_cast<std::uint32_t>((1u << ((i / 3) % S)) | 1u));
-    c.stages_advanced.push_back(i % 2 == 0 ? c.stages_reached.back() & ~1u : 0u);
   }
 
   run.profile = Profile{0.5, 0.25, 2.0, 0.125, 0.0625, 0.03125, 3.0};

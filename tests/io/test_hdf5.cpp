@@ -128,7 +128,6 @@ void require_same_customers(const CustomerTable& a, const CustomerTable& b) {
   CHECK(a.back_steps == b.back_steps);
   CHECK(a.referrals == b.referrals);
   CHECK(a.stages_reached == b.stages_reached);
-  CHECK(a.stages_advanced == b.stages_advanced);
 }
 
 void require_same_run(const RunResult& a, const RunResult& b, bool with_customers) {
@@ -146,6 +145,7 @@ void require_same_run(const RunResult& a, const RunResult& b, bool with_customer
   CHECK(x.segments == y.segments);
   CHECK(x.channels == y.channels);
   CHECK(x.stage_counts == y.stage_counts);
+  CHECK(x.entered == y.entered);
   CHECK(x.spend == y.spend);
   CHECK(x.exposed == y.exposed);
   CHECK(x.eligible == y.eligible);

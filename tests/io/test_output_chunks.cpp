@@ -29,7 +29,6 @@ CustomerTable random_table(std::size_t n, std::uint32_t seed) {
     t.back_steps.push_back(static_cast<std::uint16_t>(g() % 6));
     t.referrals.push_back(static_cast<std::uint16_t>(g() % 70000));  // saturating u16 values
     t.stages_reached.push_back(static_cast<std::uint32_t>(g()));
-    t.stages_advanced.push_back(t.stages_reached.back() & static_cast<std::uint32_t>(g()));
   }
   return t;
 }
@@ -49,8 +48,7 @@ bool same(const CustomerTable& a, const CustomerTable& b) {
   return a.segment == b.segment && a.final_stage == b.final_stage && a.source == b.source &&
          a.first_purchase_day == b.first_purchase_day && a.churn_day == b.churn_day &&
          a.purchases == b.purchases && a.revenue == b.revenue && a.back_steps == b.back_steps &&
-         a.referrals == b.referrals && a.stages_reached == b.stages_reached &&
-         a.stages_advanced == b.stages_advanced;
+         a.referrals == b.referrals && a.stages_reached == b.stages_reached;
 }
 
 }  // namespace

@@ -43,14 +43,8 @@ void print_usage(std::FILE* out) {
 std::string quoted_command_line(int argc, char** argv) {
   std::string s;
   for (int i = 0; i < argc; ++i) {
-    std::string a = argv[i];
-    const bool plain = !a.empty() && a.find_first_of(" \t\"'$\\*?;&|<>()") == std::string::npos;
-    if (!plain) {
-      std::string q = "'";
-      for (char ch : a) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-      a = q + "'";
-    }
-    s += (i ? " " : "") + a;
+    if (i) s += ' ';
+    s += shell_quote(argv[i]);
   }
   return s;
 }

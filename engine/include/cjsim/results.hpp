@@ -45,6 +45,9 @@ struct DailySeries {
   // Occupancy at the start of day t (t = 0..days; row `days` is the end of the horizon):
   // (days + 1) x stages x segments. Row t reproduces N * pi0 * P^t.
   std::vector<std::uint64_t> stage_counts;
+  // Customers entering each stage that day (by an edge or a recommendation): days x stages,
+  // segments summed. A CRM's "leads reaching a stage" (calibration targets entered.<stage>).
+  std::vector<std::uint64_t> entered;
   // Per day and channel: money spent, customers exposed, customers eligible.
   std::vector<double> spend;            // days x channels, currency
   std::vector<std::uint64_t> exposed;   // days x channels
@@ -69,6 +72,10 @@ struct DailySeries {
     return static_cast<std::size_t>(t) * static_cast<std::size_t>(channels) +
            static_cast<std::size_t>(c);
   }
+  std::size_t at_entered(int t, int s) const {
+    return static_cast<std::size_t>(t) * static_cast<std::size_t>(stages) +
+           static_cast<std::size_t>(s);
+  }
   std::size_t at_segment(int t, int g) const {
     return static_cast<std::size_t>(t) * static_cast<std::size_t>(segments) +
            static_cast<std::size_t>(g);
@@ -87,10 +94,6 @@ struct CustomerTable {
   std::vector<std::uint16_t> back_steps;      // backward transitions (saturating)
   std::vector<std::uint16_t> referrals;       // recommendations made (saturating)
   std::vector<std::uint32_t> stages_reached;  // bit s: ever in stage s (stage count <= 32)
-  // Bit s: entered stage s after having been in stage s - 1 (the previous stage declared): the
-  // numerator of the funnel's stage conversion. All zero when read from older files, which lack the
-  // column.
-  std::vector<std::uint32_t> stages_advanced;
 
   std::size_t size() const { return segment.size(); }
 };
@@ -147,11 +150,23 @@ struct Profile {
   double total = 0;
 };
 
+// The counts behind the funnel's stage conversion (kpi.cpp, engine/README.md "KPIs"), per stage
+// s in declared order, over the horizon. Counted by the engine as it writes the outcome records,
+// so they cost no memory per customer and need no per-customer table; not stored in result files
+// (the KPI is). Empty for a run read from a file.
+struct StageFirsts {
+  // Customers who were in stage s before they were ever in stage s + 1 (the start counts).
+  std::vector<std::uint64_t> before_next;
+  // Customers whose first entry into stage s came after they had been in stage s - 1.
+  std::vector<std::uint64_t> after_previous;
+};
+
 struct RunResult {
   Names names;
   DailySeries daily;
   // Stage-to-stage transitions over the horizon: segments x stages x stages (from, to).
   std::vector<std::uint64_t> flows;
+  StageFirsts stage_firsts;
   CustomerTable customers;
   std::vector<TraceEvent> trace;  // empty unless RunOptions::trace_customer was set
   TouchPaths touch_paths;         // empty unless RunOptions::touch_paths was set

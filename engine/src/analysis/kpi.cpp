@@ -140,27 +140,19 @@ KpiTable compute_kpis(const RunResult& run, const RunResult* zero_spend) {
   }
 
   // Per-customer reductions.
-  std::vector<double> leads(S, kNaN), advanced(S, kNaN);
+  std::vector<double> leads(S, kNaN);
   double acquired_revenue = kNaN, acquired_margin = kNaN, repeaters = kNaN, referred = kNaN,
          back_steps = kNaN;
   std::vector<double> days_to_first(G, kNaN);
   std::vector<double> retention;  // Kaplan-Meier, statistics.hpp
-  const bool have_advanced = have_table && c.stages_advanced.size() == c.size();
   if (have_table) {
     std::fill(leads.begin(), leads.end(), 0.0);
-    if (have_advanced) std::fill(advanced.begin(), advanced.end(), 0.0);
     acquired_revenue = acquired_margin = repeaters = referred = back_steps = 0;
     std::vector<double> first_sum(G, 0), first_n(G, 0), seg_acquired_revenue(G, 0.0);
     for (std::size_t i = 0; i < c.size(); ++i) {
       for (std::uint32_t m = c.stages_reached[i]; m != 0; m &= m - 1) {
         const auto s = static_cast<std::size_t>(std::countr_zero(m));
         if (s < S) leads[s] += 1;
-      }
-      if (have_advanced) {
-        for (std::uint32_t m = c.stages_advanced[i]; m != 0; m &= m - 1) {
-          const auto s = static_cast<std::size_t>(std::countr_zero(m));
-          if (s < S) advanced[s] += 1;
-        }
       }
       back_steps += c.back_steps[i];
       if (c.first_purchase_day[i] < 0 || c.segment[i] >= G) continue;
@@ -191,18 +183,26 @@ KpiTable compute_kpis(const RunResult& run, const RunResult* zero_spend) {
           no_table);
   }
   // Conversion between consecutive declared stages, up to the first purchase stage, where the
-  // edges lead from the first to the second (stages not joined have no conversion).
+  // edges lead from the first to the second (stages not joined have no conversion): of the
+  // customers who were in A before they were ever in B, the share whose first entry into B came
+  // after A. Counted by the engine (RunResult::stage_firsts), so it needs no per-customer table;
+  // never above 1, since every customer of the numerator is one of the denominator.
   const std::vector<std::uint32_t> reach = reachability(n);
+  const StageFirsts& firsts = run.stage_firsts;
+  const bool have_firsts = firsts.before_next.size() == S && firsts.after_previous.size() == S;
   for (std::size_t s = 1; s < S; ++s) {
     if ((reach[s - 1] >> s) & 1u) {
       b.add("conversion." + n.stages[s], n.stages[s - 1] + " -> " + n.stages[s], KpiView::funnel,
             "share",
-            "customers who entered " + n.stages[s] + " after having been in " + n.stages[s - 1] +
-                " / customers who were ever in " + n.stages[s - 1],
-            have_advanced ? ratio(advanced[s], leads[s - 1]) : kNaN,
-            !have_table ? no_table
-                        : (!have_advanced ? "the file keeps no stages_advanced column"
-                                          : "nobody was ever in " + n.stages[s - 1]));
+            "customers whose first entry into " + n.stages[s] + " came after they had been in " +
+                n.stages[s - 1] + " / customers who were in " + n.stages[s - 1] +
+                " before they were ever in " + n.stages[s],
+            have_firsts ? ratio(static_cast<double>(firsts.after_previous[s]),
+                                static_cast<double>(firsts.before_next[s - 1]))
+                        : kNaN,
+            have_firsts ? "nobody was in " + n.stages[s - 1] + " before " + n.stages[s]
+                        : "counted only while a run is simulated; the kpis table of the file "
+                          "keeps the value");
     }
     if (n.stage_roles[s] == Role::purchase) break;
   }

@@ -25,11 +25,11 @@ struct FieldSpot {
   std::size_t offset;
 };
 constexpr FieldSpot kFileFields[] = {
-    {"segment", 0},    {"final_stage", 1},     {"source", 2},           {"first_purchase_day", 3},
-    {"churn_day", 7},  {"purchases", 11},      {"revenue", 15},         {"back_steps", 19},
-    {"referrals", 21}, {"stages_reached", 23}, {"stages_advanced", 27},
+    {"segment", 0},    {"final_stage", 1},     {"source", 2},   {"first_purchase_day", 3},
+    {"churn_day", 7},  {"purchases", 11},      {"revenue", 15}, {"back_steps", 19},
+    {"referrals", 21}, {"stages_reached", 23},
 };
-constexpr std::size_t kFileRowBytes = 31;
+constexpr std::size_t kFileRowBytes = 27;
 
 // Whether `type` is laid out as kFileFields on a little-endian machine, so rows can be packed
 // by copying bytes.
@@ -67,7 +67,6 @@ void pack_rows(const CustomerTable& t, std::size_t begin, std::size_t count, std
     put(row, 19, t.back_steps[c]);
     put(row, 21, t.referrals[c]);
     put(row, 23, t.stages_reached[c]);
-    put(row, 27, t.stages_advanced[c]);
   }
 }
 
@@ -117,7 +116,7 @@ CustomerTableWriter::CustomerTableWriter(hid_t run_group, std::size_t expected_r
   // Units of each compound field, in field order ("" for codes and bit sets).
   h5::write_attribute(rows_.get(), "field_units",
                       std::vector<std::string>{"", "", "", "day", "day", "purchases", "currency",
-                                               "transitions", "recommendations", "", ""});
+                                               "transitions", "recommendations", ""});
 }
 
 void CustomerTableWriter::append(const CustomerTable& table, std::size_t begin, std::size_t end) {
@@ -134,12 +133,10 @@ void CustomerTableWriter::append_block(const CustomerTable& table, std::size_t b
   index_buffer_.resize(count);
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t c = begin + i;
-    row_buffer_[i] = CustomerRow{table.segment[c],        table.final_stage[c],
-                                 table.source[c],         table.first_purchase_day[c],
-                                 table.churn_day[c],      table.purchases[c],
-                                 table.revenue[c],        table.back_steps[c],
-                                 table.referrals[c],      table.stages_reached[c],
-                                 table.stages_advanced[c]};
+    row_buffer_[i] = CustomerRow{
+        table.segment[c],   table.final_stage[c],   table.source[c],  table.first_purchase_day[c],
+        table.churn_day[c], table.purchases[c],     table.revenue[c], table.back_steps[c],
+        table.referrals[c], table.stages_reached[c]};
     index_buffer_[i] = written_ + i;
   }
   const hsize_t rows = count;
@@ -264,7 +261,6 @@ void read_customer_rows(hid_t customers, hsize_t begin, hsize_t end, CustomerTab
       table.back_steps.push_back(r.back_steps);
       table.referrals.push_back(r.referrals);
       table.stages_reached.push_back(r.stages_reached);
-      table.stages_advanced.push_back(r.stages_advanced);
     }
   }
 }

@@ -58,7 +58,6 @@ h5::Datatype customer_memory_type() {
   insert(type.get(), "back_steps", offsetof(CustomerRow, back_steps), H5T_NATIVE_UINT16);
   insert(type.get(), "referrals", offsetof(CustomerRow, referrals), H5T_NATIVE_UINT16);
   insert(type.get(), "stages_reached", offsetof(CustomerRow, stages_reached), H5T_NATIVE_UINT32);
-  insert(type.get(), "stages_advanced", offsetof(CustomerRow, stages_advanced), H5T_NATIVE_UINT32);
   return type;
 }
 
@@ -69,12 +68,11 @@ h5::Datatype customer_file_type() {
     hid_t type;
   };
   const Field fields[] = {
-      {"segment", H5T_STD_U8LE},          {"final_stage", H5T_STD_U8LE},
-      {"source", H5T_STD_U8LE},           {"first_purchase_day", H5T_STD_I32LE},
-      {"churn_day", H5T_STD_I32LE},       {"purchases", H5T_STD_U32LE},
-      {"revenue", H5T_IEEE_F32LE},        {"back_steps", H5T_STD_U16LE},
-      {"referrals", H5T_STD_U16LE},       {"stages_reached", H5T_STD_U32LE},
-      {"stages_advanced", H5T_STD_U32LE},
+      {"segment", H5T_STD_U8LE},    {"final_stage", H5T_STD_U8LE},
+      {"source", H5T_STD_U8LE},     {"first_purchase_day", H5T_STD_I32LE},
+      {"churn_day", H5T_STD_I32LE}, {"purchases", H5T_STD_U32LE},
+      {"revenue", H5T_IEEE_F32LE},  {"back_steps", H5T_STD_U16LE},
+      {"referrals", H5T_STD_U16LE}, {"stages_reached", H5T_STD_U32LE},
   };
   std::size_t size = 0;
   for (const Field& f : fields) size += H5Tget_size(f.type);

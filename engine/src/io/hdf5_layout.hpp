@@ -44,7 +44,7 @@ std::string replicate_group_name(int replicate);  // "replicate_3"
 std::optional<int> parse_replicate_group_name(std::string_view name);
 
 // One row of /runs/<v>/replicate_<r>/customers, as it sits in memory. In the file the same
-// fields are packed without padding (31 bytes per row).
+// fields are packed without padding (27 bytes per row).
 struct CustomerRow {
   std::uint8_t segment;
   std::uint8_t final_stage;
@@ -56,7 +56,6 @@ struct CustomerRow {
   std::uint16_t back_steps;
   std::uint16_t referrals;
   std::uint32_t stages_reached;
-  std::uint32_t stages_advanced;
 };
 h5::Datatype customer_memory_type();
 h5::Datatype customer_file_type();

@@ -285,6 +285,10 @@ DailySeries read_daily(const FileReader& reader, hid_t group, const Names& names
   d.segments = static_cast<int>(segments);
   d.channels = static_cast<int>(channels);
   d.stage_counts = reader.array<std::uint64_t>(group, "stage_counts", {days + 1, stages, segments});
+  // Files written before entries were recorded have none: then they are left empty.
+  if (h5::has_link(group, "entered")) {
+    d.entered = reader.array<std::uint64_t>(group, "entered", {days, stages});
+  }
   d.spend = reader.array<double>(group, "channel_spend", {days, channels});
   d.exposed = reader.array<std::uint64_t>(group, "channel_exposed", {days, channels});
   d.eligible = reader.array<std::uint64_t>(group, "channel_eligible", {days, channels});
@@ -318,7 +322,6 @@ void check_customers(const FileReader& reader, const std::string& where, const C
       wrong = "churn_day";
     }
     if ((t.stages_reached[i] & ~reachable) != 0) wrong = "stages_reached";
-    if ((t.stages_advanced[i] & ~t.stages_reached[i]) != 0) wrong = "stages_advanced";
     if (wrong != nullptr) {
       reader.bad(where, fmt::format("customer {} has an impossible {}", i, wrong));
     }
@@ -348,7 +351,6 @@ CustomerTable read_customers(const FileReader& reader, hid_t group, std::uint64_
   table.back_steps.reserve(rows);
   table.referrals.reserve(rows);
   table.stages_reached.reserve(rows);
-  table.stages_advanced.reserve(rows);
   read_customer_rows(dataset.get(), 0, rows, table);
   return table;
 }

@@ -21,8 +21,8 @@ void OutcomeLog::purchased(std::uint32_t j, float revenue) {
   add(j, kPurchase, 0, std::bit_cast<std::uint32_t>(revenue));
 }
 
-void OutcomeLog::apply(Outcome* records, std::vector<std::uint32_t>& order,
-                       std::vector<std::uint32_t>& counts) {
+void OutcomeLog::apply(Outcome* records, std::uint32_t* stages_high,
+                       std::vector<std::uint32_t>& order, std::vector<std::uint32_t>& counts) {
   // Counting sort by customer, stable: each customer's updates keep their time order (revenue
   // is a float sum, so the order of additions matters).
   std::uint32_t customers = 0;
@@ -38,15 +38,23 @@ void OutcomeLog::apply(Outcome* records, std::vector<std::uint32_t>& order,
     const Update& u = updates_[order[at]];
     Outcome& o = records[u.j];
     switch (u.kind) {
-      case kMoved:
-        // Entered stage s after stage s - 1 (reached before today's move, or earlier today).
-        if (u.small > 0 && ((o.stages_reached >> (u.small - 1u)) & 1u) != 0) {
-          o.stages_advanced |= 1u << u.small;
+      case kMoved: {
+        const unsigned s = u.small;
+        const std::uint32_t reached =
+            o.stages_low | (stages_high == nullptr ? 0u : stages_high[u.j] << kStagesInRecord);
+        if (((reached >> s) & 1u) == 0) {  // the first entry into s
+          if (s + 1 == 32 || ((reached >> (s + 1)) & 1u) == 0) ++firsts_.before_next[s];
+          if (s > 0 && ((reached >> (s - 1)) & 1u) != 0) ++firsts_.after_previous[s];
+          if (s < kStagesInRecord) {
+            o.stages_low = static_cast<std::uint8_t>(o.stages_low | 1u << s);
+          } else {
+            stages_high[u.j] |= 1u << (s - kStagesInRecord);
+          }
         }
-        o.stages_reached |= 1u << u.small;
         if (u.value & 1u) saturating_add(o.back_steps, 1);
         if (u.value & 2u) o.churn_day = static_cast<std::uint16_t>(u.value >> 2);
         break;
+      }
       case kPurchase:
         saturating_add(o.purchases, 1);
         o.revenue += std::bit_cast<float>(u.value);

@@ -19,6 +19,11 @@ const std::vector<Command>& commands() {
       {"attribute", "attribution models from touch paths, beside the ground truth", cmd_attribute},
       {"export", "touch paths for ChannelAttribution, weekly aggregates for MMM tools", cmd_export},
       {"optimize", "share a total budget across channels to maximise an objective", cmd_optimize},
+      {"calibrate", "fit a scenario's [calibrate] priors to observed data (ABC-SMC)",
+       cmd_calibrate},
+      {"forecast", "run a calibrated world beyond its data, with predictive bands", cmd_forecast},
+      {"serve", "a live what-if page: sliders per channel, answers with intervals in a second",
+       cmd_serve},
       {"bench", "measure speed and memory on the bench world (docs/bench.md)", cmd_bench},
   };
   return all;

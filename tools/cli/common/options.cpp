@@ -107,6 +107,14 @@ void print_warnings(const std::vector<std::string>& warnings) {
   for (const std::string& w : warnings) fmt::print(stderr, "warning: {}\n", w);
 }
 
+std::string shell_quote(const std::string& word) {
+  const bool plain = !word.empty() && word.find_first_of(" \t\"'$\\*?;&|<>()") == std::string::npos;
+  if (plain) return word;
+  std::string q = "'";
+  for (char ch : word) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return q + "'";
+}
+
 void print_input_error(const std::exception& e) {
   if (const auto* in = dynamic_cast<const InputError*>(&e)) {
     for (const Diagnostic& d : in->diagnostics()) fmt::print(stderr, "{}\n", format_diagnostic(d));

@@ -39,6 +39,10 @@ void check_threads(int threads);
 // "warning: ..." on stderr, one line each (what the user should know but did not get wrong).
 void print_warnings(const std::vector<std::string>& warnings);
 
+// One word as a POSIX shell reads it back: plain words as they are, anything else in single
+// quotes ('\'' for a quote inside). What every output file's command line is made of.
+std::string shell_quote(const std::string& word);
+
 // "file:line:col: key: message / fix" for every diagnostic, on stderr.
 void print_input_error(const std::exception& e);
 
