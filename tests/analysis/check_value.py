@@ -243,8 +243,23 @@ def case_export():
     check(weekly.days.sum() == days, "weekly days do not add up to the horizon")
     check(abs(weekly.revenue.sum() - revenue) < 1e-6 * max(1.0, revenue), "weekly revenue != file revenue")
     for c, name in enumerate(channels):
-        check(abs(weekly[f"spend_{name}"].sum() - spend[c]) < 1e-6 * max(1.0, spend[c]), f"spend_{name}")
-        check(weekly[f"exposures_{name}"].sum() == exposed[c], f"exposures_{name}")
+        check(abs(weekly[f"spend.{name}"].sum() - spend[c]) < 1e-6 * max(1.0, spend[c]), f"spend.{name}")
+        check(weekly[f"exposures.{name}"].sum() == exposed[c], f"exposures.{name}")
+    # Outcomes, entries and stocks: the file's daily series summed by week (stocks: the last day's).
+    with h5py.File(out, "r") as f:
+        run = f["runs/base/replicate_0"]
+        first = run["first_purchases"][:].sum(axis=1)
+        bought = run["purchases"][:].sum(axis=1)
+        entered = run["entered"][:]
+        counts = run["stage_counts"][:].sum(axis=2)
+        stages = [s.decode() if isinstance(s, bytes) else s for s in run["stage"][:]]
+    check((weekly.repeat_purchases == weekly.purchases - weekly.new_customers).all(), "repeat_purchases")
+    for w in range(len(weekly)):
+        a, b = 7 * w, min(days, 7 * w + 7)
+        check(weekly.new_customers[w] == first[a:b].sum(), f"new_customers of week {w}")
+        for s, name in enumerate(stages):
+            check(weekly[f"entered.{name}"][w] == entered[a:b, s].sum(), f"entered.{name} of week {w}")
+            check(weekly[f"stock.{name}"][w] == counts[b, s], f"stock.{name} of week {w}")
     expect_bad_input(["export", out], r"nothing to export", fix=r"--paths")
     expect_bad_input(["export", out, "--weekly", "w.csv", "--start-date", "2025-13-40"],
                      r"^--start-date: start-date: expected a date YYYY-MM-DD")

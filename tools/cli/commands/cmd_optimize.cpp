@@ -8,10 +8,13 @@
 #include <cstdio>
 #include <tuple>
 
+#include "cjsim/calibrate.hpp"
 #include "cjsim/optimize.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "commands/commands.hpp"
+#include "commands/posterior_decisions.hpp"
 #include "common/key_words.hpp"
+#include "common/kpi_table.hpp"
 #include "common/number_format.hpp"
 #include "common/options.hpp"
 #include "common/progress.hpp"
@@ -87,6 +90,7 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
   RunSettings rs;
   OptimizeOptions oo;
   bool quiet = false;
+  int draws = 10;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
       "total", po::value(&oo.total)->required()->value_name("X"),
@@ -104,8 +108,10 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
       "flight shape")("tolerance", po::value(&oo.tolerance)->default_value(0.005)->value_name("F"),
                       "stop when the step is below F x total")(
       "variant", po::value(&only_variant)->value_name("NAME"),
-      "which variant's world (default: the first)")("quiet,q", po::bool_switch(&quiet),
-                                                    "no progress, only the result");
+      "which variant's world (default: the first)")(
+      "draws", po::value(&draws)->default_value(10)->value_name("N"),
+      "given a calibration file: posterior draws to optimize in")(
+      "quiet,q", po::bool_switch(&quiet), "no progress, only the result");
   files.add_options(opts, "the allocation, the objective and the response curves");
   add_run_settings(opts, rs);
   po::options_description hidden;
@@ -123,7 +129,9 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
              "  cjsim optimize scenarios/flower_delivery.toml --total 19440000 --flights quarters "
              "--set simulation.customers=20000\n"
              "  cjsim optimize scenarios/flower_delivery.toml --total 54000000 --csv "
-             "results/split.csv --xlsx results/split.xlsx\n")) {
+             "results/split.csv --xlsx results/split.xlsx\n"
+             "  cjsim optimize results/shop_calibration.h5 --total 50000 --draws 10   # over the "
+             "posterior\n")) {
     return 0;
   }
   check_threads(rs.threads);
@@ -150,9 +158,27 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
                      fmt::format("must be between 0 and 0.5, got {}", oo.tolerance),
                      "give e.g. --tolerance 0.005 (half a percent of the total)");
   }
-  const Scenario scenario = load_scenario(scenario_path, rs.overrides);
-  const Variant& variant = pick_variant(scenario, only_variant);
-  const std::vector<ChannelDef>& defs = variant.def.channels;
+  const bool calibrated = is_hdf5_file(scenario_path);
+  std::optional<Scenario> scenario;
+  std::vector<ChannelDef> defs;
+  if (calibrated) {
+    for (const char* option : {"set", "variant", "flights", "seed"}) {
+      if (vm.count(option) && !vm[option].defaulted()) {
+        throw InputError({fmt::format("--{}", option), 0, 0}, option,
+                         "a calibration file holds its own world: this option does not apply",
+                         "leave it out (cjsim optimize CALIBRATION.h5 --total X [--draws N])");
+      }
+    }
+    if (draws < 1 || draws > 1000) {
+      throw InputError({"--draws", 0, 0}, "draws", fmt::format("must be 1 to 1000, got {}", draws),
+                       "e.g. --draws 10");
+    }
+    const CalibrationFile file = read_calibration_file(scenario_path);
+    defs = fit_problem_from(file).world(file.result.median).channels;
+  } else {
+    scenario = load_scenario(scenario_path, rs.overrides);
+    defs = pick_variant(*scenario, only_variant).def.channels;
+  }
   oo.min.assign(defs.size(), 0.0);
   oo.max.assign(defs.size(), oo.total);
   std::vector<std::string> names;
@@ -178,6 +204,11 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
   }
   oo.run.threads = rs.threads;
   oo.run.seed = rs.seed;
+  if (calibrated) {
+    oo.run.customer_table = false;
+    return optimize_over_posterior(scenario_path, draws, oo, quiet);
+  }
+  const Variant& variant = pick_variant(*scenario, only_variant);
   install_interrupt_handler();
   Progress progress("optimize", quiet);
   oo.run.progress = [&](std::size_t done, std::size_t total) {
@@ -293,9 +324,9 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
   }
   FileMeta meta;
   meta.scenario_name = variant.def.simulation.name;
-  meta.scenario_source = scenario.source_name;
-  meta.scenario_text = scenario.text;
-  meta.effective_toml = scenario.effective_toml;
+  meta.scenario_source = scenario->source_name;
+  meta.scenario_text = scenario->text;
+  meta.effective_toml = scenario->effective_toml;
   meta.seed = rs.seed.value_or(variant.def.simulation.seed);
   meta.currency = variant.def.simulation.currency;
   files.write(tables, table_source(meta, {}, command_line), money);

@@ -11,6 +11,7 @@
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/value.hpp"
 #include "commands/commands.hpp"
+#include "commands/posterior_decisions.hpp"
 #include "common/key_words.hpp"
 #include "common/options.hpp"
 #include "common/progress.hpp"
@@ -154,7 +155,7 @@ int cmd_value(const Args& args, const std::string& command_line) {
   std::string scenario_path, output, only_variant;
   TableOutput files;
   RunSettings rs;
-  int replicates = 10;
+  int replicates = 10, draws = 20;
   double step = 0.10;
   bool quiet = false, touch_paths = false;
   po::options_description opts("options");
@@ -168,6 +169,8 @@ int cmd_value(const Args& args, const std::string& command_line) {
       "also write an HDF5 file: the baseline runs and the value table (/runs/<v>/channel_value)")(
       "touch-paths", po::bool_switch(&touch_paths),
       "store the baseline runs' touch paths in --output (for cjsim attribute)")(
+      "draws", po::value(&draws)->default_value(20)->value_name("N"),
+      "given a calibration file: posterior draws to value the channels in")(
       "quiet,q", po::bool_switch(&quiet), "no progress, only the tables");
   files.add_options(opts,
                     "the tables and every measure (by segment and stage too: "
@@ -178,12 +181,14 @@ int cmd_value(const Args& args, const std::string& command_line) {
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm, "cjsim value SCENARIO [options]",
+  if (!parse(args, opts, hidden, pos, vm, "cjsim value SCENARIO|CALIBRATION.h5 [options]",
              "  cjsim value scenarios/car_dealership.toml --replicates 20\n"
              "  cjsim value scenarios/flower_delivery.toml --set simulation.customers=20000 "
              "--replicates 8 --csv results/flowers_value.csv --xlsx results/flowers_value.xlsx\n"
              "  cjsim value scenarios/funnel_vs_loop.toml --variant loop_minded -o "
-             "results/loop_value.h5 --touch-paths\n")) {
+             "results/loop_value.h5 --touch-paths\n"
+             "  cjsim value results/shop_calibration.h5 --draws 20 --replicates 4   # over the "
+             "posterior\n")) {
     return 0;
   }
   check_threads(rs.threads);
@@ -201,6 +206,25 @@ int cmd_value(const Args& args, const std::string& command_line) {
     throw InputError({"--touch-paths", 0, 0}, "touch-paths",
                      "touch paths are stored in the --output file, and none was given",
                      "add -o FILE.h5");
+  }
+  if (is_hdf5_file(scenario_path)) {
+    for (const char* option : {"set", "variant", "output", "touch-paths", "seed"}) {
+      if (vm.count(option) && !vm[option].defaulted()) {
+        throw InputError({fmt::format("--{}", option), 0, 0}, option,
+                         "a calibration file holds its own world: this option does not apply",
+                         "leave it out (cjsim value CALIBRATION.h5 [--draws N] [--replicates R])");
+      }
+    }
+    if (draws < 1 || draws > 10000) {
+      throw InputError({"--draws", 0, 0}, "draws", fmt::format("must be 1 to 10000, got {}", draws),
+                       "e.g. --draws 20");
+    }
+    ValueOptions vo;
+    vo.replicates = replicates;
+    vo.step = step;
+    vo.run.threads = rs.threads;
+    vo.run.customer_table = false;
+    return value_over_posterior(scenario_path, draws, vo, files.csv, quiet);
   }
   const Scenario scenario = load_scenario(scenario_path, rs.overrides);
   const Variant& variant = pick_variant(scenario, only_variant);
