@@ -11,11 +11,10 @@
 #include <cstring>
 #include <filesystem>
 
+#include "cjsim/ensemble.hpp"
 #include "cjsim/errors.hpp"
 #include "cjsim/hdf5_io.hpp"
-#include "cjsim/kpi.hpp"
 #include "cjsim/scenario_io.hpp"
-#include "cjsim/simulation.hpp"
 #include "common/number_format.hpp"
 #include "common/progress.hpp"
 
@@ -57,30 +56,24 @@ Wire run_child(const BenchCase& c) {
         fmt::format("{} customers, {} thread{}", c.customers, c.threads, c.threads == 1 ? "" : "s"),
         !c.show_progress);
     const auto start = std::chrono::steady_clock::now();
-    RunOptions ro;
-    ro.threads = c.threads;
-    ro.progress = [&](const cjsim::Progress& p) {
+    EnsembleOptions eo;
+    eo.threads = c.threads;
+    eo.threads_per_run = 0;
+    eo.progress = [&](const EnsembleProgress& p) {
       throw_if_interrupted();
-      progress.update(static_cast<double>(p.day) / p.days, fmt::format("day {}/{}", p.day, p.days));
+      if (!p.finished) {
+        progress.update(static_cast<double>(p.day) / p.days,
+                        fmt::format("day {}/{}", p.day, p.days));
+      }
     };
-    FileMeta meta;
-    meta.scenario_name = def.simulation.name;
-    meta.scenario_source = scenario.source_name;
-    meta.scenario_text = scenario.text;
-    meta.effective_toml = scenario.effective_toml;
-    meta.command_line = "cjsim bench";
-    meta.seed = def.simulation.seed;
-    meta.currency = def.simulation.currency;
-    ResultWriter writer(c.output, meta);
-    const RunResult result = simulate(def, ro);
-    const KpiTable kpis = compute_kpis(result);
-    const std::string& name = scenario.variants.front().name;
-    writer.write_run(name, "", result, kpis);
-    writer.write_summary(name, summarize({kpis}));
+    ResultWriter writer(c.output, run_file_meta(scenario, def, "cjsim bench"));
+    run_variants({{scenario.variants.front().name, "", &def, 1, false}}, eo, &writer,
+                 [&](const RunPlan&, const RunResult& result, const KpiTable&) {
+                   w.sim_seconds = result.profile.total;
+                   w.profile = result.profile;
+                 });
     writer.commit();
     w.run_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    w.sim_seconds = result.profile.total;
-    w.profile = result.profile;
     progress.done(
         rate_in_words(static_cast<double>(c.customers) * w.days / w.sim_seconds, "customer-days"));
     w.ok = 1;
