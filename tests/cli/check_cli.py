@@ -314,7 +314,8 @@ def case_output_defaults_and_replaces_atomically():
 
 def case_bench():
     """cjsim bench on a shrunk bench world: the table lines up, the CSV holds every case with
-    figures that agree with each other, and bad sizes, thread lists and repeat counts exit 1."""
+    figures that agree with each other (the many-small-runs rows too), and bad sizes, thread
+    lists, repeat and run counts exit 1."""
     import contextlib
     import csv
     import io
@@ -322,7 +323,8 @@ def case_bench():
     table = os.path.join(WORK, "bench", "machine.csv")
     days = 30
     rc, out, err = cjsim("bench", "--scenario", bench_toml, "-n", "3k,5000", "-t", "1,2",
-                         "--repeat", "2", "--set", f"simulation.days={days}", "--csv", table, "-q")
+                         "--repeat", "2", "--set", f"simulation.days={days}", "--csv", table, "-q",
+                         "--small-runs", "3", "--small-customers", "2k")
     check(rc == 0, f"bench: exit {rc}\n{err}")
     lines = out.splitlines()
     header = next((l for l in lines if l.lstrip().startswith("customers")), None)
@@ -336,25 +338,42 @@ def case_bench():
             two = fields[1] == "2"
             check(fields[8].endswith("x") if two else fields[8] == "-", f"bench: 2T/1T column: {r}")
             check(fields[9].endswith("%"), f"bench: spread column: {r}")
+    # The many-small-runs table: its own header and one row per thread count, lined up.
+    small = out.split("\nmany small runs: ", 1)
+    check(len(small) == 2 and small[1].startswith("3 runs of 2,000 customers x 30 days"),
+          f"bench: no many-small-runs table:\n{out}")
+    if len(small) == 2:
+        lines = small[1].splitlines()
+        head = next((l for l in lines if l.lstrip().startswith("runs")), "")
+        small_rows = [l for l in lines if re.match(r"^ +3 +2,000 +[12] ", l)]
+        check(len(small_rows) == 2 and len({len(head)} | {len(r) for r in small_rows}) == 1,
+              f"bench: many-small-runs rows missing or ragged:\n{out}")
     check("fastest of 2 runs per case" in out, f"bench: the footer does not say what is kept:\n{out}")
     check(out.rstrip().endswith(f"table: {table}"), f"bench: does not say where the table went")
     check(not [n for n in os.listdir(os.path.dirname(table)) if n != "machine.csv"],
           "bench: temporary files left beside the table")
     with open(table, encoding="utf-8") as f:
         records = list(csv.DictReader(f))
-    check([(r["customers"], r["threads"]) for r in records] ==
-          [("3000", "1"), ("3000", "2"), ("5000", "1"), ("5000", "2")],
-          f"bench: CSV cases {[(r['customers'], r['threads']) for r in records]}")
+    check([(r["customers"], r["threads"], r["runs"]) for r in records] ==
+          [("3000", "1", "1"), ("3000", "2", "1"), ("5000", "1", "1"), ("5000", "2", "1"),
+           ("2000", "1", "3"), ("2000", "2", "3")],
+          f"bench: CSV cases {[(r['customers'], r['threads'], r['runs']) for r in records]}")
     by_case = {(r["customers"], r["threads"]): r for r in records}
     for r in records:
+        runs = int(r["runs"])
         n, sim_s, run_s = int(r["customers"]), float(r["sim_seconds"]), float(r["run_seconds"])
         check(r["days"] == str(days) and r["repeats"] == "2", f"bench: days/repeats in {r}")
         check(0 < sim_s <= run_s, f"bench: simulation {sim_s} s is not within the whole run {run_s} s")
         # Rates are printed to 4 significant digits (relative error up to 5e-4) and seconds to
         # the microsecond (up to 5e-7 s): the two add up in customers x days / seconds.
-        rate = n * days / sim_s
+        rate = runs * n * days / sim_s
         check(abs(float(r["sim_customer_days_per_s"]) / rate - 1) <= 5e-4 + 5e-7 / sim_s + 1e-9,
               f"bench: sim rate in {r}")
+        per_minute = 60 * runs / run_s
+        check(abs(float(r["runs_per_minute"]) / per_minute - 1) <= 5e-4 + 5e-7 / run_s + 1e-9,
+              f"bench: runs per minute in {r}")
+        if runs > 1:  # the whole ensemble on one clock: the simulation column is the whole
+            check(sim_s == run_s, f"bench: many small runs timed twice: {r}")
         check(float(r["sim_seconds_spread"]) >= 0, f"bench: negative spread in {r}")
         check(0 < int(r["hot_state_bytes_per_customer"]) <= 48, f"bench: hot state in {r}")
         # Printed to 0.1 byte.
@@ -379,10 +398,13 @@ def case_bench():
         namespace = {}
         with contextlib.redirect_stdout(io.StringIO()):
             exec(re.sub(r'"results/bench/[^"]+\.csv"', repr(table), block), namespace)
-        check(namespace["bench"].shape == (4, len(records[0])), "README example: bench table shape")
+        check(namespace["bench"].shape == (6, len(records[0])), "README example: bench table shape")
     for args, pattern in ((["--repeat", "0"], r"^--repeat: repeat: 0 is not a number of runs"),
                           (["-n", "0"], r"^--customers: customers: '0' is not a size"),
-                          (["-t", "1,x"], r"^--threads: threads: '1,x' is not a thread list")):
+                          (["-t", "1,x"], r"^--threads: threads: '1,x' is not a thread list"),
+                          (["--small-runs", "-1"], r"^--small-runs: small-runs: -1 is not a number"),
+                          (["--small-customers", "1k,2k"],
+                           r"^--small-customers: small-customers: '1k,2k' is not one size")):
         expect_bad_input(["bench", "--scenario", bench_toml, "--no-csv", "-q", *args], [pattern])
 
 

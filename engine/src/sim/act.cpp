@@ -166,14 +166,17 @@ void Engine::act_block(BlockScratch& block, int day) {
         handle_event<kTrace>(i, p.stage[i], p.segment[i], p.salience[i], p.satisfaction[i],
                              channels, day, block, &x.event_words[2 * next_event++]);
       }
+      // Outcome records are read only at the end of the run: applying mid-day changes no bit.
+      if (block.log.size() >= kLogApply) apply_log(block, x.log_order, x.log_counts);
     }
   }
-  if (block.log.size() >= kLogApply) apply_log(block, x.log_order, x.log_counts);
 }
 
 void Engine::apply_log(BlockScratch& block, std::vector<std::uint32_t>& order,
                        std::vector<std::uint32_t>& counts) {
-  block.log.apply(pop_.outcome.data() + block.begin, order, counts);
+  block.log.apply(pop_.outcome.data() + block.begin,
+                  pop_.stages_high.empty() ? nullptr : pop_.stages_high.data() + block.begin, order,
+                  counts);
 }
 
 // Everything a customer can do in a day, from the state at the start of the day.
@@ -408,7 +411,7 @@ void Engine::event_words(const BlockScratch& block, int day, DayScratch& x) cons
 // u / 2^32 <= exp(-rate); that word is drawn for eight advocates at once, and only those who
 // speak go on to the full draw, from the same stream. Same numbers as speaking every day.
 template <bool kTrace>
-void Engine::talk(BlockScratch& block, int day, const DayScratch& x) {
+void Engine::talk(BlockScratch& block, int day, DayScratch& x) {
   const std::uint32_t words = (block.end - block.begin + 63) / 64;
   const auto d = static_cast<std::uint32_t>(day);
   const std::uint32_t purpose = streams_.counter_of(0, d, Purpose::recommend)[2];
@@ -424,6 +427,7 @@ void Engine::talk(BlockScratch& block, int day, const DayScratch& x) {
       }
     }
     count = 0;
+    if (block.log.size() >= kLogApply) apply_log(block, x.log_order, x.log_counts);
   };
   for (std::uint32_t w = 0; w < words; ++w) {
     for (std::uint64_t bits = x.talker[w]; bits != 0; bits &= bits - 1) {

@@ -34,8 +34,14 @@ namespace cjsim {
 // it fixes which random numbers select exposures, so it never depends on the thread count.
 inline constexpr std::uint32_t kBlockSize = 8192;
 // A block applies its outcome log when it holds this many updates (16 KiB): every week or two
-// of simulated time, each a nearly sequential sweep over the block's records.
+// of simulated time, each a nearly sequential sweep over the block's records. The act phase
+// checks as it goes (after the advocates of each eight, after each customer of pass 3), not
+// only at the end of the day, so the log never holds more than kLogApply + kLogSlack updates
+// whatever a day brings: 2.06 bytes per customer (checked at the end of the day only, it had
+// room for 1.5 kLogApply, 3 bytes, which a block-day of over kLogApply / 2 updates can overrun).
 inline constexpr std::size_t kLogApply = 2048;
+inline constexpr std::size_t kLogSlack = 64;  // updates between checks: at most 8 x 1, or 4
+inline constexpr std::size_t kLogReserve = kLogApply + kLogSlack;
 static_assert(kBlockSize == 64 * kBlockWords, "bitmaps of a block (act_drift.hpp)");
 
 // One exposure or purchase recorded for touch paths (RunOptions::touch_paths), 12 bytes.
@@ -118,7 +124,7 @@ class Engine {
   void apply_log(BlockScratch& block, std::vector<std::uint32_t>& order,
                  std::vector<std::uint32_t>& counts);
   template <bool kTrace>
-  void talk(BlockScratch& block, int day, const DayScratch& x);
+  void talk(BlockScratch& block, int day, DayScratch& x);
   double edge_hazard(int edge, int segment, double hill, double satisfaction,
                      std::uint32_t exposed) const;
 

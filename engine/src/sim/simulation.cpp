@@ -75,7 +75,7 @@ void Engine::init() {
   const auto S = static_cast<std::size_t>(m_.stages), G = static_cast<std::size_t>(m_.segments),
              C = static_cast<std::size_t>(m_.channels), E = static_cast<std::size_t>(m_.edges);
   const auto T = static_cast<std::size_t>(m_.days);
-  pop_.allocate(n);
+  pop_.allocate(n, m_.stages);
   graph_.emplace(m_.network, n, streams_);
 
   const std::uint32_t block_count = (n + kBlockSize - 1) / kBlockSize;
@@ -94,7 +94,7 @@ void Engine::init() {
     k.revenue.assign(G, 0.0);
     k.margin.assign(G, 0.0);
     k.recommended.reserve(256);
-    k.log.reserve(kLogApply + kLogApply / 2);
+    k.log.reserve(kLogReserve);
     k.complained_to.reserve(64);
   }
   for (std::size_t g = 0; g < G; ++g) {
@@ -154,7 +154,9 @@ void Engine::init() {
             pop_.last_touch[i] = kTouchNone;
             pop_.salience[i] = 0.0f;
             pop_.clock[i] = exponential1(w[2]);
-            pop_.outcome[i] = Outcome{0.0f, 1u << s, kNoDay, kNoDay, 0, 0, 0, none};
+            pop_.outcome[i] = Outcome{0.0f, kNoDay, kNoDay, 0, 0, 0, none, 0};
+            if (!pop_.stages_high.empty()) pop_.stages_high[i] = 0;
+            pop_.reach(i, s);
             pop_.satisfaction[i] = static_cast<float>(m_.reference);
             if (starts_as_customer(m_.role[static_cast<std::size_t>(s)])) {
               // An existing customer: satisfied as after a purchase before the horizon.
