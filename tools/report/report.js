@@ -48,15 +48,22 @@
       const lines = (text, size, weight, width) => (text ? Math.ceil(measure(text, size, weight) / (0.92 * width)) : 1);
       const extra = (lines(o.title.text, ts.fontSize || 15, 600, tw) - 1) * th
         + (lines(o.title.subtext, ss.fontSize || 12, 'normal', sw) - 1) * sh;
-      if (extra > 0) {
-        if (o.legend && typeof o.legend.top === 'number') o.legend.top += extra;
-        if (o.grid && typeof o.grid.top === 'number') o.grid.top += extra;
+      // The option is fitted again at every new width (a resized window, the printed page):
+      // the shift starts from the tops the chart was written with.
+      if (o.legend && typeof o.legend.top === 'number') {
+        if (o.legend.baseTop === undefined) o.legend.baseTop = o.legend.top;
+        o.legend.top = o.legend.baseTop + extra;
+      }
+      if (o.grid && typeof o.grid.top === 'number') {
+        if (o.grid.baseTop === undefined) o.grid.baseTop = o.grid.top;
+        o.grid.top = o.grid.baseTop + extra;
       }
     }
     if (o.toolbox) o.toolbox.show = !printing;
     if (printing) o.animation = false;
     return o;
   }
+  const fitted = new Map();  // chart -> the option it was last drawn from (refit below)
   // A chart in the element `id`: made once, then redrawn in place when a page draws again (the
   // live page of cjsim serve redraws the same sections with every answer).
   function chart(id, option) {
@@ -72,14 +79,28 @@
       c.on('finished', done);
     }));
     c.setOption(fit(node, option));
+    fitted.set(c, option);
     charts.push(c);
     return c;
   }
   // Every redraw after a control was clicked goes through here (a fresh option, fitted again).
   function redraw(c, option) {
     c.setOption(fit(c.getDom(), option), { notMerge: true });
+    fitted.set(c, option);
   }
-  window.addEventListener('resize', () => charts.forEach((c) => c.resize()));
+  // A chart at a new width: its titles wrap at that width, not the one it was first drawn at
+  // (a title fitted to the screen ran off the narrower printed page).
+  function refit(c) {
+    c.resize();
+    const option = fitted.get(c);
+    if (!option || !option.title) return;
+    const o = fit(c.getDom(), option);
+    const update = { title: o.title };
+    if (o.legend && typeof o.legend.top === 'number') update.legend = { top: o.legend.top };
+    if (o.grid && typeof o.grid.top === 'number') update.grid = { top: o.grid.top };
+    c.setOption(update);
+  }
+  window.addEventListener('resize', () => charts.forEach(refit));
   function setPrinting(on) {
     if (on === printing) return;
     printing = on;
@@ -88,7 +109,7 @@
     });
     charts.forEach((c) => {
       c.setOption({ toolbox: { show: !on }, animation: on ? false : !reduceMotion });
-      c.resize();
+      refit(c);
     });
     root.dataset.cjsimPrinting = String(on);
   }
@@ -344,7 +365,15 @@
     }
     function header() {
       el('page-title').textContent = `${pretty(D.meta.scenario_name)}: what happened`;
-      if (!hasRuns && D.sweep) {
+    if (!hasRuns && D.calibration) {
+      const C = D.calibration;
+      el('page-title').textContent = `${pretty(D.meta.scenario_name)}: fitted to the data`;
+      el('page-subtitle').textContent = `${D.meta.scenario_description || ''} Fitted to ${C.periods.length} ${C.frequency} `
+        + `periods of ${C.files.map(esc).join(' and ')} by ABC-SMC (${fmtInt(C.simulations)} simulations`
+        + `${isNum(D.meta.customers) ? ` of ${fmtInt(D.meta.customers)} customers` : ''}`
+        + `${C.scale !== 1 ? `, each standing for ${fmtAxis(C.scale)} customers of the market` : ''}). `
+        + 'Bands are over posterior draws: they hold what the data leave uncertain.';
+    } else if (!hasRuns && D.sweep) {
         const sw = D.sweep;
         el('page-title').textContent = `${pretty(D.meta.scenario_name)}: what each varied key does`;
         el('page-subtitle').textContent = `${D.meta.scenario_description || ''} A sweep `
@@ -1418,11 +1447,163 @@
       }).join('');
     }
 
+    // ---- 9. calibration ----------------------------------------------------------------------------
+    // D.calibration (a calibration file, cjsim calibrate): periods, targets with observed values,
+    // posterior predictive bands and forecast bands, parameters prior vs posterior, the screen, the
+    // generations, and channel value over posterior draws (tools/report/README.md).
+    function calibration() {
+      const C = D.calibration;
+      for (const id of ['cal-fit', 'cal-params', 'cal-answers', 'cal-how']) el(id).hidden = false;
+      // -- observed over the predictive bands, then the forecast
+      const series = C.targets.filter((t) => t.observed.length === C.periods.length);
+      const state = { target: series.length ? series[0].name : null };
+      const fitOption = () => {
+        const t = series.find((x) => x.name === state.target);
+        const n = C.periods.length;
+        const f = t.forecast;
+        const labels = C.periods.concat(f ? C.forecast_periods : []);
+        const pad = (a, before, after) => Array(before).fill(null).concat(a).concat(Array(after).fill(null));
+        const m = f ? C.forecast_periods.length : 0;
+        const width = (lo, hi) => hi.map((h, i) => (isNum(h) && isNum(lo[i]) ? h - lo[i] : null));
+        const p05 = t.bands.p05.concat(f ? f.p05 : []), p95 = t.bands.p95.concat(f ? f.p95 : []);
+        const p25 = t.bands.p25.concat(f ? f.p25 : []), p75 = t.bands.p75.concat(f ? f.p75 : []);
+        const p50 = t.bands.p50.concat(f ? f.p50 : []);
+        const o = base(pretty(t.name.replace(/\./g, ': ')),
+          `${C.draws} posterior draws; ${C.frequency} periods${f ? `; forecast ${m} periods ahead` : ''}`);
+        o.legend = { top: 44, data: ['90% band', '50% band', 'median', 'observed'] };
+        o.xAxis = { type: 'category', data: labels, name: 'Period starting', nameLocation: 'middle', nameGap: 30 };
+        o.yAxis = valueAxis(pretty(t.name.split('.')[0]));
+        o.series = [
+          { name: '90% base', type: 'line', stack: 'b90', data: p05, lineStyle: { opacity: 0 }, symbol: 'none', tooltip: { show: false } },
+          { name: '90% band', type: 'line', stack: 'b90', data: width(p05, p95), lineStyle: { opacity: 0 }, symbol: 'none',
+            areaStyle: { color: OI.sky, opacity: 0.25 }, color: OI.sky },
+          { name: '50% base', type: 'line', stack: 'b50', data: p25, lineStyle: { opacity: 0 }, symbol: 'none', tooltip: { show: false } },
+          { name: '50% band', type: 'line', stack: 'b50', data: width(p25, p75), lineStyle: { opacity: 0 }, symbol: 'none',
+            areaStyle: { color: OI.blue, opacity: 0.35 }, color: OI.blue },
+          { name: 'median', type: 'line', data: p50, symbol: 'none', color: OI.blue, lineStyle: { width: 1.5 },
+            markLine: f ? { symbol: 'none', silent: true, lineStyle: { type: 'dashed', color: '#1d2329' },
+              label: { formatter: 'forecast →', position: 'insideEndTop' }, data: [{ xAxis: n - 0.5 }] } : undefined },
+          { name: 'observed', type: 'scatter', data: pad(t.observed, 0, m), symbolSize: 6, color: OI.vermilion },
+        ];
+        return o;
+      };
+      const note = () => {
+        const t = series.find((x) => x.name === state.target);
+        el('cal-fit-note').innerHTML = `${checked(t.coverage90, fmtPct(t.coverage90, 0), 'coverage:' + t.name)} of the observed `
+          + `periods lie inside the 90% band; posterior predictive check p-value ${checked(t.ppp, isNum(t.ppp) ? t.ppp.toFixed(2) : 'n/a', 'ppp:' + t.name)}`
+          + ' (near 0: the fitted world cannot produce data like these).'
+          + (C.warnings.length ? ` <span class="warn">${C.warnings.map(esc).join(' ')}</span>` : '');
+      };
+      if (series.length) {
+        let fitChart = null;
+        picker(el('cal-fit-controls'), 'Target', series.map((t) => [t.name, t.name]), state.target, (v) => {
+          state.target = v;
+          fitChart.setOption(fitOption(), { notMerge: true });
+          note();
+        });
+        fitChart = chart('chart-cal-fit', fitOption());
+        note();
+      }
+      // -- prior against posterior, on a log axis when every value is positive
+      const P = C.parameters;
+      const positive = P.every((p) => [p.prior_p05, p.prior_p95, p.p05, p.p95].every((x) => isNum(x) && x > 0));
+      const po = base('Before and after the data', positive ? 'log scale' : '');
+      po.grid = Object.assign(po.grid, { left: 300 });
+      po.legend = { top: 44, data: ['prior 5%–95%', 'posterior 5%–95%', 'posterior median'] };
+      po.tooltip = { trigger: 'item', confine: true };
+      po.yAxis = { type: 'category', data: P.map((p) => p.name), inverse: true, axisLabel: { width: 280, overflow: 'truncate' } };
+      po.xAxis = { type: positive ? 'log' : 'value', name: 'value', nameLocation: 'middle', nameGap: 30, scale: true };
+      po.series = [
+        { name: 'prior 5%–95%', type: 'custom', color: '#BBBBBB',
+          renderItem: (params, api) => {
+            const a = api.coord([api.value(0), api.value(2)]), b = api.coord([api.value(1), api.value(2)]);
+            return { type: 'rect', shape: { x: a[0], y: a[1] - 9, width: b[0] - a[0], height: 18 }, style: { fill: '#DDDDDD' } };
+          },
+          encode: { x: [0, 1], y: 2 }, data: P.map((p, i) => [p.prior_p05, p.prior_p95, i]) },
+        { name: 'posterior 5%–95%', type: 'custom', color: OI.blue,
+          renderItem: (params, api) => {
+            const a = api.coord([api.value(0), api.value(2)]), b = api.coord([api.value(1), api.value(2)]);
+            return { type: 'rect', shape: { x: a[0], y: a[1] - 5, width: b[0] - a[0], height: 10 }, style: { fill: OI.blue } };
+          },
+          encode: { x: [0, 1], y: 2 }, data: P.map((p, i) => [p.p05, p.p95, i]) },
+        { name: 'posterior median', type: 'scatter', symbol: 'diamond', symbolSize: 12, color: OI.orange,
+          data: P.map((p, i) => [p.p50, i]) },
+      ];
+      chart('chart-cal-params', po);
+      el('cal-params-table').innerHTML = '<table class="data"><thead><tr><th>parameter</th><th>prior</th>'
+        + '<th>prior 5% … 95%</th><th>posterior median</th><th>posterior 5% … 95%</th><th>width kept</th><th></th></tr></thead><tbody>'
+        + P.map((p) => `<tr><td>${esc(p.name)}</td><td>${esc(p.prior)}</td><td>${fmtAxis(p.prior_p05)} … ${fmtAxis(p.prior_p95)}</td>`
+          + `<td>${checked(p.p50, fmtAxis(p.p50), 'posterior-median:' + p.name)}</td><td>${fmtAxis(p.p05)} … ${fmtAxis(p.p95)}</td>`
+          + `<td>${fmtPct(p.shrinkage, 0)}</td><td>${p.uninformed ? '<span class="warn" data-check="uninformed">the data say nothing about this</span>' : ''}</td></tr>`).join('')
+        + '</tbody></table>';
+      // -- channel value over posterior draws
+      const V = C.value;
+      const chans = [...new Set(V.rows.map((r) => r.channel))];
+      const row = (c, m) => V.rows.find((r) => r.channel === c && r.measure === m);
+      if (chans.length) {
+        el('cal-answers-how').textContent = `Each channel switched off in the fitted world, for ${V.draws} draws of the `
+          + `parameters from the posterior (${V.replicates} paired replicates each): the median and the 90% credible `
+          + 'interval over the draws, which holds what the data leave uncertain, not only simulation noise. '
+          + 'ROAS = the revenue the channel brought over the fitted window per unit it spent there.';
+        const vo = base('Return on ad spend over the posterior', 'median and 90% credible interval');
+        vo.tooltip = { trigger: 'item', confine: true };
+        vo.xAxis = { type: 'category', data: chans, name: 'channel', nameLocation: 'middle', nameGap: 30 };
+        vo.yAxis = valueAxis('ROAS');
+        vo.series = [
+          { name: 'interval', type: 'custom', color: OI.blue,
+            renderItem: (params, api) => {
+              const a = api.coord([api.value(0), api.value(1)]), b = api.coord([api.value(0), api.value(2)]);
+              return { type: 'rect', shape: { x: a[0] - 10, y: b[1], width: 20, height: a[1] - b[1] }, style: { fill: OI.sky } };
+            },
+            encode: { x: 0, y: [1, 2] },
+            data: chans.map((c, i) => { const r = row(c, 'roas'); return [i, r ? r.p05 : null, r ? r.p95 : null]; }) },
+          { name: 'median', type: 'scatter', symbol: 'diamond', symbolSize: 12, color: OI.blue,
+            data: chans.map((c, i) => { const r = row(c, 'roas'); return [i, r ? r.p50 : null]; }) },
+        ];
+        chart('chart-cal-value', vo);
+        const cell = (r, unit) => (r && isNum(r.p50) ? `${fmtUnit(r.p50, unit)} <small>(${fmtUnit(r.p05, unit)} … ${fmtUnit(r.p95, unit)})</small>` : 'n/a');
+        el('cal-value-table').innerHTML = '<table class="data"><thead><tr><th>channel</th><th>spend</th><th>incremental new customers</th>'
+          + '<th>incremental revenue</th><th>incremental profit</th><th>ROAS</th></tr></thead><tbody>'
+          + chans.map((c) => `<tr><td>${esc(c)}</td><td>${cell(row(c, 'spend'), 'currency')}</td>`
+            + `<td>${cell(row(c, 'incremental.new_customers'), 'customers')}</td><td>${cell(row(c, 'incremental.revenue'), 'currency')}</td>`
+            + `<td>${cell(row(c, 'incremental.profit'), 'currency')}</td>`
+            + `<td><span data-check="${esc('roas:' + c)}" data-value="${esc(row(c, 'roas') ? row(c, 'roas').p50 : '')}">${cell(row(c, 'roas'), 'ratio')}</span></td></tr>`).join('')
+          + '</tbody></table>';
+      } else {
+        el('cal-answers').hidden = true;
+      }
+      // -- the sampler's generations and the screen
+      const G = C.generations;
+      const eo = base('Generations of the sampler', `${fmtInt(C.simulations)} simulations; stopped: ${C.stopped}`);
+      eo.legend = { top: 44, data: ['epsilon', 'acceptance'] };
+      eo.xAxis = { type: 'category', data: G.map((_, i) => String(i)), name: 'generation', nameLocation: 'middle', nameGap: 30 };
+      eo.yAxis = [valueAxis('epsilon'), { type: 'value', name: 'acceptance', max: 1, axisLabel: { formatter: (v) => fmtPct(v, 0) } }];
+      eo.series = [
+        { name: 'epsilon', type: 'line', data: G.map((g) => g.epsilon), color: OI.blue },
+        { name: 'acceptance', type: 'bar', yAxisIndex: 1, data: G.map((g) => g.acceptance), color: OI.sky, barWidth: '40%' },
+      ];
+      chart('chart-cal-eps', eo);
+      const S = C.screen;
+      const so = base('Which parameter moves which target', 'in units of the target\'s noise');
+      so.tooltip = { trigger: 'item', confine: true };
+      so.grid = Object.assign(so.grid, { left: 240, bottom: 110 });
+      so.xAxis = { type: 'category', data: S.targets, axisLabel: { rotate: 40, interval: 0 } };
+      so.yAxis = { type: 'category', data: S.parameters, inverse: true, axisLabel: { width: 220, overflow: 'truncate' } };
+      const cells = [];
+      S.effect.forEach((r, i) => r.forEach((v, k) => cells.push([k, i, isNum(v) ? Number(v.toFixed(1)) : 0])));
+      so.visualMap = { min: 0, max: Math.max(2, ...cells.map((c) => c[2])), calculable: false, orient: 'horizontal',
+        left: 'center', bottom: 0, inRange: { color: ['#FFFFFF', OI.sky, OI.blue] } };
+      so.series = [{ type: 'heatmap', data: cells, label: { show: true, fontSize: 10 } }];
+      chart('chart-cal-screen', so);
+      el('cal-advice').innerHTML = S.advice.concat(C.notes).map((a) => `<li>${esc(a)}</li>`).join('');
+    }
+
     // ---- go: the report page draws every section ---------------------------------------------
     function draw() {
       try {
         definitions();
         sweep();
+        if (D.calibration) calibration();
         if (hasRuns) {
           glance();
           compareChart();

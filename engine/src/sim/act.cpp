@@ -56,7 +56,7 @@ void Engine::act(int day) {
 }
 
 double Engine::edge_hazard(int edge, int segment, double hill, double satisfaction,
-                           std::uint32_t exposed) const {
+                           std::uint32_t exposed, std::uint32_t customer) const {
   const auto e = static_cast<std::size_t>(edge);
   double h = m_.base[m_.eg(edge, segment)];
   const std::uint8_t marks = m_.edge_marks[e];
@@ -68,6 +68,11 @@ double Engine::edge_hazard(int edge, int segment, double hill, double satisfacti
     if (m_.has_lift[static_cast<std::size_t>(c) * static_cast<std::size_t>(m_.edges) + e]) {
       h *= m_.lift[m_.ceg(c, edge, segment)];
     }
+  }
+  // Individual differences: the customer's own multiplier of this edge's group.
+  if (!m_.groups.empty()) {
+    const std::int8_t k = m_.edge_group[e];
+    if (k >= 0) h *= static_cast<double>(pop_.differences[static_cast<std::size_t>(k)][customer]);
   }
   return h;
 }
@@ -245,7 +250,7 @@ void Engine::handle_special(std::uint32_t i, std::uint32_t exposed, int day, Blo
     hazard = 0;
     for (int e = m_.edge_begin[static_cast<std::size_t>(s)];
          e < m_.edge_begin[static_cast<std::size_t>(s) + 1]; ++e) {
-      hazard += edge_hazard(e, g, hill, sat, exposed);
+      hazard += edge_hazard(e, g, hill, sat, exposed, i);
     }
   }
   if (!(hazard > 0.0)) return;
@@ -277,7 +282,7 @@ void Engine::handle_event(std::uint32_t i, int s, int g, float salience, double 
   double h[32];
   double total = 0;
   for (int e = first; e < last; ++e)
-    total += (h[e - first] = edge_hazard(e, g, hill, sat, exposed));
+    total += (h[e - first] = edge_hazard(e, g, hill, sat, exposed, i));
   const double target = uniform01(w[0]) * total;
   int chosen = last - 1;
   double cumulative = 0;
@@ -300,6 +305,7 @@ void Engine::transition(std::uint32_t i, int from, int to, int edge, int day, Bl
   p.stage[i] = static_cast<std::uint8_t>(to);
   --block.counts[m_.sg(from, g)];
   ++block.counts[m_.sg(to, g)];
+  if (m_.holdout_channels != 0) move_held(block, i, from, to, g);
   if (edge >= 0) {
     ++block.edge_flows[m_.eg(edge, g)];
   } else {
@@ -333,7 +339,7 @@ void Engine::purchase(std::uint32_t i, int day, BlockScratch& block) {
   block.log.purchased(i - block.begin, static_cast<float>(value));
   ++block.purchases[g];
   block.revenue[g] += value;
-  if (options_.touch_paths) record_purchase(block, i, day, value);  // touch paths
+  if (record_purchases_) record_purchase(block, i, day, value);  // touch or purchase paths
   block.margin[g] += value * m_.margin;
   if (!(p.flags[i] & kFlagCustomer)) {  // a first purchase, attributed to the last touch
     p.flags[i] = static_cast<std::uint8_t>(p.flags[i] | kFlagCustomer | kFlagAcquired);

@@ -87,6 +87,8 @@ MemoryEstimate estimate_memory(const ScenarioDef& def) {
   const std::uint64_t channels = def.channels.size();
   const std::uint64_t daily =
       days * (stages * segments * 8 + channels * 24 + segments * 32 + 24) + stages * segments * 8;
+  // Individual differences: a float per customer and heterogeneity group.
+  m.per_customer += 4 * def.heterogeneity.size();
   const std::uint64_t per_customer = m.per_customer + graph_per_customer;
   m.bytes = saturating_mul(n, per_customer);
   // Fixed overhead: metrics, per-block scratch and the HDF5 library's buffers.

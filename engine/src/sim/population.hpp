@@ -99,6 +99,10 @@ struct Population {
   Column<double> clock;
   static constexpr std::size_t kHotBytesPerCustomer = 1 + 1 + 1 + 1 + 4 + 4 + 8;
 
+  // --- individual differences: one multiplier per heterogeneity group, only when there are
+  // groups (4 bytes a customer each), drawn once in init ---------------------------------
+  std::vector<Column<float>> differences;
+
   // --- outcome: one record per customer, touched on events ------------------------------
   Column<Outcome> outcome;
   // Stages kStagesInRecord.. reached, shifted down by kStagesInRecord; empty (no memory) in a

@@ -20,6 +20,7 @@
 #include "common/number_format.hpp"
 #include "common/progress.hpp"
 #include "common/story.hpp"
+#include "report/calibration.hpp"
 #include "report/stats.hpp"
 #include "report/sweep.hpp"
 
@@ -290,12 +291,13 @@ json currency_json(const std::string& code) {
 json collect_report(const ResultFile& file, const ReportOptions& opt) {
   const FileMeta meta = file.meta();
   if (meta.kind == "sweep") return collect_sweep_report(file.path(), meta, opt);
+  if (meta.kind == "calibration") return collect_calibration_report(file.path(), opt);
   if (meta.kind != "run") {
     throw InputError(SourcePlace{file.path(), 0, 0}, "kind",
-                     fmt::format("a '{}' file: cjsim reports files written by cjsim run or "
-                                 "cjsim sweep",
+                     fmt::format("a '{}' file: cjsim reports files written by cjsim run, "
+                                 "cjsim sweep or cjsim calibrate",
                                  meta.kind),
-                     "pass a .h5 file written by cjsim run or cjsim sweep");
+                     "pass a .h5 file written by cjsim run, sweep or calibrate");
   }
   const auto runs = file.runs();
   if (runs.empty()) {
