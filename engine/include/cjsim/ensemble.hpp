@@ -1,6 +1,6 @@
 // Many runs: a list of run plans (which definition, which replicate) executed by one scheduler,
 // each finished run handed to a sink. `cjsim run`, `value`, `optimize`, `sweep` and `bench` all
-// run through it; so can any program that needs thousands of runs.
+// run through it, and so do calibration's and forecast's thousands of small runs.
 //
 // Common random numbers: a run is a pure function of (definition, replicate, seed). Replicate r
 // of every definition draws from the same random streams, so the difference between two
@@ -42,18 +42,23 @@ struct RunPlan {
   int replicate = 0;                 // 0-based; keys the random streams with the seed
   std::size_t id = 0;                // the caller's: which definition, variant or sweep row
   bool touch_paths = false;          // record touch paths (RunOptions::touch_paths)
+  // This run's own seed (calibration: one world per particle, each with its own stream);
+  // overrides EnsembleOptions::seed and simulation.seed.
+  std::optional<std::uint64_t> seed;
 };
 
 // Every definition x replicates 0..R-1, definition by definition: id = the definition's index.
 std::vector<RunPlan> replicate_plans(const std::vector<ScenarioDef>& defs, int replicates);
 
 struct EnsembleProgress {
-  std::size_t index = 0;      // which run: its place in the plans (for a pool: in submission order)
-  RunPlan plan;               // and its plan
-  int day = 0;                // days it has simulated: 0 when it starts
-  int days = 0;               // its horizon
-  bool finished = false;      // the run is done and the sink has had it
-  std::size_t runs_done = 0;  // runs finished so far
+  std::size_t index = 0;  // which run: its place in the plans (for a pool: in submission order)
+  RunPlan plan;           // and its plan
+  int day = 0;            // days it has simulated: 0 when it starts
+  int days = 0;           // its horizon
+  bool finished = false;  // the run is done and the sink has had it
+  // Runs finished so far, this one included when finished: each finished report sees a count of
+  // its own, the last one runs_total.
+  std::size_t runs_done = 0;
   std::size_t runs_total = 0;  // runs planned (for a pool: submitted so far)
 };
 
@@ -62,6 +67,7 @@ struct EnsembleOptions {
   int threads_per_run = 1;            // each run's own (0 = all of `threads`: one run at a time)
   std::optional<std::uint64_t> seed;  // overrides simulation.seed of every definition
   bool customer_table = true;         // keep each run's per-customer outcome table
+  bool purchase_paths = false;        // record every purchase (RunOptions::purchase_paths)
   // When a run starts, after each of its days and when it is finished; from any thread but never
   // two calls at once. May throw (Ctrl-C): no run starts any more, running runs stop at their
   // next day, and the exception comes out of run_ensemble / RunPool::join.
@@ -92,6 +98,7 @@ class RunPool {
   RunPool& operator=(const RunPool&) = delete;
 
   void submit(const RunPlan& plan);
+  void submit(const std::vector<RunPlan>& plans);  // together: no run starts before all are in
   std::size_t queued() const;        // submitted, not yet started
   std::size_t runs_done() const;     // finished and handed to the sink
   void close();                      // no more plans: workers leave once the queue is empty

@@ -42,7 +42,13 @@ Shape shape_of(const EnsembleOptions& o) {
 std::vector<RunPlan> replicate_plans(const std::vector<ScenarioDef>& defs, int replicates) {
   std::vector<RunPlan> plans;
   for (std::size_t d = 0; d < defs.size(); ++d) {
-    for (int r = 0; r < replicates; ++r) plans.push_back({&defs[d], r, d, false});
+    for (int r = 0; r < replicates; ++r) {
+      RunPlan plan;
+      plan.def = &defs[d];
+      plan.replicate = r;
+      plan.id = d;
+      plans.push_back(plan);
+    }
   }
   return plans;
 }
@@ -91,20 +97,23 @@ struct RunPool::State {
     work.notify_all();
   }
 
+  // A run's finish is counted here, under the callbacks' lock, so each finished report sees its
+  // own count and the last one sees runs_done == runs_total.
   void report(std::size_t index, const RunPlan& plan, int day, int days, bool finished) {
-    if (!options.progress) return;
+    const std::lock_guard<std::mutex> order(callbacks);
     EnsembleProgress p;
+    {
+      const std::lock_guard<std::mutex> lock(mutex);
+      if (finished) ++done;
+      p.runs_done = done;
+      p.runs_total = submitted;
+    }
+    if (!options.progress) return;
     p.index = index;
     p.plan = plan;
     p.day = day;
     p.days = days;
     p.finished = finished;
-    {
-      const std::lock_guard<std::mutex> lock(mutex);
-      p.runs_done = done;
-      p.runs_total = submitted;
-    }
-    const std::lock_guard<std::mutex> lock(callbacks);
     options.progress(p);
   }
 
@@ -116,18 +125,15 @@ struct RunPool::State {
     RunOptions ro;
     ro.threads = shape.inner;
     ro.replicate = plan.replicate;
-    ro.seed = options.seed;
+    ro.seed = plan.seed ? plan.seed : options.seed;
     ro.customer_table = options.customer_table;
+    ro.purchase_paths = options.purchase_paths;
     ro.touch_paths = plan.touch_paths;
     ro.progress = [&](const Progress& p) {
       if (stopping()) throw Stopped{};
       report(index, plan, p.day, p.days, false);
     };
     sink(plan, simulate(*plan.def, ro));
-    {
-      const std::lock_guard<std::mutex> lock(mutex);
-      ++done;
-    }
     report(index, plan, days, days, true);
   }
 
@@ -181,12 +187,16 @@ RunPool::~RunPool() {
 }
 
 void RunPool::submit(const RunPlan& plan) {
+  submit(std::vector<RunPlan>{plan});
+}
+
+void RunPool::submit(const std::vector<RunPlan>& plans) {
   {
     const std::lock_guard<std::mutex> lock(state_->mutex);
     if (state_->closed) return;
-    state_->queue.emplace_back(state_->submitted++, plan);
+    for (const RunPlan& plan : plans) state_->queue.emplace_back(state_->submitted++, plan);
   }
-  state_->work.notify_one();
+  state_->work.notify_all();
 }
 
 std::size_t RunPool::queued() const {
@@ -245,7 +255,7 @@ std::size_t run_ensemble(const std::vector<RunPlan>& plans, const EnsembleOption
     return s.done;
   }
   RunPool pool(options, sink);
-  for (const RunPlan& p : plans) pool.submit(p);
+  pool.submit(plans);  // all at once: every progress report sees runs_total = plans.size()
   pool.close();
   pool.join();
   return pool.runs_done();

@@ -12,7 +12,7 @@ std::vector<KpiSummary> run_variants(
   std::vector<RunPlan> plans;
   for (std::size_t v = 0; v < variants.size(); ++v) {
     for (int r = 0; r < variants[v].replicates; ++r) {
-      plans.push_back({variants[v].def, r, v, variants[v].touch_paths});
+      plans.push_back({variants[v].def, r, v, variants[v].touch_paths, std::nullopt});
     }
   }
   std::vector<std::vector<KpiTable>> tables(variants.size());

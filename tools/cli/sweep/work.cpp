@@ -29,7 +29,7 @@ RowWorker::RowWorker(const SweepPlan& plan, int slots, int inner_threads, bool k
 void RowWorker::add_row(int row) {
   const ScenarioDef* def = &plan_.rows.at(static_cast<std::size_t>(row)).def;
   for (int r = 0; r < plan_.replicates; ++r) {
-    pool_.submit({def, r, static_cast<std::size_t>(row), false});
+    pool_.submit({def, r, static_cast<std::size_t>(row), false, std::nullopt});
   }
 }
 
