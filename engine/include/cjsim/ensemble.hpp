@@ -99,8 +99,8 @@ class RunPool {
 
   void submit(const RunPlan& plan);
   void submit(const std::vector<RunPlan>& plans);  // together: no run starts before all are in
-  std::size_t queued() const;        // submitted, not yet started
-  std::size_t runs_done() const;     // finished and handed to the sink
+  std::size_t queued() const;                      // submitted, not yet started
+  std::size_t runs_done() const;                   // finished and handed to the sink
   void close();                      // no more plans: workers leave once the queue is empty
   void stop();                       // drop the queue; running runs stop at their next day
   std::exception_ptr error() const;  // the first failure so far (the pool stopped on it)
