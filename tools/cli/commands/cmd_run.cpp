@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <optional>
 
+#include "cjsim/ensemble.hpp"
 #include "cjsim/hdf5_io.hpp"
 #include "cjsim/kpi.hpp"
 #include "cjsim/scenario_io.hpp"
@@ -139,68 +141,69 @@ int cmd_run(const Args& args, const std::string& command_line) {
   const OutputClaim out = claim_output(output, "-o");
 
   const ScenarioDef& first = variants.front()->def;
-  FileMeta meta;
-  meta.scenario_name = first.simulation.name;
-  meta.scenario_source = scenario.source_name;
-  meta.scenario_text = scenario.text;
-  meta.effective_toml = scenario.effective_toml;
-  meta.command_line = command_line;
-  meta.seed = rs.seed.value_or(first.simulation.seed);
-  meta.currency = first.simulation.currency;
+  const FileMeta meta = run_file_meta(scenario, first, command_line, rs.seed);
   // Before the temporary file exists: a stop signal from here on lets the writer remove it.
   install_interrupt_handler();
   ResultWriter writer(out.path(), meta);  // fails now, before any work, if the folder is unwritable
 
+  // --incremental: each variant's world with every budget at 0, run on the same random numbers.
+  std::vector<ScenarioDef> zero_spend;
+  zero_spend.reserve(variants.size());  // runs point into it
+  std::vector<VariantRuns> runs;
+  for (const Variant* v : variants) {
+    const ScenarioDef* zero = nullptr;
+    if (incremental) {
+      ScenarioDef& z = zero_spend.emplace_back(v->def);
+      for (std::size_t c = 0; c < z.channels.size(); ++c) scale_channel(z, c, 0.0);
+      zero = &z;
+    }
+    runs.push_back({v->name, v->description, &v->def,
+                    replicates > 0 ? replicates : v->def.simulation.replicates, touch_paths, zero});
+  }
+  EnsembleOptions eo;
+  eo.threads = rs.threads;
+  eo.threads_per_run = 0;  // one run at a time on every thread: the file gets them in order
+  eo.seed = rs.seed;
+  eo.customer_table = !no_customers;
+  std::optional<Progress> bar;  // the running run's
+  eo.progress = [&](const EnsembleProgress& p) {
+    throw_if_interrupted();
+    // Plans with an id past the variants are --incremental's zero-spend twins.
+    const bool twin = p.plan.id >= runs.size();
+    if (p.finished) {
+      if (twin && bar) bar->done("every budget at 0, for the incremental KPIs");
+      return;
+    }
+    if (p.day == 0) {
+      const VariantRuns& v = runs[p.plan.id % runs.size()];
+      const std::string name = twin ? v.name + " (budgets at 0)" : v.name;
+      bar.emplace(v.replicates > 1
+                      ? fmt::format("{} {}/{}", name, p.plan.replicate + 1, v.replicates)
+                      : name,
+                  quiet);
+    }
+    bar->update(static_cast<double>(p.day) / p.days, fmt::format("day {}/{}", p.day, p.days));
+  };
+  std::vector<std::vector<DailySeries>> daily(runs.size());  // for the underspend check
+  const std::vector<KpiSummary> summaries = run_variants(
+      runs, eo, &writer, [&](const RunPlan& plan, const RunResult& result, const KpiTable&) {
+        daily[plan.id].push_back(result.daily);
+        bar->done(run_summary(result));
+        if (profile) {
+          print_profile(result.profile,
+                        static_cast<double>(result.customers_total) * result.daily.days);
+        }
+      });
   std::vector<KpiColumn> columns;
   std::vector<std::string> underspent;
-  for (const Variant* v : variants) {
-    const int reps = replicates > 0 ? replicates : v->def.simulation.replicates;
-    std::vector<KpiTable> tables;
-    std::vector<DailySeries> daily;  // for the underspend check after the replicates
-    for (int r = 0; r < reps; ++r) {
-      Progress progress(reps > 1 ? fmt::format("{} {}/{}", v->name, r + 1, reps) : v->name, quiet);
-      RunOptions ro;
-      ro.threads = rs.threads;
-      ro.seed = rs.seed;
-      ro.replicate = r;
-      ro.customer_table = !no_customers;
-      ro.touch_paths = touch_paths;
-      ro.progress = [&](const cjsim::Progress& p) {
-        throw_if_interrupted();
-        progress.update(static_cast<double>(p.day) / p.days,
-                        fmt::format("day {}/{}", p.day, p.days));
-      };
-      const RunResult result = simulate(v->def, ro);
-      if (incremental) {
-        // The same world, seed and replicate with every budget at 0: common random numbers, so
-        // the difference is what the spend did, not noise.
-        ScenarioDef zero = v->def;
-        for (std::size_t c = 0; c < zero.channels.size(); ++c) scale_channel(zero, c, 0.0);
-        RunOptions zo = ro;
-        zo.customer_table = false;
-        zo.touch_paths = false;
-        const RunResult without = simulate(zero, zo);
-        tables.push_back(compute_kpis(result, &without));
-      } else {
-        tables.push_back(compute_kpis(result));
-      }
-      writer.write_run(v->name, v->description, result, tables.back());
-      daily.push_back(result.daily);
-      progress.done(run_summary(result));
-      if (profile) {
-        print_profile(result.profile,
-                      static_cast<double>(result.customers_total) * result.daily.days);
-      }
-    }
+  for (std::size_t k = 0; k < runs.size(); ++k) {
+    columns.push_back({runs[k].name, summaries[k]});
     std::vector<const DailySeries*> series;
-    for (const DailySeries& d : daily) series.push_back(&d);
-    for (const Underspend& u : find_underspend(v->def, series)) {
+    for (const DailySeries& d : daily[k]) series.push_back(&d);
+    for (const Underspend& u : find_underspend(*runs[k].def, series)) {
       underspent.push_back(
-          fmt::format("{}{}", variants.size() > 1 ? v->name + ": " : "", describe(u)));
+          fmt::format("{}{}", runs.size() > 1 ? runs[k].name + ": " : "", describe(u)));
     }
-    const KpiSummary summary = summarize(tables);
-    writer.write_summary(v->name, summary);
-    columns.push_back({v->name, summary});
   }
   writer.commit();
   const Money money = Money::of(first.simulation.currency);
