@@ -12,6 +12,8 @@ round_trip: a hidden truth -> cjsim run -> cjsim export --weekly -> cjsim calibr
   seeds were not searched for: the test was written, then run once (tests/README.md).
 bad_input: every malformed observed file and [calibrate] key exits 1 naming file:line, with a
   fix, and writes no calibration file.
+underspend: observed spend the simulated population cannot spend (two weeks at 100 times the
+  spend) is a warning naming the channel, the amounts and the periods, and the fit goes on.
 """
 import csv
 import os
@@ -168,8 +170,25 @@ def case_round_trip():
     check(inside >= 2, f"only {inside} of 4 held-out weeks inside the 90% band:\n{rows}")
 
     # Decisions over posterior draws.
-    out = must(["value", "cal.h5", "--draws", "4", "--replicates", "2", "--threads", "2", "--quiet"])
+    out = must(["value", "cal.h5", "--draws", "4", "--replicates", "2", "--threads", "2", "--quiet",
+                "--xlsx", "value.xlsx"])
     check("search" in out, f"value over the posterior printed:\n{out}")
+    # The workbook holds the same table as the terminal: search's ROAS median and interval.
+    import openpyxl
+    book = openpyxl.load_workbook(os.path.join(WORK, "value.xlsx"))
+    check(book.sheetnames[0] == "Posterior value" and "About" in book.sheetnames,
+          f"value.xlsx sheets {book.sheetnames}")
+    sheet = book[book.sheetnames[0]]
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    header = next((r for r in rows if r and r[0] == "Channel"), None)
+    check(header is not None, f"value.xlsx has no header row: {rows[:3]}")
+    if header is not None:
+        roas = [r for r in rows if r[0] == "search" and r[1] == "roas"]
+        check(len(roas) == 1, f"value.xlsx: {len(roas)} rows for search roas")
+        if roas:
+            r = dict(zip(header, roas[0]))
+            check(all(isinstance(r[k], (int, float)) for k in ("5%", "Median", "95%")) and
+                  r["5%"] <= r["Median"] <= r["95%"], f"value.xlsx search roas: {r}")
 
 
 def expect_bad(args, patterns, output):
@@ -220,7 +239,47 @@ def case_bad_input():
     expect_bad(["forecast", "missing.h5", "--periods", "4"], ["missing.h5"], "missing.h5")
 
 
-CASES = {"round_trip": case_round_trip, "bad_input": case_bad_input}
+def case_underspend():
+    """Observed spend the simulated population cannot spend (more contacts than customers it can
+    reach) is a warning naming the channel, the amounts and the periods, not a refusal."""
+    import h5py
+
+    write("truth.toml", TRUTH)
+    must(["run", "truth.toml", "-o", "truth.h5", "--threads", "2", "--quiet"])
+    must(["export", "truth.h5", "--weekly", "weekly.csv"])
+    with open(os.path.join(WORK, "weekly.csv"), encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:9]
+    col = header.index("spend.search")
+    # Weeks 3 and 4 (2025-01-20, 2025-01-27) at 100 times their spend: at cost 0.5 that is far
+    # more contacts than the ~800 leads the search channel can reach in a week.
+    for r in (2, 3):
+        body[r][col] = str(float(body[r][col]) * 100)
+    with open(os.path.join(WORK, "weekly_fit.csv"), "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(body)
+    fit = re.sub(r"flights = \[.*?\]\n", "budget = 2_000\n", TRUTH, flags=re.S)
+    small = CALIBRATE.replace("particles = 150", "particles = 30").replace("budget = 3_000",
+                                                                         "budget = 150")
+    small = small.replace("draws = 30", "draws = 10")
+    write("fit.toml", fit + small)
+    rc, out, err = cjsim("calibrate", "fit.toml", "-o", "cal.h5", "--threads", "2", "--quiet")
+    check(rc == 0, f"calibrate with unspendable spend: exit {rc}, expected 0 (a warning)\n{out}\n{err}")
+    pattern = (r"search: the simulated population could spend \d+ of the observed (\d+) \(\d+%\) "
+               r"in 2 period\(s\): 2025-01-20, 2025-01-27")
+    m = re.search(pattern, out)
+    check(m, f"no warning naming search, the amounts and the two periods:\n{out}")
+    if m:
+        wanted = float(body[2][col]) + float(body[3][col])
+        check(abs(float(m.group(1)) - wanted) <= 1, f"observed amount {m.group(1)}, expected {wanted:.0f}")
+    check("Fix:" in out, f"the warning gives no fix:\n{out}")
+    with h5py.File(os.path.join(WORK, "cal.h5"), "r") as f:
+        stored = [x.decode() if isinstance(x, bytes) else x for x in f["calibration/warnings"][()]]
+        check(any(re.search(pattern, x) for x in stored), f"/calibration/warnings: {stored}")
+
+
+CASES = {"round_trip": case_round_trip, "bad_input": case_bad_input, "underspend": case_underspend}
 
 if CASE == "--list":
     print("\n".join(CASES))
