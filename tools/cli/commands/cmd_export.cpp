@@ -197,16 +197,18 @@ int cmd_export(const Args& args, const std::string& command_line) {
                      "give --paths FILE.csv, --weekly FILE.csv, --events FILE.csv or several");
   }
   std::chrono::sys_days start = parse_date(start_date);
-  if (paths_file == "-" && weekly_file == "-") {
+  if ((paths_file == "-") + (weekly_file == "-") + (events_file == "-") > 1) {
     throw InputError({"--weekly", 0, 0}, "weekly",
-                     "--paths and --weekly cannot both go to standard output (-)",
-                     "write one of them to a file");
+                     "only one of --paths, --weekly and --events can go to standard output (-)",
+                     "write the others to files");
   }
-  OutputClaim paths_out, weekly_out;
+  OutputClaim paths_out, weekly_out, events_out;
   if (!paths_file.empty()) paths_out = claim_output(paths_file, "--paths", true);
   if (!weekly_file.empty()) weekly_out = claim_output(weekly_file, "--weekly", true);
+  if (!events_file.empty()) events_out = claim_output(events_file, "--events", true);
   // A table on standard output keeps it to itself: the notes go to stderr.
-  std::FILE* notes = paths_out.to_stdout() || weekly_out.to_stdout() ? stderr : stdout;
+  std::FILE* notes =
+      paths_out.to_stdout() || weekly_out.to_stdout() || events_out.to_stdout() ? stderr : stdout;
   const ResultFile file = ResultFile::open(input);
   const std::string variant = pick_file_variant(file, only_variant);
   const std::vector<int> reps = file_replicates(file, variant);
@@ -259,8 +261,8 @@ int cmd_export(const Args& args, const std::string& command_line) {
     if (!quiet && !weekly_out.to_stdout()) fmt::print(notes, "wrote {}\n", weekly_file);
   }
   if (!events_file.empty()) {
-    write_file_atomically(events_file, events_text);
-    fmt::print("wrote {}\n", events_file);
+    write_claimed(events_out, events_text);
+    if (!quiet && !events_out.to_stdout()) fmt::print(notes, "wrote {}\n", events_file);
   }
   return 0;
 }
