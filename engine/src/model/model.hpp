@@ -138,6 +138,22 @@ struct Model {
   std::vector<Group> groups;            // empty: no individual differences
   std::vector<std::int8_t> edge_group;  // compiled edge: its group, or -1 (groups only)
 
+  // --- relationship memory ([relationship]) ---------------------------------------------------
+  // Each relationship's multiplier per customer, per_purchase^bond, starts at 1 and is updated
+  // at each purchase of a customer of its segments (Engine::purchase):
+  //   m <- clamp(exp(memory * ln m + weight * ln per_purchase), kBondMin, kBondMax)
+  // i.e. bond <- memory * bond + weight. Cells whose stage has such an edge for their segment
+  // are kCellSlow, as for individual differences.
+  struct Bond {
+    double log_per_purchase = 0;  // ln per_purchase
+    double memory = 1;
+    bool by_satisfaction = false;       // weight = satisfaction / reference, else 1
+    std::vector<std::uint8_t> segment;  // segment: 1 = keeps a bond
+  };
+  static constexpr double kBondMin = 1e-6, kBondMax = 1e6;
+  std::vector<Bond> bonds;             // empty: no relationship memory
+  std::vector<std::int8_t> edge_bond;  // compiled edge: its relationship, or -1 (bonds only)
+
   // --- calendar demand (scenario [calendar]) ---------------------------------------------------
   // Each entry's factor on every day, and the (edge, segment) cells of `base` it multiplies.
   // Today's base is base_plain times the factors of today, in entry order

@@ -74,6 +74,11 @@ double Engine::edge_hazard(int edge, int segment, double hill, double satisfacti
     const std::int8_t k = m_.edge_group[e];
     if (k >= 0) h *= static_cast<double>(pop_.differences[static_cast<std::size_t>(k)][customer]);
   }
+  // Relationship memory: per_purchase^bond, as the customer's purchases left it.
+  if (!m_.bonds.empty()) {
+    const std::int8_t k = m_.edge_bond[e];
+    if (k >= 0) h *= static_cast<double>(pop_.bond[static_cast<std::size_t>(k)][customer]);
+  }
   return h;
 }
 
@@ -332,6 +337,17 @@ void Engine::purchase(std::uint32_t i, int day, BlockScratch& block) {
   const double quality = clamp01(m_.quality_mean + m_.quality_sd * z[0]);
   const double value = std::exp(m_.order_mu[g] + m_.order_sigma[g] * z[1]);
   p.satisfaction[i] = static_cast<float>(quality);
+  // Relationship memory: the purchase adds to the bond (bond <- memory * bond + weight).
+  for (std::size_t k = 0; k < m_.bonds.size(); ++k) {
+    const Model::Bond& bond = m_.bonds[k];
+    if (!bond.segment[g]) continue;
+    float& multiplier = p.bond[k][i];
+    const double weight = bond.by_satisfaction ? quality * m_.inv_reference : 1.0;
+    multiplier = static_cast<float>(
+        std::clamp(std::exp(bond.memory * std::log(static_cast<double>(multiplier)) +
+                            weight * bond.log_per_purchase),
+                   Model::kBondMin, Model::kBondMax));
+  }
   block.log.purchased(i - block.begin, static_cast<float>(value));
   ++block.purchases[g];
   block.revenue[g] += value;
