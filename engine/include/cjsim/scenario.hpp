@@ -91,6 +91,15 @@ struct FlightDef {
   double amount = 0.0;  // currency units
 };
 
+// A holdout test: a random share of customers (the same ones all along, drawn once per run) whom
+// the channel never exposes on days [from, to]. Off when share is 0. Replays a planner's lift
+// test inside the simulation (cjsim calibrate's experiments; held_out() tells who).
+struct HoldoutDef {
+  double share = 0.0;
+  int from = 0;
+  int to = 0;
+};
+
 struct ChannelDef {
   std::string name;
   std::string label;
@@ -102,6 +111,7 @@ struct ChannelDef {
   double salience = 1.0;  // weight added to the salience of an exposed customer
   double quality =
       0.0;  // added to the satisfaction of an exposed customer (service), clipped to [0,1]
+  HoldoutDef holdout;
 };
 
 // A_t = decay * A_{t-1} + sum_c weight_c * exposed_c; salience edges get

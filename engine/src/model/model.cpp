@@ -231,6 +231,7 @@ Model compile_model(const ScenarioDef& def) {
   m.has_lift.assign(static_cast<std::size_t>(C) * static_cast<std::size_t>(E), 0);
   m.salience_gain.assign(static_cast<std::size_t>(C) * static_cast<std::size_t>(G), 0.0f);
   m.quality_boost.assign(static_cast<std::size_t>(C), 0.0f);
+  m.holdout.assign(static_cast<std::size_t>(C), HoldoutDef{});
   for (int c = 0; c < C; ++c) {
     const auto cu = static_cast<std::size_t>(c);
     const ChannelDef& ch = def.channels[cu];
@@ -268,6 +269,8 @@ Model compile_model(const ScenarioDef& def) {
                              def.segments[static_cast<std::size_t>(g)].responsiveness);
     }
     m.quality_boost[cu] = static_cast<float>(ch.quality);
+    m.holdout[cu] = ch.holdout;
+    if (ch.holdout.share > 0) m.holdout_channels |= 1u << c;
   }
 
   // Salience.

@@ -90,6 +90,8 @@ struct Model {
   std::vector<std::uint8_t> has_lift;        // channel x edge: lift differs from 1
   std::vector<float> salience_gain;          // channel x segment: weight x responsiveness
   std::vector<float> quality_boost;          // channel
+  std::vector<HoldoutDef> holdout;           // channel (share 0: none)
+  std::uint32_t holdout_channels = 0;        // bit c: channel c has a holdout
 
   // --- the drift kernel's tables (model_drift.cpp) ------------------------------------------
   // The total hazard of a customer in stage s and segment g, exposed today to a set of channels

@@ -822,6 +822,21 @@ class Checker {
       in_range(join_key(key, "cost"), "cost", c.cost, 0.0, kMoneyLimit,
                "give the cost per contact in currency units, e.g. cost = 0.5");
       flights(c, key);
+      if (c.holdout.share != 0.0) {
+        const std::string hk = join_key(key, "holdout");
+        const int last_day = def_.simulation.days - 1;
+        if (!(c.holdout.share > 0.0 && c.holdout.share < 1.0)) {
+          add(join_key(hk, "share"),
+              fmt::format("share must be between 0 and 1, got {}", num(c.holdout.share)),
+              "give the share of customers the channel skips, e.g. share = 0.2");
+        }
+        if (c.holdout.from < 0 || c.holdout.to > last_day || c.holdout.from > c.holdout.to) {
+          add(join_key(hk, c.holdout.from < 0 || c.holdout.from > c.holdout.to ? "from" : "to"),
+              fmt::format("holdout days [{}, {}] are not a range inside the horizon 0 .. {}",
+                          c.holdout.from, c.holdout.to, last_day),
+              fmt::format("give 0 <= from <= to <= {} (0-based, both included)", last_day));
+        }
+      }
       const std::string rk = join_key(key, "reaches");
       if (c.reaches.empty()) {
         add(rk, fmt::format("channel '{}' reaches no stage", c.name),

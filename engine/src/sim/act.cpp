@@ -176,14 +176,17 @@ void Engine::act_block(BlockScratch& block, int day) {
         handle_event<kTrace>(i, p.stage[i], p.segment[i], p.salience[i], p.satisfaction[i],
                              channels, day, block, &x.event_words[2 * next_event++]);
       }
+      // Outcome records are read only at the end of the run: applying mid-day changes no bit.
+      if (block.log.size() >= kLogApply) apply_log(block, x.log_order, x.log_counts);
     }
   }
-  if (block.log.size() >= kLogApply) apply_log(block, x.log_order, x.log_counts);
 }
 
 void Engine::apply_log(BlockScratch& block, std::vector<std::uint32_t>& order,
                        std::vector<std::uint32_t>& counts) {
-  block.log.apply(pop_.outcome.data() + block.begin, order, counts);
+  block.log.apply(pop_.outcome.data() + block.begin,
+                  pop_.stages_high.empty() ? nullptr : pop_.stages_high.data() + block.begin, order,
+                  counts);
 }
 
 // Everything a customer can do in a day, from the state at the start of the day.
@@ -307,6 +310,7 @@ void Engine::transition(std::uint32_t i, int from, int to, int edge, int day, Bl
   p.stage[i] = static_cast<std::uint8_t>(to);
   --block.counts[m_.sg(from, g)];
   ++block.counts[m_.sg(to, g)];
+  if (m_.holdout_channels != 0) move_held(block, i, from, to, g);
   if (edge >= 0) {
     ++block.edge_flows[m_.eg(edge, g)];
   } else {
@@ -351,7 +355,7 @@ void Engine::purchase(std::uint32_t i, int day, BlockScratch& block) {
   block.log.purchased(i - block.begin, static_cast<float>(value));
   ++block.purchases[g];
   block.revenue[g] += value;
-  if (options_.touch_paths) record_purchase(block, i, day, value);  // touch paths
+  if (record_purchases_) record_purchase(block, i, day, value);  // touch or purchase paths
   block.margin[g] += value * m_.margin;
   if (!(p.flags[i] & kFlagCustomer)) {  // a first purchase, attributed to the last touch
     p.flags[i] = static_cast<std::uint8_t>(p.flags[i] | kFlagCustomer | kFlagAcquired);
@@ -429,7 +433,7 @@ void Engine::event_words(const BlockScratch& block, int day, DayScratch& x) cons
 // u / 2^32 <= exp(-rate); that word is drawn for eight advocates at once, and only those who
 // speak go on to the full draw, from the same stream. Same numbers as speaking every day.
 template <bool kTrace>
-void Engine::talk(BlockScratch& block, int day, const DayScratch& x) {
+void Engine::talk(BlockScratch& block, int day, DayScratch& x) {
   const std::uint32_t words = (block.end - block.begin + 63) / 64;
   const auto d = static_cast<std::uint32_t>(day);
   const std::uint32_t purpose = streams_.counter_of(0, d, Purpose::recommend)[2];
@@ -445,6 +449,7 @@ void Engine::talk(BlockScratch& block, int day, const DayScratch& x) {
       }
     }
     count = 0;
+    if (block.log.size() >= kLogApply) apply_log(block, x.log_order, x.log_counts);
   };
   for (std::uint32_t w = 0; w < words; ++w) {
     for (std::uint64_t bits = x.talker[w]; bits != 0; bits &= bits - 1) {
