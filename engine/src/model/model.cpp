@@ -176,8 +176,14 @@ Model compile_model(const ScenarioDef& def) {
       }
     }
   };
-  if (!def.heterogeneity.empty()) {
+  // Both per-edge tables exist as soon as either mechanism does, so the hazard asks one
+  // question (personal_edges) when neither is declared.
+  m.personal_edges = !def.heterogeneity.empty() || !def.relationship.empty();
+  if (m.personal_edges) {
     m.edge_group.assign(static_cast<std::size_t>(E), -1);
+    m.edge_bond.assign(static_cast<std::size_t>(E), -1);
+  }
+  if (!def.heterogeneity.empty()) {
     for (std::size_t k = 0; k < def.heterogeneity.size(); ++k) {
       const HeterogeneityDef& h = def.heterogeneity[k];
       Model::Group group;
@@ -192,7 +198,6 @@ Model compile_model(const ScenarioDef& def) {
     }
   }
   if (!def.relationship.empty()) {
-    m.edge_bond.assign(static_cast<std::size_t>(E), -1);
     for (std::size_t k = 0; k < def.relationship.size(); ++k) {
       const RelationshipDef& r = def.relationship[k];
       Model::Bond bond;
@@ -203,6 +208,7 @@ Model compile_model(const ScenarioDef& def) {
       mark(r.edges, bond.segment, k, m.edge_bond);
       m.bonds.push_back(std::move(bond));
     }
+    m.has_bonds = true;
   }
   m.reference = def.experience.reference.value_or(def.experience.quality_mean);
   m.inv_reference = 1.0 / m.reference;

@@ -138,7 +138,7 @@ struct Model {
     std::vector<std::uint8_t> segment;  // segment: 1 = drawn, 0 = multiplier 1
   };
   std::vector<Group> groups;            // empty: no individual differences
-  std::vector<std::int8_t> edge_group;  // compiled edge: its group, or -1 (groups only)
+  std::vector<std::int8_t> edge_group;  // compiled edge: its group, or -1 (personal_edges only)
 
   // --- relationship memory ([relationship]) ---------------------------------------------------
   // Each relationship's multiplier per customer, per_purchase^bond, starts at 1 and is updated
@@ -153,8 +153,13 @@ struct Model {
     std::vector<std::uint8_t> segment;  // segment: 1 = keeps a bond
   };
   static constexpr double kBondMin = 1e-6, kBondMax = 1e6;
-  std::vector<Bond> bonds;             // empty: no relationship memory
-  std::vector<std::int8_t> edge_bond;  // compiled edge: its relationship, or -1 (bonds only)
+  std::vector<Bond> bonds;  // empty: no relationship memory
+  std::vector<std::int8_t>
+      edge_bond;  // compiled edge: its relationship, or -1 (personal_edges only)
+  // Groups or relationships exist: edge_group and edge_bond are filled, and a purchase
+  // (has_bonds) updates the bonds. Plain flags, so that a world without them pays one test.
+  bool personal_edges = false;
+  bool has_bonds = false;
 
   // --- calendar demand (scenario [calendar]) ---------------------------------------------------
   // Each entry's factor on every day, and the (edge, segment) cells of `base` it multiplies.
