@@ -12,6 +12,10 @@ round_trip: a hidden truth -> cjsim run -> cjsim export --weekly -> cjsim calibr
   seeds were not searched for: the test was written, then run once (tests/README.md).
 bad_input: every malformed observed file and [calibrate] key exits 1 naming file:line, with a
   fix, and writes no calibration file.
+event_log: the round trip through an event log (export --events: one row per purchase), with the
+  log's weekly series equal to export --weekly's; an export without touch paths is refused.
+underspend: observed spend the simulated population cannot spend (two weeks at 100 times the
+  spend) is a warning naming the channel, the amounts and the periods, and the fit goes on.
 """
 import csv
 import os
@@ -168,8 +172,25 @@ def case_round_trip():
     check(inside >= 2, f"only {inside} of 4 held-out weeks inside the 90% band:\n{rows}")
 
     # Decisions over posterior draws.
-    out = must(["value", "cal.h5", "--draws", "4", "--replicates", "2", "--threads", "2", "--quiet"])
+    out = must(["value", "cal.h5", "--draws", "4", "--replicates", "2", "--threads", "2", "--quiet",
+                "--xlsx", "value.xlsx"])
     check("search" in out, f"value over the posterior printed:\n{out}")
+    # The workbook holds the same table as the terminal: search's ROAS median and interval.
+    import openpyxl
+    book = openpyxl.load_workbook(os.path.join(WORK, "value.xlsx"))
+    check(book.sheetnames[0] == "Posterior value" and "About" in book.sheetnames,
+          f"value.xlsx sheets {book.sheetnames}")
+    sheet = book[book.sheetnames[0]]
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    header = next((r for r in rows if r and r[0] == "Channel"), None)
+    check(header is not None, f"value.xlsx has no header row: {rows[:3]}")
+    if header is not None:
+        roas = [r for r in rows if r[0] == "search" and r[1] == "roas"]
+        check(len(roas) == 1, f"value.xlsx: {len(roas)} rows for search roas")
+        if roas:
+            r = dict(zip(header, roas[0]))
+            check(all(isinstance(r[k], (int, float)) for k in ("5%", "Median", "95%")) and
+                  r["5%"] <= r["Median"] <= r["95%"], f"value.xlsx search roas: {r}")
 
 
 def expect_bad(args, patterns, output):
@@ -220,7 +241,105 @@ def case_bad_input():
     expect_bad(["forecast", "missing.h5", "--periods", "4"], ["missing.h5"], "missing.h5")
 
 
-CASES = {"round_trip": case_round_trip, "bad_input": case_bad_input}
+def case_underspend():
+    """Observed spend the simulated population cannot spend (more contacts than customers it can
+    reach) is a warning naming the channel, the amounts and the periods, not a refusal."""
+    import h5py
+
+    write("truth.toml", TRUTH)
+    must(["run", "truth.toml", "-o", "truth.h5", "--threads", "2", "--quiet"])
+    must(["export", "truth.h5", "--weekly", "weekly.csv"])
+    with open(os.path.join(WORK, "weekly.csv"), encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:9]
+    col = header.index("spend.search")
+    # Weeks 3 and 4 (2025-01-20, 2025-01-27) at 100 times their spend: at cost 0.5 that is far
+    # more contacts than the ~800 leads the search channel can reach in a week.
+    for r in (2, 3):
+        body[r][col] = str(float(body[r][col]) * 100)
+    with open(os.path.join(WORK, "weekly_fit.csv"), "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(body)
+    fit = re.sub(r"flights = \[.*?\]\n", "budget = 2_000\n", TRUTH, flags=re.S)
+    small = CALIBRATE.replace("particles = 150", "particles = 30").replace("budget = 3_000",
+                                                                         "budget = 150")
+    small = small.replace("draws = 30", "draws = 10")
+    write("fit.toml", fit + small)
+    rc, out, err = cjsim("calibrate", "fit.toml", "-o", "cal.h5", "--threads", "2", "--quiet")
+    check(rc == 0, f"calibrate with unspendable spend: exit {rc}, expected 0 (a warning)\n{out}\n{err}")
+    pattern = (r"search: the simulated population could spend \d+ of the observed (\d+) \(\d+%\) "
+               r"in 2 period\(s\): 2025-01-20, 2025-01-27")
+    m = re.search(pattern, out)
+    check(m, f"no warning naming search, the amounts and the two periods:\n{out}")
+    if m:
+        wanted = float(body[2][col]) + float(body[3][col])
+        check(abs(float(m.group(1)) - wanted) <= 1, f"observed amount {m.group(1)}, expected {wanted:.0f}")
+    check("Fix:" in out, f"the warning gives no fix:\n{out}")
+    with h5py.File(os.path.join(WORK, "cal.h5"), "r") as f:
+        stored = [x.decode() if isinstance(x, bytes) else x for x in f["calibration/warnings"][()]]
+        check(any(re.search(pattern, x) for x in stored), f"/calibration/warnings: {stored}")
+
+
+def case_event_log():
+    """The round trip through an event log: a hidden truth -> run --touch-paths -> export --events
+    (one row per purchase: customer_id, date, event, value) and the weekly spend -> calibrate on
+    the log -> the truth inside each 90% interval, the interval at most half the prior's."""
+    import h5py
+    import numpy as np
+
+    write("truth.toml", TRUTH)
+    must(["run", "truth.toml", "-o", "truth.h5", "--threads", "2", "--quiet", "--touch-paths"])
+    must(["export", "truth.h5", "--weekly", "weekly.csv", "--events", "events.csv"])
+    with open(os.path.join(WORK, "events.csv"), encoding="utf-8") as f:
+        events = list(csv.DictReader(f))
+    check(events and list(events[0]) == ["customer_id", "date", "event", "value"],
+          f"export --events header: {list(events[0]) if events else 'no rows'}")
+    # The spend comes from the weekly file (the log has none): its date and spend columns only.
+    with open(os.path.join(WORK, "weekly.csv"), encoding="utf-8") as f:
+        weekly = list(csv.DictReader(f))
+    with open(os.path.join(WORK, "spend.csv"), "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["date", "spend.search"])
+        for row in weekly[:12]:
+            w.writerow([row["date"], row["spend.search"]])
+    fit = TRUTH.replace('"lead -> buy" = { rate = 0.04 }', '"lead -> buy" = { rate = 0.03 }')
+    fit = fit.replace('"loyal -> buy" = { rate = 0.025 }', '"loyal -> buy" = { rate = 0.03 }')
+    fit = re.sub(r"flights = \[.*?\]\n", "budget = 2_000\n", fit, flags=re.S)
+    # The window: the first 12 weeks (the log runs 16); rows before it say who already bought.
+    cal = CALIBRATE.replace('observed = "weekly_fit.csv"',
+                            'observed = ["spend.csv", "events.csv"]\nfrom = 2025-01-06\nto = 2025-03-30')
+    write("fit.toml", fit + cal)
+    rc, out, err = cjsim("calibrate", "fit.toml", "-o", "cal.h5", "--threads", "2", "--quiet")
+    if rc != 0:
+        sys.exit(f"calibrate: exit {rc}\n{out}\n{err}")
+    with h5py.File(os.path.join(WORK, "cal.h5"), "r") as f:
+        c = f["calibration"]
+        # The log, aggregated by calibrate, says what export --weekly says of the same weeks.
+        series = c["observed"]["series"]
+        for name in ("new_customers", "repeat_purchases", "revenue"):
+            got = series[name][()]
+            want = np.array([float(r[name]) for r in weekly[:12]])
+            check(got.shape == want.shape and np.allclose(got, want, rtol=1e-6, atol=1e-3),
+                  f"{name} from the log {got} differs from export --weekly {want}")
+        check("customers_purchases" in c["observed"], "no purchases-per-customer histogram")
+        check("customers" in c["predictive"], "the customers target was not fitted")
+        names = [n.decode() if isinstance(n, bytes) else n for n in c["parameter_keys"][()]]
+        post = c["posterior"]
+        for i, name in enumerate(names):
+            truth = TRUTH_VALUES[name]
+            p05, p95, kept = post["p05"][i], post["p95"][i], post["shrinkage"][i]
+            print(f"{name}: truth {truth}, posterior 90% {p05:.4g} .. {p95:.4g}, width kept {kept:.2f}")
+            check(p05 <= truth <= p95, f"{name}: truth {truth} outside the 90% interval {p05} .. {p95}")
+            check(kept < 0.5, f"{name}: the posterior keeps {kept:.0%} of the prior's width")
+    # A run written without touch paths has no purchases per customer: a clear refusal.
+    must(["run", "truth.toml", "-o", "plain.h5", "--threads", "2", "--quiet"])
+    expect_bad(["export", "plain.h5", "--events", "plain_events.csv"],
+               ["touch paths", "--touch-paths"], "plain_events.csv")
+
+
+CASES = {"round_trip": case_round_trip, "bad_input": case_bad_input, "underspend": case_underspend,
+         "event_log": case_event_log}
 
 if CASE == "--list":
     print("\n".join(CASES))

@@ -230,6 +230,40 @@ Screen run_screen(const FitProblem& problem, Simulator& sim, std::uint64_t seed,
     }
     screen.flat.push_back(!moves);
   }
+  // Two parameters the data cannot tell apart: after the best match of one by a multiple of the
+  // other, what is left moves no target by more than 2 noise units (the flat rule applied to the
+  // difference). Inner products weigh each target alike (each statistic by 1 / its target's
+  // count), so one experiment beside 52 weeks of counts is heard: an always-on channel's lift
+  // and the base rate it multiplies move every week alike, and only the test tells them apart.
+  std::vector<int> group_of;  // per entry of the vectors: its target
+  for (std::size_t j = 0; j < J; ++j) {
+    if (!std::isnan(d.observed[j])) group_of.push_back(d.group[j]);
+  }
+  std::vector<double> per_group(G, 0.0);
+  for (const int g : group_of) per_group[static_cast<std::size_t>(g)] += 1.0;
+  const auto dot = [&](const std::vector<double>& a, const std::vector<double>& b) {
+    double s = 0.0;
+    for (std::size_t j = 0; j < a.size(); ++j) {
+      s += a[j] * b[j] / per_group[static_cast<std::size_t>(group_of[j])];
+    }
+    return s;
+  };
+  // The largest root mean square, over targets, of what `a` leaves after subtracting its best
+  // multiple of `b`.
+  const auto left_over = [&](const std::vector<double>& a, const std::vector<double>& b) {
+    const double bb = dot(b, b);
+    const double k = bb > 0 ? dot(a, b) / bb : 0.0;
+    std::vector<double> sq(G, 0.0);
+    for (std::size_t j = 0; j < a.size(); ++j) {
+      const double r = a[j] - k * b[j];
+      sq[static_cast<std::size_t>(group_of[j])] += r * r;
+    }
+    double worst = 0.0;
+    for (std::size_t g = 0; g < G; ++g) {
+      if (per_group[g] > 0) worst = std::max(worst, std::sqrt(sq[g] / per_group[g]));
+    }
+    return worst;
+  };
   for (int i = 0; i < P; ++i) {
     for (int l = i + 1; l < P; ++l) {
       if (screen.flat[static_cast<std::size_t>(i)] || screen.flat[static_cast<std::size_t>(l)]) {
@@ -237,14 +271,11 @@ Screen run_screen(const FitProblem& problem, Simulator& sim, std::uint64_t seed,
       }
       const auto& a = vectors[static_cast<std::size_t>(i)];
       const auto& b = vectors[static_cast<std::size_t>(l)];
-      double ab = 0, aa = 0, bb = 0;
-      for (std::size_t j = 0; j < a.size(); ++j) {
-        ab += a[j] * b[j];
-        aa += a[j] * a[j];
-        bb += b[j] * b[j];
-      }
-      const double cosine = aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : 0.0;
-      if (std::fabs(cosine) > 0.95) {
+      const double aa = dot(a, a), bb = dot(b, b);
+      const double cosine = aa > 0 && bb > 0 ? dot(a, b) / std::sqrt(aa * bb) : 0.0;
+      // The smaller of the two effects is the one the other can stand in for.
+      const double rest = aa <= bb ? left_over(a, b) : left_over(b, a);
+      if (rest <= 2) {
         screen.collinear.emplace_back(i, l);
         screen.cosine.push_back(cosine);
       }

@@ -319,8 +319,12 @@ std::vector<std::string> FitProblem::underspent(const RunResult& run) const {
     }
     if (!where.empty()) {
       out.push_back(fmt::format(
-          "{}: the simulated population spent {:.0f}% of the observed spend in {} period(s): {}",
-          run.names.channels[c], 100 * got / wanted, where.size(),
+          "{}: the simulated population could spend {:.0f} of the observed {:.0f} ({:.0f}%) in {} "
+          "period(s): {} (too few customers it can reach); the fit goes on with what was spent. "
+          "Fix: raise simulation.customers (lowering calibrate.scale to match) or check the "
+          "channel's cost and the stages it reaches",
+          run.names.channels[c], got * spec_.settings.scale, wanted * spec_.settings.scale,
+          100 * got / wanted, where.size(),
           join_names(std::vector<std::string>(
               where.begin(), where.begin() + static_cast<std::ptrdiff_t>(
                                                  std::min<std::size_t>(where.size(), 8))))));

@@ -1,6 +1,7 @@
-// cjsim export: a result file's touch paths in ChannelAttribution's input form, and weekly
-// aggregates for marketing-mix tools (Robyn, Meridian, PyMC-Marketing). Both documented in
-// results/README.md "Exports".
+// cjsim export: a result file's touch paths in ChannelAttribution's input form, weekly
+// aggregates for marketing-mix tools (Robyn, Meridian, PyMC-Marketing) and an event log of
+// purchases (what a shop exports, what cjsim calibrate reads). Documented in results/README.md
+// "Exports".
 #include <fmt/format.h>
 
 #include <chrono>
@@ -129,11 +130,34 @@ std::string weekly_csv(const RunResult& run, std::chrono::sys_days start) {
   return out;
 }
 
+// One row per purchase (customer_id, date, event, value), as a shop exports its orders; cjsim
+// calibrate reads it as an event log (scenarios/README.md "calibrate"). A customer who was
+// already a customer on day 0 gets one row the day before, value blank: the log's way of saying
+// "bought before the window" (a shop's export holds those earlier orders), so calibrating with
+// `from` = day 0 counts their purchases as repeat purchases, as the simulation does.
+std::string events_csv(const TouchPaths& t, const CustomerTable& customers, std::size_t existing,
+                       std::chrono::sys_days start) {
+  std::string out = "customer_id,date,event,value\n";
+  const std::string before = date_text(start - std::chrono::days{1});
+  for (std::size_t i = 0; i < t.customers(); ++i) {
+    if (i < customers.size() && customers.source[i] == existing) {
+      out += fmt::format("{},{},purchase,\n", i + 1, before);
+    }
+    for (std::uint64_t k = t.offsets[i]; k < t.offsets[i + 1]; ++k) {
+      if (t.event[k] != TouchPaths::kPurchase) continue;
+      out +=
+          fmt::format("{},{},purchase,{}\n", i + 1, date_text(start + std::chrono::days{t.day[k]}),
+                      number(static_cast<double>(t.value[k])));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 int cmd_export(const Args& args, const std::string& command_line) {
   static_cast<void>(command_line);
-  std::string input, only_variant, paths_file, weekly_file, start_date = "2025-01-01";
+  std::string input, only_variant, paths_file, weekly_file, events_file, start_date = "2025-01-01";
   int replicate = 0;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
@@ -142,6 +166,9 @@ int cmd_export(const Args& args, const std::string& command_line) {
       "total_conversion_value, total_null (needs a file written with --touch-paths)")(
       "weekly", po::value(&weekly_file)->value_name("FILE"),
       "weekly spend and exposures per channel, new customers, purchases, revenue, margin")(
+      "events", po::value(&events_file)->value_name("FILE"),
+      "an event log: one row per purchase (customer_id, date, event, value), what cjsim "
+      "calibrate --observed reads (needs a file written with --touch-paths)")(
       "variant", po::value(&only_variant)->value_name("NAME"),
       "which variant (default: the first)")(
       "replicate", po::value(&replicate)->default_value(0)->value_name("R"), "which replicate")(
@@ -154,15 +181,18 @@ int cmd_export(const Args& args, const std::string& command_line) {
   pos.add("input", 1);
   po::variables_map vm;
   if (!parse(args, opts, hidden, pos, vm,
-             "cjsim export RESULT.h5 [--paths FILE.csv] [--weekly FILE.csv] [options]",
+             "cjsim export RESULT.h5 [--paths FILE.csv] [--weekly FILE.csv] [--events FILE.csv] "
+             "[options]",
              "  cjsim export results/run.h5 --paths paths.csv --weekly weekly.csv\n"
+             "  cjsim export results/run.h5 --events orders.csv   # a run written with "
+             "--touch-paths\n"
              "  cjsim export results/flower_delivery.h5 --variant always_on --weekly weekly.csv "
              "--start-date 2025-01-01\n")) {
     return 0;
   }
-  if (paths_file.empty() && weekly_file.empty()) {
+  if (paths_file.empty() && weekly_file.empty() && events_file.empty()) {
     throw InputError({"--paths", 0, 0}, "paths", "nothing to export",
-                     "give --paths FILE.csv, --weekly FILE.csv or both");
+                     "give --paths FILE.csv, --weekly FILE.csv, --events FILE.csv or several");
   }
   std::chrono::sys_days start = parse_date(start_date);
   const ResultFile file = ResultFile::open(input);
@@ -173,7 +203,7 @@ int cmd_export(const Args& args, const std::string& command_line) {
                      fmt::format("the file holds no replicate {} of '{}'", replicate, variant),
                      fmt::format("choose 0 to {}", reps.back()));
   }
-  const StoredRun run = file.load(variant, replicate, false);
+  const StoredRun run = file.load(variant, replicate, !events_file.empty());
   // A run with simulation.start knows its dates: day 0 is that date unless --start-date says.
   if (!vm.count("start-date") || vm["start-date"].defaulted()) {
     if (run.run.daily.start) start = std::chrono::sys_days{*run.run.daily.start};
@@ -194,7 +224,18 @@ int cmd_export(const Args& args, const std::string& command_line) {
         summary.paths.size(), summary.conversions, summary.nulls, summary.organic_conversions,
         summary.untouched_customers);
   }
-  // Both files are built before either is written: bad input leaves nothing behind.
+  std::string events_text;
+  if (!events_file.empty()) {
+    const std::optional<TouchPaths> paths = file.touch_paths(variant, replicate);
+    if (!paths) {
+      throw InputError(
+          {input, 0, 0}, fmt::format("/runs/{}/replicate_{}/touch_paths", variant, replicate),
+          "the run was written without touch paths, so its purchases per customer are not in it",
+          "write it with cjsim run --touch-paths");
+    }
+    events_text = events_csv(*paths, run.run.customers, run.run.names.source_existing(), start);
+  }
+  // Every file is built before any is written: bad input leaves nothing behind.
   if (!paths_file.empty()) {
     write_file_atomically(paths_file, paths_text);
     fmt::print("wrote {}\n", paths_file);
@@ -202,6 +243,10 @@ int cmd_export(const Args& args, const std::string& command_line) {
   if (!weekly_file.empty()) {
     write_file_atomically(weekly_file, weekly_csv(run.run, start));
     fmt::print("wrote {}\n", weekly_file);
+  }
+  if (!events_file.empty()) {
+    write_file_atomically(events_file, events_text);
+    fmt::print("wrote {}\n", events_file);
   }
   return 0;
 }

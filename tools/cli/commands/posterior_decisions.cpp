@@ -10,6 +10,9 @@
 #include "cjsim/ensemble.hpp"
 #include "cjsim/files.hpp"
 #include "common/progress.hpp"
+#include "common/table.hpp"
+#include "common/table_files.hpp"
+#include "common/table_output.hpp"
 #include "common/text_table.hpp"
 #include "report/page.hpp"
 
@@ -35,8 +38,35 @@ bool is_hdf5_file(const std::string& path) {
   return in.gcount() == 8 && std::string(head, 8) == std::string("\x89HDF\r\n\x1a\n", 8);
 }
 
+// The posterior value table for Excel: a row per channel and measure, its quantiles over draws.
+Table posterior_value_sheet(const PosteriorValue& v) {
+  Table t;
+  t.name = "Posterior value";
+  t.title = fmt::format("Channel value over {} posterior draws, {} paired replicates per draw",
+                        v.draws, v.replicates);
+  t.columns = {TableColumn::words("Channel"),
+               TableColumn::words("Measure"),
+               TableColumn::numbers("Mean over draws", Quantity::number),
+               TableColumn::numbers("5%", Quantity::number),
+               TableColumn::numbers("Median", Quantity::number),
+               TableColumn::numbers("95%", Quantity::number),
+               TableColumn::numbers("Noise alone (95% CI half-width)", Quantity::number),
+               TableColumn::numbers("Draws", Quantity::count)};
+  for (const PosteriorMeasure& m : v.rows) {
+    t.rows.push_back({TableCell::words(m.channel), TableCell::words(m.measure),
+                      TableCell::number(m.mean), TableCell::number(m.p05), TableCell::number(m.p50),
+                      TableCell::number(m.p95), TableCell::number(m.noise),
+                      TableCell::number(static_cast<double>(m.draws))});
+  }
+  t.notes = {
+      "5% .. 95%: a 90% credible interval over the posterior draws (parameter uncertainty); "
+      "noise alone: the mean half-width of one draw's 95% confidence interval"};
+  return t;
+}
+
 int value_over_posterior(const std::string& calibration, int draws, const ValueOptions& options,
-                         const std::string& csv, bool quiet) {
+                         const std::string& csv, const std::string& xlsx,
+                         const std::string& command_line, bool quiet) {
   const CalibrationFile file = read_calibration_file(calibration);
   const FitProblem problem = fit_problem_from(file);
   install_interrupt_handler();
@@ -91,6 +121,11 @@ int value_over_posterior(const std::string& calibration, int draws, const ValueO
     }
     write_file_atomically(csv, out);
     fmt::print("table: {}\n", csv);
+  }
+  if (!xlsx.empty()) {
+    TableSource source = table_source(file.meta, calibration, command_line);
+    write_xlsx(xlsx, {posterior_value_sheet(v)}, source, Money::of(file.meta.currency));
+    fmt::print("table: {}\n", xlsx);
   }
   return 0;
 }

@@ -12,8 +12,11 @@ namespace cjsim::cli {
 // True when the file starts with the HDF5 signature (a calibration file, not a scenario).
 bool is_hdf5_file(const std::string& path);
 
+// `csv`, `xlsx`: files to write the table to ("" for none); `command_line` for the workbook's
+// About sheet.
 int value_over_posterior(const std::string& calibration, int draws, const ValueOptions& options,
-                         const std::string& csv, bool quiet);
+                         const std::string& csv, const std::string& xlsx,
+                         const std::string& command_line, bool quiet);
 int optimize_over_posterior(const std::string& calibration, int draws, OptimizeOptions options,
                             bool quiet);
 
