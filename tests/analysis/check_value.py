@@ -90,6 +90,14 @@ def expect_bad_input(args, pattern, fix=None):
         check(re.search(fix, err), f"{label}: fix lacks /{fix}/:\n{err}")
 
 
+def expect_output_refused(args, pattern):
+    rc, _, err = cjsim(*args)
+    label = " ".join(args)
+    check(rc == 2, f"{label}: exit {rc}, expected 2 (output refused)\n{err}")
+    check(re.search(pattern, err, re.M), f"{label}: stderr lacks /{pattern}/:\n{err}")
+    check("fix:" in err, f"{label}: no fix offered:\n{err}")
+
+
 def value_file():
     """cjsim value -o with touch paths (shared by the cases that need a file)."""
     out = os.path.join(WORK, "value.h5")
@@ -352,11 +360,11 @@ def case_optimize_bad_input():
     expect_bad_input(["optimize", path, "--total", "0"], r"the total must be a positive amount")
     expect_bad_input(["value", path, "--replicates", "1"], r"replicates: must be 2 to 10000")
     expect_bad_input(["value", path, "--touch-paths"], r"no .*--output|none was given", fix=r"-o FILE")
-    # Table files are checked before any work, naming the option.
-    expect_bad_input(["optimize", path, "--total", "20000", "--xlsx", "-"], r"--xlsx.*standard output")
-    expect_bad_input(["value", path, "--csv", WORK], r"--csv.*not a regular file")
-    expect_bad_input(["attribute", os.path.join(WORK, "missing.h5"), "--xlsx",
-                      os.path.join(WORK, "nope", "c.xlsx")], r"--xlsx.*does not exist")
+    # An output cjsim cannot write is refused before any work, exit 2 (tools/cli/common/output_path.hpp).
+    expect_output_refused(["optimize", path, "--total", "20000", "--xlsx", "-"], r"--xlsx.*standard output")
+    expect_output_refused(["value", path, "--csv", WORK], r"--csv.*it exists and is a folder")
+    expect_output_refused(["attribute", os.path.join(WORK, "missing.h5"), "--xlsx",
+                           os.path.join(WORK, "nope", "c.xlsx")], r"--xlsx.*does not exist")
 
 
 CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}

@@ -82,6 +82,19 @@ def expect_bad_input(args, patterns, output=None):
         check(not litter, f"{label}: left temporary files {litter}")
 
 
+def expect_output_refused(args, patterns, output=None):
+    """An output path cjsim will not write (tools/cli/common/output_path.hpp): exit 2 before any
+    work, every pattern found in stderr, a fix given, nothing written at `output`."""
+    rc, out, err = cjsim(*args)
+    label = " ".join(args)
+    check(rc == 2, f"{label}: exit {rc}, expected 2 (output refused)\n{err}")
+    for p in patterns:
+        check(re.search(p, err, re.M), f"{label}: stderr lacks /{p}/:\n{err}")
+    check("fix:" in err, f"{label}: no fix offered:\n{err}")
+    if output:
+        check(not os.path.exists(output), f"{label}: wrote {output} despite the refused output")
+
+
 def shipped():
     return sorted(n for n in os.listdir(SCENARIOS) if n.endswith(".toml"))
 
@@ -321,6 +334,15 @@ def case_bench():
     import io
     bench_toml = os.path.join(SCENARIOS, "bench.toml")
     table = os.path.join(WORK, "bench", "machine.csv")
+    # A --csv in a missing folder is refused before measuring, as every output is (the folder
+    # is not made behind the user's back).
+    missing = os.path.join(WORK, "no_such_folder", "b.csv")
+    rc, _, err = cjsim("bench", "--scenario", bench_toml, "-n", "3k", "-t", "1", "--repeat", "1",
+                       "--csv", missing, "-q")
+    check(rc == 2 and "--csv" in err and "does not exist" in err,
+          f"bench --csv in a missing folder: exit {rc}: {err}")
+    check(not os.path.exists(os.path.dirname(missing)), "bench made the missing folder")
+    os.makedirs(os.path.dirname(table), exist_ok=True)
     days = 30
     rc, out, err = cjsim("bench", "--scenario", bench_toml, "-n", "3k,5000", "-t", "1,2",
                          "--repeat", "2", "--set", f"simulation.days={days}", "--csv", table, "-q",
@@ -477,9 +499,11 @@ def case_run_tables():
     check(rc == 0 and out.startswith('"View","KPI"') and "Funnel view" not in out.split("\n")[0],
           f"--csv - writes only the CSV to standard output (exit {rc}): {out[:120]!r}")
     # Bad outputs are refused before any work, naming the option.
-    expect_bad_input(["run", base, "--xlsx", "-"], [r"--xlsx", r"standard output"])
-    expect_bad_input(["run", base, "--csv", WORK], [r"--csv", r"not a regular file"])
-    expect_bad_input(["run", base, "--xlsx", os.path.join(WORK, "nope", "t.xlsx")], [r"--xlsx", r"does not exist"])
+    # The one rule of every output (tools/cli/common/output_path.hpp): exit 2, the option named.
+    expect_output_refused(["run", base, "--xlsx", "-"], [r"--xlsx", r"standard output"])
+    expect_output_refused(["run", base, "--csv", WORK], [r"--csv", r"a folder"])
+    expect_output_refused(["run", base, "--xlsx", os.path.join(WORK, "nope", "t.xlsx")],
+                          [r"--xlsx", r"does not exist"])
 
 
 def case_sweep_tables():
@@ -494,10 +518,10 @@ def case_sweep_tables():
         if os.path.exists(p):
             os.remove(p)
     # Bad table outputs are refused before any work: no sweep file appears.
-    expect_bad_input(["sweep", base, "--vary", "channels.search.budget=0,1000", "-o", h5, "--xlsx", "-"],
-                     [r"--xlsx", r"standard output"], output=h5)
-    expect_bad_input(["sweep", base, "--vary", "channels.search.budget=0,1000", "-o", h5, "--csv",
-                      os.path.join(WORK, "nope", "s.csv")], [r"--csv", r"does not exist"], output=h5)
+    expect_output_refused(["sweep", base, "--vary", "channels.search.budget=0,1000", "-o", h5, "--xlsx", "-"],
+                          [r"--xlsx", r"standard output"], output=h5)
+    expect_output_refused(["sweep", base, "--vary", "channels.search.budget=0,1000", "-o", h5, "--csv",
+                           os.path.join(WORK, "nope", "s.csv")], [r"--csv", r"does not exist"], output=h5)
     rc, out, err = cjsim("sweep", base, "--quiet", "--replicates", "3", "--set", "simulation.currency=RUB",
                          "--vary", "channels.search.budget=0,1000,20000", "-o", h5, "--csv", csv, "--xlsx", xlsx)
     check(rc == 0, f"sweep --csv --xlsx: exit {rc}\n{err}")

@@ -84,6 +84,13 @@ class ResultWriter {
   std::unique_ptr<Impl> impl_;
 };
 
+// HDF5 1.10 can crash on a damaged or hostile file in ways no caller can check first (it trusts
+// sizes and addresses inside the file). After this call, a crash inside the HDF5 library while
+// a ResultFile, SweepFile or sweep partial folder is being read ends the process with
+// "<file>: the file is damaged (the HDF5 library crashed reading it ...)" and exit 1, removing
+// temporary outputs; every other crash stays a crash. Call once, early in main().
+void contain_hdf5_crashes();
+
 // One run read back.
 struct StoredRun {
   std::string variant;

@@ -44,6 +44,11 @@ class ScenarioDocument {
   // The number at a dotted path, if there is one (sweeps check their axes with it).
   bool has_number(const std::string& dotted_path) const;
 
+  // The variants that set `dotted_path` themselves (for a channel's budget, or its flights
+  // instead), as "variant 'X' sets channels.loyalty.budget = 0". An override or a sweep axis at
+  // that path replaces their value in every variant, which cjsim says in a warning.
+  std::vector<std::string> variants_setting(const std::string& dotted_path) const;
+
   const std::string& source_name() const;             // file path or the stand-in name
   const std::string& text() const;                    // the file's text as read
   const std::vector<std::string>& overrides() const;  // assignments applied, in order
@@ -71,6 +76,9 @@ struct Scenario {
   std::string effective_toml;  // after overrides
   std::vector<std::string> overrides;
   std::vector<Variant> variants;  // at least one
+  // What the user should know but did not get wrong: an override that replaces a variant's own
+  // setting. Commands print them as "warning: ..." on stderr.
+  std::vector<std::string> warnings;
 };
 
 // Validates everything (unknown keys with did-you-mean, types, ranges, references, shares,

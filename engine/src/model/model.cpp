@@ -73,7 +73,15 @@ Model compile_model(const ScenarioDef& def) {
     m.names.stage_advocates.push_back(s.advocate ? 1 : 0);
   }
   for (const auto& g : def.segments) m.names.segments.push_back(g.name);
-  for (const auto& c : def.channels) m.names.channels.push_back(c.name);
+  for (const auto& c : def.channels) {
+    m.names.channels.push_back(c.name);
+    std::uint32_t reaches = 0;
+    for (const auto& name : c.reaches) {
+      const int s = index_of(m.names.stages, name);
+      if (s >= 0) reaches |= 1u << s;
+    }
+    m.names.channel_reaches.push_back(reaches);
+  }
   m.names.sources = m.names.channels;
   for (const char* s : {"referral", "organic", "existing", "none"}) m.names.sources.emplace_back(s);
   for (const auto& e : def.edges) m.names.edges.push_back(edge_name(e));

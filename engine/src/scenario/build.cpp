@@ -1325,6 +1325,14 @@ Scenario build_scenario(const ScenarioDocument& doc) {
   scenario.text = im.text;
   scenario.effective_toml = doc.effective_toml();
   scenario.overrides = im.override_texts;
+  for (const Override& o : im.overrides) {
+    if (o.targets_variant()) continue;
+    for (const std::string& v : doc.variants_setting(o.rendered)) {
+      scenario.warnings.push_back(fmt::format(
+          "--set {} replaces a variant's own value ({}): overrides win in every variant", o.text,
+          v));
+    }
+  }
 
   std::vector<Diagnostic> all;
   for (const Problem& pr : structure.list) all.push_back(base_layers.place(pr));

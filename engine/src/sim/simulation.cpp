@@ -287,6 +287,23 @@ RunResult Engine::finish() {
                         }
                       });
   const auto S = static_cast<std::size_t>(m_.stages), G = static_cast<std::size_t>(m_.segments);
+  // First entries by a move, from the logs; a start in stage s counts as being in s before s + 1.
+  StageFirsts& firsts = out_.stage_firsts;
+  firsts.before_next.assign(S, 0);
+  firsts.after_previous.assign(S, 0);
+  for (const BlockScratch& block : blocks_) {
+    for (std::size_t s = 0; s < S; ++s) {
+      firsts.before_next[s] += block.log.firsts().before_next[s];
+      firsts.after_previous[s] += block.log.firsts().after_previous[s];
+    }
+  }
+  const DailySeries& d = out_.daily;
+  for (std::size_t s = 0; s < S; ++s) {
+    for (std::size_t g = 0; g < G; ++g) {
+      firsts.before_next[s] +=
+          d.stage_counts[d.at_stage(0, static_cast<int>(s), static_cast<int>(g))];
+    }
+  }
   out_.flows.assign(G * S * S, 0);
   for (const BlockScratch& block : blocks_) {
     for (int e = 0; e < m_.edges; ++e) {
@@ -373,6 +390,10 @@ RunResult simulate(const ScenarioDef& def, const RunOptions& options) {
   }
   Engine engine(compile_model(def), options);
   return engine.run();
+}
+
+Names run_names(const ScenarioDef& def) {
+  return compile_model(def).names;
 }
 
 }  // namespace cjsim

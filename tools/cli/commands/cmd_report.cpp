@@ -10,6 +10,7 @@
 #include "cjsim/hdf5_io.hpp"
 #include "commands/commands.hpp"
 #include "common/options.hpp"
+#include "common/output_path.hpp"
 #include "common/progress.hpp"
 #include "report/data.hpp"
 #include "report/page.hpp"
@@ -36,6 +37,7 @@ int cmd_report(const Args& args, const std::string& command_line) {
   std::string input, output, compare, assets_dir;
   ReportOptions ro;
   std::uint64_t customer = 0;
+  std::string customer_text;
   bool no_story = false;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
@@ -44,7 +46,7 @@ int cmd_report(const Args& args, const std::string& command_line) {
       "compare", po::value(&compare)->value_name("A,B"),
       "the two variants on the cumulative chart (default: funnel_minded,loop_minded when "
       "present, else the first two)")(
-      "customer", po::value(&customer)->value_name("ID"),
+      "customer", po::value(&customer_text)->value_name("ID"),
       "the customer whose story the page tells (default: one whose journey loops)")(
       "story-variant", po::value(&ro.story_variant)->value_name("NAME"),
       "whose world the story is told in (default: the second variant compared)")(
@@ -69,12 +71,16 @@ int cmd_report(const Args& args, const std::string& command_line) {
   }
   check_threads(ro.threads);
   if (!compare.empty()) std::tie(ro.compare_a, ro.compare_b) = split_pair(compare);
-  if (vm.count("customer")) ro.story_customer = customer;
+  if (vm.count("customer")) {
+    customer = parse_whole_number(customer_text, "--customer", "12");
+    ro.story_customer = customer;
+  }
   ro.story = !no_story;
   ro.command_line = command_line;
   if (output.empty()) output = std::filesystem::path(input).replace_extension(".html").string();
 
   // Cheap checks first: a foreign or damaged file, a missing chart library.
+  const OutputClaim page_out = claim_output(output, vm.count("output") ? "-o" : "-o (default)");
   const ResultFile file = ResultFile::open(input);
   const ReportAssets assets = find_report_assets(assets_dir);
   install_interrupt_handler();
@@ -83,7 +89,7 @@ int cmd_report(const Args& args, const std::string& command_line) {
   const std::string title =
       fmt::format("{} \u2014 cjsim report", data["meta"]["scenario_name"].get<std::string>());
   Progress progress("report: page", ro.quiet);
-  write_file_atomically(output, render_page(assets, data, title));
+  write_claimed(page_out, render_page(assets, data, title));
   progress.done(fmt::format("wrote {}", output));
   fmt::print("report: {}\n", output);
   return 0;
