@@ -76,12 +76,16 @@ inline int stage_index(const ScenarioDef& d, const std::string& name) {
 
 // The daily transition matrix of docs/model.md for segment g, with no channels, no word of mouth
 // and satisfaction at its reference: P[s][s] = exp(-H), P[s][s'] = (1 - exp(-H)) h / H.
-inline Matrix daily_matrix(const ScenarioDef& d, std::size_t g) {
+// `factor`, when given, multiplies each edge's rate (in declaration order): a day of a calendar.
+inline Matrix daily_matrix(const ScenarioDef& d, std::size_t g,
+                           const std::vector<double>& factor = {}) {
   const std::size_t S = d.stages.size();
   Matrix h(S);
   const SegmentDef& seg = d.segments[g];
-  for (const EdgeDef& e : d.edges) {
+  for (std::size_t k = 0; k < d.edges.size(); ++k) {
+    const EdgeDef& e = d.edges[k];
     double rate = e.rate * (e.forward ? seg.tempo : 1.0) * (e.curiosity ? seg.curiosity : 1.0);
+    if (!factor.empty()) rate *= factor[k];
     for (const auto& [name, mult] : seg.edges) {
       if (name == edge_name(e)) rate *= mult;
     }

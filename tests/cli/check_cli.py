@@ -231,6 +231,42 @@ def case_bad_scenarios():
         del path
 
 
+def case_calendar():
+    """Calendar demand from the command line: a series file's bad line is named at its own line
+    (exit 1, nothing written); a good one runs, and the trace prints dates."""
+    text = BASE.replace("days      = 60", "days      = 60\nstart     = 2025-02-01") + """
+[calendar.valentine]
+edges  = ["aware -> consideration"]
+date   = "02-14"
+peak   = 4.0
+before = 3
+
+[calendar.history]
+edges = ["consideration -> purchase"]
+file  = "days.csv"
+"""
+    scenario_file("dated.toml", text)
+    with open(os.path.join(WORK, "days.csv"), "w") as f:
+        f.write("date,factor\n2025-02-14,2.5\n2025-02-31,1\n")
+    out_dir = os.path.join(WORK, "out_calendar")
+    os.makedirs(out_dir, exist_ok=True)
+    output = os.path.join(out_dir, "result.h5")
+    if os.path.exists(output):
+        os.remove(output)  # from an earlier run of this case
+    expect_bad_input(["run", "dated.toml", "--quiet", "-o", output],
+                     [r"days\.csv:3:1: calendar\.history\.file: '2025-02-31' is not a date",
+                      r"fix: write dates as YYYY-MM-DD"], output=output)
+    with open(os.path.join(WORK, "days.csv"), "w") as f:
+        f.write("date,factor\n2025-02-14,2.5\n2025-02-28,1.5\n")
+    rc, out, err = cjsim("run", "dated.toml", "--quiet", "-o", output)
+    check(rc == 0, f"run of a dated scenario: exit {rc}\n{err}")
+    rc, out, err = cjsim("trace", "dated.toml", "--customer", "3")
+    check(rc == 0 and re.search(r"^Sat 01 Feb 2025 +Starts in:", out, re.M),
+          f"the trace of a dated scenario does not print dates: exit {rc}\n{out}{err}")
+    expect_bad_input(["validate", "dated.toml", "--set", "simulation.start=2025-13-01"],
+                     [r"--set:1:18: .*"])
+
+
 def case_every_problem_at_once():
     text = edited("rate = 0.02 }", "rate = -0.02 }").replace("budget  = 2_000", "budjet  = 2_000")
     scenario_file("several.toml", text)
@@ -366,6 +402,80 @@ def case_bench():
                           (["-n", "0"], r"^--customers: customers: '0' is not a size"),
                           (["-t", "1,x"], r"^--threads: threads: '1,x' is not a thread list")):
         expect_bad_input(["bench", "--scenario", bench_toml, "--no-csv", "-q", *args], [pattern])
+
+
+def case_run_tables():
+    """run --csv and --xlsx: the KPI table in roubles, read back by readers nobody here wrote
+    (pandas for the CSV, openpyxl and pandas for the workbook) against the HDF5 file (h5py)."""
+    import h5py
+    import openpyxl
+    import pandas as pd
+    base = scenario_file("tables.toml", BASE)
+    h5, csv, xlsx = (os.path.join(WORK, n) for n in ("tables.h5", "tables.csv", "tables.xlsx"))
+    for p in (h5, csv, xlsx):
+        if os.path.exists(p):
+            os.remove(p)
+    rc, out, err = cjsim("run", base, "--quiet", "--replicates", "3", "--set", "simulation.currency=RUB",
+                         "-o", h5, "--csv", csv, "--xlsx", xlsx)
+    check(rc == 0, f"run --csv --xlsx: exit {rc}\n{err}")
+    check("\u20bd" in out, "the printed KPI table writes roubles")
+    with h5py.File(h5, "r") as f:
+        check(f.attrs["currency"] == "RUB", f"the file's currency attribute: {f.attrs.get('currency')!r}")
+        summary = f["runs/base/kpi_summary"][()]
+    want = {(r["id"].decode() if isinstance(r["id"], bytes) else r["id"]): r for r in summary}
+    table = pd.read_csv(csv, float_precision="round_trip")  # pandas' default parser rounds
+    check(list(table.columns[:2]) == ["View", "KPI"] and "base 95% CI low" in table.columns,
+          f"CSV header: {list(table.columns)}")
+    worst = 0.0
+    for _, row in table.iterrows():
+        w = want[row["KPI id"]]
+        for col, field in (("base", "mean"), ("base 95% CI low", "ci_low"), ("base 95% CI high", "ci_high")):
+            a, b = row[col], float(w[field])
+            if pd.isna(a) or b != b:
+                worst = max(worst, 0.0 if (pd.isna(a) and b != b) else 1.0)
+            else:
+                worst = max(worst, abs(a - b) / max(1e-300, abs(b)))
+    check(len(table) == len(want) and worst == 0.0,
+          f"CSV: every KPI, every digit of the HDF5 file ({len(table)} rows of {len(want)}, worst {worst:.1e})")
+    check(all("b'" not in str(x) for x in table["KPI"]), "no byte strings in the CSV")
+    book = openpyxl.load_workbook(xlsx)
+    check(book.sheetnames == ["KPIs", "About"], f"sheets: {book.sheetnames}")
+    sheet = book["KPIs"]
+    header = [c.value for c in sheet[3]]
+    check(header[:2] == ["View", "KPI"], f"Excel header row: {header}")
+    mean_col = header.index("base") + 1
+    id_col = header.index("KPI id") + 1
+    kinds, worst = set(), 0.0
+    for r in range(4, sheet.max_row + 1):
+        kid = sheet.cell(r, id_col).value
+        if kid not in want:
+            continue
+        cell = sheet.cell(r, mean_col)
+        b = float(want[kid]["mean"])
+        if b == b:
+            check(isinstance(cell.value, float | int), f"Excel {kid}: a number, not {cell.value!r}")
+            worst = max(worst, abs(cell.value - b) / max(1e-300, abs(b)))
+            kinds.add(cell.number_format)
+        else:
+            check(cell.value is None, f"Excel {kid}: n/a is an empty cell, not {cell.value!r}")
+    # libxlsxwriter writes 16 significant digits (Excel itself keeps 15): within half a unit of the
+    # 16th digit, 5e-16 relative.
+    check(worst <= 5e-16, f"Excel: the numbers are the HDF5 file's to 16 digits (worst {worst:.1e})")
+    check(any("\u20bd" in k for k in kinds) and any("%" in k for k in kinds),
+          f"Excel number formats carry the rouble and percent ({sorted(kinds)[:6]})")
+    about = {row[0].value: row[1].value for row in book["About"].iter_rows() if row[0].value and len(row) > 1}
+    check("run" in str(about.get("Command", "")) and "RUB" in str(about.get("Currency", "")),
+          f"the About sheet names the command and the currency ({about.get('Command')!r}, {about.get('Currency')!r})")
+    frame = pd.read_excel(xlsx, sheet_name="KPIs", header=2)
+    check(len(frame) == len(want), f"pandas reads the sheet: {len(frame)} KPI rows")
+    # Standard output: only the CSV, for a pipe.
+    rc, out, err = cjsim("run", base, "--quiet", "--replicates", "2", "-o", h5, "--csv", "-")
+    check(rc == 0 and out.startswith('"View","KPI"') and "Funnel view" not in out.split("\n")[0],
+          f"--csv - writes only the CSV to standard output (exit {rc}): {out[:120]!r}")
+    # Bad outputs are refused before any work, naming the option.
+    expect_bad_input(["run", base, "--xlsx", "-"], [r"--xlsx", r"standard output"])
+    expect_bad_input(["run", base, "--csv", WORK], [r"--csv", r"not a regular file"])
+    expect_bad_input(["run", base, "--xlsx", os.path.join(WORK, "nope", "t.xlsx")], [r"--xlsx", r"does not exist"])
 
 
 CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}

@@ -68,6 +68,8 @@ void check_refusal(const InputError& e, const Origin& origin) {
       }
     } else if (p.file == "--design" || p.file == "--points" || p.file == "--replicates") {
       // A sweep's own options (check_vary_input sets them): the option is the place.
+    } else if (d.key.size() > 5 && d.key.compare(d.key.size() - 5, 5, ".file") == 0) {
+      // A file the scenario names (a calendar series): the problem is placed in that file.
     } else if (!p.file.empty()) {
       broken("diagnostic placed in an unknown file: " + shown);
     }

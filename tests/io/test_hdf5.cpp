@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "io/hdf5_objects.hpp"
 #include "io/hdf5_synthetic.hpp"
 #include "skip.hpp"
 
@@ -82,6 +83,7 @@ FileMeta sample_meta() {
   meta.effective_toml = "[simulation]\nname = \"coffee\"\ncustomers = 1000\n";
   meta.command_line = "cjsim run scenarios/coffee.toml --seed 42";
   meta.seed = 42;
+  meta.currency = "RUB";
   return meta;
 }
 
@@ -262,6 +264,7 @@ TEST_CASE("hdf5 round trip: every field of several runs reads back equal", "[hdf
   CHECK(meta.effective_toml == expected.effective_toml);
   CHECK(meta.command_line == expected.command_line);
   CHECK(meta.seed == expected.seed);
+  CHECK(meta.currency == "RUB");
   CHECK(meta.kind == "run");
   CHECK(meta.format == kFormatVersion);
   CHECK(meta.engine_version == engine_version());
@@ -584,6 +587,22 @@ TEST_CASE("hdf5 reader: refuses files it cannot read, saying why", "[hdf5]") {
                        "written by a newer cjsim (format " + std::to_string(kFormatVersion + 1) +
                        "); this build reads format " + std::to_string(kFormatVersion)) &&
                    Catch::Contains("upgrade cjsim"));
+  }
+  SECTION("a file from before simulation.currency: no currency") {
+    const std::string path = folder.file("older.h5");
+    fs::copy_file(good, path);
+    edit_file(path, [](hid_t file) { REQUIRE(H5Adelete(file, "currency") >= 0); });
+    CHECK(ResultFile::open(path).meta().currency.empty());
+  }
+  SECTION("a currency that is not an ISO 4217 code") {
+    const std::string path = folder.file("pesos.h5");
+    fs::copy_file(good, path);
+    edit_file(path, [](hid_t file) {
+      REQUIRE(H5Adelete(file, "currency") >= 0);
+      h5::write_attribute(file, "currency", std::string("<b>doubloons</b>"));
+    });
+    CHECK_THAT(input_error_of([&] { ResultFile::open(path).meta(); }),
+               Catch::Contains(path) && Catch::Contains("not a current ISO 4217 code"));
   }
   SECTION("a truncated file") {
     const std::string path = folder.file("half.h5");

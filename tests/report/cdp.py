@@ -228,6 +228,25 @@ class Page:
             f.write(base64.b64decode(data))
         return path
 
+    def emulate_print(self, paper_width_px):
+        """What a browser's print dialog does first: print media, the layout at the paper's width
+        (the page's @page rule sets the paper; the page's print listeners run now)."""
+        self.send("Emulation.setDeviceMetricsOverride",
+                  {"width": int(paper_width_px), "height": 900, "deviceScaleFactor": 1,
+                   "mobile": False})
+        self.send("Emulation.setEmulatedMedia",
+                  {"media": "print",
+                   "features": [{"name": "prefers-reduced-motion", "value": "reduce"}]})
+
+    def print_pdf(self, path):
+        """Chromium's print-to-PDF of the page as it is (call emulate_print first)."""
+        data = self.send("Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True},
+                         timeout=120)["data"]
+        import base64
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(data))
+        return path
+
     def full_height(self, height):
         self.send("Emulation.setDeviceMetricsOverride",
                   {"width": self.width, "height": int(height), "deviceScaleFactor": 1,

@@ -168,6 +168,9 @@ def cmd_page(args):
                   f"story revenue {told:.2f} = the file's {float(row['revenue']):.2f}")
             lines = page.evaluate("document.querySelectorAll('#story-text li').length")
             check(lines > 3, f"the story is told in {lines} lines")
+        check_words(page, args.h5)
+        check_save_as_image(page)
+        check_no_loop_sentence(page)
         # Click every control, then look again for problems.
         clicks = page.evaluate("""(() => { let n = 0;
             for (const b of document.querySelectorAll('.controls button')) { b.click(); n++; }
@@ -175,6 +178,7 @@ def cmd_page(args):
             return n; })()""")
         page.evaluate("new Promise(r => setTimeout(r, 500))", await_promise=True)
         check(clicks > 10, f"clicked {clicks} controls")
+        check_print(page, args.shots, "report")
         problems = page.problems()
         for p in problems:
             print("      " + p)
@@ -182,12 +186,133 @@ def cmd_page(args):
     finish()
 
 
+# ---- what the page says, in whose words ------------------------------------------------------
+
+def check_words(page, h5_path):
+    """Money in the file's currency, plain words, definitions one click away."""
+    with h5py.File(h5_path, "r") as f:
+        code = f.attrs.get("currency", "")
+        code = code.decode() if isinstance(code, bytes) else str(code)
+    text = page.evaluate("document.body.innerText")
+    cards = page.evaluate("document.getElementById('glance-cards').innerText")
+    if code == "RUB":
+        check("\u20bd" in cards, "the cards write amounts in roubles (\u20bd)")
+        axis = page.evaluate("""echarts.getInstanceByDom(document.getElementById('chart-compare'))
+            .getOption().yAxis[0].name""")
+        check("RUB" in axis, f"the money axis names the currency ({axis!r})")
+    check("currency units" not in text, "no 'currency units' where the file names its currency")
+    # Plain words: the method's name only in its footnote and the definitions.
+    outside = page.evaluate("""(() => { const c = document.body.cloneNode(true);
+        c.querySelectorAll('#retention-method, #definitions, script').forEach(x => x.remove());
+        return c.innerText; })()""")
+    check("Kaplan" not in outside, "Kaplan–Meier is named only in a footnote and the definitions")
+    check("salience" not in outside.lower(), "'salience' is said as 'ad memory' outside the definitions")
+    check("Kaplan" in page.evaluate("document.getElementById('retention-method').innerText"),
+          "the retention footnote names the method")
+    titles = page.evaluate("""[...document.querySelectorAll('.mini')].map(d => {
+        const o = echarts.getInstanceByDom(d).getOption(); return o.title[0].text; })""")
+    check(any(t.startswith("Still a customer") for t in titles),
+          f"the retention mini chart says 'Still a customer ...' ({[t for t in titles if 'ustomer' in t]})")
+    # KPI definitions one click away: the first KPI link of the table leads to its definition.
+    shown = page.evaluate("""(() => { const a = document.querySelector('#kpi-table a.def');
+        if (!a) return null; a.click();
+        const t = document.getElementById('def-' + a.dataset.def.replace(/[^a-z0-9_-]/gi, '_'));
+        return t ? [a.dataset.def, t.classList.contains('shown'), t.nextElementSibling.innerText] : [a.dataset.def]; })()""")
+    check(shown is not None and len(shown) == 3 and shown[1] and len(shown[2]) > 10,
+          f"a KPI name in the table opens its definition ({shown})")
+    defs = page.evaluate("document.querySelectorAll('#definitions dt').length")
+    kpis = page.evaluate("JSON.parse(document.getElementById('cjsim-data').textContent).variants[0].kpis.length")
+    check(defs >= kpis, f"every KPI has a definition ({defs} terms for {kpis} KPIs)")
+    # n/a is no bar: wherever a mini chart has no value, its label says n/a.
+    na = page.evaluate("""[...document.querySelectorAll('.mini')].flatMap(d => {
+        const s = echarts.getInstanceByDom(d).getOption().series[0];
+        return s.data.filter(x => x.itemStyle && x.itemStyle.opacity === 0)
+          .map(x => [d.id, x.value, x.label && x.label.formatter]); })""")
+    check(all(v == 0 and lab == "n/a" for _, v, lab in na), f"n/a values are drawn as the word n/a, no bar ({na})")
+
+
+def check_save_as_image(page):
+    """Every chart can be saved as an image (ECharts' saveAsImage), named after its title."""
+    found = page.evaluate("""[...document.querySelectorAll('[_echarts_instance_]')].map(d => {
+        const o = echarts.getInstanceByDom(d).getOption();
+        const t = o.toolbox && o.toolbox[0];
+        return [d.id, !!(t && t.show && t.feature && t.feature.saveAsImage), t && t.feature.saveAsImage ? t.feature.saveAsImage.name : null]; })""")
+    missing = [d for d, ok, _ in found if not ok]
+    check(found and not missing, f"every chart ({len(found)}) has ECharts' save-as-image (missing: {missing})")
+
+
+def check_no_loop_sentence(page):
+    """The flow sentence says what each world shows: the funnel world has no loop to boast of."""
+    notes = page.evaluate("""(() => { const out = {};
+        for (const b of document.querySelectorAll('#flows-controls button')) {
+          b.click(); out[b.dataset.value] = [document.getElementById('flows-note').innerText,
+                                             document.getElementById('flows-h').innerText]; }
+        return out; })()""")
+    data = page.evaluate("JSON.parse(document.getElementById('cjsim-data').textContent)")
+    stages = data["stages"]
+    for v in data["variants"]:
+        flows = v["flows"]
+        S = len(stages)
+        loops = sum(flows[a][b] or 0 for a in range(S) for b in range(S)
+                    if b < a and (stages[a]["role"] == "lost" or stages[b]["role"] == "purchase"))
+        note, heading = notes.get(v["name"], ["", ""])
+        if loops == 0:
+            check("funnel would have none" not in note and "loop" not in heading.lower().replace("no loop", ""),
+                  f"{v['name']}: no repeat purchase or return, and the page does not claim a loop "
+                  f"({heading!r}: {note[:120]!r})")
+        else:
+            check("repeat purchases" in note and "loop" in heading.lower(),
+                  f"{v['name']}: {loops:,.0f} loop moves, and the page says so ({heading!r})")
+
+
+def check_print(page, shots, prefix):
+    """Print to PDF as a browser would (A4 landscape from the page's @page rule): charts redrawn at
+    the paper's width without their buttons, every page has ink, pictures of the pages for a look."""
+    paper = (297 - 2 * 12) / 25.4 * 96  # the page's @page: A4 landscape, 12 mm side margins
+    page.emulate_print(paper)
+    state = page.wait_for("document.documentElement.dataset.cjsimPrinting === 'true'", timeout=20)
+    check(state is True, "the page noticed it is being printed")
+    page.evaluate("new Promise(r => setTimeout(r, 300))", await_promise=True)
+    wide = page.evaluate(f"""[...document.querySelectorAll('canvas')].filter(c => c.offsetParent !== null
+        && c.getBoundingClientRect().right > {paper} + 1).map(c => c.closest('[id]').id)""")
+    check(not wide, f"every chart fits the paper's width ({wide})")
+    buttons = page.evaluate("""[...document.querySelectorAll('[_echarts_instance_]')].filter(d =>
+        echarts.getInstanceByDom(d).getOption().toolbox[0].show).length""")
+    check(buttons == 0, f"no save-as-image buttons on paper ({buttons} left)")
+    pdf = page.print_pdf(os.path.join(shots, f"{prefix}.pdf"))
+    info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True)
+    pages = int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1)) if info.returncode == 0 else 0
+    size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info.stdout)
+    check(pages >= 3, f"the PDF has {pages} pages")
+    check(size is not None and float(size.group(1)) > float(size.group(2)),
+          f"the PDF is landscape ({size.group(0) if size else info.stdout[:200]})")
+    for old in os.listdir(shots):
+        if old.startswith(f"{prefix}-print-"):
+            os.remove(os.path.join(shots, old))
+    subprocess.run(["pdftoppm", "-r", "60", "-png", pdf, os.path.join(shots, f"{prefix}-print")], check=True)
+    subprocess.run(["pdftoppm", "-r", "12", "-gray", pdf, os.path.join(shots, f"{prefix}-ink")], check=True)
+    blank = []
+    for name in sorted(os.listdir(shots)):
+        if not name.startswith(f"{prefix}-ink"):
+            continue
+        raw = open(os.path.join(shots, name), "rb").read()
+        os.remove(os.path.join(shots, name))
+        # A binary PGM: "P5 w h 255" then one byte per pixel.
+        head = raw.split(b"\n", 3)
+        pixels = head[3] if len(head) == 4 else b""
+        ink = sum(1 for b in pixels if b < 245) / max(1, len(pixels))
+        if ink < 0.002:
+            blank.append(name)
+    check(not blank, f"every printed page has something on it (blank: {blank})")
+    print(f"      printed: {pdf}, {pages} pages, pictures {prefix}-print-*.png in {shots}")
+
+
 def cmd_sweep_view(args):
     """The page of a real sweep file: only the sweep view, its table row for row the /sweep table,
     the chart's lines as the design implies, every control clicked without an error."""
     with h5py.File(args.h5, "r") as f:
         table = f["sweep"][()]
-        axes = [a for a in f["sweep"].attrs["axes"]]
+        axes = [a.decode() if isinstance(a, bytes) else str(a) for a in f["sweep"].attrs["axes"]]
         variants = [v for v in f["sweep"].attrs["variants"]]
     html = open(args.html, encoding="utf-8").read()
     m = re.search(r'(<script id="cjsim-data" type="application/json">)(.*?)(</script>)', html, re.S)
@@ -220,13 +345,30 @@ def cmd_sweep_view(args):
             lhs = f["sweep"].attrs["design"] == "lhs"
         others = {tuple(row[a] for a in axes[1:]) for row in table}
         lines = (1 if lhs else len(others)) * (len(variants) if len(variants) > 1 else 1)
-        legend = page.evaluate("echarts.getInstanceByDom(document.getElementById('chart-sweep'))"
-                               ".getOption().legend[0].data.length")
-        check(legend == lines, f"the chart has a line per variant and value of the other keys ({legend} of {lines})")
+        # Up to four lines share one chart; more are small multiples, a panel per line (12 a page).
+        mode = page.evaluate("document.documentElement.dataset.sweepMode")
+        if lines > 4 and not lhs:
+            panels = page.evaluate("document.querySelectorAll('#sweep-panels .panel').length")
+            check(mode == "panels" and panels == min(lines, 12),
+                  f"{lines} lines are drawn as small multiples ({mode}: {panels} panels)")
+            titles = page.evaluate("""[...document.querySelectorAll('#sweep-panels .panel')]
+                .map(d => echarts.getInstanceByDom(d).getOption().title[0].text)""")
+            check(all("." not in t and "b'" not in t for t in titles),
+                  f"panel titles in the planner's words, no key paths or byte strings ({titles[:3]})")
+        else:
+            legend = page.evaluate("echarts.getInstanceByDom(document.getElementById('chart-sweep'))"
+                                   ".getOption().legend[0].data.length")
+            check(mode == "lines" and legend == lines,
+                  f"the chart has a line per variant and value of the other keys ({legend} of {lines})")
+        heads = page.evaluate("[...document.querySelectorAll('#sweep-table th')].map(t => t.innerText)")
+        check(not any(a in heads for a in axes) and all("channels." not in h for h in heads),
+              f"the table's headers are in the planner's words ({heads})")
         page.evaluate("""(() => { const s = document.querySelector('#sweep-controls select');
             s.value = 'repeat_rate'; s.dispatchEvent(new Event('change'));
             for (const b of document.querySelectorAll('#sweep-controls button')) b.click(); })()""")
         page.evaluate("new Promise(r => setTimeout(r, 300))", await_promise=True)
+        check_save_as_image(page)
+        check_print(page, args.shots, "sweep")
         problems = page.problems()
         for p in problems:
             print("      " + p)

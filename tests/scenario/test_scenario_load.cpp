@@ -1161,3 +1161,51 @@ TEST_CASE("scenario: every shipped scenario loads", "[scenario]") {
   }
   CHECK(files >= 1);
 }
+
+TEST_CASE("scenario: simulation.currency is a current ISO 4217 code, one per file",
+          "[scenario][diagnostics]") {
+  auto with = [](const std::string& value) {
+    std::string text = kBase;
+    text.replace(text.find("days = 100"), 10, "days = 100\ncurrency = " + value);
+    return text;  // currency is on line 4, its value from column 12
+  };
+  CHECK(only_def(load(kBase)).simulation.currency.empty());  // none named
+  CHECK(only_def(load(with("\"RUB\""))).simulation.currency == "RUB");
+  CHECK(only_def(load(kBase, {"simulation.currency=EUR"})).simulation.currency == "EUR");
+
+  const Diagnostic lower = with_key(problems(with("\"rub\"")), "simulation.currency");
+  CHECK(lower.message == "'rub' is not a current ISO 4217 currency code");
+  CHECK(lower.fix == "did you mean 'RUB'?");
+  CHECK(where(lower) == "test.toml:4:12");
+  CHECK(with_key(problems(with("\"RBU\"")), "simulation.currency").fix == "did you mean 'RUB'?");
+  // The rouble's code before 1998 is one letter from today's.
+  CHECK(with_key(problems(with("\"RUR\"")), "simulation.currency").fix == "did you mean 'RUB'?");
+  const Diagnostic far = with_key(problems(with("\"roubles\"")), "simulation.currency");
+  CHECK(contains(far.fix, "three-letter code in capitals"));
+  const Diagnostic number = with_key(problems(with("643")), "simulation.currency");
+  CHECK(contains(number.message, "a string in quotes"));
+  const Diagnostic set =
+      with_key(problems(kBase, {"simulation.currency=EURO"}), "simulation.currency");
+  CHECK(where(set).rfind("--set", 0) == 0);
+
+  // Variants are compared amount for amount: one currency for the file.
+  const std::string variants = with("\"RUB\"") + R"(
+[variants.a]
+description = "as is"
+[variants.b]
+description = "in euros"
+simulation = { currency = "EUR" }
+)";
+  const Diagnostic v = with_key(problems(variants), "variants.b.simulation.currency");
+  CHECK(contains(v.message, "a variant cannot change the currency"));
+  const Diagnostic by_set = with_key(problems(with("\"RUB\"") + R"(
+[variants.a]
+description = "as is"
+[variants.b]
+description = "the same"
+)",
+                                              {"variants.b.simulation.currency=EUR"}),
+                                     "variants.b.simulation.currency");
+  CHECK(contains(by_set.message, "a variant cannot change the currency"));
+  CHECK(where(by_set).rfind("--set", 0) == 0);
+}

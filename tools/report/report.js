@@ -52,7 +52,6 @@
 
   // ---- formatting -----------------------------------------------------------------------------
   const nfInt = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
-  const nf2 = new Intl.NumberFormat('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const nfCompact = new Intl.NumberFormat('en', { notation: 'compact', maximumSignificantDigits: 3 });
   const isNum = (x) => typeof x === 'number' && isFinite(x);
   const fmtInt = (x) => (isNum(x) ? nfInt.format(x) : 'n/a');
@@ -60,12 +59,23 @@
   // A varied value: budgets grouped by thousands, rates with their significant digits.
   const fmtAxis = (x) => (!isNum(x) ? 'n/a' : Number.isInteger(x) ? fmtInt(x) : String(Number(x.toPrecision(6))));
   const fmtPct = (x, d = 1) => (isNum(x) ? (100 * x).toFixed(d) + '%' : 'n/a');
+  // Money in the scenario's currency (D.meta.currency: {code, symbol, prefix, name, digits}, or
+  // null when the scenario names none): "₽ 1.23M", "1.23M CHF", or a plain "1.23M".
+  const CUR = D.meta.currency || null;
+  const MONEY = CUR ? CUR.code : 'currency units';
+  const nfMinor = new Intl.NumberFormat('en', {
+    minimumFractionDigits: CUR ? CUR.digits : 2, maximumFractionDigits: CUR ? CUR.digits : 2 });
+  const moneyWrap = (s) => (!CUR ? s : CUR.prefix ? `${CUR.symbol} ${s}` : `${s} ${CUR.symbol}`);
+  // Three significant digits from 10,000 up; below, whole units (or the minor unit under 100).
+  const fmtMoney = (x) => (!isNum(x) ? 'n/a' : moneyWrap(Math.abs(x) >= 1e4 ? nfCompact.format(x)
+    : Math.abs(x) >= 100 || Number.isInteger(x) ? nfInt.format(x) : nfMinor.format(x)));
+  const fmtMoneyExact = (x) => (!isNum(x) ? 'n/a' : moneyWrap(nfMinor.format(x)));
   function fmtUnit(x, unit) {
     if (!isNum(x)) return 'n/a';
     switch (unit) {
       case 'share': return fmtPct(x);
-      case 'currency': return Math.abs(x) >= 1e3 ? fmtCompact(x) : nf2.format(x);
-      case 'currency/customer': return nf2.format(x);
+      case 'currency': return fmtMoney(x);
+      case 'currency/customer': return fmtMoney(x);
       case 'ratio': return x.toFixed(2);
       case 'days': return x.toFixed(1);
       case 'transitions/customer': return x.toFixed(2);
@@ -73,17 +83,45 @@
     }
   }
   // A ± half-width: three significant digits are plenty.
-  function fmtSpread(x, unit) {
+  function fmtSpread(x, unit, mean) {
     if (!isNum(x)) return 'n/a';
+    // Money: the mean's own convention, so "₽ 13.56 ± 0.10" and "₽ 116 ± 3", never "± 0.098".
+    if ((unit === 'currency' || unit === 'currency/customer') && isNum(mean) && Math.abs(mean) < 1e4) {
+      return Math.abs(mean) >= 100 || Number.isInteger(mean) ? nfInt.format(x) : nfMinor.format(x);
+    }
     if (unit === 'share') return fmtPct(x);
     if (unit === 'ratio' || unit === 'transitions/customer') return x.toFixed(2);
+    // Beside a mean that carries the currency symbol: the number alone ("₽ 1.23M ± 30.1K").
     return Math.abs(x) >= 100 ? fmtCompact(x) : Number(x.toPrecision(2)).toString();
   }
   const UNIT_WORDS = {
-    currency: 'currency units', 'currency/customer': 'currency units per customer',
+    currency: MONEY, 'currency/customer': `${MONEY} per customer`,
     share: '% ', ratio: 'ratio', customers: 'customers', purchases: 'purchases', days: 'days',
     'transitions/customer': 'moves per customer',
   };
+  // 1, 2 or 5 times a power of ten, at least x: the step of a short axis.
+  function niceStep(x) {
+    const p = Math.pow(10, Math.floor(Math.log10(Math.abs(x) || 1)));
+    for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= Math.abs(x)) return m * p;
+    return 10 * p;
+  }
+  // KPI names a director reads without a glossary (the engine's labels stay in the table).
+  const PLAIN_TITLES = {
+    cac: 'CAC: spend per new customer', romi: 'ROMI: profit per unit of spend',
+    'retention.30': 'Still a customer 30 days after the first purchase',
+    'retention.90': 'Still a customer 90 days after the first purchase',
+    'retention.365': 'Still a customer a year after the first purchase',
+    ltv: 'LTV: value of a customer so far', repeat_rate: 'Customers who bought again',
+  };
+  // Why a KPI can be n/a: it divides by something that was zero in this run.
+  function naReason(id) {
+    if (id === 'cac') return 'no new customers, so no spend per new customer';
+    if (id === 'romi' || id === 'roas') return 'nothing was spent';
+    if (id === 'ltv' || id === 'repeat_rate') return 'no customers yet';
+    if (id.startsWith('retention.')) return 'nobody bought early enough to be followed that long';
+    if (id.startsWith('conversion.')) return 'nobody reached the stage before';
+    return 'not defined in this run: it divides by zero';
+  }
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => (
     { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
   // "funnel_minded" -> "Funnel-minded", "no_after_sales" -> "No after sales"
@@ -111,6 +149,37 @@
   // ---- charts and readiness -------------------------------------------------------------------
   const charts = [];
   const firstRenders = [];
+  // Printing: charts are drawn again at the paper's width, without their save buttons, with every
+  // <details> open (tools/report/README.md "Printing").
+  let printing = false;
+  // A title wraps instead of running off a narrow chart (the KPI minis, the printed page); the
+  // right end stays free for the save-as-image button.
+  const measure = (() => {
+    const ctx = document.createElement('canvas').getContext('2d');
+    return (text, size, weight) => { ctx.font = `${weight} ${size}px ${FONT}`; return ctx.measureText(String(text)).width; };
+  })();
+  function fit(node, o) {
+    const w = node.clientWidth || 600;
+    if (o.title) {
+      const ts = o.title.textStyle || {}, ss = o.title.subtextStyle || {};
+      const tw = Math.max(120, w - 44), sw = Math.max(120, w - 16);
+      const th = Math.round(1.3 * (ts.fontSize || 15)), sh = Math.round(1.3 * (ss.fontSize || 12));
+      o.title.textStyle = Object.assign({}, ts, { width: tw, overflow: 'break', lineHeight: th });
+      o.title.subtextStyle = Object.assign({}, ss, { width: sw, overflow: 'break', lineHeight: sh });
+      // A title or subtitle that wraps pushes the legend and the plot down by its extra lines
+      // (a little slack per line: words break at spaces, not at the exact width).
+      const lines = (text, size, weight, width) => (text ? Math.ceil(measure(text, size, weight) / (0.92 * width)) : 1);
+      const extra = (lines(o.title.text, ts.fontSize || 15, 600, tw) - 1) * th
+        + (lines(o.title.subtext, ss.fontSize || 12, 'normal', sw) - 1) * sh;
+      if (extra > 0) {
+        if (o.legend && typeof o.legend.top === 'number') o.legend.top += extra;
+        if (o.grid && typeof o.grid.top === 'number') o.grid.top += extra;
+      }
+    }
+    if (o.toolbox) o.toolbox.show = !printing;
+    if (printing) o.animation = false;
+    return o;
+  }
   function chart(id, option) {
     const node = el(id);
     const c = echarts.init(node, null, { renderer: 'canvas' });
@@ -118,12 +187,33 @@
       const done = () => { c.off('finished', done); resolve(); };
       c.on('finished', done);
     }));
-    c.setOption(option);
+    c.setOption(fit(node, option));
     charts.push(c);
     return c;
   }
+  // Every redraw after a control was clicked goes through here (a fresh option, fitted again).
+  function redraw(c, option) {
+    c.setOption(fit(c.getDom(), option), { notMerge: true });
+  }
   window.addEventListener('resize', () => charts.forEach((c) => c.resize()));
+  function setPrinting(on) {
+    if (on === printing) return;
+    printing = on;
+    document.querySelectorAll('details').forEach((d) => {
+      if (on) { d.dataset.openOnScreen = String(d.open); d.open = true; } else { d.open = d.dataset.openOnScreen === 'true'; }
+    });
+    charts.forEach((c) => {
+      c.setOption({ toolbox: { show: !on }, animation: on ? false : !reduceMotion });
+      c.resize();
+    });
+    root.dataset.cjsimPrinting = String(on);
+  }
+  window.addEventListener('beforeprint', () => setPrinting(true));
+  window.addEventListener('afterprint', () => setPrinting(false));
+  if (window.matchMedia) window.matchMedia('print').addEventListener('change', (e) => setPrinting(e.matches));
 
+  // "Cumulative profit: Funnel-minded vs Loop-minded" -> "cumulative-profit-funnel-minded-vs-loop-minded"
+  const slug = (s) => String(s).toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
   function base(title, subtitle) {
     return {
       animation: !reduceMotion,
@@ -133,6 +223,12 @@
         text: title, subtext: subtitle || '', left: 4, top: 0,
         textStyle: { fontSize: 15, fontWeight: 600, color: '#1d2329' },
         subtextStyle: { fontSize: 12, color: '#5b6570' },
+      },
+      // ECharts' own save-as-image: a PNG of this chart at twice the screen's resolution, for a slide.
+      toolbox: {
+        show: true, right: 2, top: 0, itemSize: 14,
+        feature: { saveAsImage: { title: 'Save as image', name: `${D.meta.scenario_name}-${slug(title)}`,
+          pixelRatio: 2, backgroundColor: '#ffffff' } },
       },
       tooltip: { trigger: 'axis', confine: true },
       grid: { left: 78, right: 28, top: subtitle ? 92 : 74, bottom: 58 },
@@ -152,6 +248,28 @@
     type: 'value', name, nameLocation: 'middle', nameGap: 58,
     axisLabel: { formatter: (v) => fmtCompact(v) },
   }, extra || {});
+
+  // A shaded band between two daily curves (low[t], high[t]) on a value day axis: one polygon
+  // drawn by a custom series (ECharts stacks only along a category axis, apache/echarts#20506).
+  function band(name, low, high, colour, opacity) {
+    const legendColour = colour;
+    const days0 = low.map((_, t) => t).filter((t) => isNum(low[t]) && isNum(high[t]));
+    // Two items: the band's lowest and highest points, so the axes make room for all of it.
+    const lowest = days0.reduce((a, t) => (a < 0 || low[t] < low[a] ? t : a), -1);
+    const highest = days0.reduce((a, t) => (a < 0 || high[t] > high[a] ? t : a), -1);
+    return {
+      name, type: 'custom', silent: true, z: 1, clip: true, tooltip: { show: false },
+      color: legendColour, itemStyle: { color: legendColour, opacity },
+      data: days0.length ? [[lowest, low[lowest]], [highest, high[highest]]] : [],
+      encode: { x: 0, y: 1 },
+      renderItem: (params, api) => {
+        if (params.dataIndex !== 0) return null;  // the second item only widens the axes
+        const top = days0.map((t) => api.coord([t, high[t]]));
+        const bottom = days0.slice().reverse().map((t) => api.coord([t, low[t]]));
+        return { type: 'polygon', shape: { points: top.concat(bottom) }, style: { fill: colour, opacity } };
+      },
+    };
+  }
 
   // Buttons that pick one of several values (strategy, segment, channel).
   function picker(container, label, items, selected, onPick) {
@@ -231,7 +349,7 @@
     return `<span data-check="${esc(name)}" data-value="${esc(value)}">${esc(text)}</span>`;
   }
   const pm = (t, unit) => (isNum(t.half_width) && t.half_width > 0
-    ? ` <small>± ${fmtSpread(t.half_width, unit)}</small>` : '');
+    ? ` <small>± ${fmtSpread(t.half_width, unit, t.mean)}</small>` : '');
 
   function glance() {
     const c = D.compare;
@@ -241,7 +359,7 @@
       const fa = c.final_profit_a, fb = c.final_profit_b;
       const rel = isNum(fa) && isNum(fb) && fa !== 0 ? (fb - fa) / Math.abs(fa) : NaN;
       const ends = isNum(rel)
-        ? ` and ends the ${days} days with ${fmtCompact(fb)} profit against ${fmtCompact(fa)} `
+        ? ` and ends the ${days} days with ${fmtMoney(fb)} profit against ${fmtMoney(fa)} `
           + `(${rel >= 0 ? '+' : ''}${(100 * rel).toFixed(0)}%)` : '';
       const rd = c.replicate_days;
       const spread = rd && rd.n >= 2 && isNum(rd.half_width)
@@ -255,7 +373,7 @@
           + checked('ahead_throughout', '', 'crossover-day');
       } else {
         verdict = `<b>${esc(B)}</b> does not overtake <b>${esc(A)}</b> in cumulative profit within ${days} days`
-          + `${isNum(fa) ? ` (${fmtCompact(fb)} against ${fmtCompact(fa)})` : ''}.`
+          + `${isNum(fa) ? ` (${fmtMoney(fb)} against ${fmtMoney(fa)})` : ''}.`
           + checked('never', '', 'crossover-day');
       }
     } else {
@@ -269,11 +387,11 @@
       const row = (label, inner) => `<dt>${label}</dt><dd>${inner}</dd>`;
       return `<div class="card" style="--c:${variantColour[v.name]}">`
         + `<h3>${esc(pretty(v.name))}</h3><p class="desc">${esc(v.description)}</p><dl>`
-        + row('Revenue', checked(t.revenue.mean, fmtUnit(t.revenue.mean, 'currency'), `total-revenue:${v.name}`) + pm(t.revenue, 'currency'))
-        + row('Marketing spend', checked(t.spend.mean, fmtUnit(t.spend.mean, 'currency'), `total-spend:${v.name}`) + pm(t.spend, 'currency'))
-        + row('Profit (margin − spend)', checked(t.profit.mean, fmtUnit(t.profit.mean, 'currency'), `total-profit:${v.name}`) + pm(t.profit, 'currency'))
-        + (nc ? row('New customers', fmtInt(nc.mean)) : '')
-        + (pu ? row('Purchases', fmtInt(pu.mean)) : '')
+        + row(defLink('revenue', 'Revenue'), checked(t.revenue.mean, fmtUnit(t.revenue.mean, 'currency'), `total-revenue:${v.name}`) + pm(t.revenue, 'currency'))
+        + row(defLink('spend', 'Marketing spend'), checked(t.spend.mean, fmtUnit(t.spend.mean, 'currency'), `total-spend:${v.name}`) + pm(t.spend, 'currency'))
+        + row(defLink('term_profit', 'Profit (margin − spend)'), checked(t.profit.mean, fmtUnit(t.profit.mean, 'currency'), `total-profit:${v.name}`) + pm(t.profit, 'currency'))
+        + (nc ? row(defLink('new_customers', 'New customers'), fmtInt(nc.mean) + pm({ half_width: (nc.ci_high - nc.ci_low) / 2 }, 'customers')) : '')
+        + (pu ? row(defLink('purchases', 'Purchases'), fmtInt(pu.mean) + pm({ half_width: (pu.ci_high - pu.ci_low) / 2 }, 'purchases')) : '')
         + '</dl></div>';
     }).join('');
   }
@@ -306,8 +424,21 @@
       }
     }
     const loopProfit = series[3];
+    // Where each running total could be: its 95% interval over replicates, day by day, as a
+    // band in the line's colour (the same name, so the legend hides both).
+    for (const [who, bands, name] of [[c.a, c.a_bands, A], [c.b, c.b_bands, B]]) {
+      for (const [key, word] of measures) {
+        const b = bands && bands[key];
+        if (!b || !b.low.some((lo, t) => isNum(lo) && isNum(b.high[t]) && b.high[t] - lo > 1e-6 * Math.abs(b.high[t]))) continue;
+        series.push(band(`${name} ${word}`, b.low, b.high, variantColour[who], key === 'profit' ? 0.2 : 0.12));
+      }
+    }
     const rd = c.replicate_days;
     const spread = rd && rd.n >= 2 && isNum(rd.half_width) && rd.half_width > 0;
+    const dayBand = spread && c.status === 'overtakes' ? {
+      silent: true, itemStyle: { color: 'rgba(0,0,0,0.08)' }, label: { show: false },
+      data: [[{ xAxis: Math.max(0, rd.mean - rd.half_width) }, { xAxis: Math.min(days, rd.mean + rd.half_width) }]],
+    } : undefined;
     const dayLine = (text) => ({
       symbol: 'none', silent: true,
       lineStyle: { color: '#1d2329', width: 1.5, type: 'solid' },
@@ -322,16 +453,20 @@
         itemStyle: { color: '#fff', borderColor: '#1d2329', borderWidth: 2 },
         label: { show: false }, data: [{ coord: [c.day, c.b_curves.profit[c.day]] }],
       };
+      loopProfit.markArea = dayBand;
     }
+    const reps = Math.min(...[c.a, c.b].map((n) => variantByName[n].replicates));
     const o = base(`Cumulative profit, revenue and spend: ${A} vs ${B}`,
-      `Running totals by the end of each day, mean over replicates. Compared: ${c.reason}.`);
+      `Running totals by the end of each day: lines are means${reps > 1
+        ? `, shaded bands the 95% interval over ${reps} replicates` : ''}`
+      + `${dayBand ? '; grey: the 95% interval of the crossover day' : ''}.`);
     o.grid.right = 170;
     o.grid.top = 112;
     o.legend = { top: 50, left: 4, itemWidth: 26, data: series.map((x) => x.name) };
     o.xAxis = dayAxis();
-    o.yAxis = valueAxis('Cumulative amount (currency units)');
-    o.tooltip.valueFormatter = (v) => fmtCompact(v);
-    series.forEach((x) => { x.labelLayout = { moveOverlap: 'shiftY' }; });
+    o.yAxis = valueAxis(`Cumulative amount (${MONEY})`);
+    o.tooltip.valueFormatter = (v) => fmtMoney(v);
+    series.forEach((x) => { if (x.type === 'line') x.labelLayout = { moveOverlap: 'shiftY' }; });
     o.series = series;
     chart('chart-compare', o);
 
@@ -344,15 +479,15 @@
     g.grid.top = 92;
     g.grid.right = 170;
     g.xAxis = Object.assign(dayAxis(), { axisLine: { onZero: false } });
-    g.yAxis = valueAxis('Profit difference (currency units)');
-    g.tooltip.valueFormatter = (v) => fmtCompact(v);
+    g.yAxis = valueAxis(`Profit difference (${MONEY})`);
+    g.tooltip.valueFormatter = (v) => fmtMoney(v);
     g.legend = { top: 50, left: 4 };
     // Two series split at zero (a piecewise visualMap on a line fails in ECharts 5.6 when every
     // piece is open-ended), so the colour says who is ahead.
     // Each part is drawn where its side leads, and one day either side so the two meet at zero.
     const part = (name, who, sign) => ({
       name, type: 'line', showSymbol: false, color: variantColour[who], lineStyle: { width: 2.5 },
-      areaStyle: { opacity: 0.3 }, tooltip: { show: false },
+      areaStyle: { opacity: 0.15 }, tooltip: { show: false },
       data: gap.map(([t, y]) => {
         const mine = (k) => k >= 0 && k < gap.length && sign * gap[k][1] > 0;
         return [t, mine(t) || mine(t - 1) || mine(t + 1) ? (sign * y > 0 ? y : 0) : null];
@@ -362,15 +497,18 @@
     g.tooltip = { trigger: 'axis', confine: true,
       formatter: (ps) => {
         const t = ps[0].value[0], y = gap[t][1];
-        return `Day ${t}: ${y >= 0 ? esc(B) : esc(A)} ahead by ${fmtCompact(Math.abs(y))}`;
+        const lb = c.lead_band;
+        const ci = lb && isNum(lb.low[t]) ? ` (95% interval ${fmtMoney(lb.low[t])} to ${fmtMoney(lb.high[t])})` : '';
+        return `Day ${t}: ${y >= 0 ? esc(B) : esc(A)} ahead by ${fmtMoney(Math.abs(y))}${ci}`;
       } };
     Object.assign(g.series[1], {
       markLine: c.status === 'overtakes' ? dayLine(`Day ${c.day}: ${B} ahead for good`) : undefined,
-      markArea: spread && c.status === 'overtakes' ? {
-        silent: true, itemStyle: { color: 'rgba(0,0,0,0.08)' }, label: { show: false },
-        data: [[{ xAxis: Math.max(0, rd.mean - rd.half_width) }, { xAxis: Math.min(days, rd.mean + rd.half_width) }]],
-      } : undefined,
+      markArea: dayBand,
     });
+    // The lead's own 95% interval over replicates (paired: the same random numbers for both).
+    if (c.lead_band) g.series.push(band('95% interval of the lead', c.lead_band.low, c.lead_band.high, '#5b6570', 0.18));
+    g.legend.data = g.series.filter((x) => x.type === 'line').map((x) => x.name)
+      .concat(c.lead_band ? ['95% interval of the lead'] : []);
     chart('chart-compare-gap', g);
     const perRep = (c.replicates || []).map((r) => (r.day != null ? `day ${r.day}`
       : r.status === 'ahead_throughout' ? 'ahead from day 0' : 'never'));
@@ -381,7 +519,7 @@
       + (() => {  // a fair comparison spends the same; say so when it did not
         const sa = c.a_curves.spend[days - 1], sb = c.b_curves.spend[days - 1];
         return isNum(sa) && isNum(sb) && Math.abs(sa - sb) > 0.02 * Math.max(sa, sb)
-          ? `Mind the budgets: ${A} spent ${fmtCompact(sa)} and ${B} ${fmtCompact(sb)} (a channel with too `
+          ? `Mind the budgets: ${A} spent ${fmtMoney(sa)} and ${B} ${fmtMoney(sb)} (a channel with too `
             + 'few customers to reach carries its money forward and may not spend it all). ' : '';
       })()
       + 'Revenue is what customers paid; profit is margin (revenue × margin share) minus marketing spend.';
@@ -482,17 +620,35 @@
     const total = fwd + back;
     const buysAgain = links.backward.filter((l) => kindOf(l.a, l.b) === 'buys again').reduce((s, l) => s + l.n, 0);
     const winback = links.backward.filter((l) => D.stages[l.a].role === 'lost').reduce((s, l) => s + l.n, 0);
-    el('flows-note').innerHTML = total > 0
-      ? `<b>${checked(back / total, fmtPct(back / total, 0), `backward-share:${vname}`)} of all `
-        + `${fmtInt(total)} moves go back</b> (${esc(pretty(vname))}): ${fmtInt(buysAgain)} repeat purchases, `
-        + `${fmtInt(winback)} returns after being lost, and ${fmtInt(back - buysAgain - winback)} steps back `
-        + 'on the way. A funnel would have none of them.'
-      : 'Nobody changed stage in this run.';
+    // The sentence says what this world shows: a loop, steps back without a loop, or a funnel.
+    const share = `<b>${checked(back / total, fmtPct(back / total, 0), `backward-share:${vname}`)} of all `
+      + `${fmtInt(total)} moves go back</b> (${esc(pretty(vname))})`;
+    const stepsBack = back - buysAgain - winback;
+    let note, heading;
+    if (total === 0) {
+      note = 'Nobody changed stage in this run.';
+      heading = 'How customers moved between stages';
+    } else if (back === 0) {
+      note = `${share}: every customer only moved forward. In this world the journey is a funnel: nobody `
+        + 'bought again, came back after being lost or stepped back.';
+      heading = 'The journey here is a funnel: every move goes forward';
+    } else if (buysAgain + winback === 0) {
+      note = `${share}: none of them is a repeat purchase or a return after being lost (customers here buy `
+        + `at most once and do not come back), but ${fmtInt(stepsBack)} are steps back on the way to a first `
+        + 'purchase: even without a loop, the way to buying is not a straight line.';
+      heading = 'No loop here, but the way to buying is not straight';
+    } else {
+      note = `${share}: ${fmtInt(buysAgain)} repeat purchases, ${fmtInt(winback)} returns after being lost, `
+        + `and ${fmtInt(stepsBack)} steps back on the way. A linear funnel would have none of them.`;
+      heading = 'The journey is a loop, not a funnel';
+    }
+    el('flows-note').innerHTML = note;
+    el('flows-h').textContent = heading;
     return o;
   }
   function flows() {
     picker(el('flows-controls'), 'Strategy', variantItems(), defaultVariant, (name) => {
-      flowsChart.setOption(flowOption(name), { notMerge: true });
+      redraw(flowsChart, flowOption(name));
     });
     flowsChart = chart('chart-flows', flowOption(defaultVariant));
   }
@@ -529,12 +685,12 @@
     const box = el('occupancy-controls');
     picker(box, 'Strategy', variantItems(), occState.variant, (name) => {
       occState.variant = name;
-      occChart.setOption(occOption(), { notMerge: true });
+      redraw(occChart, occOption());
     });
     picker(box, 'Segment', [['all', 'All segments']].concat(D.segments.map((s, g) => [String(g), s.label])),
       'all', (g) => {
         occState.segment = g;
-        occChart.setOption(occOption(), { notMerge: true });
+        redraw(occChart, occOption());
       });
     occChart = chart('chart-occupancy', occOption());
   }
@@ -567,10 +723,7 @@
         const s = D.stages.find((x) => x.name === a);
         return `Reached ${s ? s.label : a}`;
       });
-      const plain = { cac: 'CAC (spend per new customer)', romi: 'ROMI (profit ÷ spend)',
-        'retention.90': 'Still a customer 90 days after buying',
-        'retention.30': 'Still a customer 30 days after buying' };
-      const title = plain[id] || label;
+      const title = PLAIN_TITLES[id] || label;
       const rows = D.variants.map((v) => {
         const k = v.kpis.find((x) => x.id === id) || {};
         return { v: v.name, mean: k.mean, lo: k.ci_low, hi: k.ci_high };
@@ -581,26 +734,36 @@
       o.title.subtext = UNIT_WORDS[def.unit] === '% ' ? 'percent' : (UNIT_WORDS[def.unit] || def.unit);
       o.title.subtextStyle.fontSize = 11;
       o.title.itemGap = 2;
-      o.grid = { left: 100, right: 92, top: 48, bottom: 24 };
+      o.title.triggerEvent = true;  // a click on the title opens the KPI's definition
+      o.grid = { left: 100, right: 92, top: 62, bottom: 24 };
       o.tooltip = { trigger: 'item', confine: true, formatter: (p) => {
         const r = rows[p.dataIndex];
         return `${esc(pretty(r.v))}: ${fmtUnit(r.mean, def.unit)}`
           + (isNum(r.lo) && isNum(r.hi) && r.hi > r.lo ? ` (95% CI ${fmtUnit(r.lo, def.unit)} to ${fmtUnit(r.hi, def.unit)})` : '')
+          + (isNum(r.mean) ? '' : ` — ${esc(naReason(id))}`)
           + `<br><span style="color:#5b6570">${esc(def.description)}</span>`;
       } };
       o.yAxis = { type: 'category', inverse: true, data: rows.map((r) => pretty(r.v)),
         axisTick: { show: false }, axisLabel: { fontSize: 11 } };
-      o.xAxis = { type: 'value', splitNumber: 3, max: def.unit === 'share' ? 100 : null,
-        interval: def.unit === 'share' ? 50 : null,
+      // At most three ticks on a round step, so labels never run into each other ("0 20K40K60K").
+      const ends = rows.flatMap((r) => [r.mean, r.lo, r.hi]).filter(isNum).map((x) => x * pct);
+      const hiEnd = Math.max(0, ...ends), loEnd = Math.min(0, ...ends);
+      const step = def.unit === 'share' ? 50 : niceStep((hiEnd - loEnd) / 2 || 1);
+      o.xAxis = { type: 'value', interval: step,
+        min: def.unit === 'share' ? 0 : Math.floor(loEnd / step) * step,
+        max: def.unit === 'share' ? 100 : Math.max(step, Math.ceil(hiEnd / step) * step),
         axisLabel: { fontSize: 10, hideOverlap: true, formatter: (x) => (def.unit === 'share' ? x + '%' : fmtCompact(x)) } };
       o.series = [{
         type: 'bar', barWidth: '55%',
-        data: rows.map((r) => ({ value: isNum(r.mean) ? r.mean * pct : null, itemStyle: { color: variantColour[r.v] } })),
+        // n/a (a KPI with nothing to divide by) is no bar at all, and says so where the bar would be.
+        data: rows.map((r) => (isNum(r.mean) ? { value: r.mean * pct, itemStyle: { color: variantColour[r.v] } }
+          : { value: 0, itemStyle: { opacity: 0 },
+            label: { formatter: 'n/a', color: '#5b6570', fontStyle: 'italic' } })),
         label: { show: true, position: 'right', fontSize: 11, color: '#1d2329',
           formatter: (p) => {
             const r = rows[p.dataIndex];
             const hw = isNum(r.hi) && isNum(r.lo) ? (r.hi - r.lo) / 2 : 0;
-            return fmtUnit(r.mean, def.unit) + (hw > 0 ? `{ci| ± ${fmtSpread(hw, def.unit)}}` : '');
+            return fmtUnit(r.mean, def.unit) + (hw > 0 ? `{ci| ± ${fmtSpread(hw, def.unit, r.mean)}}` : '');
           },
           rich: { ci: { fontSize: 10, color: '#5b6570' } } },
       }, {
@@ -619,7 +782,8 @@
           ] };
         },
       }];
-      chart(div.id, o);
+      chart(div.id, o).on('click', (e) => { if (e.componentType === 'title') showDefinition(id); });
+      div.title = `${title}: ${def.description} (click the title for the definition)`;
     };
     funnel.forEach((id) => mini(el('kpis-funnel'), id));
     loop.forEach((id) => mini(el('kpis-loop'), id));
@@ -632,7 +796,7 @@
     for (const view of views) {
       html += `<tr class="view"><td colspan="${2 + D.variants.length}">${esc(pretty(view))} view</td></tr>`;
       for (const k of first.kpis.filter((x) => x.view === view)) {
-        html += `<tr><td title="${esc(k.description)}">${esc(k.label)}</td><td>${esc(UNIT_WORDS[k.unit] || k.unit)}</td>`;
+        html += `<tr><td title="${esc(k.description)}">${defLink(k.id, k.label)}</td><td>${esc(UNIT_WORDS[k.unit] || k.unit)}</td>`;
         for (const v of D.variants) {
           const x = v.kpis.find((y) => y.id === k.id) || {};
           const ci = isNum(x.ci_low) && isNum(x.ci_high) && x.ci_high > x.ci_low
@@ -643,7 +807,55 @@
       }
     }
     el('kpi-table').innerHTML = html + '</tbody></table>'
-      + '<p class="note">Under each mean: its 95% confidence interval over replicates. Hover a KPI name for its definition.</p>';
+      + '<p class="note">Under each mean: its 95% confidence interval over replicates. Click a KPI for its definition.</p>';
+  }
+
+  // ---- definitions: every KPI and term one click away -----------------------------------------
+  const defId = (id) => 'def-' + String(id).replace(/[^a-z0-9_-]/gi, '_');
+  const defLink = (id, text) => `<a class="def" href="#${defId(id)}" data-def="${esc(id)}">${esc(text)}</a>`;
+  function showDefinition(id) {
+    const target = el(defId(id));
+    if (!target) return;
+    const box = target.closest('details');
+    if (box) box.open = true;
+    target.scrollIntoView({ block: 'center', behavior: reduceMotion ? 'auto' : 'smooth' });
+    document.querySelectorAll('.definitions .shown').forEach((x) => x.classList.remove('shown'));
+    target.classList.add('shown');
+    if (target.nextElementSibling) target.nextElementSibling.classList.add('shown');
+  }
+  document.addEventListener('click', (e) => {
+    const a = e.target.closest && e.target.closest('a.def');
+    if (!a) return;
+    e.preventDefault();
+    showDefinition(a.dataset.def);
+  });
+  function definitions() {
+    const kpiDefs = hasRuns ? D.variants[0].kpis : (D.sweep ? D.sweep.kpis : []);
+    const terms = [
+      ['term_ci', '95% confidence interval (±)', 'Each strategy was simulated several times (replicates) with '
+        + 'different random customers. The interval is where the mean of infinitely many replicates would lie, '
+        + 'with 95% confidence (Student t). Two strategies whose intervals do not overlap differ for sure; '
+        + 'the paired comparison of cjsim compare is sharper still.'],
+      ['term_crossover', 'Crossover day', 'The first day from which the second strategy\'s cumulative profit stays '
+        + 'above the first\'s until the end. Its interval is the same day found replicate by replicate.'],
+      ['term_profit', 'Profit', 'Margin (revenue × the margin share) minus marketing spend, added up from day 0.'],
+      ['term_retention', 'Still a customer N days after the first purchase', 'The share of first-time buyers who '
+        + 'have not moved to a lost stage (gone to a competitor) N days after their first purchase. Method: the '
+        + 'Kaplan–Meier estimate, so customers still active when the simulation ends count for as long as they '
+        + 'were seen instead of being dropped or counted as lost.'],
+      ['term_ad_memory', 'Ad memory', 'How present the brand is in a customer\'s mind: every ad or contact adds to '
+        + 'it and it fades day by day. Stages marked for it move faster when it is high (the model calls it '
+        + 'salience).'],
+    ];
+    let html = '<dl class="definitions">';
+    for (const [id, term, text] of terms) html += `<dt id="${defId(id)}">${esc(term)}</dt><dd>${esc(text)}</dd>`;
+    for (const k of kpiDefs) {
+      html += `<dt id="${defId(k.id)}">${esc(PLAIN_TITLES[k.id] || k.label)}`
+        + `${PLAIN_TITLES[k.id] ? ` <span class="muted">(${esc(k.label)})</span>` : ''}`
+        + ` <span class="unit">${esc(UNIT_WORDS[k.unit] === '% ' ? 'percent' : (UNIT_WORDS[k.unit] || k.unit))}</span></dt>`
+        + `<dd>${esc(k.description || '')}</dd>`;
+    }
+    el('definitions-list').innerHTML = html + '</dl>';
   }
 
   // ---- 5. channels: spend, pacing, reach ------------------------------------------------------
@@ -664,8 +876,8 @@
     o.legend = { top: 48, left: 4, right: 10, itemGap: 8, textStyle: { fontSize: 11 } };
     o.grid.top = 130;
     o.xAxis = dayCategoryAxis(days);
-    o.yAxis = valueAxis('Spend per day (currency units)');
-    o.tooltip.valueFormatter = (x) => nf2.format(x);
+    o.yAxis = valueAxis(`Spend per day (${MONEY})`);
+    o.tooltip.valueFormatter = (x) => fmtMoneyExact(x);
     o.series = act.map((c) => ({
       name: chanLabel[c], type: 'line', stack: 'spend', showSymbol: false,
       color: chanColour(c), lineStyle: { width: 0.5 }, areaStyle: { opacity: 0.85 },
@@ -737,7 +949,7 @@
     o.grid.right = 84;
     o.xAxis = dayAxis();
     o.yAxis = [valueAxis('Customers per day'),
-      valueAxis('Spend per day (currency units)', { position: 'right', nameGap: 52, splitLine: { show: false } })];
+      valueAxis(`Spend per day (${MONEY})`, { position: 'right', nameGap: 52, splitLine: { show: false } })];
     o.series = [
       { name: 'Eligible customers', type: 'line', showSymbol: false, color: OI.sky, lineStyle: { width: 2 },
         areaStyle: { opacity: 0.15 }, data: v.channels.eligible[c].map((x, t) => [t, x]) },
@@ -753,19 +965,19 @@
     const v0 = variantByName[chState.variant];
     const act = activeChannels(v0);
     chState.channel = act.length ? act[0] : 0;
-    const redraw = () => {
-      spendChart.setOption(spendOption(), { notMerge: true });
-      pacingChart.setOption(pacingOption(), { notMerge: true });
-      channelChart.setOption(channelOption(), { notMerge: true });
+    const redrawChannels = () => {
+      redraw(spendChart, spendOption());
+      redraw(pacingChart, pacingOption());
+      redraw(channelChart, channelOption());
     };
     picker(el('channels-controls'), 'Strategy', variantItems(), chState.variant, (name) => {
       chState.variant = name;
-      redraw();
+      redrawChannels();
     });
     picker(el('channel-detail-controls'), 'Channel', D.channels.map((ch, c) => [String(c), ch.label]),
       String(chState.channel), (c) => {
         chState.channel = Number(c);
-        channelChart.setOption(channelOption(), { notMerge: true });
+        redraw(channelChart, channelOption());
       });
     spendChart = chart('chart-spend', spendOption());
     pacingChart = chart('chart-pacing', pacingOption());
@@ -779,12 +991,12 @@
   function retentionOption() {
     const v = variantByName[retState.variant];
     const G = D.segments.length;
-    const o = base(`Still a customer after the first purchase: ${pretty(v.name)}`,
-      'Share of new customers not yet lost, by days since their first purchase (Kaplan–Meier).');
+    const o = base(`Still a customer, by days since the first purchase: ${pretty(v.name)}`,
+      'Share of first-time buyers not yet lost to a competitor N days after their first purchase (method: see the note below).');
     o.legend = { top: 48, left: 4 };
     o.grid.top = 100;
     o.xAxis = dayAxis('Days since the first purchase');
-    o.yAxis = valueAxis('Not yet lost (% of new customers)', { max: 100, axisLabel: { formatter: '{value}%' } });
+    o.yAxis = valueAxis('Still a customer (% of first-time buyers)', { max: 100, axisLabel: { formatter: '{value}%' } });
     o.tooltip.valueFormatter = (x) => (isNum(x) ? x.toFixed(1) + '%' : 'n/a');
     if (!v.retention) { o.series = []; return o; }
     const line = (curve, name, colour, width, dashed) => ({
@@ -824,8 +1036,8 @@
   function retention() {
     picker(el('retention-controls'), 'Strategy', variantItems(), retState.variant, (name) => {
       retState.variant = name;
-      retChart.setOption(retentionOption(), { notMerge: true });
-      fpChart.setOption(firstPurchaseOption(), { notMerge: true });
+      redraw(retChart, retentionOption());
+      redraw(fpChart, firstPurchaseOption());
     });
     retChart = chart('chart-retention', retentionOption());
     fpChart = chart('chart-first-purchase', firstPurchaseOption());
@@ -845,64 +1057,153 @@
   // unit, view}], variants: [name], rows: [{point, variant, values: [per axis], mean: [per kpi],
   // ci_low: [...], ci_high: [...]}] } (the /sweep table of results/README.md).
   let sweepChart = null;
-  const swState = { kpi: null, axis: 0 };
+  let sweepPanels = [];
+  const swState = { kpi: null, axis: 0, page: 0 };
+  const MAX_LINES = 4;    // more than this on one chart is a tangle: small multiples instead
+  const MAX_PANELS = 12;  // more panels than this: a chooser pages through them
+  // A varied key in the planner's words ("Search budget") and its values in its own units.
+  const axisWords = (i) => (D.sweep.axis_words && D.sweep.axis_words[i]) || D.sweep.axes[i];
+  function fmtAxisValue(x, i) {
+    const q = D.sweep.axis_quantity ? D.sweep.axis_quantity[i] : 'number';
+    if (q === 'money') return fmtMoney(x);
+    if (q === 'share') return fmtPct(x);
+    if (q === 'count') return fmtInt(x);
+    return fmtAxis(x);
+  }
+  // Rows grouped into lines: one per variant and combination of the other keys' values (a Latin
+  // hypercube has no two points alike: one scatter per variant).
+  function sweepGroups() {
+    const sw = D.sweep, ax = swState.axis, lhs = sw.design === 'lhs';
+    const groups = new Map();
+    for (const r of sw.rows) {
+      const others = lhs ? [] : r.values.map((x, i) => (i === ax ? null : `${axisWords(i)} ${fmtAxisValue(x, i)}`)).filter(Boolean);
+      const key = [sw.variants.length > 1 ? pretty(r.variant) : null].concat(others).filter(Boolean).join(', ') || 'All points';
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(r);
+    }
+    for (const rows of groups.values()) rows.sort((a, b) => a.values[ax] - b.values[ax]);
+    return groups;
+  }
+  // The series of one group: its line (or points) and its 95% band (or whiskers).
+  function groupSeries(name, rows, k, colour) {
+    const sw = D.sweep, ax = swState.axis, lhs = sw.design === 'lhs';
+    const pct = sw.kpis[k].unit === 'share' ? 100 : 1;
+    const lo = rows.map((r) => [r.values[ax], isNum(r.ci_low[k]) ? r.ci_low[k] * pct : r.mean[k] * pct]);
+    const hi = rows.map((r) => [r.values[ax], isNum(r.ci_high[k]) ? r.ci_high[k] * pct : r.mean[k] * pct]);
+    const out = [{ name, type: lhs ? 'scatter' : 'line', data: rows.map((r) => [r.values[ax], isNum(r.mean[k]) ? r.mean[k] * pct : null]),
+      color: colour, symbolSize: 7, lineStyle: { width: 2 } }];
+    if (lhs) {
+      out.push({ name, type: 'custom', silent: true, z: 1, tooltip: { show: false },
+        data: rows.map((r, j) => [lo[j][0], lo[j][1], hi[j][1]]), encode: { x: 0, y: [1, 2] },
+        renderItem: (params, api) => {
+          const a = api.coord([api.value(0), api.value(1)]), b = api.coord([api.value(0), api.value(2)]);
+          return { type: 'line', shape: { x1: a[0], y1: a[1], x2: b[0], y2: b[1] },
+            style: { stroke: colour, lineWidth: 1.5, opacity: 0.6 } };
+        } });
+      return out;
+    }
+    // One quadrilateral between each pair of neighbouring points (ECharts cannot stack along a
+    // value axis, so no stacked-area trick).
+    const quads = rows.slice(1).map((r, j) => [lo[j][0], lo[j][1], hi[j][1], lo[j + 1][0], lo[j + 1][1], hi[j + 1][1]]);
+    out.push({ name, type: 'custom', silent: true, z: 1, data: quads, tooltip: { show: false },
+      encode: { x: [0, 3], y: [1, 2, 4, 5] },
+      renderItem: (params, api) => {
+        const p = (x, y) => api.coord([x, y]);
+        return { type: 'polygon', style: { fill: colour, opacity: 0.18 },
+          shape: { points: [p(api.value(0), api.value(1)), p(api.value(3), api.value(4)),
+            p(api.value(3), api.value(5)), p(api.value(0), api.value(2))] } };
+      } });
+    return out;
+  }
+  const kpiUnitWords = (def) => (UNIT_WORDS[def.unit] === '% ' ? '%' : (UNIT_WORDS[def.unit] || def.unit));
+  const sweepTooltip = (def, k) => ({ trigger: 'item', confine: true, formatter: (p) => {
+    const ax = swState.axis;
+    return `${esc(p.seriesName)}<br>${esc(axisWords(ax))} ${esc(fmtAxisValue(p.value[0], ax))}: `
+      + `<b>${esc(fmtUnit(p.value[1] / (def.unit === 'share' ? 100 : 1), def.unit))}</b>`;
+  } });
+  const sweepXAxis = (ax, extra) => Object.assign({ type: 'value', name: axisWords(ax), nameLocation: 'middle',
+    nameGap: 30, scale: true, axisLabel: { hideOverlap: true, formatter: (x) => fmtCompact(x) } }, extra || {});
   function sweepOption() {
     const sw = D.sweep;
     const k = sw.kpis.findIndex((x) => x.id === swState.kpi);
     const def = sw.kpis[k];
     const ax = swState.axis;
-    const pct = def.unit === 'share' ? 100 : 1;
-    // A grid: one line per variant and combination of the other axes' values. A Latin hypercube
-    // has no two points alike, so its points are a scatter per variant, with their intervals.
-    const lhs = sw.design === 'lhs';
-    const groups = new Map();
-    for (const r of sw.rows) {
-      const others = lhs ? [] : r.values.map((x, i) => (i === ax ? null : `${sw.axes[i]} = ${fmtCompact(x)}`)).filter(Boolean);
-      const key = [sw.variants.length > 1 ? pretty(r.variant) : null].concat(others).filter(Boolean).join(', ') || def.label;
-      if (!groups.has(key)) groups.set(key, []);
-      groups.get(key).push(r);
-    }
+    const groups = sweepGroups();
     const series = [];
     let i = 0;
-    for (const [name, rows] of groups) {
-      rows.sort((a, b) => a.values[ax] - b.values[ax]);
-      const colour = SERIES[i++ % SERIES.length];
-      const lo = rows.map((r) => [r.values[ax], isNum(r.ci_low[k]) ? r.ci_low[k] * pct : r.mean[k] * pct]);
-      const hi = rows.map((r) => [r.values[ax], isNum(r.ci_high[k]) ? r.ci_high[k] * pct : r.mean[k] * pct]);
-      series.push({ name, type: lhs ? 'scatter' : 'line', data: rows.map((r) => [r.values[ax], r.mean[k] * pct]),
-        color: colour, symbolSize: 7, lineStyle: { width: 2 } });
-      if (lhs) {  // whiskers: the 95% interval of each point
-        series.push({ name, type: 'custom', silent: true, z: 1, tooltip: { show: false },
-          data: rows.map((r, j) => [lo[j][0], lo[j][1], hi[j][1]]), encode: { x: 0, y: [1, 2] },
-          renderItem: (params, api) => {
-            const a = api.coord([api.value(0), api.value(1)]), b = api.coord([api.value(0), api.value(2)]);
-            return { type: 'line', shape: { x1: a[0], y1: a[1], x2: b[0], y2: b[1] },
-              style: { stroke: colour, lineWidth: 1.5, opacity: 0.6 } };
-          } });
-        continue;
-      }
-      // The band: one quadrilateral between each pair of neighbouring points (ECharts cannot
-      // stack along a value axis, so no stacked-area trick).
-      const quads = rows.slice(1).map((r, j) => [lo[j][0], lo[j][1], hi[j][1], lo[j + 1][0], lo[j + 1][1], hi[j + 1][1]]);
-      series.push({ name, type: 'custom', silent: true, z: 1, data: quads, tooltip: { show: false },
-        encode: { x: [0, 3], y: [1, 2, 4, 5] },
-        renderItem: (params, api) => {
-          const p = (x, y) => api.coord([x, y]);
-          return { type: 'polygon', style: { fill: colour, opacity: 0.18 },
-            shape: { points: [p(api.value(0), api.value(1)), p(api.value(3), api.value(4)),
-              p(api.value(3), api.value(5)), p(api.value(0), api.value(2))] } };
-        } });
-    }
-    const o = base(`${def.label} against ${sw.axes[ax]}`,
+    for (const [name, rows] of groups) series.push(...groupSeries(name, rows, k, SERIES[i++ % SERIES.length]));
+    const lhs = sw.design === 'lhs';
+    const o = base(`${PLAIN_TITLES[def.id] || def.label} against ${axisWords(ax)}`,
       `Mean over ${sw.replicates} replicate(s) per point; the ${lhs ? 'whiskers show' : 'band is'} the 95% confidence interval.`);
-    o.legend = { top: 48, left: 4, type: 'scroll', right: 10, data: [...groups.keys()] };
+    o.legend = { top: 48, left: 4, right: 30, data: [...groups.keys()] };
     o.grid.top = 100;
-    o.xAxis = { type: 'value', name: sw.axes[ax], nameLocation: 'middle', nameGap: 30, scale: true,
-      axisLabel: { formatter: (x) => fmtCompact(x) } };
-    o.yAxis = valueAxis(`${def.label} (${UNIT_WORDS[def.unit] === '% ' ? '%' : (UNIT_WORDS[def.unit] || def.unit)})`, { scale: true });
-    o.tooltip = { trigger: 'item', confine: true };
+    o.xAxis = sweepXAxis(ax);
+    o.yAxis = valueAxis(`${def.label} (${kpiUnitWords(def)})`, { scale: true });
+    o.tooltip = sweepTooltip(def, k);
     o.series = series;
     return o;
+  }
+  // Small multiples: a small chart per line, on one shared y scale, in pages of MAX_PANELS.
+  function drawPanels() {
+    const sw = D.sweep;
+    const k = sw.kpis.findIndex((x) => x.id === swState.kpi);
+    const def = sw.kpis[k];
+    const ax = swState.axis;
+    const groups = [...sweepGroups()];
+    const pct = def.unit === 'share' ? 100 : 1;
+    const ends = sw.rows.flatMap((r) => [r.mean[k], r.ci_low[k], r.ci_high[k]]).filter(isNum).map((x) => x * pct);
+    const step = niceStep((Math.max(...ends) - Math.min(...ends)) / 3 || Math.abs(Math.max(...ends)) / 3 || 1);
+    const lo = Math.floor(Math.min(...ends) / step) * step, hi = Math.ceil(Math.max(...ends) / step) * step;
+    for (const c of sweepPanels) { c.dispose(); charts.splice(charts.indexOf(c), 1); }
+    sweepPanels = [];
+    const box = el('sweep-panels');
+    box.innerHTML = '';
+    const pages = Math.ceil(groups.length / MAX_PANELS);
+    swState.page = Math.min(swState.page, pages - 1);
+    const pager = el('sweep-pager');
+    pager.innerHTML = '';
+    if (pages > 1) {
+      picker(pager, 'Panels', range(pages).map((p) => [String(p),
+        `${p * MAX_PANELS + 1}–${Math.min(groups.length, (p + 1) * MAX_PANELS)} of ${groups.length}`]),
+      String(swState.page), (p) => { swState.page = Number(p); drawPanels(); });
+    }
+    const shown = groups.slice(swState.page * MAX_PANELS, (swState.page + 1) * MAX_PANELS);
+    shown.forEach(([name, rows], j) => {
+      const div = document.createElement('div');
+      div.className = 'panel';
+      div.id = `sweep-panel-${j}`;
+      box.appendChild(div);
+      const o = base(name, '');
+      o.title.textStyle.fontSize = 12;
+      o.legend = { show: false };
+      o.grid = { left: 64, right: 16, top: 46, bottom: 46 };
+      o.xAxis = sweepXAxis(ax, { nameGap: 26, nameTextStyle: { fontSize: 11 }, axisLabel: { fontSize: 10, hideOverlap: true, formatter: (x) => fmtCompact(x) } });
+      o.yAxis = { type: 'value', min: lo, max: hi, interval: step,
+        axisLabel: { fontSize: 10, formatter: (x) => (def.unit === 'share' ? `${Math.round(x)}%` : fmtCompact(x)) } };
+      o.tooltip = sweepTooltip(def, k);
+      // A strategy keeps its colour across panels.
+      o.series = groupSeries(name, rows, k, SERIES[Math.max(0, sw.variants.indexOf(rows[0].variant)) % SERIES.length]);
+      sweepPanels.push(chart(div.id, o));
+    });
+    el('sweep-panels-how').textContent = `${PLAIN_TITLES[def.id] || def.label} (${kpiUnitWords(def)}) against `
+      + `${axisWords(ax)}: one small chart per ${sw.variants.length > 1 ? 'strategy and ' : ''}value of the other `
+      + `keys, all on the same scale, so heights compare across panels. Lines are means over ${sw.replicates} `
+      + 'replicate(s) per point; bands are 95% confidence intervals.';
+  }
+  function drawSweep() {
+    const n = sweepGroups().size;
+    const panels = D.sweep.design !== 'lhs' && n > MAX_LINES;
+    root.dataset.sweepMode = panels ? 'panels' : 'lines';
+    el('chart-sweep').hidden = panels;
+    el('sweep-panels-box').hidden = !panels;
+    if (panels) {
+      drawPanels();
+    } else if (!sweepChart) {
+      sweepChart = chart('chart-sweep', sweepOption());
+    } else {
+      sweepChart.resize();  // it may have been hidden behind the panels
+      redraw(sweepChart, sweepOption());
+    }
   }
   function sweep() {
     const sw = D.sweep;
@@ -913,27 +1214,29 @@
     const box = el('sweep-controls');
     const sel = document.createElement('select');
     sel.setAttribute('aria-label', 'KPI');
-    sel.innerHTML = sw.kpis.map((x) => `<option value="${esc(x.id)}"${x.id === swState.kpi ? ' selected' : ''}>${esc(x.label)}</option>`).join('');
-    sel.addEventListener('change', () => { swState.kpi = sel.value; sweepChart.setOption(sweepOption(), { notMerge: true }); });
+    sel.innerHTML = sw.kpis.map((x) => `<option value="${esc(x.id)}"${x.id === swState.kpi ? ' selected' : ''}>${esc(PLAIN_TITLES[x.id] || x.label)}</option>`).join('');
+    sel.addEventListener('change', () => { swState.kpi = sel.value; drawSweep(); });
     const lab = document.createElement('label');
     lab.textContent = 'KPI ';
     lab.appendChild(sel);
     box.appendChild(lab);
     if (sw.axes.length > 1) {
-      picker(box, 'Along', sw.axes.map((a, i) => [String(i), a]), '0', (i) => {
+      picker(box, 'Along', sw.axes.map((a, i) => [String(i), axisWords(i)]), '0', (i) => {
         swState.axis = Number(i);
-        sweepChart.setOption(sweepOption(), { notMerge: true });
+        swState.page = 0;
+        drawSweep();
       });
     }
-    sweepChart = chart('chart-sweep', sweepOption());
+    drawSweep();
     const shown = sw.kpis.filter((x) => ['profit', 'revenue', 'new_customers', 'cac', 'ltv', 'romi'].includes(x.id));
     const cols = shown.length ? shown : sw.kpis.slice(0, 6);
     let html = '<table class="kpi"><thead><tr><th>point</th>' + (sw.variants.length > 1 ? '<th>strategy</th>' : '')
-      + sw.axes.map((a) => `<th>${esc(a)}</th>`).join('') + cols.map((x) => `<th>${esc(x.label)}</th>`).join('')
+      + sw.axes.map((a, i) => `<th>${esc(axisWords(i))}</th>`).join('')
+      + cols.map((x) => `<th>${defLink(x.id, x.label)}</th>`).join('')
       + '</tr></thead><tbody>';
     for (const r of sw.rows) {
       html += `<tr><td>${r.point}</td>` + (sw.variants.length > 1 ? `<td>${esc(pretty(r.variant))}</td>` : '')
-        + r.values.map((x) => `<td>${fmtAxis(x)}</td>`).join('')
+        + r.values.map((x, i) => `<td>${esc(fmtAxisValue(x, i))}</td>`).join('')
         + cols.map((x) => {
           const k = sw.kpis.indexOf(x);
           const ci = isNum(r.ci_low[k]) && isNum(r.ci_high[k]) && r.ci_high[k] > r.ci_low[k]
@@ -1080,8 +1383,8 @@
       { name: 'Purchase', type: 'scatter', symbol: 'diamond', symbolSize: 16, color: OI.orange,
         itemStyle: { borderColor: '#1d2329', borderWidth: 1 },
         data: st.purchases.map((b) => ({ value: [b.day, stageAt(b.day)], name: String(b.value) })),
-        label: { show: true, position: 'top', fontSize: 11, formatter: (p) => nf2.format(Number(p.name)) },
-        tooltip: { formatter: (p) => `Day ${p.value[0]}: pays ${nf2.format(Number(p.name))}` } },
+        label: { show: true, position: 'top', fontSize: 11, formatter: (p) => fmtMoneyExact(Number(p.name)) },
+        tooltip: { formatter: (p) => `Day ${p.value[0]}: pays ${fmtMoneyExact(Number(p.name))}` } },
       { name: 'Word of mouth', type: 'scatter', symbol: 'path://M0,-10L2.9,-4L9.5,-3.1L4.8,1.5L5.9,8.1L0,5L-5.9,8.1L-4.8,1.5L-9.5,-3.1L-2.9,-4Z',
         symbolSize: 13, color: OI.purple,
         data: st.word_of_mouth.map((w) => ({ value: [w.day, stageAt(w.day) - 0.25], name: w.kind.replace(/_/g, ' ') })),
@@ -1103,6 +1406,7 @@
 
   // ---- go ---------------------------------------------------------------------------------------
   try {
+    definitions();
     sweep();
     if (hasRuns) {
       glance();

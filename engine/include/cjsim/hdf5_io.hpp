@@ -32,6 +32,7 @@ struct FileMeta {
   std::string effective_toml;   // the scenario after --set overrides
   std::string command_line;
   std::uint64_t seed = 0;
+  std::string currency;         // ISO 4217 code of every amount (simulation.currency); "" = none
   std::string kind = "run";     // "run" or "sweep"
   int format = kFormatVersion;  // set by the reader; the writer always writes kFormatVersion
   std::string engine_version;   // set by the reader; the writer writes this build's

@@ -3,7 +3,9 @@
 // Layout on disk: results/README.md.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,8 @@ struct DailySeries {
   int stages = 0;
   int segments = 0;
   int channels = 0;
+  // The date of day 0 (simulation.start), when the scenario gives one: day t is start + t days.
+  std::optional<std::chrono::year_month_day> start;
 
   // Occupancy at the start of day t (t = 0..days; row `days` is the end of the horizon):
   // (days + 1) x stages x segments. Row t reproduces N * pi0 * P^t.

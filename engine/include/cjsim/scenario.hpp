@@ -6,6 +6,7 @@
 // names its edge "from -> to". docs: scenarios/README.md (every key, default and unit).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,6 +38,12 @@ struct SimulationDef {
   int days = 365;
   std::uint64_t seed = 1;  // no time-based default: the seed is part of every result
   int replicates = 1;
+  // ISO 4217 code of every amount (costs, budgets, order values): "RUB". Empty: no currency
+  // named, amounts print as plain numbers. cjsim/currency.hpp has the codes and symbols.
+  std::string currency;
+  // The date of day 0. Without it days are only numbers; with it they are dates, and the
+  // calendar (CalendarDef) can say which days are Mondays, in March or 8 March.
+  std::optional<std::chrono::year_month_day> start;
 };
 
 // Order value: lognormal with this mean and coefficient of variation (currency units).
@@ -142,6 +149,40 @@ struct WordOfMouthDef {
   ComplaintDef complaints;
 };
 
+// Calendar demand (docs/model.md "Calendar demand"): dated multipliers of chosen edges' rates,
+// the same for every customer of the chosen segments on a given day, separate from marketing.
+// Exactly one kind per entry; several entries on one edge multiply. Needs simulation.start.
+enum class CalendarKind : std::uint8_t {
+  occasion,  // a date (every year, or once) with a run-up and an after-glow
+  weekly,    // seven factors, Monday to Sunday
+  monthly,   // twelve factors, January to December
+  series,    // date -> factor read from a CSV file; days not listed have factor 1
+};
+enum class OccasionShape : std::uint8_t {
+  ramp,  // rises linearly from 1 over `before` days to `peak` on the date, falls over `after`
+  flat,  // `peak` on every day from date - before to date + after
+};
+struct CalendarDef {
+  std::string name;
+  std::string label;
+  std::vector<std::string> edges;     // "from -> to"; at least one
+  std::vector<std::string> segments;  // empty = every segment
+  CalendarKind kind = CalendarKind::occasion;
+  // occasion: the date; year 0 means every year on that month and day.
+  int year = 0, month = 1, day = 1;
+  double peak = 1.0;  // multiplier on the date itself
+  int before = 0;     // days of run-up before the date (0 ... 180)
+  int after = 0;      // days after it (0 ... 180)
+  OccasionShape shape = OccasionShape::ramp;
+  // weekly (7) or monthly (12) factors.
+  std::vector<double> factors;
+  // series: the file as written (relative to the scenario) and what it held, in file order,
+  // as (days since 1970-01-01, factor). Each factor acts as factor^strength.
+  std::string file;
+  std::vector<std::pair<std::int32_t, double>> series;
+  double strength = 1.0;
+};
+
 struct ScenarioDef {
   SimulationDef simulation;
   std::vector<SegmentDef> segments;
@@ -152,6 +193,7 @@ struct ScenarioDef {
   ExperienceDef experience;
   OrderDef order;
   WordOfMouthDef word_of_mouth;
+  std::vector<CalendarDef> calendar;  // empty: rates do not change with the date
 };
 
 // Makers with the defaults above (Box2D's b2DefaultWorldDef). default_scenario() has one
@@ -165,5 +207,13 @@ std::string edge_name(const std::string& from, const std::string& to);
 std::string edge_name(const EdgeDef& e);
 
 const char* role_name(Role r);
+
+// Days since 1970-01-01 of a date, and back (the calendar's and the CSV reader's day numbers).
+std::int32_t days_since_epoch(const std::chrono::year_month_day& date);
+std::chrono::year_month_day date_of(std::int32_t days_since_epoch);
+
+// The calendar's multiplier of one entry on each day 0 .. days-1 of a run starting at `start`.
+std::vector<double> calendar_factors(const CalendarDef& c, const std::chrono::year_month_day& start,
+                                     int days);
 
 }  // namespace cjsim

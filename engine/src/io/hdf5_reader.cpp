@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cjsim/currency.hpp"
 #include "cjsim/errors.hpp"
 #include "cjsim/hdf5_io.hpp"
 #include "cjsim/value.hpp"
@@ -197,6 +198,28 @@ Names read_names(const FileReader& reader, hid_t group) {
   return names;
 }
 
+// The date of day 0 from the day scale's units, "days since YYYY-MM-DD" (CF); none for "day".
+std::optional<std::chrono::year_month_day> read_start(const FileReader& reader, hid_t group) {
+  h5::Dataset day = reader.dataset(group, kDay);
+  if (!h5::has_attribute(day.get(), "units")) return std::nullopt;
+  const std::string units = h5::read_string_attribute(day.get(), "units");
+  constexpr std::string_view kSince = "days since ";
+  if (units.rfind(kSince, 0) != 0) return std::nullopt;
+  int y = 0;
+  unsigned m = 0, dd = 0;
+  char tail = 0;
+  if (std::sscanf(units.c_str() + kSince.size(), "%d-%u-%u%c", &y, &m, &dd, &tail) != 3) {
+    reader.bad(h5::path_of(day.get()),
+               fmt::format("units '{}' are not 'days since YYYY-MM-DD'", units.substr(0, 60)));
+  }
+  const std::chrono::year_month_day date{std::chrono::year(y), std::chrono::month(m),
+                                         std::chrono::day(dd)};
+  if (!date.ok()) {
+    reader.bad(h5::path_of(day.get()), fmt::format("'{}' names no date", units.substr(0, 60)));
+  }
+  return date;
+}
+
 DailySeries read_daily(const FileReader& reader, hid_t group, const Names& names) {
   DailySeries d;
   std::vector<hsize_t> days_dims = h5::dims_of(reader.dataset(group, kDay).get());
@@ -206,6 +229,7 @@ DailySeries read_daily(const FileReader& reader, hid_t group, const Names& names
   const hsize_t segments = names.segments.size();
   const hsize_t channels = names.channels.size();
   d.days = static_cast<int>(days);
+  d.start = read_start(reader, group);
   d.stages = static_cast<int>(stages);
   d.segments = static_cast<int>(segments);
   d.channels = static_cast<int>(channels);
@@ -332,6 +356,15 @@ FileMeta read_meta(const FileReader& reader, hid_t root) {
   meta.command_line = reader.string_attribute(root, "command_line");
   meta.scenario_name = reader.string_attribute(root, "scenario_name");
   meta.scenario_source = reader.string_attribute(root, "scenario_source");
+  // Files written before simulation.currency existed have no currency: amounts without one.
+  if (h5::has_attribute(root, "currency")) {
+    meta.currency = h5::read_string_attribute(root, "currency");
+    if (!meta.currency.empty() && !is_iso_currency(meta.currency)) {
+      reader.bad("/ (attribute currency)",
+                 fmt::format("the currency '{}' is not a current ISO 4217 code",
+                             meta.currency.substr(0, 40)));
+    }
+  }
   meta.scenario_text = reader.text(root, kScenario);
   meta.effective_toml = reader.text(root, kScenarioEffective);
   return meta;

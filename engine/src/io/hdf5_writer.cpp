@@ -119,11 +119,19 @@ h5::Dataset make_scale(h5::Dataset dataset, const char* dimension) {
   return dataset;
 }
 
-h5::Dataset day_scale(hid_t group, const char* name, int count, const char* long_name) {
+// Days are numbers; with a start date (simulation.start) their units say which date day 0 is,
+// in the CF convention ("days since 2025-01-01") that xarray and netCDF tools decode to dates.
+h5::Dataset day_scale(hid_t group, const char* name, int count, const char* long_name,
+                      const std::optional<std::chrono::year_month_day>& start) {
   std::vector<std::int32_t> days(static_cast<std::size_t>(count));
   for (std::size_t t = 0; t < days.size(); ++t) days[t] = static_cast<std::int32_t>(t);
   h5::Dataset scale = make_scale(h5::write_dataset(group, name, {days.size()}, days), name);
-  h5::write_attribute(scale.get(), "units", std::string("day"));
+  h5::write_attribute(
+      scale.get(), "units",
+      start
+          ? fmt::format("days since {:04}-{:02}-{:02}", static_cast<int>(start->year()),
+                        static_cast<unsigned>(start->month()), static_cast<unsigned>(start->day()))
+          : std::string("day"));
   h5::write_attribute(scale.get(), "long_name", std::string(long_name));
   return scale;
 }
@@ -205,9 +213,10 @@ void write_run_group(hid_t group, const RunResult& run, const KpiTable& kpis) {
 
   const DailySeries& d = run.daily;
   const Names& n = run.names;
-  h5::Dataset day = day_scale(group, kDay, d.days, "simulated day (0-based)");
-  h5::Dataset day_start = day_scale(group, kDayStart, d.days + 1,
-                                    "start of simulated day (day_start = days: end of horizon)");
+  h5::Dataset day = day_scale(group, kDay, d.days, "simulated day (0-based)", d.start);
+  h5::Dataset day_start =
+      day_scale(group, kDayStart, d.days + 1,
+                "start of simulated day (day_start = days: end of horizon)", d.start);
   h5::Dataset stage = name_scale(group, kStage, n.stages);
   h5::write_attribute(stage.get(), "role", role_names(n.stage_roles));
   h5::write_attribute(stage.get(), "advocate", n.stage_advocates);
@@ -256,6 +265,7 @@ void write_file_head(hid_t root, const FileMeta& meta) {
   h5::write_attribute(root, "command_line", meta.command_line);
   h5::write_attribute(root, "scenario_name", meta.scenario_name);
   h5::write_attribute(root, "scenario_source", meta.scenario_source);
+  h5::write_attribute(root, "currency", meta.currency);
   h5::write_string(root, kScenario, meta.scenario_text);
   h5::write_string(root, kScenarioEffective, meta.effective_toml);
 }

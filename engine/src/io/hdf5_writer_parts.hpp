@@ -2,7 +2,9 @@
 // file's head and kept runs have exactly the layout of a run file (results/README.md).
 #pragma once
 
+#include <chrono>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,7 +26,9 @@ void write_run_group(hid_t group, const RunResult& run, const KpiTable& kpis);
 
 // Dimension scales (the netCDF-4 convention) and attaching them, axis by axis.
 h5::Dataset make_scale(h5::Dataset dataset, const char* dimension);
-h5::Dataset day_scale(hid_t group, const char* name, int count, const char* long_name);
+// With `start` (simulation.start) the units are "days since YYYY-MM-DD" (CF), else "day".
+h5::Dataset day_scale(hid_t group, const char* name, int count, const char* long_name,
+                      const std::optional<std::chrono::year_month_day>& start = std::nullopt);
 h5::Dataset name_scale(hid_t group, const char* name, const std::vector<std::string>& names);
 void attach(hid_t dataset, std::initializer_list<hid_t> scales);
 

@@ -43,15 +43,33 @@ void assign_slots(Model& m, int max_slots) {
 }  // namespace
 
 void compile_drift_tables(Model& m, int max_table_bits) {
-  const int S = m.stages, G = m.segments;
-  m.segment_bits = bits_for(G);
-  m.cell_bits = bits_for(S) + m.segment_bits;
+  m.segment_bits = bits_for(m.segments);
+  m.cell_bits = bits_for(m.stages) + m.segment_bits;
   assign_slots(m, std::clamp(max_table_bits - m.cell_bits, 0, 8));
   const std::size_t size = std::size_t{1} << (m.cell_bits + m.slots);
   m.drift.assign(size, DriftEntry{});
   m.drift_reach.assign(std::size_t{1} << m.cell_bits, 0);
+  fill_drift_tables(m, ~0u);
+}
+
+void follow_calendar(Model& m, int day) {
+  if (m.calendar.empty()) return;
+  const auto t = static_cast<std::size_t>(day);
+  if (day > 0 && !m.calendar_moves[t]) return;  // the same factors as yesterday
+  for (const Model::CalendarTrack& c : m.calendar) {
+    for (const auto& [e, g] : c.cells) m.base[m.eg(e, g)] = m.base_plain[m.eg(e, g)];
+  }
+  for (const Model::CalendarTrack& c : m.calendar) {
+    for (const auto& [e, g] : c.cells) m.base[m.eg(e, g)] *= c.factor[t];
+  }
+  fill_drift_tables(m, m.calendar_stages);
+}
+
+void fill_drift_tables(Model& m, std::uint32_t stages) {
+  const int S = m.stages, G = m.segments;
   for (std::uint32_t x = 0; x < (1u << m.slots); ++x) {
     for (int s = 0; s < S; ++s) {
+      if (!((stages >> s) & 1u)) continue;
       for (int g = 0; g < G; ++g) {
         const std::size_t cell = m.sg(s, g);
         // The channels m names in this cell: in slot k, the one channel of slot k reaching it.

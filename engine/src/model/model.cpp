@@ -28,6 +28,18 @@ int phase(Role r) {
   }
 }
 
+// "a->b" or " a -> b " as edge_name spells it ("a -> b"); other text unchanged.
+std::string canonical_edge(const std::string& name) {
+  const auto arrow = name.find("->");
+  if (arrow == std::string::npos) return name;
+  auto trim = [](std::string t) {
+    const auto b = t.find_first_not_of(" \t");
+    const auto e = t.find_last_not_of(" \t");
+    return b == std::string::npos ? std::string() : t.substr(b, e - b + 1);
+  };
+  return edge_name(trim(name.substr(0, arrow)), trim(name.substr(arrow + 2)));
+}
+
 std::int64_t to_micros(double amount) {
   return static_cast<std::int64_t>(std::llround(amount * kMicrosPerUnit));
 }
@@ -48,6 +60,7 @@ Model compile_model(const ScenarioDef& def) {
   m.customers = static_cast<std::uint32_t>(def.simulation.customers);
   m.days = def.simulation.days;
   m.seed = def.simulation.seed;
+  m.start = def.simulation.start;
   m.stages = static_cast<int>(def.stages.size());
   m.segments = static_cast<int>(def.segments.size());
   m.channels = static_cast<int>(def.channels.size());
@@ -252,7 +265,37 @@ Model compile_model(const ScenarioDef& def) {
   }
   m.complain_below = static_cast<float>(w.complaints.below);
   m.complain_impact = static_cast<float>(w.complaints.impact);
+
+  // Calendar demand: each entry's factor per day and the cells it multiplies.
+  if (!def.calendar.empty() && def.simulation.start) {
+    m.base_plain = m.base;
+    for (const CalendarDef& c : def.calendar) {
+      Model::CalendarTrack track;
+      track.factor = calendar_factors(c, *def.simulation.start, m.days);
+      std::vector<std::uint8_t> seg_ok(static_cast<std::size_t>(G), c.segments.empty() ? 1 : 0);
+      for (const auto& name : c.segments) {
+        const int g = index_of(m.names.segments, name);
+        if (g >= 0) seg_ok[static_cast<std::size_t>(g)] = 1;
+      }
+      for (const auto& name : c.edges) {
+        const auto it = compiled_index.find(canonical_edge(name));
+        if (it == compiled_index.end()) continue;
+        m.calendar_stages |= 1u << m.edge_from[static_cast<std::size_t>(it->second)];
+        for (int g = 0; g < G; ++g) {
+          if (seg_ok[static_cast<std::size_t>(g)]) track.cells.emplace_back(it->second, g);
+        }
+      }
+      m.calendar.push_back(std::move(track));
+    }
+    m.calendar_moves.assign(static_cast<std::size_t>(m.days), 0);
+    for (std::size_t t = 1; t < m.calendar_moves.size(); ++t) {
+      for (const Model::CalendarTrack& c : m.calendar) {
+        if (c.factor[t] != c.factor[t - 1]) m.calendar_moves[t] = 1;
+      }
+    }
+  }
   compile_drift_tables(m);
+  follow_calendar(m, 0);  // the rates of day 0
   return m;
 }
 

@@ -5,8 +5,10 @@
 // varies by customer and day (salience, satisfaction, today's exposures).
 #pragma once
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "cjsim/results.hpp"
@@ -63,6 +65,7 @@ struct Model {
   int channels = 0;
   int edges = 0;  // outgoing edges are grouped by source stage (see edge_begin)
   std::uint64_t seed = 0;
+  std::optional<std::chrono::year_month_day> start;  // the date of day 0, if given
 
   // --- stages ------------------------------------------------------------------------------
   std::vector<Role> role;                 // stage
@@ -118,6 +121,20 @@ struct Model {
   // --- population --------------------------------------------------------------------------
   std::vector<double> segment_cdf;  // cumulative shares
   std::vector<double> start_cdf;    // cumulative start shares
+
+  // --- calendar demand (scenario [calendar]) ---------------------------------------------------
+  // Each entry's factor on every day, and the (edge, segment) cells of `base` it multiplies.
+  // Today's base is base_plain times the factors of today, in entry order
+  // (Engine::follow_calendar); the drift table's entries of the stages concerned are then filled
+  // again.
+  struct CalendarTrack {
+    std::vector<double> factor;              // day
+    std::vector<std::pair<int, int>> cells;  // (compiled edge, segment)
+  };
+  std::vector<CalendarTrack> calendar;       // empty: rates do not change with the date
+  std::vector<double> base_plain;            // base without the calendar (calendar only)
+  std::uint32_t calendar_stages = 0;         // bit s: stage s has an edge that follows the calendar
+  std::vector<std::uint8_t> calendar_moves;  // day: a factor differs from the day before's
 
   // --- word of mouth -----------------------------------------------------------------------
   NetworkDef network;
@@ -177,5 +194,11 @@ Model compile_model(const ScenarioDef& def);
 // 128 KiB, cache-resident); a model with more cells than that gets no slots at all.
 inline constexpr int kDriftTableBits = 12;
 void compile_drift_tables(Model& m, int max_table_bits = kDriftTableBits);
+// Fills the drift table's entries of the stages in `stages` (bit s) from today's m.base, slots
+// unchanged (the calendar changes base from one day to the next).
+void fill_drift_tables(Model& m, std::uint32_t stages);
+// Sets m.base to today's rates (base_plain times today's calendar factors) and refills the
+// drift table where they changed. A no-op without a calendar.
+void follow_calendar(Model& m, int day);
 
 }  // namespace cjsim

@@ -9,6 +9,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <set>
@@ -20,6 +21,7 @@
 #include "base/did_you_mean.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/simulation.hpp"
+#include "scenario/calendar_csv.hpp"
 #include "scenario/document_impl.hpp"
 #include "sim/memory.hpp"
 
@@ -27,9 +29,9 @@ namespace cjsim {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"simulation",    "segments", "stages",     "edges",
-                                           "channels",      "salience", "experience", "order",
-                                           "word_of_mouth", "variants", "sweep"};
+const std::vector<std::string> kTopKeys = {"simulation", "segments",      "stages",     "edges",
+                                           "channels",   "salience",      "experience", "order",
+                                           "calendar",   "word_of_mouth", "variants",   "sweep"};
 
 constexpr double kMaxBudget = 1e12;  // check_scenario's limit on money (kMoneyLimit)
 
@@ -382,6 +384,47 @@ class Fields {
     return true;
   }
 
+  // A TOML date (start = 2025-01-01).
+  bool date(std::string_view k, std::chrono::year_month_day& out, std::string_view example) {
+    const toml::node* n = get(k);
+    if (n == nullptr) return false;
+    if (const auto* d = n->as_date()) {
+      const toml::date v = d->get();
+      out = std::chrono::year_month_day{std::chrono::year(v.year), std::chrono::month(v.month),
+                                        std::chrono::day(v.day)};
+      return true;
+    }
+    wrong_type(k, *n, "a date, written without quotes", example);
+    return false;
+  }
+
+  // A list of numbers (weekly and monthly factors). Elements that are not numbers are reported
+  // and kept as 1 so the positions of the rest still match the file.
+  bool numbers(std::string_view k, std::vector<double>& out, std::string_view what,
+               std::string_view example) {
+    const toml::node* n = get(k);
+    if (n == nullptr) return false;
+    const auto* a = n->as_array();
+    if (a == nullptr) {
+      wrong_type(k, *n, fmt::format("a list of {}", what), example);
+      return false;
+    }
+    out.clear();
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const toml::node& e = (*a)[i];
+      if (auto v = as_number(e)) {
+        out.push_back(*v);
+        continue;
+      }
+      const std::string ek = join_index(key(k), i);
+      p_.add(ek, fmt::format("{}[{}] must be a number, not {}", k, i, describe(e)),
+             fmt::format("write the numbers without quotes, e.g. {}", example));
+      p_.taint(ek);
+      out.push_back(1.0);
+    }
+    return true;
+  }
+
   const toml::table* table(std::string_view k, std::string_view example) {
     const toml::node* n = get(k);
     if (n == nullptr) return nullptr;
@@ -432,8 +475,9 @@ struct ReadResult {
 
 class ScenarioReader {
  public:
-  ScenarioReader(const toml::table& root, const Layers& layers, Problems& p)
-      : root_(root), layers_(layers), p_(p) {}
+  // `folder`: where the scenario file is, for files it names (calendar series).
+  ScenarioReader(const toml::table& root, const Layers& layers, Problems& p, std::string folder)
+      : root_(root), layers_(layers), p_(p), folder_(std::move(folder)) {}
 
   ReadResult read() {
     Fields top(root_, "", kTopKeys, p_);
@@ -446,6 +490,7 @@ class ScenarioReader {
     salience();
     experience();
     word_of_mouth();
+    calendar();
     channels();
     return std::move(r_);
   }
@@ -517,8 +562,10 @@ class ScenarioReader {
     const toml::table* t = section("simulation", "[simulation] with customers = 10_000");
     if (t == nullptr) return;
     auto& s = r_.def.simulation;
-    Fields f(*t, "simulation", {"name", "description", "customers", "days", "seed", "replicates"},
-             p_);
+    Fields f(
+        *t, "simulation",
+        {"name", "description", "customers", "days", "seed", "replicates", "currency", "start"},
+        p_);
     f.text("name", s.name, "name = \"my world\"");
     f.text("description", s.description, "description = \"what this scenario shows\"");
     // Above the engine's cap is check_scenario's call (or the memory estimate's).
@@ -528,6 +575,9 @@ class ScenarioReader {
     f.integer("seed", s.seed, 0, std::numeric_limits<std::int64_t>::max(), "a random seed",
               "seed = 1");
     f.integer("replicates", s.replicates, 1, 10'000, "runs", "replicates = 10");
+    f.text("currency", s.currency, "currency = \"EUR\"");
+    std::chrono::year_month_day start{};
+    if (f.date("start", start, "start = 2025-01-01")) s.start = start;
   }
 
   void order_value(Fields& parent, std::string_view k, OrderValueDef& v) {
@@ -772,6 +822,166 @@ class ScenarioReader {
     }
   }
 
+  // A day number, or a date when simulation.start says which date day 0 is.
+  void day_or_date(Fields& f, std::string_view k, int& out, std::string_view unit,
+                   std::string_view example) {
+    const toml::node* n = f.get(k);
+    if (n != nullptr && n->is_date()) {
+      std::chrono::year_month_day date{};
+      f.date(k, date, example);
+      const auto& start = r_.def.simulation.start;
+      if (!start) {
+        p_.add(f.key(k), fmt::format("{} is a date, but the scenario has no start date", k),
+               "give simulation.start = 2025-01-01 (the date of day 0), or write a day number");
+        p_.taint(f.key(k));
+        return;
+      }
+      const std::int64_t day =
+          static_cast<std::int64_t>(days_since_epoch(date)) - days_since_epoch(*start);
+      out = static_cast<int>(std::clamp<std::int64_t>(day, std::numeric_limits<int>::min(),
+                                                      std::numeric_limits<int>::max()));
+      return;
+    }
+    f.integer(k, out, std::numeric_limits<int>::min(), std::numeric_limits<int>::max(), unit,
+              example);
+  }
+
+  void calendar() {
+    const toml::table* t = section(
+        "calendar",
+        "[calendar.march_8] with date = \"03-08\", peak = 3.0, edges = [\"aware -> order\"]");
+    if (t == nullptr) return;
+    static const std::vector<std::string> shapes = {"ramp", "flat"};
+    static const std::vector<std::string> occasion_keys = {"date", "peak", "before", "after",
+                                                           "shape"};
+    for (const std::string& name : layers_.ordered_keys(*t, "calendar")) {
+      const std::string path = join_key("calendar", name);
+      CalendarDef c;
+      c.name = name;
+      c.label = name;
+      const toml::table* ct = entry(*t, name, path, "calendar entry",
+                                    "{ date = \"03-08\", peak = 3.0, edges = [\"a -> b\"] }");
+      if (ct == nullptr) continue;
+      Fields f(*ct, path,
+               {"label", "edges", "segments", "date", "peak", "before", "after", "shape", "weekly",
+                "monthly", "file", "strength"},
+               p_);
+      f.text("label", c.label, "label = \"8 March\"");
+      f.require("edges", fmt::format("calendar entry '{}' names no edges", name),
+                "list the edges whose rates follow it, e.g. edges = [\"no_occasion -> occasion\"]");
+      f.names("edges", c.edges, "edge names", "edges = [\"no_occasion -> occasion\"]");
+      for (std::string& e : c.edges) e = canonical_key(e);
+      f.names("segments", c.segments, "segment names", "segments = [\"holiday_only\"]");
+      // Exactly one kind: which of date, weekly, monthly, file is given.
+      std::vector<std::string> kinds;
+      for (const char* k : {"date", "weekly", "monthly", "file"}) {
+        if (f.has(k)) kinds.emplace_back(k);
+      }
+      if (kinds.size() != 1) {
+        p_.add(path,
+               kinds.empty() ? fmt::format("calendar entry '{}' has no date, weekly, monthly or "
+                                           "file: it says nothing about the calendar",
+                                           name)
+                             : fmt::format("calendar entry '{}' gives {}: one entry is one kind",
+                                           name, join_names(kinds)),
+               "give one of: date = \"03-08\" (an occasion), weekly = [7 factors], monthly = [12 "
+               "factors], file = \"series.csv\"; use one entry per kind");
+        p_.taint(path);
+        r_.def.calendar.push_back(std::move(c));
+        continue;
+      }
+      const std::string& kind = kinds.front();
+      // Keys of another kind are mistakes, not silently ignored.
+      auto foreign = [&](const std::vector<std::string>& keys, std::string_view whose) {
+        for (const std::string& k : keys) {
+          if (!f.has(k)) continue;
+          p_.add(f.key(k), fmt::format("'{}' belongs to {}, and this entry is {}", k, whose, kind),
+                 fmt::format("remove '{}', or make it an entry of its own", k), Anchor::key);
+        }
+      };
+      if (kind == "date") {
+        c.kind = CalendarKind::occasion;
+        const toml::node* d = f.get("date");
+        if (const auto* text = d->as_string()) {
+          // "MM-DD": every year.
+          const std::string v = text->get();
+          unsigned mm = 0, dd = 0;
+          const bool shaped =
+              v.size() == 5 && v[2] == '-' && std::all_of(v.begin(), v.end(), [](char ch) {
+                return ch == '-' || (ch >= '0' && ch <= '9');
+              });
+          if (shaped) {
+            mm = static_cast<unsigned>((v[0] - '0') * 10 + (v[1] - '0'));
+            dd = static_cast<unsigned>((v[3] - '0') * 10 + (v[4] - '0'));
+          }
+          // 2000 is a leap year: 02-29 is a valid yearly date (it occurs in leap years).
+          if (!shaped || !std::chrono::year_month_day{std::chrono::year(2000),
+                                                      std::chrono::month(mm), std::chrono::day(dd)}
+                              .ok()) {
+            p_.add(f.key("date"), fmt::format("'{}' is not a month and day", v),
+                   "write \"MM-DD\" for every year (date = \"03-08\"), or a date without quotes "
+                   "for once (date = 2025-03-08)");
+            p_.taint(f.key("date"));
+          } else {
+            c.month = static_cast<int>(mm);
+            c.day = static_cast<int>(dd);
+          }
+        } else {
+          std::chrono::year_month_day once{};
+          if (f.date("date", once, "date = \"03-08\" (every year) or date = 2025-03-08 (once)")) {
+            c.year = static_cast<int>(once.year());
+            c.month = static_cast<int>(static_cast<unsigned>(once.month()));
+            c.day = static_cast<int>(static_cast<unsigned>(once.day()));
+          }
+        }
+        f.number("peak", c.peak, "the multiplier on the date", "peak = 3.0");
+        f.integer("before", c.before, std::numeric_limits<int>::min(),
+                  std::numeric_limits<int>::max(), "days of run-up", "before = 7");
+        f.integer("after", c.after, std::numeric_limits<int>::min(),
+                  std::numeric_limits<int>::max(), "days after", "after = 1");
+        std::string shape;
+        if (f.text("shape", shape, "shape = \"ramp\"")) {
+          const auto it = std::find(shapes.begin(), shapes.end(), shape);
+          if (it == shapes.end()) {
+            p_.add(f.key("shape"), fmt::format("unknown shape '{}'", shape),
+                   did_you_mean(shape, shapes,
+                                "use \"ramp\" (rising to the peak and falling back) or "
+                                "\"flat\" (the peak on every day of the window)"));
+            p_.taint(f.key("shape"));
+          } else {
+            c.shape = static_cast<OccasionShape>(it - shapes.begin());
+          }
+        }
+        foreign({"strength"}, "a file");
+      } else {
+        foreign(occasion_keys, "an occasion (date = ...)");
+        if (kind == "weekly" || kind == "monthly") {
+          c.kind = kind == "weekly" ? CalendarKind::weekly : CalendarKind::monthly;
+          f.numbers(kind, c.factors, "factors",
+                    kind == "weekly" ? "weekly = [1.0, 1.0, 1.0, 1.0, 1.2, 1.5, 0.8]"
+                                     : "monthly = [0.8, 1.0, 1.4, 1.0, 1.1, 0.9, 0.8, 0.8, 1.1, "
+                                       "1.0, 1.0, 1.2]");
+          foreign({"strength"}, "a file");
+        } else {
+          c.kind = CalendarKind::series;
+          f.number("strength", c.strength, "an exponent on every factor", "strength = 1.0");
+          if (f.text("file", c.file, "file = \"sales_calendar.csv\"")) {
+            std::filesystem::path file(c.file);
+            if (file.is_relative() && !folder_.empty())
+              file = std::filesystem::path(folder_) / file;
+            CalendarSeries series = read_calendar_csv(file.string(), f.key("file"));
+            if (!series.problems.empty()) {
+              for (Diagnostic& d : series.problems) p_.add_placed(std::move(d));
+              p_.taint(f.key("file"));
+            }
+            c.series = std::move(series.rows);
+          }
+        }
+      }
+      r_.def.calendar.push_back(std::move(c));
+    }
+  }
+
   void flights(Fields& f, ChannelDef& c) {
     const toml::array* a = f.array("flights", "a list of flights (an array of tables)",
                                    "flights = [{ from = 0, to = 89, amount = 20_000 }]");
@@ -787,10 +997,8 @@ class ScenarioReader {
                      "give from, to (days, 0-based, both included) and amount, e.g. "
                      "{ from = 0, to = 89, amount = 20_000 }");
         }
-        constexpr auto lo = std::numeric_limits<int>::min();
-        constexpr auto hi = std::numeric_limits<int>::max();
-        ff.integer("from", flight.from, lo, hi, "first day, 0-based", "from = 0");
-        ff.integer("to", flight.to, lo, hi, "last day, included", "to = 89");
+        day_or_date(ff, "from", flight.from, "first day, 0-based", "from = 0");
+        day_or_date(ff, "to", flight.to, "last day, included", "to = 89");
         ff.number("amount", flight.amount, "currency", "amount = 20_000");
       } else {
         p_.add(path, fmt::format("flights[{}] must be a table, not {}", i, describe(n)),
@@ -867,6 +1075,7 @@ class ScenarioReader {
   const toml::table& root_;
   const Layers& layers_;
   Problems& p_;
+  std::string folder_;
   ReadResult r_;
 };
 
@@ -894,7 +1103,9 @@ std::pair<ScenarioDef, std::vector<Diagnostic>> build_variant(const ScenarioDocu
       }
     }
   }
-  ScenarioReader reader(tree, layers, p);
+  const std::filesystem::path source(doc.source_name);
+  ScenarioReader reader(tree, layers, p,
+                        source.has_parent_path() ? source.parent_path().string() : std::string());
   ReadResult r = reader.read();
 
   std::vector<Diagnostic> checked = check_scenario(r.def);
@@ -980,6 +1191,17 @@ std::vector<VariantInput> variant_inputs(const ScenarioDocument::Impl& doc, Prob
               fmt::format("declare {} at the top level of the file", nested), Anchor::key);
         overlay.erase(nested);
       }
+    }
+    // Variants are strategies in one world, compared amount for amount: one currency. (An
+    // override aimed at a variant, --set variants.V.simulation.currency=..., is in the overlay
+    // too, and is refused here at its --set.)
+    if (toml::table* sim = overlay.get_as<toml::table>("simulation");
+        sim != nullptr && sim->contains("currency")) {
+      p.add(join_key(join_key(path, "simulation"), "currency"),
+            "a variant cannot change the currency: the variants of a file are compared amount "
+            "for amount",
+            "set simulation.currency once, at the top of the file", Anchor::key);
+      sim->erase("currency");
     }
     merge_tables(in.tree, overlay);
     out.push_back(std::move(in));

@@ -5,8 +5,10 @@
 // edges.aware -> consideration.rate, channels.service.flights[0].from), which is how
 // build_scenario finds the line and column to report; here the place is "<definition>".
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <numeric>
 #include <set>
 #include <string>
@@ -15,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "base/did_you_mean.hpp"
+#include "cjsim/currency.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "scenario/document_impl.hpp"
 
@@ -35,10 +38,10 @@ constexpr double kShareTolerance = 1e-6;
 // silent nonsense: a budget of 1e13 spent nothing (micro-units overflow int64), a rate of 1e308
 // times a tempo of 2 is inf and inf / inf made every move NaN.
 // Worst case at every limit, per edge and segment: rate 1e3 x tempo 1e3 x curiosity 1e3 x
-// segment multiplier 1e3 x (1 + beta) ~1e3 x 1/reference 1e3 x combined lift 1e30 = 1e48 per day,
-// summed over at most 32 edges: below 1e50, far from overflow (1.8e308). Salience is at most
-// 36,500 days x 32 channels x salience 1e3 x responsiveness 10 ~ 1.2e10 in size (complaints
-// add less than 1e24 more), so |salience|^shape with shape <= 10 stays below 1e240, and
+// segment multiplier 1e3 x (1 + beta) ~1e3 x 1/reference 1e3 x combined lift 1e30 x calendar 1e6
+// = 1e54 per day, summed over at most 32 edges: below 1e56, far from overflow (1.8e308). Salience
+// is at most 36,500 days x 32 channels x salience 1e3 x responsiveness 10 ~ 1.2e10 in size
+// (complaints add less than 1e24 more), so |salience|^shape with shape <= 10 stays below 1e240, and
 // half^shape >= (1e-6)^10 = 1e-60 stays a positive double (0 / 0 otherwise).
 struct Limit {
   double max;
@@ -56,10 +59,32 @@ constexpr Limit kHalfLimit{1e6, "salience this large is never reached"};
 constexpr double kMinHalf = 1e-6;       // half^shape must stay a positive double
 constexpr double kMinReference = 1e-3;  // satisfaction-marked edges divide by it and 1 minus it
 constexpr double kMaxCombinedLift = 1e30;
+// Calendar entries on one edge multiply; their largest factors together stay below this.
+constexpr double kMaxCalendarProduct = 1e6;
+constexpr int kMaxOccasionWindow = 180;  // days before or after an occasion
 
 // Ten significant digits: enough to tell 1.000002 from 1, short enough for 0.1 + 0.2.
 std::string num(double v) {
   return fmt::format("{:.10g}", v);
+}
+
+// An ISO 4217 code starts with its country's two letters, so a former or misspelt code of a
+// country ("RUR", the rouble before 1998; "USS") is best answered by that country's current one;
+// otherwise the nearest code by spelling.
+std::string currency_fix(const std::string& code) {
+  const char* const otherwise =
+      "write the three-letter code in capitals, e.g. currency = \"EUR\", \"USD\", \"RUB\"; "
+      "leave it out for amounts without a currency";
+  if (code.size() == 3) {
+    std::vector<std::string> same_country;
+    for (const std::string& c : iso_currency_codes()) {
+      if (std::toupper(static_cast<unsigned char>(code[0])) == c[0] &&
+          std::toupper(static_cast<unsigned char>(code[1])) == c[1])
+        same_country.push_back(c);
+    }
+    if (same_country.size() == 1) return fmt::format("did you mean '{}'?", same_country.front());
+  }
+  return did_you_mean(code, iso_currency_codes(), otherwise);
 }
 
 class Checker {
@@ -80,6 +105,7 @@ class Checker {
     experience();
     order();
     word_of_mouth();
+    calendar();
     channels();
     return std::move(out_);
   }
@@ -225,6 +251,11 @@ class Checker {
       add("simulation.replicates",
           fmt::format("replicates must be between 1 and {}, got {}", kMaxReplicates, s.replicates),
           "give the number of runs to average over, e.g. replicates = 10");
+    }
+    if (!s.currency.empty() && !is_iso_currency(s.currency)) {
+      add("simulation.currency",
+          fmt::format("'{}' is not a current ISO 4217 currency code", s.currency),
+          currency_fix(s.currency));
     }
   }
 
@@ -502,6 +533,133 @@ class Checker {
       add(join_key(ck, "rate"),
           "complaints come from lost customers, but no stage has role \"lost\"",
           "add a stage with role = \"lost\", or set word_of_mouth.complaints.rate = 0");
+    }
+  }
+
+  // Edge names of a list (a calendar entry's or a group's): each known, none twice.
+  void edge_list(const std::string& key, const std::vector<std::string>& names,
+                 std::string_view what) {
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const std::string k = join_index(key, i);
+      const std::string n = canonical_key(names[i]);
+      if (find_edge(n) == nullptr) {
+        add(k, fmt::format("{} names edge '{}', which does not exist", what, names[i]),
+            did_you_mean(n, edge_names_, "declare the edge in [edges], or remove it here"));
+      } else if (!seen.insert(n).second) {
+        add(k, fmt::format("edge '{}' is listed twice", n), "list each edge once");
+      }
+    }
+  }
+
+  void segment_list(const std::string& key, const std::vector<std::string>& names) {
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const std::string k = join_index(key, i);
+      if (!is_segment(names[i])) {
+        add(k, fmt::format("unknown segment '{}'", names[i]),
+            did_you_mean(names[i], segment_names_,
+                         fmt::format("use one of: {}", join_names(segment_names_))));
+      } else if (!seen.insert(names[i]).second) {
+        add(k, fmt::format("segment '{}' is listed twice", names[i]), "list each segment once");
+      }
+    }
+  }
+
+  void calendar() {
+    const auto& cal = def_.calendar;
+    if (cal.empty()) return;
+    unique_names("calendar", "calendar entry", cal,
+                 [](const CalendarDef& c) -> const std::string& { return c.name; });
+    if (!def_.simulation.start) {
+      add("simulation.start",
+          fmt::format("calendar entry '{}' needs to know which date day 0 is", cal.front().name),
+          "give simulation.start = 2025-01-01 (the date of the first day)");
+    }
+    std::map<std::string, double> largest;  // edge -> product of its entries' largest factors
+    for (const CalendarDef& c : cal) {
+      const std::string key = join_key("calendar", c.name);
+      name(key, "calendar entry", c.name);
+      if (c.edges.empty()) {
+        add(join_key(key, "edges"), fmt::format("calendar entry '{}' names no edges", c.name),
+            "list the edges whose rates follow it, e.g. edges = [\"no_occasion -> occasion\"]");
+      }
+      edge_list(join_key(key, "edges"), c.edges, fmt::format("calendar entry '{}'", c.name));
+      segment_list(join_key(key, "segments"), c.segments);
+      const char* factor_fix = "give a multiplier >= 0: 1 = an ordinary day, 0 = nobody moves";
+      double top = 1.0;
+      switch (c.kind) {
+        case CalendarKind::occasion: {
+          const bool date_ok =
+              c.month >= 1 && c.month <= 12 && c.day >= 1 &&
+              std::chrono::year_month_day{std::chrono::year(c.year == 0 ? 2000 : c.year),
+                                          std::chrono::month(static_cast<unsigned>(c.month)),
+                                          std::chrono::day(static_cast<unsigned>(c.day))}
+                  .ok();
+          if (!date_ok) {
+            add(join_key(key, "date"),
+                fmt::format("{}-{:02}-{:02} is not a date", c.year, c.month, c.day),
+                "give a real date, e.g. date = \"03-08\" (every year) or date = 2025-03-08");
+          }
+          if (in_range(join_key(key, "peak"), "peak", c.peak, 0.0, kMultiplierLimit, factor_fix)) {
+            top = std::max(top, c.peak);
+          }
+          for (const auto& [days, leaf] :
+               {std::pair{c.before, "before"}, std::pair{c.after, "after"}}) {
+            if (days < 0 || days > kMaxOccasionWindow) {
+              add(join_key(key, leaf),
+                  fmt::format("{} must be between 0 and {} days, got {}", leaf, kMaxOccasionWindow,
+                              days),
+                  "give the days the occasion acts before (run-up) or after its date");
+            }
+          }
+          break;
+        }
+        case CalendarKind::weekly:
+        case CalendarKind::monthly: {
+          const bool weekly = c.kind == CalendarKind::weekly;
+          const std::string fk = join_key(key, weekly ? "weekly" : "monthly");
+          const std::size_t want = weekly ? 7 : 12;
+          if (c.factors.size() != want) {
+            add(fk, fmt::format("{} factors, not {}", c.factors.size(), want),
+                weekly ? "give seven factors, Monday to Sunday"
+                       : "give twelve factors, January to December");
+          }
+          for (std::size_t i = 0; i < c.factors.size(); ++i) {
+            if (in_range(join_index(fk, i), "a factor", c.factors[i], 0.0, kMultiplierLimit,
+                         factor_fix)) {
+              top = std::max(top, c.factors[i]);
+            }
+          }
+          break;
+        }
+        case CalendarKind::series: {
+          const bool strength_ok =
+              in_range(join_key(key, "strength"), "strength", c.strength, 0.0, kExponentLimit,
+                       "give the exponent on every factor of the file: 1 = as written, 0 = off");
+          for (const auto& [date, factor] : c.series) {
+            if (!(factor >= 0 && factor <= kMultiplierLimit.max)) {
+              add(join_key(key, "file"), fmt::format("a factor of {} is {}", c.file, num(factor)),
+                  factor_fix);
+              break;
+            }
+            if (strength_ok) top = std::max(top, std::pow(factor, c.strength));
+          }
+          break;
+        }
+      }
+      for (const std::string& e : c.edges) {
+        const std::string n = canonical_key(e);
+        if (find_edge(n) == nullptr) continue;
+        double& product = largest.try_emplace(n, 1.0).first->second;
+        product *= top;
+        if (product > kMaxCalendarProduct && product / top <= kMaxCalendarProduct) {
+          add(join_key(key, "edges"),
+              fmt::format("the calendar multiplies edge '{}' up to {}-fold on one day; at most {}",
+                          n, num(product), num(kMaxCalendarProduct)),
+              "lower the peaks or factors of the entries on this edge");
+        }
+      }
     }
   }
 

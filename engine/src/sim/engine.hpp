@@ -81,7 +81,8 @@ struct BlockScratch {
 
 class Engine {
  public:
-  Engine(const Model& model, const RunOptions& options);
+  // The engine owns its model: the calendar changes today's rates (follow_calendar).
+  Engine(Model model, const RunOptions& options);
   RunResult run();
 
  private:
@@ -129,7 +130,7 @@ class Engine {
   void record_purchase(BlockScratch& block, std::uint32_t i, int day, double value);
   TouchPaths gather_touch_paths();
 
-  const Model& m_;
+  Model m_;
   RunOptions options_;
   Streams streams_;
   int threads_;

@@ -26,6 +26,7 @@ std::uint32_t eligible_in(const Model& m, const std::vector<std::uint32_t>& coun
 // and integer micro-units, so spend can never exceed a flight's budget and unspent allowance
 // carries over to the remaining days.
 void Engine::plan(int day) {
+  follow_calendar(m_, day);  // today's rates, before anything reads them
   DailySeries& d = out_.daily;
   active_channels_ = 0;
   std::vector<std::uint32_t> todays(static_cast<std::size_t>(m_.channels), 0);

@@ -55,17 +55,17 @@ RunOptions default_run_options() {
   return RunOptions{};
 }
 
-Engine::Engine(const Model& model, const RunOptions& options)
-    : m_(model),
+Engine::Engine(Model model, const RunOptions& options)
+    : m_(std::move(model)),
       options_(options),
-      streams_(options.seed.value_or(model.seed), options.replicate),
+      streams_(options.seed.value_or(m_.seed), options.replicate),
       threads_(options.threads > 0 ? options.threads : tbb::info::default_concurrency()) {
   if (options.trace_customer) {
-    if (*options.trace_customer >= model.customers) {
+    if (*options.trace_customer >= m_.customers) {
       throw InputError(
           {"--customer", 0, 0}, "customer",
           fmt::format("customer {} does not exist: this scenario has customers 0 to {}",
-                      *options.trace_customer, model.customers - 1),
+                      *options.trace_customer, m_.customers - 1),
           "pick a customer number below simulation.customers");
     }
     traced_ = static_cast<std::uint32_t>(*options.trace_customer);
@@ -111,6 +111,7 @@ void Engine::init() {
   out_.names = m_.names;
   DailySeries& d = out_.daily;
   d.days = m_.days;
+  d.start = m_.start;
   d.stages = m_.stages;
   d.segments = m_.segments;
   d.channels = m_.channels;
@@ -315,8 +316,7 @@ RunResult simulate(const ScenarioDef& def, const RunOptions& options) {
     m->place.file = "<definition>";
     throw InputError({std::move(*m)});
   }
-  const Model model = compile_model(def);
-  Engine engine(model, options);
+  Engine engine(compile_model(def), options);
   return engine.run();
 }
 

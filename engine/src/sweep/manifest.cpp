@@ -56,6 +56,8 @@ SweepManifest make_manifest(const SweepPlan& plan, FileMeta meta,
   m.meta.engine_version = engine_version();  // what the files will say (the reader fills it too)
   m.meta.format = kFormatVersion;
   m.meta.seed = plan.seed;
+  // Every row shares the currency: variants cannot change it and --vary sets only numbers.
+  if (!plan.rows.empty()) m.meta.currency = plan.rows.front().def.simulation.currency;
   m.overrides = std::move(overrides);
   m.design = design_name(plan.design);
   m.lhs_points = plan.lhs_points;

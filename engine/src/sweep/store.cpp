@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "cjsim/currency.hpp"
 #include "cjsim/errors.hpp"
 #include "cjsim/hdf5_io.hpp"
 #include "cjsim/sweep_io.hpp"
@@ -62,6 +63,14 @@ FileMeta read_head(hid_t root) {
   meta.command_line = h5::read_string_attribute(root, "command_line");
   meta.scenario_name = h5::read_string_attribute(root, "scenario_name");
   meta.scenario_source = h5::read_string_attribute(root, "scenario_source");
+  if (h5::has_attribute(root, "currency")) {
+    meta.currency = h5::read_string_attribute(root, "currency");
+    if (!meta.currency.empty() && !is_iso_currency(meta.currency)) {
+      throw h5::Hdf5Failure("/ (attribute currency)",
+                            "'" + meta.currency.substr(0, 40) + "' is not an ISO 4217 code",
+                            h5::Hdf5Failure::Cause::other);
+    }
+  }
   meta.scenario_text = h5::read_string(h5::open_dataset(root, kScenario).get());
   meta.effective_toml = h5::read_string(h5::open_dataset(root, kScenarioEffective).get());
   return meta;

@@ -16,6 +16,7 @@
 #include "cjsim/kpi.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/simulation.hpp"
+#include "common/number_format.hpp"
 #include "common/progress.hpp"
 
 namespace cjsim::cli {
@@ -69,6 +70,7 @@ Wire run_child(const BenchCase& c) {
     meta.effective_toml = scenario.effective_toml;
     meta.command_line = "cjsim bench";
     meta.seed = def.simulation.seed;
+    meta.currency = def.simulation.currency;
     ResultWriter writer(c.output, meta);
     const RunResult result = simulate(def, ro);
     const KpiTable kpis = compute_kpis(result);
@@ -79,8 +81,8 @@ Wire run_child(const BenchCase& c) {
     w.run_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     w.sim_seconds = result.profile.total;
     w.profile = result.profile;
-    progress.done(fmt::format("{:.3g} customer-days/s",
-                              static_cast<double>(c.customers) * w.days / w.sim_seconds));
+    progress.done(
+        rate_in_words(static_cast<double>(c.customers) * w.days / w.sim_seconds, "customer-days"));
     w.ok = 1;
   } catch (const std::exception& e) {
     std::snprintf(w.error, sizeof w.error, "%s", e.what());

@@ -8,16 +8,18 @@
 #include "cjsim/kpi.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/simulation.hpp"
+#include "cjsim/version.hpp"
 #include "commands/commands.hpp"
 #include "common/kpi_table.hpp"
 #include "common/options.hpp"
 #include "common/progress.hpp"
 #include "common/run_support.hpp"
+#include "common/table_files.hpp"
 
 namespace cjsim::cli {
 
 int cmd_run(const Args& args, const std::string& command_line) {
-  std::string scenario_path, output, only_variant;
+  std::string scenario_path, output, only_variant, csv, xlsx;
   RunSettings rs;
   int replicates = 0;
   bool quiet = false, profile = false, no_customers = false, touch_paths = false;
@@ -33,7 +35,13 @@ int cmd_run(const Args& args, const std::string& command_line) {
       "store every customer's exposures and purchases in order (for cjsim attribute and "
       "cjsim export --paths)")("profile", po::bool_switch(&profile),
                                "print the time spent in each phase of the day")(
-      "quiet,q", po::bool_switch(&quiet), "no progress, only the KPI table");
+      "csv", po::value(&csv)->value_name("FILE"),
+      "also write the KPI table as CSV (every digit, units in the header); - writes it to "
+      "standard output instead of the printed table")(
+      "xlsx", po::value(&xlsx)->value_name("FILE"),
+      "also write the KPI table as an Excel workbook (numbers with formats, a sheet on the "
+      "scenario and the command)")("quiet,q", po::bool_switch(&quiet),
+                                   "no progress, only the KPI table");
   add_run_settings(opts, rs);
   po::options_description hidden;
   hidden.add_options()("scenario", po::value(&scenario_path)->required());
@@ -45,10 +53,15 @@ int cmd_run(const Args& args, const std::string& command_line) {
              "  cjsim run scenarios/bench.toml --set simulation.customers=100000 "
              "--set channels.search.budget=0\n"
              "  cjsim run scenarios/funnel_vs_loop.toml --replicates 5\n"
-             "  cjsim run scenarios/flower_delivery.toml --touch-paths -o results/flowers.h5\n")) {
+             "  cjsim run scenarios/flower_delivery.toml --touch-paths -o results/flowers.h5\n"
+             "  cjsim run scenarios/flower_delivery.toml --csv results/flowers.csv --xlsx "
+             "results/flowers.xlsx\n")) {
     return 0;
   }
   check_threads(rs.threads);
+  // Table outputs are checked before any work: a typo costs nothing.
+  if (vm.count("csv")) check_table_output(csv, "--csv", true);
+  if (vm.count("xlsx")) check_table_output(xlsx, "--xlsx", false);
   if (vm.count("replicates") && (replicates < 1 || replicates > 10000)) {
     throw InputError({"--replicates", 0, 0}, "replicates",
                      fmt::format("must be 1 to 10000, got {}", replicates),
@@ -77,6 +90,7 @@ int cmd_run(const Args& args, const std::string& command_line) {
   meta.effective_toml = scenario.effective_toml;
   meta.command_line = command_line;
   meta.seed = rs.seed.value_or(first.simulation.seed);
+  meta.currency = first.simulation.currency;
   // Before the temporary file exists: a stop signal from here on lets the writer remove it.
   install_interrupt_handler();
   ResultWriter writer(output, meta);  // fails now, before any work, if the folder is unwritable
@@ -112,8 +126,28 @@ int cmd_run(const Args& args, const std::string& command_line) {
     columns.push_back({v->name, summary});
   }
   writer.commit();
-  print_kpi_table(stdout, columns);
-  fmt::print("\nresults: {}\n", output);
+  const Money money = Money::of(first.simulation.currency);
+  // "--csv -": standard output carries the CSV alone (for a pipe); the rest goes to stderr.
+  std::FILE* text = csv == "-" ? stderr : stdout;
+  if (csv != "-") print_kpi_table(stdout, columns, money);
+  const std::vector<Table> tables{kpi_table_model(columns, money)};
+  std::vector<std::string> written;
+  if (!csv.empty()) written = write_csv_tables(csv, tables, money);
+  if (!xlsx.empty()) {
+    TableSource source;
+    source.command_line = command_line;
+    source.scenario_name = first.simulation.name;
+    source.scenario_source = scenario.source_name;
+    source.scenario_text = scenario.effective_toml;
+    source.result_file = output;
+    source.currency = first.simulation.currency;
+    source.engine_version = engine_version();
+    source.seed = std::to_string(meta.seed);
+    write_xlsx(xlsx, tables, source, money);
+    written.push_back(xlsx);
+  }
+  fmt::print(text, "\nresults: {}\n", output);
+  for (const std::string& w : written) fmt::print(text, "table: {}\n", w);
   return 0;
 }
 

@@ -139,6 +139,7 @@ int cmd_value(const Args& args, const std::string& command_line) {
     meta.effective_toml = scenario.effective_toml;
     meta.command_line = command_line;
     meta.seed = rs.seed.value_or(variant.def.simulation.seed);
+    meta.currency = variant.def.simulation.currency;
     writer.emplace(output, meta);  // fails now if the folder is unwritable
   }
   install_interrupt_handler();

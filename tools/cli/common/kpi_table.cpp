@@ -1,5 +1,8 @@
 #include "common/kpi_table.hpp"
 
+#include "common/number_format.hpp"
+#include "common/table.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,17 +11,6 @@
 namespace cjsim::cli {
 
 namespace {
-
-std::string group_thousands(double v, int decimals) {
-  const std::string digits = fmt::format("{:.{}f}", std::fabs(v), decimals);
-  const std::size_t int_end = std::min(digits.find('.'), digits.size());
-  std::string out = v < 0 ? "-" : "";
-  for (std::size_t k = 0; k < int_end; ++k) {
-    if (k > 0 && (int_end - k) % 3 == 0) out += ',';
-    out += digits[k];
-  }
-  return out + digits.substr(int_end);
-}
 
 bool is_count(const std::string& unit) {
   return unit == "customers" || unit == "purchases";
@@ -51,7 +43,50 @@ std::string format_value(double v, const std::string& unit) {
   return fmt::format("{:.2f}", v);
 }
 
-void print_kpi_table(std::FILE* out, const std::vector<KpiColumn>& columns) {
+namespace {
+
+constexpr KpiView kViews[] = {KpiView::funnel, KpiView::loop, KpiView::money,
+                              KpiView::nonlinearity};
+const char* const kViewTitles[] = {"Funnel view", "Loop view", "Money", "Nonlinearity"};
+
+}  // namespace
+
+Table kpi_table_model(const std::vector<KpiColumn>& columns, const Money& money) {
+  Table t;
+  t.name = "KPIs";
+  if (columns.empty()) return t;
+  const std::vector<KpiDef>& defs = columns.front().summary.defs;
+  const int replicates = columns.front().summary.replicates;
+  t.title = replicates > 1 ? fmt::format(
+                                 "KPIs by strategy: mean and 95% confidence interval over "
+                                 "{} replicates",
+                                 replicates)
+                           : std::string("KPIs by strategy (one replicate: no intervals)");
+  t.group_header = "View";
+  t.columns = {TableColumn::words("KPI"), TableColumn::words("KPI id", true),
+               TableColumn::words("Unit", true)};
+  for (const KpiColumn& c : columns)
+    t.columns.push_back(TableColumn::numbers(c.title, Quantity::number, replicates > 1));
+  for (std::size_t v = 0; v < std::size(kViews); ++v) {
+    for (std::size_t k = 0; k < defs.size(); ++k) {
+      if (defs[k].view != kViews[v]) continue;
+      t.groups.push_back(kViewTitles[v]);
+      t.row_quantity.push_back(quantity_of_unit(defs[k].unit));
+      t.row_unit.push_back(defs[k].unit);
+      std::vector<TableCell> row{TableCell::words(defs[k].label), TableCell::words(defs[k].id),
+                                 TableCell::words(kpi_unit_label(defs[k].unit, money))};
+      for (const KpiColumn& c : columns) {
+        const KpiSummary& s = c.summary;
+        row.push_back(replicates > 1 ? TableCell::estimate(s.mean[k], s.ci_low[k], s.ci_high[k])
+                                     : TableCell::number(s.mean[k]));
+      }
+      t.rows.push_back(std::move(row));
+    }
+  }
+  return t;
+}
+
+void print_kpi_table(std::FILE* out, const std::vector<KpiColumn>& columns, const Money& money) {
   if (columns.empty()) return;
   const std::vector<KpiDef>& defs = columns.front().summary.defs;
   // A cell is "mean ± half-width"; the ± signs of a column line up, so the eye reads the means
@@ -59,13 +94,22 @@ void print_kpi_table(std::FILE* out, const std::vector<KpiColumn>& columns) {
   struct Cell {
     std::string mean, half_width;  // half_width empty: one replicate, or undefined
   };
+  // One convention per KPI across the strategies: the same scale, decimals and symbol.
   std::vector<std::vector<Cell>> cells(defs.size());
   for (std::size_t k = 0; k < defs.size(); ++k) {
+    std::vector<double> means, spreads;
+    for (const KpiColumn& col : columns) {
+      means.push_back(col.summary.mean[k]);
+      if (col.summary.replicates > 1)
+        spreads.push_back((col.summary.ci_high[k] - col.summary.ci_low[k]) / 2);
+    }
+    const NumberFormat f =
+        NumberFormat::choose(quantity_of_unit(defs[k].unit), means, spreads, money);
     for (const KpiColumn& col : columns) {
       const KpiSummary& s = col.summary;
-      Cell cell{format_value(s.mean[k], defs[k].unit), {}};
+      Cell cell{f(s.mean[k]), {}};
       if (s.replicates > 1 && std::isfinite(s.ci_high[k]) && cell.mean != "n/a") {
-        cell.half_width = format_value((s.ci_high[k] - s.ci_low[k]) / 2, defs[k].unit);
+        cell.half_width = f.bare_spread((s.ci_high[k] - s.ci_low[k]) / 2);
       }
       cells[k].push_back(cell);
     }
@@ -89,10 +133,8 @@ void print_kpi_table(std::FILE* out, const std::vector<KpiColumn>& columns) {
     return pad_left(s, col_w[c]);
   };
   const int replicates = columns.front().summary.replicates;
-  for (const KpiView view :
-       {KpiView::funnel, KpiView::loop, KpiView::money, KpiView::nonlinearity}) {
-    static const char* const kTitles[] = {"Funnel view", "Loop view", "Money", "Nonlinearity"};
-    std::string header = pad_right(kTitles[static_cast<int>(view)], label_w);
+  for (const KpiView view : kViews) {
+    std::string header = pad_right(kViewTitles[static_cast<int>(view)], label_w);
     for (std::size_t c = 0; c < columns.size(); ++c)
       header += "  " + pad_left(columns[c].title, col_w[c]);
     fmt::print(out, "\n{}\n{}\n", header, std::string(width(header), '-'));

@@ -11,12 +11,20 @@
 
 namespace cjsim::cli {
 
+struct Money;  // common/number_format.hpp
+struct Table;  // common/table.hpp
+
 struct KpiColumn {
   std::string title;
   KpiSummary summary;  // one replicate: mean is the value, CI empty
 };
 
-void print_kpi_table(std::FILE* out, const std::vector<KpiColumn>& columns);
+// Each KPI's row has one convention for every strategy (number_format.hpp): money in `money`.
+void print_kpi_table(std::FILE* out, const std::vector<KpiColumn>& columns, const Money& money);
+
+// The same table for CSV and Excel (table_files.hpp): a row per KPI in view order, its id and
+// unit, a mean with its 95% interval per strategy.
+Table kpi_table_model(const std::vector<KpiColumn>& columns, const Money& money);
 
 // One value as the table shows it: "1,234", "12.5%", "3.20", "n/a".
 std::string format_value(double v, const std::string& unit);

@@ -1,5 +1,7 @@
 #include "common/run_support.hpp"
 
+#include "common/number_format.hpp"
+
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -17,9 +19,10 @@ std::string default_output(const std::string& scenario_path, const std::string& 
 
 std::string run_summary(const RunResult& r) {
   const double cd = static_cast<double>(r.customers_total) * r.daily.days;
-  return fmt::format("{} customers x {} days, {:.3g} customer-days/s",
-                     format_value(static_cast<double>(r.customers_total), "customers"),
-                     r.daily.days, r.profile.total > 0 ? cd / r.profile.total : 0.0);
+  return fmt::format(
+      "{} customers x {} days, {}",
+      format_value(static_cast<double>(r.customers_total), "customers"), r.daily.days,
+      rate_in_words(r.profile.total > 0 ? cd / r.profile.total : 0.0, "customer-days"));
 }
 
 void print_profile(const Profile& p, double customer_days) {

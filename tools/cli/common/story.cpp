@@ -1,7 +1,10 @@
 #include "common/story.hpp"
 
+#include "common/number_format.hpp"
+
 #include <fmt/format.h>
 
+#include <chrono>
 #include <map>
 #include <vector>
 
@@ -15,6 +18,7 @@ std::string label_or_name(const std::string& label, const std::string& name) {
 
 struct Teller {
   const ScenarioDef& def;
+  Money money() const { return Money::of(def.simulation.currency); }
   const RunResult& run;
 
   std::string stage(int s) const {
@@ -26,6 +30,27 @@ struct Teller {
     return label_or_name(d.label, d.name);
   }
   Role role(int s) const { return def.stages[static_cast<std::size_t>(s)].role; }
+
+  // "Day  66", or with a start date (simulation.start) "Sat 08 Mar 2025" (days are dates).
+  std::string day(int t) const {
+    if (!run.daily.start) return fmt::format("Day {:>3}", t);
+    static const char* const kWeekdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const std::chrono::sys_days date =
+        std::chrono::sys_days(*run.daily.start) + std::chrono::days(t);
+    const std::chrono::year_month_day ymd(date);
+    return fmt::format("{} {:02} {} {}", kWeekdays[std::chrono::weekday(date).c_encoding()],
+                       static_cast<unsigned>(ymd.day()),
+                       kMonths[static_cast<unsigned>(ymd.month()) - 1],
+                       static_cast<int>(ymd.year()));
+  }
+  std::string days(int from, int to) const {
+    if (from == to) return day(from);
+    if (!run.daily.start) return fmt::format("Days {}-{}", from, to);
+    return day(from) + " - " + day(to);
+  }
+  int width() const { return run.daily.start ? 15 : 8; }
 
   static const char* feeling(double quality) {
     if (quality >= 0.85) return "delighted";
@@ -55,11 +80,13 @@ struct Teller {
       case TraceKind::start:
         return "";
       case TraceKind::exposed:
-        return fmt::format("Sees {} (salience {:.1f}).", channel(e.a), e.salience);
+        // "Ad memory": the model's salience, in the words a planner uses for it.
+        return fmt::format("Sees {} (ad memory {:.1f}).", channel(e.a), e.salience);
       case TraceKind::moved:
         return move(e);
       case TraceKind::purchased:
-        return fmt::format("Pays {:.2f}; the experience leaves them {} (quality {:.2f}).", e.value,
+        return fmt::format("Pays {}; the experience leaves them {} (quality {:.2f}).",
+                           money().wrap(group_thousands(e.value, money().digits)),
                            feeling(e.quality), e.quality);
       case TraceKind::recommended:
         return fmt::format("Recommends the brand to {} contact{}.", e.a, e.a == 1 ? "" : "s");
@@ -68,7 +95,7 @@ struct Teller {
       case TraceKind::got_recommendation:
         return "Hears a friend recommend the brand.";
       case TraceKind::got_complaint:
-        return fmt::format("Hears someone complain (salience now {:.1f}).", e.salience);
+        return fmt::format("Hears someone complain (ad memory now {:.1f}).", e.salience);
     }
     return "";
   }
@@ -85,7 +112,7 @@ std::string tell_story(const ScenarioDef& def, const RunResult& run, std::uint32
   out +=
       fmt::format("Customer {} of '{}' (seed {}, replicate {}): a {} customer.\n", customer,
                   def.simulation.name, run.seed, run.replicate, label_or_name(seg.label, seg.name));
-  out += fmt::format("Day   0  Starts in: {}.\n", t.stage(start.a));
+  out += fmt::format("{:<{}} Starts in: {}.\n", t.day(0), t.width(), t.stage(start.a));
 
   // Group by day; runs of days with nothing but ads are summarised in one line.
   std::map<int, std::vector<const TraceEvent*>> by_day;
@@ -101,10 +128,8 @@ std::string tell_story(const ScenarioDef& def, const RunResult& run, std::uint32
       list += fmt::format("{}{} \u00d7{}", list.empty() ? "" : ", ", t.channel(c), n);
       total += n;
     }
-    const std::string days = quiet_from == quiet_to
-                                 ? fmt::format("Day {:>3}", quiet_from)
-                                 : fmt::format("Days {}-{}", quiet_from, quiet_to);
-    out += fmt::format("{:<8} Sees {} ad{}: {}.\n", days, total, total == 1 ? "" : "s", list);
+    out += fmt::format("{:<{}} Sees {} ad{}: {}.\n", t.days(quiet_from, quiet_to), t.width(), total,
+                       total == 1 ? "" : "s", list);
     quiet_from = -1;
     ads.clear();
   };
@@ -122,7 +147,7 @@ std::string tell_story(const ScenarioDef& def, const RunResult& run, std::uint32
     for (const TraceEvent* e : events) {
       const std::string s = t.sentence(*e);
       if (s.empty()) continue;
-      out += fmt::format("{:<8} {}\n", first ? fmt::format("Day {:>3}", day) : "", s);
+      out += fmt::format("{:<{}} {}\n", first ? t.day(day) : "", t.width(), s);
       first = false;
     }
   }
@@ -133,15 +158,18 @@ std::string tell_story(const ScenarioDef& def, const RunResult& run, std::uint32
     const std::size_t i = customer;
     std::string first;
     if (c.first_purchase_day[i] >= 0) {
-      first = fmt::format("; first purchase on day {} (last influence before it: {})",
-                          c.first_purchase_day[i], run.names.sources[c.source[i]]);
+      first = fmt::format("; first purchase on {} (last influence before it: {})",
+                          run.daily.start ? t.day(c.first_purchase_day[i])
+                                          : fmt::format("day {}", c.first_purchase_day[i]),
+                          run.names.sources[c.source[i]]);
     }
     out += fmt::format(
-        "\nAfter {} days: {}. {} purchase{} worth {:.2f}{}; {} back-step{}; {} recommendation{} "
+        "\nAfter {} days: {}. {} purchase{} worth {}{}; {} back-step{}; {} recommendation{} "
         "made.\n",
         run.daily.days, t.stage(c.final_stage[i]), c.purchases[i], c.purchases[i] == 1 ? "" : "s",
-        static_cast<double>(c.revenue[i]), first, c.back_steps[i], c.back_steps[i] == 1 ? "" : "s",
-        c.referrals[i], c.referrals[i] == 1 ? "" : "s");
+        t.money().wrap(group_thousands(static_cast<double>(c.revenue[i]), t.money().digits)), first,
+        c.back_steps[i], c.back_steps[i] == 1 ? "" : "s", c.referrals[i],
+        c.referrals[i] == 1 ? "" : "s");
   }
   return out;
 }

@@ -10,11 +10,13 @@
 #include <map>
 #include <numeric>
 
+#include "cjsim/currency.hpp"
 #include "cjsim/errors.hpp"
 #include "cjsim/kpi.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/simulation.hpp"
 #include "cjsim/version.hpp"
+#include "common/number_format.hpp"
 #include "common/progress.hpp"
 #include "common/story.hpp"
 #include "report/stats.hpp"
@@ -463,6 +465,39 @@ json compare_json(const std::vector<VariantAcc>& accs, const ReportOptions& opt,
                 {"spend", nums(cumulative_sum(mean_series(v.daily_spend)), 2)},
                 {"profit", nums(cumulative_sum(mean_series(v.daily_profit)), 2)}};
   };
+  // The 95% interval over replicates of each day's running total: where the mean line could
+  // be. Null with one replicate.
+  auto band = [](const std::vector<std::vector<double>>& per_rep) -> json {
+    if (per_rep.size() < 2) return nullptr;
+    std::vector<std::vector<double>> cums;
+    for (const auto& r : per_rep) cums.push_back(cumulative_sum(r));
+    const size_t T = cums.front().size();
+    std::vector<double> low(T), high(T), day(cums.size());
+    for (size_t t = 0; t < T; ++t) {
+      for (size_t r = 0; r < cums.size(); ++r) day[r] = cums[r][t];
+      const MeanCi m = mean_ci95(day);
+      low[t] = m.mean - m.half_width;
+      high[t] = m.mean + m.half_width;
+    }
+    return json{{"low", nums(low, 2)}, {"high", nums(high, 2)}};
+  };
+  auto bands = [&](const VariantAcc& v) {
+    return json{{"revenue", band(v.daily_revenue)},
+                {"spend", band(v.daily_spend)},
+                {"profit", band(v.daily_profit)}};
+  };
+  // B's lead over A, replicate by replicate (common random numbers pair them).
+  auto lead_band = [&]() -> json {
+    const size_t n = std::min(a->daily_profit.size(), b->daily_profit.size());
+    if (n < 2) return nullptr;
+    std::vector<std::vector<double>> diffs;
+    for (size_t r = 0; r < n; ++r) {
+      std::vector<double> d(a->daily_profit[r].size());
+      for (size_t t = 0; t < d.size(); ++t) d[t] = b->daily_profit[r][t] - a->daily_profit[r][t];
+      diffs.push_back(std::move(d));
+    }
+    return band(diffs);
+  };
   const auto pa = cumulative_sum(mean_series(a->daily_profit));
   const auto pb = cumulative_sum(mean_series(b->daily_profit));
   const Crossover x = find_crossover(pa, pb);
@@ -471,6 +506,9 @@ json compare_json(const std::vector<VariantAcc>& accs, const ReportOptions& opt,
            {"reason", reason},
            {"a_curves", cum(*a)},
            {"b_curves", cum(*b)},
+           {"a_bands", bands(*a)},
+           {"b_bands", bands(*b)},
+           {"lead_band", lead_band()},
            {"status", x.status},
            {"day", x.day ? json(*x.day) : json(nullptr)},
            {"final_profit_a", num(pa.empty() ? kNaN : pa.back(), 2)},
@@ -631,6 +669,16 @@ json story_json(const VariantAcc& acc, const StoredScenario& scenario, const Rep
 
 }  // namespace
 
+json currency_json(const std::string& code) {
+  if (code.empty()) return nullptr;
+  const Money m = Money::of(code);
+  return {{"code", m.code},
+          {"symbol", m.symbol},
+          {"prefix", m.prefix},
+          {"name", currency_info(code).name},
+          {"digits", m.digits}};
+}
+
 json collect_report(const ResultFile& file, const ReportOptions& opt) {
   const FileMeta meta = file.meta();
   if (meta.kind == "sweep") return collect_sweep_report(file.path(), meta, opt);
@@ -692,6 +740,7 @@ json collect_report(const ResultFile& file, const ReportOptions& opt) {
                   {"format", meta.format},
                   {"seed", meta.seed},
                   {"kind", meta.kind},
+                  {"currency", currency_json(meta.currency)},
                   {"days", shape.days},
                   {"report_version", engine_version()},
                   {"report_command", opt.command_line},

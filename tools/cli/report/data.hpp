@@ -27,4 +27,8 @@ struct ReportOptions {
 // Throws InputError when the file (or an option naming something in it) is wrong.
 nlohmann::json collect_report(const ResultFile& file, const ReportOptions& options);
 
+// The file's currency as the page writes amounts: {code, symbol, prefix, name, digits}, or null
+// when the scenario names none (amounts are then plain numbers).
+nlohmann::json currency_json(const std::string& code);
+
 }  // namespace cjsim::cli

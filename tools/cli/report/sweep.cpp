@@ -9,6 +9,8 @@
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/sweep_io.hpp"
 #include "cjsim/version.hpp"
+#include "common/key_words.hpp"
+#include "report/data.hpp"
 
 namespace cjsim::cli {
 
@@ -63,6 +65,7 @@ json collect_sweep_report(const std::string& path, const FileMeta& meta, const R
                   {"format", meta.format},
                   {"seed", meta.seed},
                   {"kind", meta.kind},
+                  {"currency", currency_json(meta.currency)},
                   {"days", manifest.days},
                   {"customers", def ? json(def->simulation.customers) : json(nullptr)},
                   {"report_version", engine_version()},
@@ -91,8 +94,11 @@ json collect_sweep_report(const std::string& path, const FileMeta& meta, const R
 
   json kpis = json::array();
   for (const KpiDef& k : t.kpis) {
-    kpis.push_back(
-        {{"id", k.id}, {"label", k.label}, {"unit", k.unit}, {"view", view_name(k.view)}});
+    kpis.push_back({{"id", k.id},
+                    {"label", k.label},
+                    {"unit", k.unit},
+                    {"view", view_name(k.view)},
+                    {"description", k.description}});
   }
   json rows = json::array();
   for (const SweepTableRow& r : t.rows) {
@@ -103,9 +109,23 @@ json collect_sweep_report(const std::string& path, const FileMeta& meta, const R
                     {"ci_low", nums(r.ci_low)},
                     {"ci_high", nums(r.ci_high)}});
   }
-  data["sweep"] = {{"design", t.design},          {"replicates", t.replicates},
-                   {"points", manifest.points()}, {"axes", t.axes},
-                   {"variants", t.variants},      {"kpis", std::move(kpis)},
+  // The varied keys in the planner's words ("Search budget"), and what their values measure.
+  json axis_words = json::array(), axis_quantity = json::array();
+  for (const std::string& a : t.axes) {
+    axis_words.push_back(key_in_words(a, def));
+    axis_quantity.push_back(key_quantity(a) == Quantity::money   ? "money"
+                            : key_quantity(a) == Quantity::share ? "share"
+                            : key_quantity(a) == Quantity::count ? "count"
+                                                                 : "number");
+  }
+  data["sweep"] = {{"design", t.design},
+                   {"replicates", t.replicates},
+                   {"points", manifest.points()},
+                   {"axes", t.axes},
+                   {"axis_words", std::move(axis_words)},
+                   {"axis_quantity", std::move(axis_quantity)},
+                   {"variants", t.variants},
+                   {"kpis", std::move(kpis)},
                    {"rows", std::move(rows)}};
   return data;
 }
