@@ -1,4 +1,4 @@
-// cjsim report: the pure pieces (tools/cli/report/stats.*) and the page writer
+// cjsim report: the pure pieces (tools/cli/report/stats.*) and the page's assembly
 // (tools/cli/report/page.*). The page itself is checked in a real browser by
 // tests/report/check_report.py.
 #include <unistd.h>
@@ -7,7 +7,6 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "cjsim/errors.hpp"
 #include "report/page.hpp"
@@ -46,30 +45,6 @@ TEST_CASE("report: cumulative sums", "[report]") {
   CHECK(cumulative_sum({}).empty());
 }
 
-TEST_CASE("report: Kaplan-Meier retention from event and censoring counts", "[report]") {
-  // 10 followed: 2 lost after 1 day, 3 censored after 2 days, 1 lost after 3 days, 4 censored
-  // after 4 days. S(1) = 8/10, S(3) = 0.8 * (1 - 1/5) = 0.64.
-  const std::vector<std::uint64_t> events{0, 2, 0, 1, 0, 0}, censored{0, 0, 3, 0, 4, 0};
-  const std::vector<double> s = kaplan_meier(events, censored);
-  CHECK(s[0] == Approx(1.0));
-  CHECK(s[1] == Approx(0.8));
-  CHECK(s[2] == Approx(0.8));
-  CHECK(s[3] == Approx(0.64));
-  CHECK(s[4] == Approx(0.64));
-  CHECK(std::isnan(s[5]));  // nobody followed that long
-  CHECK_THROWS_AS(kaplan_meier({1}, {1, 2}), std::invalid_argument);
-}
-
-TEST_CASE("report: mean and 95% Student-t interval", "[report]") {
-  const MeanCi m = mean_ci95({1, 2, 3, 4, 5});
-  CHECK(m.n == 5);
-  CHECK(m.mean == Approx(3.0));
-  // sd = sqrt(2.5); t(0.975, 4) = 2.7764451
-  CHECK(m.half_width == Approx(2.7764451 * std::sqrt(2.5) / std::sqrt(5.0)).epsilon(1e-6));
-  CHECK(mean_ci95({7}).half_width == 0.0);
-  CHECK(mean_ci95({}).n == 0);
-}
-
 TEST_CASE("report: the --set overrides of a stored command line", "[report]") {
   CHECK(split_command_line("cjsim run 'a b' 'c'\\''d' \"e f\" g\\ h") ==
         std::vector<std::string>{"cjsim", "run", "a b", "c'd", "e f", "g h"});
@@ -99,13 +74,6 @@ fs::path scratch(const std::string& name) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace
@@ -139,20 +107,5 @@ TEST_CASE("report: the page is the template with every marker filled once", "[re
       CHECK_THAT(e.what(), Catch::Contains("tools/setup"));
     }
   }
-  fs::remove_all(dir);
-}
-
-TEST_CASE("report: the page is written whole or not at all", "[report]") {
-  const fs::path dir = scratch("write");
-  const fs::path out = dir / "r.html";
-  write_file_atomically(out.string(), "first");
-  CHECK(slurp(out) == "first");
-  write_file_atomically(out.string(), "second");
-  CHECK(slurp(out) == "second");
-  CHECK_THROWS_AS(write_file_atomically((dir / "missing" / "r.html").string(), "x"),
-                  cjsim::RuntimeError);
-  std::size_t files = 0;
-  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++files;
-  CHECK(files == 1);  // no temporary file left behind
   fs::remove_all(dir);
 }

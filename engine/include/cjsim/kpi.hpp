@@ -2,10 +2,12 @@
 // "Outputs"): the funnel view and the loop view, plus money and nonlinearity.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "cjsim/results.hpp"
+#include "cjsim/statistics.hpp"
 
 namespace cjsim {
 
@@ -39,20 +41,13 @@ struct KpiSummary {
 };
 KpiSummary summarize(const std::vector<KpiTable>& replicates, double confidence = 0.95);
 
-// A mean over replicates with its sample sd and Student-t confidence interval (NaN sd and
-// interval for fewer than two values; NaN throughout if any value is NaN).
-struct Estimate {
-  double mean = 0, sd = 0, ci_low = 0, ci_high = 0;
-  int n = 0;
-  double half_width() const { return (ci_high - ci_low) / 2; }
+// Retention as Kaplan-Meier counts (statistics.hpp's kaplan_meier gives the curve): for each
+// customer whose first purchase fell in the horizon (and of `segment`, unless it is negative),
+// an event k days after the first purchase when the customer was lost (first entry into a lost
+// stage after it), else censored at the horizon's last day. days + 1 entries each.
+struct RetentionCounts {
+  std::vector<std::uint64_t> events, censored;
 };
-Estimate estimate_mean(const std::vector<double>& values, double confidence = 0.95);
-
-// The paired difference a[r] - b[r] over replicates run on common random numbers (same seed,
-// replicate r keys the same streams in both): mean, sd of the differences and the Student-t
-// interval on n - 1 degrees of freedom. Pairing removes the noise the two runs share, which is
-// most of it. Throws std::invalid_argument when the sizes differ.
-Estimate paired_difference(const std::vector<double>& a, const std::vector<double>& b,
-                           double confidence = 0.95);
+RetentionCounts retention_counts(const CustomerTable& table, int days, int segment = -1);
 
 }  // namespace cjsim

@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 
+#include "cjsim/errors.hpp"
 #include "cjsim/results.hpp"
 #include "cjsim/scenario.hpp"
 
@@ -51,6 +52,11 @@ struct MemoryEstimate {
   bool fits() const { return bytes <= available; }
 };
 MemoryEstimate estimate_memory(const ScenarioDef& def);
+// Refusing a world that will not fit, before anything is allocated (build_scenario for files,
+// simulate for definitions built in code): nothing when it fits, else the problem keyed
+// "simulation.customers" with the estimate, its parts and what this machine has available in
+// the message (no place yet).
+std::optional<Diagnostic> memory_problem(const ScenarioDef& def);
 
 // Bytes of per-customer state the daily step touches (hot columns), for the bench table.
 std::uint64_t hot_bytes_per_customer();

@@ -26,6 +26,7 @@
 #include "cjsim/scenario.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/simulation.hpp"
+#include "cjsim/statistics.hpp"
 
 namespace cjsim {
 
@@ -151,8 +152,5 @@ struct SweepRowResult {
 
 // Summarises a row's digests (one per replicate, any order: they are sorted by replicate first).
 SweepRowResult summarize_row(int row, std::vector<RunDigest> digests);
-
-// Quantile q of sorted values by linear interpolation between order statistics (type 7).
-double quantile_sorted(const std::vector<double>& sorted, double q);
 
 }  // namespace cjsim

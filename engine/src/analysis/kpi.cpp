@@ -2,7 +2,6 @@
 #include "cjsim/kpi.hpp"
 
 #include <algorithm>
-#include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -16,35 +15,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 double ratio(double a, double b) {
   return b != 0 ? a / b : kNaN;
-}
-
-// Kaplan-Meier survival of "not yet churned" at each day after the first purchase, with
-// customers still active at the end of the horizon censored there. S[k] = P(no churn within k
-// days); NaN where nobody was followed that long.
-std::vector<double> retention_curve(const CustomerTable& t, int days) {
-  const auto T = static_cast<std::size_t>(days);
-  std::vector<std::uint64_t> events(T + 1, 0), censored(T + 1, 0);
-  std::uint64_t at_risk = 0;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    const std::int32_t f = t.first_purchase_day[i];
-    if (f < 0) continue;
-    ++at_risk;
-    if (t.churn_day[i] >= 0) {
-      ++events[static_cast<std::size_t>(t.churn_day[i] - f)];
-    } else {
-      ++censored[static_cast<std::size_t>(days - 1 - f)];
-    }
-  }
-  std::vector<double> s(T + 1, kNaN);
-  double survival = 1.0;
-  for (std::size_t k = 0; k <= T && at_risk > 0; ++k) {
-    // at_risk = subjects whose time is >= k.
-    if (events[k] > 0)
-      survival *= 1.0 - static_cast<double>(events[k]) / static_cast<double>(at_risk);
-    s[k] = survival;
-    at_risk -= events[k] + censored[k];
-  }
-  return s;
 }
 
 struct Builder {
@@ -78,6 +48,25 @@ double KpiTable::value(const std::string& id) const {
     if (defs[k].id == id) return values[k];
   }
   throw std::out_of_range("no KPI named '" + id + "'");
+}
+
+RetentionCounts retention_counts(const CustomerTable& table, int days, int segment) {
+  const auto T = static_cast<std::size_t>(std::max(days, 0));
+  RetentionCounts counts;
+  counts.events.assign(T + 1, 0);
+  counts.censored.assign(T + 1, 0);
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    const std::int32_t first = table.first_purchase_day[i];
+    if (first < 0 || first >= days) continue;
+    if (segment >= 0 && table.segment[i] != segment) continue;
+    // Lost k days after the first purchase, or still with us: censored at the horizon's last day.
+    const std::int32_t churn = table.churn_day[i];
+    const bool lost = churn >= first;
+    const auto k = static_cast<std::size_t>(lost ? churn - first : days - 1 - first);
+    if (k > T) continue;  // a damaged file's day beyond the horizon: not counted at all
+    ++(lost ? counts.events : counts.censored)[k];
+  }
+  return counts;
 }
 
 KpiTable compute_kpis(const RunResult& run) {
@@ -120,7 +109,8 @@ KpiTable compute_kpis(const RunResult& run) {
     }
     for (std::size_t g = 0; g < G; ++g) days_to_first[g] = ratio(first_sum[g], first_n[g]);
     back_steps /= static_cast<double>(c.size());
-    retention = retention_curve(c, d.days);
+    const RetentionCounts counts = retention_counts(c, d.days);
+    retention = kaplan_meier(counts.events, counts.censored);
   }
 
   Builder b;
@@ -196,47 +186,6 @@ KpiTable compute_kpis(const RunResult& run) {
   return std::move(b.table);
 }
 
-namespace {
-
-// The two-sided Student-t quantile for a `confidence` interval from n values (NaN for n < 2).
-double t_quantile_for(std::size_t n, double confidence) {
-  if (n < 2) return kNaN;
-  const boost::math::students_t_distribution<double> dist(static_cast<double>(n) - 1);
-  return boost::math::quantile(dist, 0.5 + confidence / 2);
-}
-
-}  // namespace
-
-Estimate estimate_mean(const std::vector<double>& values, double confidence) {
-  Estimate e;
-  e.n = static_cast<int>(values.size());
-  if (values.empty()) {
-    e.mean = e.sd = e.ci_low = e.ci_high = kNaN;
-    return e;
-  }
-  const auto n = static_cast<double>(values.size());
-  e.mean = std::accumulate(values.begin(), values.end(), 0.0) / n;
-  e.sd = e.ci_low = e.ci_high = kNaN;
-  if (values.size() < 2) return e;
-  double ss = 0;
-  for (const double v : values) ss += (v - e.mean) * (v - e.mean);
-  e.sd = std::sqrt(ss / (n - 1));
-  const double h = t_quantile_for(values.size(), confidence) * e.sd / std::sqrt(n);
-  e.ci_low = e.mean - h;
-  e.ci_high = e.mean + h;
-  return e;
-}
-
-Estimate paired_difference(const std::vector<double>& a, const std::vector<double>& b,
-                           double confidence) {
-  if (a.size() != b.size()) {
-    throw std::invalid_argument("paired_difference: the two samples differ in size");
-  }
-  std::vector<double> d(a.size());
-  for (std::size_t r = 0; r < a.size(); ++r) d[r] = a[r] - b[r];
-  return estimate_mean(d, confidence);
-}
-
 KpiSummary summarize(const std::vector<KpiTable>& replicates, double confidence) {
   KpiSummary out;
   if (replicates.empty()) return out;
@@ -248,7 +197,7 @@ KpiSummary summarize(const std::vector<KpiTable>& replicates, double confidence)
   out.sd.assign(K, kNaN);
   out.ci_low.assign(K, kNaN);
   out.ci_high.assign(K, kNaN);
-  const double t_quantile = t_quantile_for(replicates.size(), confidence);
+  const double t_quantile = student_t_quantile(replicates.size(), confidence);
   for (std::size_t k = 0; k < K; ++k) {
     double sum = 0;
     for (const KpiTable& r : replicates) sum += r.values[k];

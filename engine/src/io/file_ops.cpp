@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "cjsim/errors.hpp"
+#include "cjsim/files.hpp"
 
 namespace cjsim::files {
 
@@ -46,18 +47,18 @@ void check_output_folder(const std::string& final_path, const std::string& folde
   if (::stat(folder.c_str(), &info) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) {
       throw RuntimeError(
-          fmt::format("output folder '{}' does not exist: create it (mkdir -p {}) "
-                      "or choose another output path with -o",
-                      folder, folder));
+          fmt::format("cannot write {}: output folder '{}' does not exist: create it (mkdir -p "
+                      "{}) or choose another output path with -o",
+                      final_path, folder, folder));
     }
-    throw RuntimeError(
-        fmt::format("cannot use output folder '{}': {}", folder, std::strerror(errno)));
+    throw RuntimeError(fmt::format("cannot write {}: cannot use output folder '{}': {}", final_path,
+                                   folder, std::strerror(errno)));
   }
   if (!S_ISDIR(info.st_mode)) {
     throw RuntimeError(
-        fmt::format("output folder '{}' is not a folder: choose another output "
+        fmt::format("cannot write {}: output folder '{}' is not a folder: choose another output "
                     "path with -o",
-                    folder));
+                    final_path, folder));
   }
 }
 
@@ -68,14 +69,11 @@ std::string temp_path_for(const std::string& final_path) {
       .string();
 }
 
-void create_empty_file(const std::string& temp, const std::string& folder,
-                       const std::string& final_path) {
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd >= 0) {
-    ::close(fd);
-    return;
-  }
-  const int error = errno;
+namespace {
+
+// Why a temporary file could not be created, in words the user acts on.
+[[noreturn]] void throw_create_failure(const std::string& temp, const std::string& folder,
+                                       const std::string& final_path, int error) {
   if (error == EACCES || error == EPERM || error == EROFS) {
     throw RuntimeError(
         fmt::format("output folder '{}' is read-only ({}): make it writable "
@@ -89,6 +87,18 @@ void create_empty_file(const std::string& temp, const std::string& folder,
                     final_path, temp));
   }
   throw_os_failure(final_path, "creating " + temp, error);
+}
+
+}  // namespace
+
+void create_empty_file(const std::string& temp, const std::string& folder,
+                       const std::string& final_path) {
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    ::close(fd);
+    return;
+  }
+  throw_create_failure(temp, folder, final_path, errno);
 }
 
 void sync_file(const std::string& path, const std::string& final_path) {
@@ -109,9 +119,10 @@ void sync_folder(const std::string& folder) {
 
 void write_file_atomically(const std::string& path, const void* data, std::size_t size) {
   const std::string folder = folder_of(path);
+  check_output_folder(path, folder);
   const std::string temp = temp_path_for(path);
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw_os_failure(path, "creating " + temp, errno);
+  if (fd < 0) throw_create_failure(temp, folder, path, errno);
   struct Cleanup {
     const std::string& temp;
     bool keep = false;
@@ -143,3 +154,29 @@ void write_file_atomically(const std::string& path, const void* data, std::size_
 }
 
 }  // namespace cjsim::files
+
+namespace cjsim {
+
+void write_file_atomically(const std::string& path, std::string_view content) {
+  files::write_file_atomically(path, content.data(), content.size());
+}
+
+PendingFile::PendingFile(std::string path)
+    : path_(std::move(path)), folder_(files::folder_of(path_)), temp_(files::temp_path_for(path_)) {
+  files::check_output_folder(path_, folder_);
+}
+
+PendingFile::~PendingFile() {
+  if (!committed_) ::unlink(temp_.c_str());
+}
+
+void PendingFile::commit() {
+  files::sync_file(temp_, path_);
+  if (::rename(temp_.c_str(), path_.c_str()) != 0) {
+    files::throw_os_failure(path_, "renaming " + temp_ + " to it", errno);
+  }
+  committed_ = true;
+  files::sync_folder(folder_);
+}
+
+}  // namespace cjsim

@@ -1,7 +1,8 @@
 // Writing files so that a crash never leaves half a file under the final name: a temporary
 // file beside the final one, fsync, rename, fsync of the folder. Shared by the result writer
-// (hdf5_writer.cpp) and the sweep store (sweep_store.cpp). Failures are RuntimeErrors that say
-// what the user can do (disk full, read-only folder, missing folder).
+// (hdf5_writer.cpp), the sweep store (sweep/store.cpp) and cjsim/files.hpp (report pages, CSV
+// tables, the bench table). Failures are RuntimeErrors that say what the user can do (disk
+// full, read-only folder, missing folder).
 #pragma once
 
 #include <cstddef>

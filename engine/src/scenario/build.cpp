@@ -23,7 +23,6 @@
 #include "cjsim/simulation.hpp"
 #include "scenario/calendar_csv.hpp"
 #include "scenario/document_impl.hpp"
-#include "sim/memory.hpp"
 
 namespace cjsim {
 

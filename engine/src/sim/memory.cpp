@@ -11,7 +11,6 @@
 
 #include "cjsim/simulation.hpp"
 #include "sim/engine.hpp"
-#include "sim/memory.hpp"
 #include "sim/population.hpp"
 
 namespace cjsim {

@@ -19,7 +19,6 @@
 #include "cjsim/scenario_io.hpp"
 #include "random/rng_lanes.hpp"
 #include "sim/engine.hpp"
-#include "sim/memory.hpp"
 #include "sim/validate.hpp"
 
 namespace cjsim {

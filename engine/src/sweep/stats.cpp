@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "cjsim/simulation.hpp"
+#include "cjsim/statistics.hpp"
 #include "cjsim/sweep.hpp"
 
 namespace cjsim {
@@ -42,14 +43,6 @@ SeriesBands bands(const std::vector<const std::vector<double>*>& series) {
 }
 
 }  // namespace
-
-double quantile_sorted(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return std::numeric_limits<double>::quiet_NaN();
-  const double h = (static_cast<double>(sorted.size()) - 1) * q;
-  const auto lo = static_cast<std::size_t>(std::floor(h));
-  if (lo + 1 >= sorted.size()) return sorted.back();
-  return sorted[lo] + (h - std::floor(h)) * (sorted[lo + 1] - sorted[lo]);
-}
 
 RunDigest digest_run(RunResult run, bool keep_run) {
   RunDigest d;

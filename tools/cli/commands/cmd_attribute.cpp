@@ -7,13 +7,15 @@
 #include <cstdio>
 
 #include "cjsim/attribution.hpp"
+#include "cjsim/files.hpp"
 #include "cjsim/hdf5_io.hpp"
 #include "cjsim/value.hpp"
 #include "commands/commands.hpp"
 #include "common/options.hpp"
 #include "common/progress.hpp"
-#include "common/value_support.hpp"
-#include "report/page.hpp"
+#include "common/stored_scenario.hpp"
+#include "common/text_table.hpp"
+#include "common/variants.hpp"
 
 namespace cjsim::cli {
 
@@ -144,7 +146,7 @@ int cmd_attribute(const Args& args, const std::string& command_line) {
   for (const bool by_value : {false, true}) {
     const auto& credit = by_value ? credit_summary.value : credit_summary.conversions;
     const char* unit = by_value ? "currency" : "purchases";
-    TextTable t{{by_value ? "value (revenue)" : "conversions"}, {}};
+    TextTable t{{by_value ? "value (revenue)" : "conversions"}, {true}, {}, true};
     if (truth_table) t.header.push_back("truth");
     for (const std::string& m : models) t.header.push_back(m);
     std::vector<std::vector<double>> means(models.size(), std::vector<double>(C));

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "cjsim/errors.hpp"
+#include "cjsim/files.hpp"
 #include "cjsim/simulation.hpp"
 #include "cjsim/version.hpp"
 #include "commands/bench_measure.hpp"
@@ -144,35 +145,29 @@ void print_row(const Row& row) {
   std::fflush(stdout);
 }
 
-// Written next to its final name and renamed, like every cjsim output.
+// Written next to its final name and renamed, like every cjsim output (cjsim/files.hpp).
 void write_csv(const std::string& path, const std::vector<Row>& rows, const std::string& machine,
                const std::string& cpu, unsigned cores) {
   std::filesystem::path p(path);
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
-  const std::string temp = path + ".partial";
   char date[32];
   const std::time_t now = std::time(nullptr);
   std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&now));
-  {
-    std::ofstream out(temp);
-    out << "machine,cpu,cores,date,engine_version,customers,days,threads,sim_seconds,"
-           "sim_customer_days_per_s,run_seconds,run_customer_days_per_s,peak_rss_bytes,"
-           "peak_bytes_per_customer,hot_state_bytes_per_customer,scaling_vs_1_thread,repeats,"
-           "sim_seconds_spread\n";
-    for (const Row& row : rows) {
-      out << fmt::format(
-          "{},\"{}\",{},{},{},{},{},{},{:.6f},{:.4g},{:.6f},{:.4g},{},{:.1f},{},{},{},{:.3f}\n",
-          machine, cpu, cores, date, engine_version(), row.r.customers, row.r.days, row.r.threads,
-          row.r.sim_seconds, row.sim_rate(), row.r.run_seconds, row.run_rate(),
-          row.r.peak_rss_bytes, row.peak_per_customer(), hot_bytes_per_customer(),
-          row.scaling > 0 ? fmt::format("{:.3f}", row.scaling) : std::string(), row.repeats,
-          row.spread);
-    }
-    out.flush();
-    if (!out)
-      throw RuntimeError(fmt::format("could not write {}: disk full or not writable", temp));
+  std::string out =
+      "machine,cpu,cores,date,engine_version,customers,days,threads,sim_seconds,"
+      "sim_customer_days_per_s,run_seconds,run_customer_days_per_s,peak_rss_bytes,"
+      "peak_bytes_per_customer,hot_state_bytes_per_customer,scaling_vs_1_thread,repeats,"
+      "sim_seconds_spread\n";
+  for (const Row& row : rows) {
+    out += fmt::format(
+        "{},\"{}\",{},{},{},{},{},{},{:.6f},{:.4g},{:.6f},{:.4g},{},{:.1f},{},{},{},{:.3f}\n",
+        machine, cpu, cores, date, engine_version(), row.r.customers, row.r.days, row.r.threads,
+        row.r.sim_seconds, row.sim_rate(), row.r.run_seconds, row.run_rate(), row.r.peak_rss_bytes,
+        row.peak_per_customer(), hot_bytes_per_customer(),
+        row.scaling > 0 ? fmt::format("{:.3f}", row.scaling) : std::string(), row.repeats,
+        row.spread);
   }
-  std::filesystem::rename(temp, path);
+  write_file_atomically(path, out);
 }
 
 // The repeats of one case as one row: the fastest simulation and the fastest whole run (each

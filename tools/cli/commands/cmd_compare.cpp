@@ -18,6 +18,7 @@
 #include "common/kpi_table.hpp"
 #include "common/options.hpp"
 #include "common/text_table.hpp"
+#include "common/variants.hpp"
 #include "sweep/compare_stats.hpp"
 
 namespace cjsim::cli {
@@ -46,33 +47,6 @@ std::string signed_value(double v, const std::string& unit) {
 std::string interval(const PairedDifference& d, const std::string& unit) {
   if (!std::isfinite(d.ci_low) || !std::isfinite(d.ci_high)) return "n/a";
   return fmt::format("[{}, {}]", signed_value(d.ci_low, unit), signed_value(d.ci_high, unit));
-}
-
-// The variant of a run file to compare: given, or the file's only one.
-std::string pick_variant(const ResultFile& file, const std::string& given, const char* option,
-                         std::size_t index) {
-  std::vector<std::string> names;
-  for (const auto& [v, r] : file.runs()) {
-    if (std::find(names.begin(), names.end(), v) == names.end()) names.push_back(v);
-  }
-  if (names.empty()) {
-    throw InputError({file.path(), 0, 0}, "/runs", "the file holds no runs",
-                     "write it with cjsim run");
-  }
-  if (!given.empty()) {
-    if (std::find(names.begin(), names.end(), given) == names.end()) {
-      throw InputError({option, 0, 0}, option,
-                       fmt::format("{} has no variant '{}'", file.path(), given),
-                       fmt::format("choose one of: {}", fmt::join(names, ", ")));
-    }
-    return given;
-  }
-  if (names.size() == 1) return names.front();
-  if (index < names.size()) return names[index];
-  throw InputError(
-      {option, 0, 0}, option,
-      fmt::format("{} holds several variants ({})", file.path(), fmt::join(names, ", ")),
-      fmt::format("choose one with {} NAME", option));
 }
 
 struct Side {
@@ -137,8 +111,9 @@ int compare_runs(const std::string& path_a, const std::string& path_b, const std
     }
   }
   const bool same_file = path_a == path_b;
-  const Side sa = load_side(a, pick_variant(a, va, "--a-variant", 0));
-  const Side sb = load_side(b, pick_variant(b, vb, "--b-variant", same_file ? 1 : 0));
+  // Default: the file's first variant; B of one file given twice: its second.
+  const Side sa = load_side(a, pick_file_variant(a, va, "--a-variant", 0));
+  const Side sb = load_side(b, pick_file_variant(b, vb, "--b-variant", same_file ? 1 : 0));
   std::vector<int> pairs;
   for (const auto& [r, t] : sa.by_replicate) {
     if (sb.by_replicate.count(r)) pairs.push_back(r);
@@ -197,7 +172,7 @@ int compare_runs(const std::string& path_a, const std::string& path_b, const std
                           format_value(d[k].b_mean, def.unit), signed_value(d[k].diff, def.unit),
                           interval(d[k], def.unit), mark ? "*" : ""});
   }
-  print_text_table(stdout, table);
+  table.print(stdout);
   fmt::print("\n* the 95% interval of the difference excludes 0 ({} of {} KPIs){}\n", marked,
              shown.size(), pairs.size() < 2 ? "; one pair gives no interval" : "");
   return 0;
@@ -257,7 +232,7 @@ int compare_sweep(const std::string& path, int baseline, const std::vector<std::
     }
     table.rows.push_back(std::move(line));
   }
-  print_text_table(stdout, table);
+  table.print(stdout);
   fmt::print("\npaired by replicate; * the 95% interval excludes 0 ({} of {}){}\n", marked, cells,
              t.replicates < 2 ? "; one replicate gives no interval" : "");
   return 0;

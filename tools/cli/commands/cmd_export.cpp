@@ -7,11 +7,11 @@
 #include <cstdio>
 
 #include "cjsim/attribution.hpp"
+#include "cjsim/files.hpp"
 #include "cjsim/hdf5_io.hpp"
 #include "commands/commands.hpp"
 #include "common/options.hpp"
-#include "common/value_support.hpp"
-#include "report/page.hpp"
+#include "common/variants.hpp"
 
 namespace cjsim::cli {
 

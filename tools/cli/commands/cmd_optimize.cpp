@@ -14,11 +14,35 @@
 #include "common/kpi_table.hpp"
 #include "common/options.hpp"
 #include "common/progress.hpp"
-#include "common/value_support.hpp"
+#include "common/text_table.hpp"
+#include "common/variants.hpp"
 
 namespace cjsim::cli {
 
 namespace {
+
+// Parses "name=amount" for --min/--max; InputError naming the option otherwise.
+std::pair<std::string, double> parse_channel_amount(const std::string& text,
+                                                    const std::string& option) {
+  const auto eq = text.find('=');
+  double amount = 0;
+  std::size_t used = 0;
+  bool ok = eq != std::string::npos && eq > 0;
+  if (ok) {
+    try {
+      amount = std::stod(text.substr(eq + 1), &used);
+      ok = used == text.size() - eq - 1 && std::isfinite(amount) && amount >= 0;
+    } catch (const std::exception&) {
+      ok = false;
+    }
+  }
+  if (!ok) {
+    throw InputError({option, 0, 0}, option.substr(2),
+                     fmt::format("expected CHANNEL=AMOUNT with an amount >= 0, got '{}'", text),
+                     fmt::format("write e.g. {} search=50000", option));
+  }
+  return {text.substr(0, eq), amount};
+}
 
 std::string objective_unit(Objective o) {
   return o == Objective::new_customers ? "customers" : "currency";
@@ -138,7 +162,9 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
   TextTable t{
       {"unit", "plan (scaled)", "optimum", "spent", "min", "max",
        "marginal " + std::string(objective_name(r.objective)) + " / budget", "marginal ROAS", ""},
-      {}};
+      {true},
+      {},
+      true};
   for (std::size_t u = 0; u < r.units.size(); ++u) {
     const std::size_t k = static_cast<std::size_t>(
         std::find(r.channels.begin(), r.channels.end(), defs[r.unit_channel[u]].name) -
@@ -162,7 +188,7 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
                  : "differ beyond their 95% intervals: more replicates or a smaller --tolerance "
                    "may move the answer");
 
-  TextTable curves{{"response curve"}, {}};
+  TextTable curves{{"response curve"}, {true}, {}, true};
   for (std::size_t i = 0; i < 4; ++i) curves.header.push_back(fmt::format("budget {}", i + 1));
   for (std::size_t u = 0; u < r.units.size(); ++u) {
     std::vector<std::string> row{r.units[u]};

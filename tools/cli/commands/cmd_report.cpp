@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "cjsim/errors.hpp"
+#include "cjsim/files.hpp"
 #include "cjsim/hdf5_io.hpp"
 #include "commands/commands.hpp"
 #include "common/options.hpp"

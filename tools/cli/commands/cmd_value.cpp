@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "cjsim/files.hpp"
 #include "cjsim/hdf5_io.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/value.hpp"
@@ -13,8 +14,8 @@
 #include "common/options.hpp"
 #include "common/progress.hpp"
 #include "common/run_support.hpp"
-#include "common/value_support.hpp"
-#include "report/page.hpp"
+#include "common/text_table.hpp"
+#include "common/variants.hpp"
 
 namespace cjsim::cli {
 
@@ -43,7 +44,9 @@ void print_value(const ChannelValue& v) {
   };
   TextTable main{{"channel", "spend", "incr. new customers", "incr. purchases", "incr. revenue",
                   "incr. profit", "ROAS", "marginal ROAS"},
-                 {}};
+                 {true},
+                 {},
+                 true};
   for (const std::string& c : v.channels) {
     main.rows.push_back(
         {c, cell(c, "spend", "currency"), cell(c, "incremental.new_customers", "customers"),
@@ -56,7 +59,7 @@ void print_value(const ChannelValue& v) {
       "+-{:.0f}% of its budget)\n\n",
       v.step * 100);
   main.print(stdout);
-  TextTable segments{{"incr. new customers"}, {}};
+  TextTable segments{{"incr. new customers"}, {true}, {}, true};
   for (const std::string& g : v.segments) segments.header.push_back(g);
   for (const std::string& c : v.channels) {
     std::vector<std::string> row{c};

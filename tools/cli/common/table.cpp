@@ -171,7 +171,7 @@ TextTable to_text_table(const Table& t, const Money& money) {
 
 void print_table(std::FILE* out, const Table& t, const Money& money) {
   if (!t.title.empty()) fmt::print(out, "{}\n\n", t.title);
-  print_text_table(out, to_text_table(t, money));
+  to_text_table(t, money).print(out);
   if (!t.notes.empty()) fmt::print(out, "\n");
   for (const std::string& n : t.notes) fmt::print(out, "{}\n", n);
 }

@@ -1,9 +1,7 @@
 #include "common/table_files.hpp"
 
 #include <csv.h>
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 #include <xlsxwriter.h>
 
 #include <algorithm>
@@ -15,7 +13,7 @@
 
 #include "cjsim/currency.hpp"
 #include "cjsim/errors.hpp"
-#include "report/page.hpp"
+#include "cjsim/files.hpp"
 
 namespace cjsim::cli {
 
@@ -455,33 +453,15 @@ std::vector<std::string> write_csv_tables(const std::string& path, const std::ve
 void write_xlsx(const std::string& path, const std::vector<Table>& tables,
                 const TableSource& source, const Money& money) {
   check_table_output(path, "--xlsx", false);
-  const fs::path final_path = fs::absolute(fs::path(resolved(path)));
-  const fs::path temp = final_path.parent_path() /
-                        fmt::format(".{}.tmp-{}", final_path.filename().string(), ::getpid());
-  try {
-    {
-      Workbook wb(temp.string(), path);
-      std::vector<std::string> used{"About"};
-      for (const Table& t : tables) table_sheet(wb, wb.sheet(sheet_name(t.name, used)), t, money);
-      about_sheet(wb, wb.sheet("About"), source, money);
-      wb.close();
-    }
-    // On disk before the rename makes it visible.
-    const int fd = ::open(temp.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail_write(path, fmt::format("cannot reopen {}", temp.string()), errno);
-    if (::fsync(fd) != 0) {
-      const int err = errno;
-      ::close(fd);
-      fail_write(path, fmt::format("cannot sync {}", temp.string()), err);
-    }
-    ::close(fd);
-    if (std::rename(temp.c_str(), final_path.c_str()) != 0)
-      fail_write(path, fmt::format("cannot rename {}", temp.string()), errno);
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(temp, ignored);
-    throw;
+  PendingFile file(resolved(path));  // written under a temporary name, renamed when whole
+  {
+    Workbook wb(file.temp_path(), path);
+    std::vector<std::string> used{"About"};
+    for (const Table& t : tables) table_sheet(wb, wb.sheet(sheet_name(t.name, used)), t, money);
+    about_sheet(wb, wb.sheet("About"), source, money);
+    wb.close();
   }
+  file.commit();
 }
 
 }  // namespace cjsim::cli

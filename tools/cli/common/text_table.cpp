@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/kpi_table.hpp"
+
 namespace cjsim::cli {
 
 namespace {
@@ -31,11 +33,19 @@ std::string format_number(double v) {
   return fmt::format("{:.6g}", v);
 }
 
-void print_text_table(std::FILE* out, const TextTable& t) {
-  std::vector<std::size_t> w(t.header.size(), 0);
-  for (std::size_t c = 0; c < t.header.size(); ++c) w[c] = width(t.header[c]);
-  for (const auto& row : t.rows) {
-    if (row.size() == 1) continue;
+std::string estimate_cell(const Estimate& e, const std::string& unit) {
+  if (!std::isfinite(e.mean)) return "n/a";
+  if (!std::isfinite(e.ci_high)) return format_value(e.mean, unit);
+  return format_value(e.mean, unit) + " ± " + format_value(e.half_width(), unit);
+}
+
+void TextTable::print(std::FILE* out) const {
+  const bool titles = header.size() > 1;
+  auto is_title = [&](const std::vector<std::string>& row) { return titles && row.size() == 1; };
+  std::vector<std::size_t> w(header.size(), 0);
+  for (std::size_t c = 0; c < header.size(); ++c) w[c] = width(header[c]);
+  for (const auto& row : rows) {
+    if (is_title(row)) continue;
     for (std::size_t c = 0; c < row.size() && c < w.size(); ++c)
       w[c] = std::max(w[c], width(row[c]));
   }
@@ -43,15 +53,20 @@ void print_text_table(std::FILE* out, const TextTable& t) {
     std::string s;
     for (std::size_t c = 0; c < cells.size() && c < w.size(); ++c) {
       const std::string pad(w[c] - std::min(w[c], width(cells[c])), ' ');
-      const bool left = c < t.left.size() && t.left[c];
-      s += (c ? "  " : "") + (left ? cells[c] + pad : pad + cells[c]);
+      const bool at_left = c < left.size() && left[c];
+      s += (c ? "  " : "") + (at_left ? cells[c] + pad : pad + cells[c]);
     }
     while (!s.empty() && s.back() == ' ') s.pop_back();
     fmt::print(out, "{}\n", s);
   };
-  line(t.header);
-  for (const auto& row : t.rows) {
-    if (row.size() == 1) {
+  line(header);
+  if (rule) {
+    std::size_t total = 0;
+    for (const std::size_t x : w) total += x + 2;
+    fmt::print(out, "{}\n", std::string(total > 2 ? total - 2 : 0, '-'));
+  }
+  for (const auto& row : rows) {
+    if (is_title(row)) {
       fmt::print(out, "{}\n", row.front());
     } else {
       line(row);

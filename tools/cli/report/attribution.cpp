@@ -4,7 +4,7 @@
 
 #include "cjsim/attribution.hpp"
 #include "cjsim/value.hpp"
-#include "common/value_support.hpp"
+#include "common/variants.hpp"
 
 namespace cjsim::cli {
 
@@ -17,11 +17,7 @@ nlohmann::json number(double v) {
 }  // namespace
 
 nlohmann::json attribution_json(const ResultFile& file) {
-  std::vector<std::string> variants;
-  for (const auto& [v, r] : file.runs()) {
-    if (variants.empty() || variants.back() != v) variants.push_back(v);
-  }
-  for (const std::string& variant : variants) {
+  for (const std::string& variant : file_variants(file)) {
     const std::optional<ChannelValue> truth = file.channel_value(variant);
     if (!truth) continue;
     const std::vector<int> reps = file_replicates(file, variant);

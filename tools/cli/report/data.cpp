@@ -15,6 +15,7 @@
 #include "cjsim/kpi.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/simulation.hpp"
+#include "cjsim/statistics.hpp"
 #include "cjsim/version.hpp"
 #include "common/number_format.hpp"
 #include "common/progress.hpp"
@@ -59,11 +60,11 @@ struct VariantAcc {
   std::vector<double> flows;                                        // S x S (segments summed)
   std::vector<std::vector<double>> daily_revenue, daily_spend, daily_profit;  // per replicate
   std::vector<KpiTable> kpis;
-  // Per-customer reductions pooled over replicates; index G of km_* is every segment.
+  // Per-customer reductions pooled over replicates; index G of km is every segment.
   bool customers = true;
-  std::vector<std::vector<std::uint64_t>> km_events, km_censored;  // (G+1) x (days+1)
-  std::vector<std::vector<std::uint64_t>> first_hist;              // G x (days+1)
-  std::vector<std::uint64_t> segment_customers;                    // G
+  std::vector<RetentionCounts> km;                     // G + 1, each days + 1 (kpi.hpp)
+  std::vector<std::vector<std::uint64_t>> first_hist;  // G x (days+1)
+  std::vector<std::uint64_t> segment_customers;        // G
   // A customer with a rich journey in the first stored replicate (for the story).
   std::int64_t story_customer = -1;
   int story_score = -1;
@@ -120,8 +121,8 @@ void accumulate(VariantAcc& acc, const Shape& shape, const StoredRun& stored) {
     acc.purchases.assign(T * G, 0.0);
     acc.first_purchases.assign(T * G, 0.0);
     acc.flows.assign(S * S, 0.0);
-    acc.km_events.assign(G + 1, std::vector<std::uint64_t>(T + 1, 0));
-    acc.km_censored.assign(G + 1, std::vector<std::uint64_t>(T + 1, 0));
+    acc.km.assign(G + 1, RetentionCounts{std::vector<std::uint64_t>(T + 1, 0),
+                                         std::vector<std::uint64_t>(T + 1, 0)});
     acc.first_hist.assign(G, std::vector<std::uint64_t>(T + 1, 0));
     acc.segment_customers.assign(G, 0);
     acc.customers_total = run.customers_total;
@@ -178,15 +179,17 @@ void accumulate(VariantAcc& acc, const Shape& shape, const StoredRun& stored) {
     }
     if (f < 0 || f >= shape.days) continue;
     ++acc.first_hist[g][static_cast<size_t>(f) + 1];
-    // The engine's retention convention (engine/src/analysis/kpi.cpp): churn k days after the first
-    // purchase, or still with us and censored at the horizon.
-    const std::int32_t churn = c.churn_day[i];
-    const bool event = churn >= f;
-    const auto k = static_cast<size_t>(event ? churn - f : shape.days - 1 - f);
-    if (k > T) continue;
-    auto& bucket = event ? acc.km_events : acc.km_censored;
-    ++bucket[g][k];
-    ++bucket[G][k];
+  }
+  // Retention by the KPIs' own counting (kpi.hpp's retention_counts), per segment; index G
+  // pools the segments.
+  for (size_t g = 0; g < G; ++g) {
+    const RetentionCounts counts = retention_counts(c, shape.days, static_cast<int>(g));
+    for (size_t k = 0; k <= T; ++k) {
+      acc.km[g].events[k] += counts.events[k];
+      acc.km[g].censored[k] += counts.censored[k];
+      acc.km[G].events[k] += counts.events[k];
+      acc.km[G].censored[k] += counts.censored[k];
+    }
   }
 }
 
@@ -378,8 +381,8 @@ json variant_json(const VariantAcc& acc, const Shape& shape, const ResultFile& f
   auto totals = [&](const std::vector<std::vector<double>>& per_rep) {
     std::vector<double> sums;
     for (const auto& r : per_rep) sums.push_back(total(r));
-    const MeanCi m = mean_ci95(sums);
-    return json{{"mean", num(m.mean, 2)}, {"half_width", num(m.half_width, 2)}};
+    const Estimate m = estimate_mean(sums);
+    return json{{"mean", num(m.mean, 2)}, {"half_width", num(m.half_width(), 2)}};
   };
   v["totals"] = {{"revenue", totals(acc.daily_revenue)},
                  {"spend", totals(acc.daily_spend)},
@@ -407,8 +410,8 @@ json variant_json(const VariantAcc& acc, const Shape& shape, const ResultFile& f
     json km = json::array();
     for (size_t g = 0; g <= G; ++g) {
       std::uint64_t n = 0;
-      for (size_t k = 0; k <= T; ++k) n += acc.km_events[g][k] + acc.km_censored[g][k];
-      km.push_back({{"curve", nums(kaplan_meier(acc.km_events[g], acc.km_censored[g]), 5)},
+      for (size_t k = 0; k <= T; ++k) n += acc.km[g].events[k] + acc.km[g].censored[k];
+      km.push_back({{"curve", nums(kaplan_meier(acc.km[g].events, acc.km[g].censored), 5)},
                     {"customers", n}});
     }
     v["retention"] = std::move(km);  // index G: every segment
@@ -475,9 +478,9 @@ json compare_json(const std::vector<VariantAcc>& accs, const ReportOptions& opt,
     std::vector<double> low(T), high(T), day(cums.size());
     for (size_t t = 0; t < T; ++t) {
       for (size_t r = 0; r < cums.size(); ++r) day[r] = cums[r][t];
-      const MeanCi m = mean_ci95(day);
-      low[t] = m.mean - m.half_width;
-      high[t] = m.mean + m.half_width;
+      const Estimate m = estimate_mean(day);
+      low[t] = m.ci_low;
+      high[t] = m.ci_high;
     }
     return json{{"low", nums(low, 2)}, {"high", nums(high, 2)}};
   };
@@ -529,10 +532,10 @@ json compare_json(const std::vector<VariantAcc>& accs, const ReportOptions& opt,
     if (r.status == "ahead_throughout") ++ahead;
   }
   out["replicates"] = std::move(per_rep);
-  const MeanCi m = mean_ci95(days);
+  const Estimate m = estimate_mean(days);
   out["replicate_days"] = {{"n", m.n},
-                           {"mean", m.n ? num(m.mean, 1) : json(nullptr)},
-                           {"half_width", num(m.half_width, 1)},
+                           {"mean", num(m.mean, 1)},
+                           {"half_width", num(m.half_width(), 1)},
                            {"never", never},
                            {"ahead_throughout", ahead}};
   return out;

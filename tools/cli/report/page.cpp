@@ -1,8 +1,6 @@
 #include "report/page.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
@@ -181,55 +179,6 @@ std::string render_page(const ReportAssets& assets, const nlohmann::json& data,
   }
   out.append(page, at, std::string::npos);
   return out;
-}
-
-void write_file_atomically(const std::string& path, const std::string& content) {
-  const fs::path final_path = fs::absolute(fs::path(path));
-  const fs::path folder = final_path.parent_path();
-  std::error_code ec;
-  if (!fs::is_directory(folder, ec)) {
-    throw RuntimeError(
-        fmt::format("cannot write {}: the folder {} does not exist\n  fix: create "
-                    "it, or give another -o",
-                    path, folder.string()));
-  }
-  const fs::path temp =
-      folder / fmt::format(".{}.tmp-{}", final_path.filename().string(), ::getpid());
-  // The same words as the result writer's (hdf5_writer.cpp) for the faults users act on.
-  auto fail = [&](const std::string& what, int fd) {
-    const int err = errno;
-    if (fd >= 0) ::close(fd);
-    std::error_code ignored;
-    fs::remove(temp, ignored);
-    const std::string detail = fmt::format("{} {}: {}", what, temp.string(), std::strerror(err));
-    if (err == ENOSPC || err == EFBIG || err == EDQUOT) {
-      throw RuntimeError(fmt::format(
-          "disk full or file too large while writing {} ({}): free some space, raise the file "
-          "size limit (ulimit -f) or write elsewhere with -o",
-          path, detail));
-    }
-    if (err == EACCES || err == EPERM || err == EROFS) {
-      throw RuntimeError(fmt::format(
-          "output folder '{}' is read-only ({}): make it writable (chmod u+w {}) or choose "
-          "another output path with -o",
-          folder.string(), std::strerror(err), folder.string()));
-    }
-    throw RuntimeError(fmt::format("cannot write {}: {}", path, detail));
-  };
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail("cannot create", -1);
-  size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail("cannot write", fd);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) fail("cannot sync", fd);
-  if (::close(fd) != 0) fail("cannot close", -1);
-  if (std::rename(temp.c_str(), final_path.c_str()) != 0) fail("cannot rename", -1);
 }
 
 }  // namespace cjsim::cli

@@ -1,5 +1,5 @@
-// The report page: finding the template and the chart library, filling the template, and
-// writing the file atomically (temporary file + rename).
+// The report page: finding the template and the chart library, and filling the template (the
+// page is written with cjsim/files.hpp's write_file_atomically).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -27,9 +27,5 @@ std::string json_for_script(const nlohmann::json& data);
 // @CJSIM:js@, @CJSIM:data@ (each exactly once). Throws RuntimeError for a broken template.
 std::string render_page(const ReportAssets& assets, const nlohmann::json& data,
                         const std::string& title);
-
-// Writes `content` to "<dir>/.<name>.tmp-<pid>", fsyncs it and renames it over `path`; on any
-// failure removes the temporary file and throws RuntimeError. `path` is never half written.
-void write_file_atomically(const std::string& path, const std::string& content);
 
 }  // namespace cjsim::cli

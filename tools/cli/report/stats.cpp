@@ -1,6 +1,5 @@
 #include "report/stats.hpp"
 
-#include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -23,40 +22,6 @@ std::vector<double> cumulative_sum(const std::vector<double>& x) {
   double s = 0;
   for (std::size_t i = 0; i < x.size(); ++i) out[i] = (s += x[i]);
   return out;
-}
-
-std::vector<double> kaplan_meier(const std::vector<std::uint64_t>& events,
-                                 const std::vector<std::uint64_t>& censored) {
-  if (events.size() != censored.size())
-    throw std::invalid_argument("kaplan_meier: events and censored differ in length");
-  std::uint64_t at_risk = 0;
-  for (std::size_t k = 0; k < events.size(); ++k) at_risk += events[k] + censored[k];
-  std::vector<double> s(events.size(), std::numeric_limits<double>::quiet_NaN());
-  double survival = 1.0;
-  for (std::size_t k = 0; k < events.size() && at_risk > 0; ++k) {
-    if (events[k] > 0)
-      survival *= 1.0 - static_cast<double>(events[k]) / static_cast<double>(at_risk);
-    s[k] = survival;
-    at_risk -= events[k] + censored[k];
-  }
-  return s;
-}
-
-MeanCi mean_ci95(const std::vector<double>& values) {
-  MeanCi r;
-  r.n = values.size();
-  if (values.empty()) return r;
-  double sum = 0;
-  for (double v : values) sum += v;
-  const double n = static_cast<double>(values.size());
-  r.mean = sum / n;
-  if (values.size() < 2) return r;
-  double ss = 0;
-  for (double v : values) ss += (v - r.mean) * (v - r.mean);
-  const double sd = std::sqrt(ss / (n - 1));
-  const boost::math::students_t dist(n - 1);
-  r.half_width = boost::math::quantile(boost::math::complement(dist, 0.025)) * sd / std::sqrt(n);
-  return r;
 }
 
 std::vector<std::string> split_command_line(const std::string& line) {

@@ -52,7 +52,7 @@ void print_sweep_table(std::FILE* out, const SweepTable& t) {
     table.rows.push_back(std::move(row));
   }
   fmt::print(out, "\n");
-  print_text_table(out, table);
+  table.print(out);
   fmt::print(out, "\nmean \u00b1 half-width of the 95% confidence interval over {} replicate{}\n",
              t.replicates, t.replicates == 1 ? " (one replicate: no interval)" : "s");
 }
