@@ -109,30 +109,72 @@ def case_value():
     check(os.path.exists(out), "value -o wrote no file")
     rc, text, err = cjsim("value", world(), "--replicates", "3", "--threads", "1", "--quiet")
     check(rc == 0, f"value: exit {rc}\n{err}")
-    for heading in ("incr. new customers", "ROAS", "marginal ROAS", "By segment", "fast", "slow"):
+    for heading in ("Incremental new customers", "ROAS", "Marginal ROAS", "by segment", "Fast", "Slow"):
         check(heading in text, f"value table lacks '{heading}':\n{text}")
-    for channel in ("display", "search", "service"):
+    for channel in ("Display", "Search", "Service"):
         check(re.search(rf"^{channel} ", text, re.M), f"no row for {channel}:\n{text}")
+    import h5py
+    import openpyxl
     import pandas as pd
-    table = pd.read_csv(os.path.join(WORK, "value.csv"))
-    check(list(table.columns) == ["channel", "counterfactual", "measure", "segment", "stage",
-                                  "mean", "sd", "ci_low", "ci_high", "replicates"],
+    table = pd.read_csv(os.path.join(WORK, "value.csv"), float_precision="round_trip")
+    check(list(table.columns[:4]) == ["Channel", "Channel id", "Spend (currency units)",
+                                      "Spend 95% CI low (currency units)"],
           f"value.csv columns: {list(table.columns)}")
-    leads = table[table.measure == "incremental.leads"]
+    segments = pd.read_csv(os.path.join(WORK, "value-by_segment.csv"))
+    check(list(segments.columns[2:4]) == ["Fast (customers)", "Fast 95% CI low (customers)"],
+          f"value-by_segment.csv columns: {list(segments.columns)}")
+    every = pd.read_csv(os.path.join(WORK, "value-all_measures.csv"), float_precision="round_trip")
+    check(list(every.columns) == ["channel", "counterfactual", "measure", "segment", "stage", "unit",
+                                  "mean", "mean 95% CI low", "mean 95% CI high", "sd", "replicates"],
+          f"value-all_measures.csv columns: {list(every.columns)}")
+    leads = every[every.measure == "incremental.leads"]
     check(len(leads) == 3 * 4 * 2, f"expected leads per channel x stage x segment, got {len(leads)}")
+    # Every digit of the HDF5 file's channel value table.
+    with h5py.File(value_file(), "r") as f:
+        (variant,) = [v for v in f["runs"] if "channel_value" in f["runs"][v]]
+        stored = f["runs"][variant]["channel_value"][()]
+    fields = ("channel", "counterfactual", "measure", "segment", "stage")
+    text_of = lambda x: x.decode() if isinstance(x, bytes) else str(x)  # noqa: E731
+    want = {tuple(text_of(r[c]) for c in fields): float(r["mean"]) for r in stored}
+    mismatches, seen = 0, 0
+    for _, row in every.iterrows():
+        key = tuple("" if pd.isna(row[c]) else str(row[c]) for c in fields)
+        a, b = row["mean"], want.get(key, float("inf"))
+        seen += key in want
+        mismatches += not ((pd.isna(a) and b != b) or a == b)
+    check(seen == len(want) == len(every) and mismatches == 0,
+          f"value-all_measures.csv holds the HDF5 table's every digit ({seen} of {len(want)} rows "
+          f"found, {mismatches} differ)")
+    main = table.set_index("Channel id")
+    for channel in ("display", "search", "service"):
+        r = every[(every.channel == channel) & (every.measure == "incremental.revenue") & every.segment.isna()
+                  & every.stage.isna()]
+        check(len(r) == 1 and main.loc[channel, "Incremental revenue (currency units)"] == r["mean"].iloc[0],
+              f"{channel}: the main table's incremental revenue is the measure's")
+    # The workbook: a sheet per table, numbers as numbers.
+    xlsx = os.path.join(WORK, "value.xlsx")
+    rc, _, err = cjsim("value", world(), "--replicates", "3", "--threads", "2", "--quiet", "--xlsx", xlsx)
+    check(rc == 0, f"value --xlsx: exit {rc}\n{err}")
+    book = openpyxl.load_workbook(xlsx)
+    check(book.sheetnames == ["Channel value", "By segment", "all_measures", "About"], f"sheets: {book.sheetnames}")
+    sheet = book["Channel value"]
+    numbers = [c.value for row in sheet.iter_rows(min_row=4) for c in row[2:] if c.value is not None]
+    check(numbers and all(isinstance(v, (int, float)) for v in numbers), "the value sheet holds numbers")
     # The thread count changes nothing: the CSV of a one-thread run is the same table.
     rc, _, err = cjsim("value", world(), "--replicates", "3", "--threads", "1", "--quiet",
                        "--csv", os.path.join(WORK, "value_1thread.csv"))
-    with open(os.path.join(WORK, "value.csv")) as a, open(os.path.join(WORK, "value_1thread.csv")) as b:
-        check(a.read() == b.read(), "value differs between 2 threads and 1 thread")
+    for suffix in ("", "-by_segment", "-all_measures"):
+        with open(os.path.join(WORK, f"value{suffix}.csv")) as a, \
+                open(os.path.join(WORK, f"value_1thread{suffix}.csv")) as b:
+            check(a.read() == b.read(), f"value{suffix}.csv differs between 2 threads and 1 thread")
 
 
 def case_attribute():
     out = value_file()
     rc, text, err = cjsim("attribute", out, "--markov-order", "2")
     check(rc == 0, f"attribute: exit {rc}\n{err}")
-    for word in ("truth", "last_touch", "first_touch", "linear", "time_decay", "position_based",
-                 "markov_1", "markov_2", "share error", "stored in the file by cjsim value"):
+    for word in ("Truth", "Last touch", "First touch", "Linear", "Time decay", "Position-based",
+                 "Markov, order 1", "Markov, order 2", "Share error", "stored in the file by cjsim value"):
         check(word in text, f"attribute lacks '{word}':\n{text}")
     # A plain run with touch paths, and the truth re-run from the stored scenario.
     run_h5 = os.path.join(WORK, "run.h5")
@@ -145,7 +187,14 @@ def case_attribute():
     check(rc == 0 and "re-run: the stored scenario" in text, f"attribute --truth: exit {rc}\n{text}{err}")
     import pandas as pd
     credit = pd.read_csv(os.path.join(WORK, "credit.csv"))
-    check(set(credit.model) >= {"truth", "last_touch", "markov_1"}, f"credit.csv models: {set(credit.model)}")
+    check({"Channel id", "Truth (purchases)", "Last touch (purchases)", "Markov, order 1 (purchases)"}
+          <= set(credit.columns), f"credit.csv columns: {list(credit.columns)}")
+    check(sorted(credit["Channel id"]) == ["display", "search", "service"], "a row per channel")
+    value = pd.read_csv(os.path.join(WORK, "credit-value.csv"))
+    check("Truth (currency units)" in value.columns, f"credit-value.csv columns: {list(value.columns)}")
+    errors = pd.read_csv(os.path.join(WORK, "credit-model_error.csv"))
+    check(list(errors.columns) == ["Model", "Model id", "Conversions (share)", "Value (revenue) (share)"]
+          and errors["Conversions (share)"].between(0, 1).all(), f"credit-model_error.csv: {errors}")
 
 
 def case_attribute_bad_input():
@@ -195,8 +244,23 @@ def case_export():
     check(weekly.days.sum() == days, "weekly days do not add up to the horizon")
     check(abs(weekly.revenue.sum() - revenue) < 1e-6 * max(1.0, revenue), "weekly revenue != file revenue")
     for c, name in enumerate(channels):
-        check(abs(weekly[f"spend_{name}"].sum() - spend[c]) < 1e-6 * max(1.0, spend[c]), f"spend_{name}")
-        check(weekly[f"exposures_{name}"].sum() == exposed[c], f"exposures_{name}")
+        check(abs(weekly[f"spend.{name}"].sum() - spend[c]) < 1e-6 * max(1.0, spend[c]), f"spend.{name}")
+        check(weekly[f"exposures.{name}"].sum() == exposed[c], f"exposures.{name}")
+    # Outcomes, entries and stocks: the file's daily series summed by week (stocks: the last day's).
+    with h5py.File(out, "r") as f:
+        run = f["runs/base/replicate_0"]
+        first = run["first_purchases"][:].sum(axis=1)
+        bought = run["purchases"][:].sum(axis=1)
+        entered = run["entered"][:]
+        counts = run["stage_counts"][:].sum(axis=2)
+        stages = [s.decode() if isinstance(s, bytes) else s for s in run["stage"][:]]
+    check((weekly.repeat_purchases == weekly.purchases - weekly.new_customers).all(), "repeat_purchases")
+    for w in range(len(weekly)):
+        a, b = 7 * w, min(days, 7 * w + 7)
+        check(weekly.new_customers[w] == first[a:b].sum(), f"new_customers of week {w}")
+        for s, name in enumerate(stages):
+            check(weekly[f"entered.{name}"][w] == entered[a:b, s].sum(), f"entered.{name} of week {w}")
+            check(weekly[f"stock.{name}"][w] == counts[b, s], f"stock.{name} of week {w}")
     expect_bad_input(["export", out], r"nothing to export", fix=r"--paths")
     expect_bad_input(["export", out, "--weekly", "w.csv", "--start-date", "2025-13-40"],
                      r"^--start-date: start-date: expected a date YYYY-MM-DD")
@@ -247,30 +311,40 @@ def case_optimize():
     path = os.path.join(WORK, "known.toml")
     with open(path, "w", encoding="utf-8") as f:
         f.write(KNOWN)
+    import openpyxl
+    import pandas as pd
+    csv, xlsx = os.path.join(WORK, "split.csv"), os.path.join(WORK, "split.xlsx")
     replicates = 3
     rc, text, err = cjsim("optimize", path, "--total", "150000", "--objective", "new_customers",
-                          "--replicates", str(replicates), "--threads", "2", "--quiet")
+                          "--replicates", str(replicates), "--threads", "2", "--quiet",
+                          "--csv", csv, "--xlsx", xlsx)
     check(rc == 0, f"optimize: exit {rc}\n{err}")
-    row = re.search(r"^a +30,000 +([0-9,]+) ", text, re.M)
-    check(row is not None, f"no allocation row for a:\n{text}")
-    if row:
-        a = float(row.group(1).replace(",", ""))
-        # How far the search may stop from 100,000 (test_optimize.cpp derives it): the noise of
-        # comparing two allocations' means over R runs of 200,000 Bernoulli customers is at most
-        # sqrt(200,000 / R); with z at 1e-6 over at most 200 evaluations, the search stops within
-        # z x that / 0.45 customers per unit, plus its last step (0.5% of the total). About 4%:
-        # an answer 10% off fails.
-        from statistics import NormalDist
-        z = NormalDist().inv_cdf(1 - 1e-6 / 200)
-        tolerance = z * (200_000 / replicates) ** 0.5 / 0.45 + 0.005 * 150_000
-        check(tolerance < 0.06 * 100_000, f"tolerance {tolerance} too wide to detect 10%")
-        check(abs(a - 100_000) < tolerance,
-              f"optimize gave a = {a}, the optimum is 100,000 (tolerance {tolerance:.0f}):\n{text}")
-    for word in ("new_customers at the optimum", "Response curves", "marginal"):
+    plan = pd.read_csv(csv).set_index("Unit id")
+    a = plan.loc["a", "Optimum (currency units)"]
+    # How far the search may stop from 100,000 (test_optimize.cpp derives it): the noise of
+    # comparing two allocations' means over R runs of 200,000 Bernoulli customers is at most
+    # sqrt(200,000 / R); with z at 1e-6 over at most 200 evaluations, the search stops within
+    # z x that / 0.45 customers per unit, plus its last step (0.5% of the total). About 4%:
+    # an answer 10% off fails.
+    from statistics import NormalDist
+    z = NormalDist().inv_cdf(1 - 1e-6 / 200)
+    tolerance = z * (200_000 / replicates) ** 0.5 / 0.45 + 0.005 * 150_000
+    check(tolerance < 0.06 * 100_000, f"tolerance {tolerance} too wide to detect 10%")
+    check(abs(a - 100_000) < tolerance,
+          f"optimize gave a = {a}, the optimum is 100,000 (tolerance {tolerance:.0f}):\n{text}")
+    check(abs(plan["Optimum (currency units)"].sum() - 150000) < 1e-6, "the allocation spends the total")
+    for word in ("New customers of the allocations", "Response curves", "Marginal new customers per"):
         check(word in text, f"optimize output lacks '{word}':\n{text}")
+    curves = pd.read_csv(os.path.join(WORK, "split-response_curves.csv"))
+    check("Change 1 (customers)" in curves.columns, f"curve columns: {list(curves.columns)}")
+    book = openpyxl.load_workbook(xlsx)
+    check(book.sheetnames == ["Allocation", "Objective", "Response curves", "About"], f"sheets: {book.sheetnames}")
     rc, text, err = cjsim("optimize", path, "--total", "150000", "--replicates", "2", "--quiet",
-                          "--max", "a=5000", "--min", "b=2000", "--tolerance", "0.05")
-    check(rc == 0 and re.search(r"^a +[0-9,]+ +5,000 ", text, re.M), f"--max a=5000 not respected:\n{text}{err}")
+                          "--max", "a=5000", "--min", "b=2000", "--tolerance", "0.05", "--csv", csv)
+    plan = pd.read_csv(csv).set_index("Unit id")
+    check(rc == 0 and abs(plan.loc["a", "Optimum (currency units)"] - 5000) < 1e-6
+          and plan.loc["a", "Max (currency units)"] == 5000 and plan.loc["b", "Min (currency units)"] == 2000,
+          f"--max a=5000 not respected:\n{text}{err}")
 
 
 def case_optimize_bad_input():
@@ -291,6 +365,11 @@ def case_optimize_bad_input():
     expect_bad_input(["optimize", path, "--total", "0"], r"the total must be a positive amount")
     expect_bad_input(["value", path, "--replicates", "1"], r"replicates: must be 2 to 10000")
     expect_bad_input(["value", path, "--touch-paths"], r"no .*--output|none was given", fix=r"-o FILE")
+    # Table files are checked before any work, naming the option.
+    expect_bad_input(["optimize", path, "--total", "20000", "--xlsx", "-"], r"--xlsx.*standard output")
+    expect_bad_input(["value", path, "--csv", WORK], r"--csv.*not a regular file")
+    expect_bad_input(["attribute", os.path.join(WORK, "missing.h5"), "--xlsx",
+                      os.path.join(WORK, "nope", "c.xlsx")], r"--xlsx.*does not exist")
 
 
 CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}

@@ -332,7 +332,8 @@ def case_output_defaults_and_replaces_atomically():
 
 def case_bench():
     """cjsim bench on a shrunk bench world: the table lines up, the CSV holds every case with
-    figures that agree with each other, and bad sizes, thread lists and repeat counts exit 1."""
+    figures that agree with each other (the many-small-runs rows too), and bad sizes, thread
+    lists, repeat and run counts exit 1."""
     import contextlib
     import csv
     import io
@@ -340,7 +341,8 @@ def case_bench():
     table = os.path.join(WORK, "bench", "machine.csv")
     days = 30
     rc, out, err = cjsim("bench", "--scenario", bench_toml, "-n", "3k,5000", "-t", "1,2",
-                         "--repeat", "2", "--set", f"simulation.days={days}", "--csv", table, "-q")
+                         "--repeat", "2", "--set", f"simulation.days={days}", "--csv", table, "-q",
+                         "--small-runs", "3", "--small-customers", "2k")
     check(rc == 0, f"bench: exit {rc}\n{err}")
     lines = out.splitlines()
     header = next((l for l in lines if l.lstrip().startswith("customers")), None)
@@ -354,25 +356,42 @@ def case_bench():
             two = fields[1] == "2"
             check(fields[8].endswith("x") if two else fields[8] == "-", f"bench: 2T/1T column: {r}")
             check(fields[9].endswith("%"), f"bench: spread column: {r}")
+    # The many-small-runs table: its own header and one row per thread count, lined up.
+    small = out.split("\nmany small runs: ", 1)
+    check(len(small) == 2 and small[1].startswith("3 runs of 2,000 customers x 30 days"),
+          f"bench: no many-small-runs table:\n{out}")
+    if len(small) == 2:
+        lines = small[1].splitlines()
+        head = next((l for l in lines if l.lstrip().startswith("runs")), "")
+        small_rows = [l for l in lines if re.match(r"^ +3 +2,000 +[12] ", l)]
+        check(len(small_rows) == 2 and len({len(head)} | {len(r) for r in small_rows}) == 1,
+              f"bench: many-small-runs rows missing or ragged:\n{out}")
     check("fastest of 2 runs per case" in out, f"bench: the footer does not say what is kept:\n{out}")
     check(out.rstrip().endswith(f"table: {table}"), f"bench: does not say where the table went")
     check(not [n for n in os.listdir(os.path.dirname(table)) if n != "machine.csv"],
           "bench: temporary files left beside the table")
     with open(table, encoding="utf-8") as f:
         records = list(csv.DictReader(f))
-    check([(r["customers"], r["threads"]) for r in records] ==
-          [("3000", "1"), ("3000", "2"), ("5000", "1"), ("5000", "2")],
-          f"bench: CSV cases {[(r['customers'], r['threads']) for r in records]}")
+    check([(r["customers"], r["threads"], r["runs"]) for r in records] ==
+          [("3000", "1", "1"), ("3000", "2", "1"), ("5000", "1", "1"), ("5000", "2", "1"),
+           ("2000", "1", "3"), ("2000", "2", "3")],
+          f"bench: CSV cases {[(r['customers'], r['threads'], r['runs']) for r in records]}")
     by_case = {(r["customers"], r["threads"]): r for r in records}
     for r in records:
+        runs = int(r["runs"])
         n, sim_s, run_s = int(r["customers"]), float(r["sim_seconds"]), float(r["run_seconds"])
         check(r["days"] == str(days) and r["repeats"] == "2", f"bench: days/repeats in {r}")
         check(0 < sim_s <= run_s, f"bench: simulation {sim_s} s is not within the whole run {run_s} s")
         # Rates are printed to 4 significant digits (relative error up to 5e-4) and seconds to
         # the microsecond (up to 5e-7 s): the two add up in customers x days / seconds.
-        rate = n * days / sim_s
+        rate = runs * n * days / sim_s
         check(abs(float(r["sim_customer_days_per_s"]) / rate - 1) <= 5e-4 + 5e-7 / sim_s + 1e-9,
               f"bench: sim rate in {r}")
+        per_minute = 60 * runs / run_s
+        check(abs(float(r["runs_per_minute"]) / per_minute - 1) <= 5e-4 + 5e-7 / run_s + 1e-9,
+              f"bench: runs per minute in {r}")
+        if runs > 1:  # the whole ensemble on one clock: the simulation column is the whole
+            check(sim_s == run_s, f"bench: many small runs timed twice: {r}")
         check(float(r["sim_seconds_spread"]) >= 0, f"bench: negative spread in {r}")
         check(0 < int(r["hot_state_bytes_per_customer"]) <= 48, f"bench: hot state in {r}")
         # Printed to 0.1 byte.
@@ -397,10 +416,13 @@ def case_bench():
         namespace = {}
         with contextlib.redirect_stdout(io.StringIO()):
             exec(re.sub(r'"results/bench/[^"]+\.csv"', repr(table), block), namespace)
-        check(namespace["bench"].shape == (4, len(records[0])), "README example: bench table shape")
+        check(namespace["bench"].shape == (6, len(records[0])), "README example: bench table shape")
     for args, pattern in ((["--repeat", "0"], r"^--repeat: repeat: 0 is not a number of runs"),
                           (["-n", "0"], r"^--customers: customers: '0' is not a size"),
-                          (["-t", "1,x"], r"^--threads: threads: '1,x' is not a thread list")):
+                          (["-t", "1,x"], r"^--threads: threads: '1,x' is not a thread list"),
+                          (["--small-runs", "-1"], r"^--small-runs: small-runs: -1 is not a number"),
+                          (["--small-customers", "1k,2k"],
+                           r"^--small-customers: small-customers: '1k,2k' is not one size")):
         expect_bad_input(["bench", "--scenario", bench_toml, "--no-csv", "-q", *args], [pattern])
 
 
@@ -476,6 +498,98 @@ def case_run_tables():
     expect_bad_input(["run", base, "--xlsx", "-"], [r"--xlsx", r"standard output"])
     expect_bad_input(["run", base, "--csv", WORK], [r"--csv", r"not a regular file"])
     expect_bad_input(["run", base, "--xlsx", os.path.join(WORK, "nope", "t.xlsx")], [r"--xlsx", r"does not exist"])
+
+
+def case_sweep_tables():
+    """sweep --csv and --xlsx: the sweep table in the planner's words and roubles, every KPI, read
+    back by pandas and openpyxl against the HDF5 file's /sweep table (h5py), every digit."""
+    import h5py
+    import openpyxl
+    import pandas as pd
+    base = scenario_file("sweep_tables.toml", edited('[channels.search]\n', '[channels.search]\nlabel   = "Search ads (контекст)"\n'))
+    h5, csv, xlsx = (os.path.join(WORK, n) for n in ("sweep.h5", "sweep.csv", "sweep.xlsx"))
+    for p in (h5, csv, xlsx):
+        if os.path.exists(p):
+            os.remove(p)
+    # Bad table outputs are refused before any work: no sweep file appears.
+    expect_bad_input(["sweep", base, "--vary", "channels.search.budget=0,1000", "-o", h5, "--xlsx", "-"],
+                     [r"--xlsx", r"standard output"], output=h5)
+    expect_bad_input(["sweep", base, "--vary", "channels.search.budget=0,1000", "-o", h5, "--csv",
+                      os.path.join(WORK, "nope", "s.csv")], [r"--csv", r"does not exist"], output=h5)
+    rc, out, err = cjsim("sweep", base, "--quiet", "--replicates", "3", "--set", "simulation.currency=RUB",
+                         "--vary", "channels.search.budget=0,1000,20000", "-o", h5, "--csv", csv, "--xlsx", xlsx)
+    check(rc == 0, f"sweep --csv --xlsx: exit {rc}\n{err}")
+    table_text = next((b.strip("\n") for b in out.split("\n\n") if "\n---" in b), "")
+    check("Search ads budget" in table_text and "channels.search.budget" not in table_text,
+          f"the printed table names the channel by its label:\n{out}")
+    check("channels.search.budget" in out, "the note under the table gives the key --vary takes")
+    check("\u20bd" in table_text, "amounts in roubles")
+    lines = [line for line in table_text.splitlines() if line.strip()]
+    check(len({len(line) for line in lines}) == 1, f"the table's lines line up:\n{table_text}")
+    with h5py.File(h5, "r") as f:
+        sweep = f["sweep"][()]
+        ids = [x.decode() for x in f["points/kpi"][()]]
+    table = pd.read_csv(csv, float_precision="round_trip")
+    check(len(table) == len(sweep), f"a CSV row per sweep row ({len(table)} of {len(sweep)})")
+    check(list(table["Search ads budget (RUB)"]) == list(sweep["channels.search.budget"]),
+          f"the varied budget, in roubles: {list(table.columns)[:4]}")
+    header = {c.split(" (")[0]: c for c in table.columns}
+    check(header.get("Profit") == "Profit (RUB)", f"units in the headers: {header.get('Profit')}")
+    worst = 0
+    for kid in ("new_customers", "revenue", "profit"):
+        label = {"new_customers": "New customers", "revenue": "Revenue", "profit": "Profit"}[kid]
+        for suffix, field in (("", "mean"), (" 95% CI low", "ci_low"), (" 95% CI high", "ci_high")):
+            col = next((c for c in table.columns if c.startswith(label + suffix + " (")), None)
+            check(col is not None, f"a column for {kid}{suffix}")
+            if col:
+                a, b = table[col].to_numpy(), sweep[f"{kid}.{field}"]
+                worst = max(worst, max(abs(x - y) for x, y in zip(a, b)))
+    check(worst == 0, f"the CSV holds the HDF5 file's every digit (worst difference {worst})")
+    kpi_columns = [c for c in table.columns if c.split(" (")[0] not in ("Point",) and " 95% CI " not in c
+                   and not c.startswith("Search ads budget")]
+    check(len(kpi_columns) == len(ids), f"every KPI in the files ({len(kpi_columns)} of {len(ids)})")
+    book = openpyxl.load_workbook(xlsx)
+    check(book.sheetnames == ["Sweep", "About"], f"sheets: {book.sheetnames}")
+    sheet = book["Sweep"]
+    head = [c.value for c in sheet[1]]
+    col = head.index("Search ads budget (RUB)") + 1 if "Search ads budget (RUB)" in head else None
+    check(col is not None, f"Excel header: {head[:4]}")
+    if col:
+        cells = [sheet.cell(r, col) for r in range(2, 2 + len(sweep))]
+        check([c.value for c in cells] == list(sweep["channels.search.budget"]),
+              "Excel: the budgets as numbers")
+        check(all("\u20bd" in c.number_format for c in cells), f"Excel: in roubles ({cells[0].number_format})")
+    about = {row[0].value: row[1].value for row in book["About"].iter_rows() if row[0].value and len(row) > 1}
+    check("sweep" in str(about.get("Command", "")) and "RUB" in str(about.get("Currency", "")),
+          f"the About sheet: {about.get('Command')!r}, {about.get('Currency')!r}")
+    # --csv -: the CSV alone on standard output (a finished sweep prints its table again).
+    rc, out, err = cjsim("sweep", base, "--quiet", "--replicates", "3", "--set", "simulation.currency=RUB",
+                         "--vary", "channels.search.budget=0,1000,20000", "-o", h5, "--resume", "--csv", "-")
+    check(rc == 0 and out.startswith('"Point","Search ads budget (RUB)"'),
+          f"--csv - writes only the CSV to standard output (exit {rc}): {out[:120]!r}")
+
+
+def case_readme_sweep_pandas():
+    """The README tour's pandas line runs as written and prints words, not byte strings."""
+    readme = open(os.path.join(SOURCE, "README.md"), encoding="utf-8").read()
+    lines = [line for line in readme.splitlines() if line.startswith("python3 -c") and "flowers_sweep.h5" in line]
+    check(len(lines) == 1, f"the README tour has the pandas line ({len(lines)})")
+    os.makedirs(os.path.join(WORK, "results"), exist_ok=True)
+    rc, out, err = cjsim("sweep", os.path.join(SCENARIOS, "flower_delivery.toml"), "--quiet", "--replicates", "2",
+                         "--set", "simulation.customers=1000",
+                         "-o", os.path.join("results", "flowers_sweep.h5"))
+    check(rc == 0, f"the README's sweep, small: exit {rc}\n{err}")
+    if not lines or rc != 0:
+        return
+    # Run as written by the Python that runs these tests (the one with h5py), with every column
+    # shown: pandas hides the middle ones on a narrow screen, where b'holiday_flights' was.
+    code = lines[0][lines[0].index('"') + 1:lines[0].rindex('"')]
+    show_all = "import pandas\npandas.set_option('display.max_columns', None)\npandas.set_option('display.width', 100000)\n"
+    p = subprocess.run([sys.executable, "-c", show_all + code], cwd=WORK, capture_output=True, text=True, timeout=120)
+    check(p.returncode == 0, f"the pandas line: exit {p.returncode}\n{p.stderr}")
+    check("b'" not in p.stdout and 'b"' not in p.stdout, f"no byte strings:\n{p.stdout[:600]}")
+    check("point" in p.stdout and "holiday_flights" in p.stdout and "channels.search.budget" in p.stdout,
+          f"the table, with its variant names as words:\n{p.stdout[:600]}")
 
 
 CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}

@@ -157,15 +157,17 @@ TEST_CASE("tables: the terminal lines up means, ± signs and symbols", "[tables]
        TableCell::words("none")}};
   const std::string out = printed(t, Money::of("RUB"));
   const auto lines = lines_of(out);
-  REQUIRE(lines.size() == 4);
+  REQUIRE(lines.size() == 5);                         // header, rule, three rows
   CHECK(lines[0].find("name") == std::string::npos);  // files only
-  CHECK(lines[1].find("\u20bd  1.23M \u00b1 0.03M") != std::string::npos);
-  CHECK(lines[2].find("\u20bd 12.35M \u00b1 0.35M") != std::string::npos);
-  CHECK(lines[3].find("n/a") != std::string::npos);
-  CHECK(column_of(lines[1], "\u00b1") == column_of(lines[2], "\u00b1"));
-  CHECK(column_of(lines[1], "\u20bd") == column_of(lines[2], "\u20bd"));
-  CHECK(lines[1].find("5,432 \u00b1 32") != std::string::npos);
-  CHECK(lines[2].find("  987") != std::string::npos);  // no interval: the mean alone, aligned
+  CHECK(lines[1].find_first_not_of('-') == std::string::npos);
+  CHECK(lines[1].size() == column_of(lines[2] + "|", "|"));  // the rule: as wide as the table
+  CHECK(lines[2].find("\u20bd  1.23M \u00b1 0.03M") != std::string::npos);
+  CHECK(lines[3].find("\u20bd 12.35M \u00b1 0.35M") != std::string::npos);
+  CHECK(lines[4].find("n/a") != std::string::npos);
+  CHECK(column_of(lines[2], "\u00b1") == column_of(lines[3], "\u00b1"));
+  CHECK(column_of(lines[2], "\u20bd") == column_of(lines[3], "\u20bd"));
+  CHECK(lines[2].find("5,432 \u00b1 32") != std::string::npos);
+  CHECK(lines[3].find("  987") != std::string::npos);  // no interval: the mean alone, aligned
 }
 
 TEST_CASE("tables: groups, quantities by row, and long tables cut on the terminal", "[tables]") {
@@ -178,21 +180,56 @@ TEST_CASE("tables: groups, quantities by row, and long tables cut on the termina
             {TableCell::words("CAC"), TableCell::estimate(41.5, 40, 43)},
             {TableCell::words("Repeat rate"), TableCell::estimate(0.25, 0.2, 0.3)}};
   const auto lines = lines_of(printed(t, Money::of("EUR")));
-  REQUIRE(lines.size() == 6);
-  CHECK(lines[1] == "Funnel view");
-  CHECK(lines[2].find("1,500 \u00b1 100") != std::string::npos);
-  CHECK(lines[3].find("\u20ac 41.50 \u00b1 1.50") != std::string::npos);
-  CHECK(lines[4] == "Loop view");
-  CHECK(lines[5].find("25.0% \u00b1 5.0%") != std::string::npos);
+  REQUIRE(lines.size() == 7);  // header, rule, two groups of rows
+  CHECK(lines[2] == "Funnel view");
+  CHECK(lines[3].find("1,500 \u00b1  100") != std::string::npos);
+  CHECK(lines[4].find("\u20ac 41.50 \u00b1 1.50") != std::string::npos);
+  CHECK(lines[5] == "Loop view");
+  CHECK(lines[6].find("25.0% \u00b1 5.0%") != std::string::npos);
+  // Each row its own convention, the ± signs of the column in one place.
+  CHECK(column_of(lines[3], "\u00b1") == column_of(lines[4], "\u00b1"));
+  CHECK(column_of(lines[3], "\u00b1") == column_of(lines[6], "\u00b1"));
 
   Table big;
   big.columns = {TableColumn::numbers("point", Quantity::count)};
   for (int k = 0; k < 100; ++k) big.rows.push_back({TableCell::number(k)});
   big.terminal_rows = 40;
   const auto cut = lines_of(printed(big, Money::of("")));
-  REQUIRE(cut.size() == 1 + 40 + 1 + 10);
-  CHECK(cut[41].find("50 more rows") != std::string::npos);
+  REQUIRE(cut.size() == 2 + 40 + 1 + 10);
+  CHECK(cut[42].find("50 more rows") != std::string::npos);
   CHECK(cut.back().find("99") != std::string::npos);
+}
+
+TEST_CASE("tables: differences carry their sign and a convention of their own", "[tables]") {
+  // Compare's layout: a row per KPI, A and B share the row's convention, B - A has its own
+  // (a 2,000-customer difference beside 1.2 million would otherwise read "0.00M").
+  Table t;
+  TableColumn diff = TableColumn::numbers("B - A", Quantity::number, true);
+  diff.signed_values = true;
+  diff.own_convention = true;
+  t.columns = {TableColumn::words("KPI"), TableColumn::numbers("A", Quantity::number),
+               TableColumn::numbers("B", Quantity::number), diff};
+  t.row_quantity = {Quantity::money, Quantity::count};
+  TableCell up = TableCell::estimate(2'000, 1'000, 3'000);
+  up.mark = "*";
+  t.rows = {
+      {TableCell::words("Revenue"), TableCell::number(1'200'000), TableCell::number(1'202'000), up},
+      {TableCell::words("Customers"), TableCell::number(50), TableCell::number(45),
+       TableCell::estimate(-5, -12, 2)}};
+  const auto lines = lines_of(printed(t, Money::of("USD")));
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[2].find("$ 1.20M") != std::string::npos);                  // A and B: the row's scale
+  CHECK(lines[2].find("$ +2,000 \u00b1 1,000 *") != std::string::npos);  // B - A: its own
+  CHECK(lines[3].find("-5 \u00b1     7") != std::string::npos);
+  CHECK(column_of(lines[2], "\u00b1") == column_of(lines[3], "\u00b1"));
+  const NumberSpan* own = nullptr;
+  const auto spans = number_spans(t, true);
+  for (const NumberSpan& s : spans)
+    if (s.cells.size() == 1 && s.cells.front() == std::pair<std::size_t, std::size_t>{0, 3})
+      own = &s;
+  CHECK(spans.size() == 4);  // per row: A and B together, B - A alone
+  REQUIRE(own != nullptr);
+  CHECK(own->quantity == Quantity::money);  // a number column measures the row's quantity
 }
 
 TEST_CASE("tables: CSV keeps every digit, units in headers, n/a empty", "[tables]") {

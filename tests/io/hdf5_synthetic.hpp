@@ -61,6 +61,8 @@ inline RunResult synthetic_run(const SyntheticShape& shape, int replicate, std::
   d.channels = shape.channels;
   d.stage_counts.resize((D + 1) * S * G);
   for (std::size_t i = 0; i < d.stage_counts.size(); ++i) d.stage_counts[i] = 1000 * salt + i;
+  d.entered.resize(D * S);
+  for (std::size_t i = 0; i < d.entered.size(); ++i) d.entered[i] = 5 * i + salt;
   d.spend.resize(D * C);
   d.exposed.resize(D * C);
   d.eligible.resize(D * C);

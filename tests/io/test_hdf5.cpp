@@ -146,6 +146,7 @@ void require_same_run(const RunResult& a, const RunResult& b, bool with_customer
   CHECK(x.segments == y.segments);
   CHECK(x.channels == y.channels);
   CHECK(x.stage_counts == y.stage_counts);
+  CHECK(x.entered == y.entered);
   CHECK(x.spend == y.spend);
   CHECK(x.exposed == y.exposed);
   CHECK(x.eligible == y.eligible);

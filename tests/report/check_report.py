@@ -276,6 +276,13 @@ def check_print(page, shots, prefix):
     wide = page.evaluate(f"""[...document.querySelectorAll('canvas')].filter(c => c.offsetParent !== null
         && c.getBoundingClientRect().right > {paper} + 1).map(c => c.closest('[id]').id)""")
     check(not wide, f"every chart fits the paper's width ({wide})")
+    # A title wraps at the chart's printed width: one fitted to the wider screen ran off the paper
+    # ("Still a customer 90 days after buyin"). The wrap width is the chart's less the button's.
+    cut = page.evaluate("""[...document.querySelectorAll('[_echarts_instance_]')].filter(d => d.offsetParent !== null)
+        .map(d => { const t = (echarts.getInstanceByDom(d).getOption().title || [])[0];
+                    return t && t.text ? [d.id || d.closest('[id]').id, (t.textStyle || {}).width || 1e9, d.clientWidth] : null; })
+        .filter(x => x && x[1] > x[2])""")
+    check(not cut, f"every chart's title wraps within its printed width (id, wrap width, chart width: {cut[:4]})")
     buttons = page.evaluate("""[...document.querySelectorAll('[_echarts_instance_]')].filter(d =>
         echarts.getInstanceByDom(d).getOption().toolbox[0].show).length""")
     check(buttons == 0, f"no save-as-image buttons on paper ({buttons} left)")

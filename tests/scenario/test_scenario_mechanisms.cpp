@@ -390,3 +390,57 @@ file  = "bad.csv"
     CHECK(d.key == "calendar.h.file");
   }
 }
+
+// ---- individual differences -------------------------------------------------------------------
+
+TEST_CASE("heterogeneity: groups are read, and their numbers reachable by --set", "[scenario]") {
+  const std::string text = kWorld + R"(
+[heterogeneity.buying]
+label        = "heavy and light buyers"
+edges        = ["loyal->buyer", "aware -> buyer"]
+segments     = ["a"]
+cv           = 1.2
+
+[heterogeneity.churn]
+edges        = ["loyal -> lost"]
+cv           = 0.5
+distribution = "lognormal"
+)";
+  const Scenario s = load(text);
+  const ScenarioDef& d = s.variants.front().def;
+  REQUIRE(d.heterogeneity.size() == 2);
+  CHECK(d.heterogeneity[0].name == "buying");
+  CHECK(d.heterogeneity[0].label == "heavy and light buyers");
+  CHECK(d.heterogeneity[0].edges == std::vector<std::string>{"loyal -> buyer", "aware -> buyer"});
+  CHECK(d.heterogeneity[0].segments == std::vector<std::string>{"a"});
+  CHECK(d.heterogeneity[0].cv == 1.2);
+  CHECK(d.heterogeneity[0].distribution == HeterogeneityKind::gamma);
+  CHECK(d.heterogeneity[1].distribution == HeterogeneityKind::lognormal);
+  const Scenario o = load(text, {"heterogeneity.buying.cv=2.5"});
+  CHECK(o.variants.front().def.heterogeneity[0].cv == 2.5);
+}
+
+TEST_CASE("heterogeneity: bad groups are refused with their place and fix",
+          "[scenario][diagnostics]") {
+  const auto ds = problems(kWorld + R"(
+[heterogeneity.x]
+edges        = ["loyal -> buyer", "loyal -> byer"]
+cv           = 11
+distribution = "gama"
+segmnets     = ["a"]
+
+[heterogeneity.y]
+edges = ["loyal -> buyer"]
+)");
+  CHECK(with_key(ds, "heterogeneity.x.segmnets").fix == "did you mean 'segments'?");
+  CHECK(contains(with_key(ds, "heterogeneity.x.edges[1]").fix, "did you mean 'loyal -> buyer'?"));
+  CHECK(contains(with_key(ds, "heterogeneity.x.cv").message, "cv must be at most 10"));
+  CHECK(with_key(ds, "heterogeneity.x.distribution").fix == "did you mean 'gamma'?");
+  CHECK(contains(with_key(ds, "heterogeneity.y.cv").message, "has no cv"));
+  CHECK(contains(with_key(ds, "heterogeneity.y.edges[0]").message,
+                 "already in heterogeneity group 'x'"));
+  const auto set = problems(kWorld, {"heterogeneity.z.cv=-1"});
+  CHECK(contains(with_key(set, "heterogeneity.z.edges").message, "names no edges"));
+  CHECK(contains(with_key(set, "heterogeneity.z.cv").message, "cv must be >= 0"));
+  CHECK(where(with_key(set, "heterogeneity.z.cv")) == "--set:1:20");
+}

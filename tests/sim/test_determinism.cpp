@@ -28,7 +28,7 @@ ScenarioDef busy_world(const std::string& network) {
 }
 
 // The busy world with the mechanisms of issue 16 switched on as well: calendar demand (an
-// occasion, a weekly rhythm and a monthly season).
+// occasion, a weekly rhythm and a monthly season), individual differences (Gamma and lognormal).
 ScenarioDef mechanisms_world() {
   Scenario s = load_scenario(
       std::string(CJSIM_SOURCE_DIR) + "/scenarios/bench.toml",
@@ -39,7 +39,11 @@ ScenarioDef mechanisms_world() {
        "date=\"03-08\", peak=4, before=6, after=1}",
        "calendar.week={edges=[\"consideration -> purchase\"], weekly=[1,1,1,1,1.3,1.6,0.6]}",
        "calendar.season={edges=[\"unaware -> aware\"], segments=[\"regular\"], "
-       "monthly=[1,1,2,1,1,1,1,1,1,1,1,1]}"});
+       "monthly=[1,1,2,1,1,1,1,1,1,1,1,1]}",
+       "heterogeneity.buyers={edges=[\"loyal -> purchase\", \"advocate -> purchase\"], "
+       "cv=1.2}",
+       "heterogeneity.awareness={edges=[\"unaware -> aware\"], cv=0.8, "
+       "distribution=\"lognormal\", segments=[\"regular\"]}"});
   return s.variants.front().def;
 }
 
@@ -161,6 +165,7 @@ TEST_CASE("determinism: with issue 16's mechanisms on, identical bits for any th
   // They really act: the same world without them gives other results.
   ScenarioDef off = d;
   off.calendar.clear();
+  off.heterogeneity.clear();
   CHECK(run(off, 2).daily.stage_counts != one.daily.stage_counts);
   // Following a customer changes nothing with them either.
   for (const std::uint64_t who : {3u, 4242u}) {

@@ -4,6 +4,7 @@
 // the seeds are fixed, so a pass is stable.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <functional>
 
 #include "cjsim/simulation.hpp"
 #include "worlds.hpp"
@@ -172,4 +173,123 @@ TEST_CASE("calendar: factors of 1 on every day change no bit", "[calendar]") {
   CHECK(same_bits(plain, run(d)));
   d.calendar[0].factors[1] = 1.5;  // and a factor that is not 1 does change them
   CHECK_FALSE(same_bits(plain, run(d)));
+}
+
+// ---- 2. individual differences ----------------------------------------------------------------
+
+namespace {
+
+// Everyone starts waiting and leaves to buy (rate lambda) or to a competitor (lambda / 2).
+ScenarioDef waiting_world(double lambda) {
+  ScenarioDef d = default_scenario();
+  d.simulation.customers = 200'000;
+  d.simulation.days = 200;
+  d.simulation.seed = 5;
+  d.segments = {segment("mixed", 0.5, 1.0), segment("alike", 0.5, 1.0)};
+  d.stages = {stage("wait", Role::journey, 1.0), stage("buy", Role::purchase),
+              stage("other", Role::lost)};
+  d.edges = {edge("wait", "buy", lambda), edge("wait", "other", lambda / 2)};
+  return d;
+}
+
+// Largest deviation, in binomial standard deviations, of the customers still waiting on each day
+// from survival(t), for one segment.
+double worst_survival_deviation(const RunResult& r, int g,
+                                const std::function<double(int)>& survival, double z) {
+  const DailySeries& s = r.daily;
+  const auto n0 = static_cast<double>(s.stage_counts[s.at_stage(0, 0, g)]);
+  double worst = 0;
+  for (int t = 1; t <= s.days; ++t) {
+    const double p = survival(t);
+    const auto observed = static_cast<double>(s.stage_counts[s.at_stage(t, 0, g)]);
+    const double dev = std::fabs(observed - n0 * p) / std::sqrt(std::max(n0 * p * (1 - p), 0.25));
+    INFO("day " << t << ": " << observed << " waiting, expected " << n0 * p);
+    CHECK(dev <= z);
+    worst = std::max(worst, dev);
+  }
+  return worst;
+}
+
+}  // namespace
+
+TEST_CASE("individual differences: Gamma multipliers give survival (1 + lambda t / k)^-k",
+          "[closed-form][heterogeneity]") {
+  // A customer with multiplier G leaves at the constant daily hazard Lambda G; the engine's
+  // exponential clock makes P(still waiting after t whole days | G) = exp(-Lambda G t) exactly,
+  // so with G ~ Gamma(k, 1/k) the share still waiting on day t is E[exp(-Lambda t G)] =
+  // (1 + Lambda t / k)^-k, the Laplace transform of the Gamma, at every whole day (no
+  // discretisation error). The count is Binomial(n, S(t)): each customer draws G independently.
+  ScenarioDef d = waiting_world(0.03);
+  const double lambda = 0.045, cv = 1.5, k = 1 / (cv * cv);
+  HeterogeneityDef h;
+  h.name = "propensity";
+  h.edges = {"wait -> buy", "wait -> other"};
+  h.segments = {"mixed"};
+  h.cv = cv;
+  d.heterogeneity = {h};
+  const RunResult r = run(d);
+  const double z = z_for(1e-6, 3.0 * d.simulation.days + 1);
+  const double gamma_worst = worst_survival_deviation(
+      r, 0, [&](int t) { return std::pow(1 + lambda * t / k, -k); }, z);
+  // The segment outside the group keeps the plain exponential.
+  worst_survival_deviation(
+      r, 1, [&](int t) { return std::exp(-lambda * t); }, z);
+  CHECK(gamma_worst > 0);
+  // The test can fail: the mixed segment is far from the plain exponential.
+  const DailySeries& s = r.daily;
+  const auto n0 = static_cast<double>(s.stage_counts[s.at_stage(0, 0, 0)]);
+  const double p = std::exp(-lambda * 100);
+  CHECK(std::fabs(static_cast<double>(s.stage_counts[s.at_stage(100, 0, 0)]) - n0 * p) >
+        10 * z * std::sqrt(n0 * p * (1 - p)));
+  // One multiplier for the group's edges: given that a customer leaves, buy : other stays 2 : 1.
+  const auto bought = static_cast<double>(s.stage_counts[s.at_stage(s.days, 1, 0)]);
+  const auto left = static_cast<double>(s.stage_counts[s.at_stage(s.days, 2, 0)]);
+  const double total = bought + left;
+  CHECK(std::fabs(bought - total * 2 / 3) <= z * std::sqrt(total * 2 / 9));
+}
+
+TEST_CASE("individual differences: lognormal multipliers give survival E[exp(-Lambda t G)]",
+          "[closed-form][heterogeneity]") {
+  ScenarioDef d = waiting_world(0.03);
+  const double lambda = 0.045, cv = 0.8;
+  HeterogeneityDef h;
+  h.name = "propensity";
+  h.edges = {"wait -> buy", "wait -> other"};
+  h.cv = cv;
+  h.distribution = HeterogeneityKind::lognormal;
+  d.heterogeneity = {h};
+  const RunResult r = run(d);
+  // E[exp(-Lambda t G)] with log G ~ Normal(-sigma^2/2, sigma^2), by Simpson's rule over z.
+  const double sigma = std::sqrt(std::log1p(cv * cv));
+  auto survival = [&](int t) {
+    constexpr int n = 4000;
+    const double a = -12, b = 12, step = (b - a) / n;
+    double sum = 0;
+    for (int i = 0; i <= n; ++i) {
+      const double x = a + i * step;
+      const double f = std::exp(-x * x / 2) / std::sqrt(2 * M_PI) *
+                       std::exp(-lambda * t * std::exp(sigma * x - sigma * sigma / 2));
+      sum += f * (i == 0 || i == n ? 1 : i % 2 == 1 ? 4 : 2);
+    }
+    return sum * step / 3;
+  };
+  const double z = z_for(1e-6, 2.0 * d.simulation.days);
+  for (int g = 0; g < 2; ++g) worst_survival_deviation(r, g, survival, z);
+}
+
+TEST_CASE("individual differences: cv 0 draws nothing and changes no rate", "[heterogeneity]") {
+  // With cv 0 every multiplier is exactly 1: the survival is the plain exponential.
+  ScenarioDef d = waiting_world(0.03);
+  d.simulation.customers = 50'000;
+  HeterogeneityDef h;
+  h.name = "none";
+  h.edges = {"wait -> buy"};
+  h.cv = 0;
+  d.heterogeneity = {h};
+  const RunResult r = run(d);
+  const double z = z_for(1e-6, 2.0 * d.simulation.days);
+  for (int g = 0; g < 2; ++g) {
+    worst_survival_deviation(
+        r, g, [](int t) { return std::exp(-0.045 * t); }, z);
+  }
 }

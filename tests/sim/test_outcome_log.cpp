@@ -14,7 +14,7 @@ using namespace cjsim;
 namespace {
 
 Outcome fresh() {
-  return Outcome{0.0f, 1u, kNoDay, kNoDay, 0, 0, 0, 7};
+  return Outcome{0.0f, kNoDay, kNoDay, 0, 0, 0, 7, 1u};
 }
 
 template <class T>
@@ -24,7 +24,7 @@ void add_saturating(T& x, std::uint64_t n) {
 
 bool same(const Outcome& a, const Outcome& b) {
   return std::memcmp(&a.revenue, &b.revenue, sizeof a.revenue) == 0 &&
-         a.stages_reached == b.stages_reached && a.first_purchase_day == b.first_purchase_day &&
+         a.stages_low == b.stages_low && a.first_purchase_day == b.first_purchase_day &&
          a.churn_day == b.churn_day && a.purchases == b.purchases && a.back_steps == b.back_steps &&
          a.referrals == b.referrals && a.source == b.source;
 }
@@ -36,6 +36,8 @@ TEST_CASE("outcome log: applied now and then, the records equal on-the-spot upda
   std::mt19937 g(17);  // 32-bit words
   auto draw = [&g] { return static_cast<std::uint32_t>(g()); };
   std::vector<Outcome> direct(kCustomers, fresh()), logged(kCustomers, fresh());
+  // Stages from kStagesInRecord on live beside the records (Population::stages_high).
+  std::vector<std::uint32_t> direct_high(kCustomers, 0), logged_high(kCustomers, 0);
   OutcomeLog log;
   std::vector<std::uint32_t> order, counts;
   int applies = 0;
@@ -49,7 +51,11 @@ TEST_CASE("outcome log: applied now and then, the records equal on-the-spot upda
         case 0: {
           const int stage = static_cast<int>(draw() % 32);
           const bool back = draw() % 3 == 0, churned = draw() % 50 == 0;
-          o.stages_reached |= 1u << stage;
+          if (stage < kStagesInRecord) {
+            o.stages_low = static_cast<std::uint8_t>(o.stages_low | 1u << stage);
+          } else {
+            direct_high[j] |= 1u << (stage - kStagesInRecord);
+          }
           if (back) add_saturating(o.back_steps, 1);
           if (churned) o.churn_day = static_cast<std::uint16_t>(day);
           log.moved(j, stage, day, back, churned);
@@ -78,16 +84,20 @@ TEST_CASE("outcome log: applied now and then, the records equal on-the-spot upda
       }
     }
     if (draw() % 9 == 0 || log.size() > 4000) {
-      log.apply(logged.data(), order, counts);
+      log.apply(logged.data(), logged_high.data(), order, counts);
       ++applies;
     }
   }
-  log.apply(logged.data(), order, counts);
+  log.apply(logged.data(), logged_high.data(), order, counts);
   REQUIRE(applies > 10);
   REQUIRE(log.size() == 0);
   for (std::uint32_t j = 0; j < kCustomers; ++j) {
     INFO("customer " << j);
     REQUIRE(same(direct[j], logged[j]));
+    REQUIRE(direct_high[j] == logged_high[j]);
   }
+  // Both halves of the mask were written (stages are drawn from 0 to 31).
+  CHECK(direct[1].stages_low != 1u);
+  CHECK(direct_high[1] != 0u);
   CHECK(direct[0].referrals == std::numeric_limits<std::uint16_t>::max());  // saturated
 }

@@ -115,10 +115,10 @@ TEST_CASE("soak: 100 runs in one process give the same bits and do not grow memo
 
   const std::uint64_t rss_end = rss.back();
   const std::uint64_t growth = rss_end > rss_warm ? rss_end - rss_warm : 0;
-  // The bound: one run's result is kOutcomeBytesPerCustomer (25) bytes per customer plus the
-  // daily series; a leak of any part of a run's state that scales with the population (the
-  // result, the population, the graph, an HDF5 chunk cache of a dataset) grows RSS by at least
-  // that much per run, so by 90 x 250 KB = 22 MB here. Unleaked, RSS after the warm-up only
+  // The bound: one run's state is at least kOutcomeBytesPerCustomer (16) bytes per customer
+  // plus the daily series; a leak of any part of a run's state that scales with the population
+  // (the result, the population, the graph, an HDF5 chunk cache of a dataset) grows RSS by at
+  // least that much per run, so by 90 x 160 KB = 14 MB here. Unleaked, RSS after the warm-up only
   // moves by what the allocators keep or return (glibc: trimming above 128 KiB of free top,
   // per-thread arenas, each already sized by the warm-up runs): well under 10 runs' worth.
   const std::uint64_t per_run = def.simulation.customers * Population::kOutcomeBytesPerCustomer;

@@ -381,62 +381,94 @@ def kpis_of(path):
 
 
 def cmd_compare(env):
+    """compare of two run files and of the sweep against its baseline: the --csv file holds every
+    digit, checked against scipy's Student t on the HDF5 files' replicates (relative 1e-12: only
+    the order of additions differs); the printed table and the workbook are looked at too."""
+    import openpyxl
+    import pandas as pd
     d = env.folder("compare")
     a, b = d / "a.h5", d / "b.h5"
     for path, budget in ((a, "0"), (b, "150000")):
         r = env.run([env.cjsim, "run", env.bench, *WORLD, "--set", f"channels.search.budget={budget}",
                      "--replicates", "4", "--no-customers", "-q", "-o", str(path)])
         check(r.returncode == 0, f"run file with search budget {budget} (exit {r.returncode}) {r.stderr[-200:]}")
-    r = env.run([env.cjsim, "compare", str(a), str(b)])
+    csv, xlsx = d / "ab.csv", d / "ab.xlsx"
+    r = env.run([env.cjsim, "compare", str(a), str(b), "--csv", str(csv), "--xlsx", str(xlsx)])
     check(r.returncode == 0, f"compare A B (exit {r.returncode}) {r.stderr[-300:]}")
     print(r.stdout)
     check("common random numbers" in r.stdout, "it says the pairs share their random numbers")
+    check("\u00b1" in r.stdout and "[" not in r.stdout, "differences print as mean ± half-width")
     ka, kb = kpis_of(a), kpis_of(b)
-    with h5py.File(a, "r") as f:
-        labels = {row["label"].decode(): row["id"].decode() for row in f["runs/base/replicate_0/kpis"][()]}
+    table = pd.read_csv(csv, float_precision="round_trip")
+    check(list(table.columns[:4]) == ["View", "KPI", "KPI id", "Unit"], f"CSV header {list(table.columns)}")
+
+    def near(x, y, scale=None):
+        """Equal but for rounding: the means to 1e-12 (the order of additions), the interval ends
+        to 1e-10 of |mean| + half-width (Boost's and scipy's t quantiles agree to ~1e-12; a wrong
+        quantile or degrees of freedom moves them by 1e-3 or more)."""
+        if not np.isfinite(y):
+            return pd.isna(x)
+        return abs(x - y) <= (1e-12 * max(1.0, abs(y)) if scale is None else 1e-10 * max(1.0, scale))
+
     rows = 0
-    for line in r.stdout.splitlines():
-        m = re.match(r"^  (.+?)\s{2,}(\S+)\s+(\S+)\s+(\S+)\s+(\[.*?\]|n/a)\s*(\*?)$", line)
-        if not m or m.group(1).strip() not in labels:
-            continue
-        kid = labels[m.group(1).strip()]
+    for _, row in table.iterrows():
+        kid = row["KPI id"]
         diffs = np.array(kb[kid]) - np.array(ka[kid])
         mean, lo, hi = t_interval(diffs)
-        ok = close(m.group(2), np.mean(ka[kid]), f"{kid}: A") and close(m.group(3), np.mean(kb[kid]), f"{kid}: B")
-        ok = close(m.group(4), mean, f"{kid}: B - A") and ok
-        if m.group(5) != "n/a":
-            lo_text, hi_text = m.group(5)[1:-1].split(", ")
-            ok = close(lo_text, lo, f"{kid}: CI low") and close(hi_text, hi, f"{kid}: CI high") and ok
+        ok = check(near(row["A: base"], np.mean(ka[kid])) and near(row["B: base"], np.mean(kb[kid])),
+                   f"{kid}: A and B are the replicates' means")
+        scale = abs(mean) + (hi - lo) / 2 if np.isfinite(lo) else None
+        ok = check(near(row["B - A"], mean) and near(row["B - A 95% CI low"], lo, scale)
+                   and near(row["B - A 95% CI high"], hi, scale),
+                   f"{kid}: B - A {row['B - A']} [{row['B - A 95% CI low']}, {row['B - A 95% CI high']}], "
+                   f"scipy {mean} [{lo}, {hi}]") and ok
         excludes = np.isfinite(lo) and (lo > 0 or hi < 0)
-        ok = check((m.group(6) == "*") == bool(excludes), f"{kid}: '*' exactly when the CI excludes 0") and ok
-        rows += 1
-    check(rows >= 30, f"{rows} KPI rows checked against scipy's Student t")
+        check((row["B - A mark"] == "*") == bool(excludes), f"{kid}: '*' exactly when the CI excludes 0")
+        rows += ok
+    check(rows >= 30 and rows == len(table), f"{rows} KPI rows of {len(table)} agree with scipy's Student t")
+    book = openpyxl.load_workbook(xlsx)
+    check(book.sheetnames == ["Comparison", "About"], f"workbook sheets {book.sheetnames}")
+    formats = {c.number_format for row in book["Comparison"].iter_rows(min_row=2) for c in row
+               if isinstance(c.value, float)}
+    check(any(f.startswith('"+"') or '"+' in f for f in formats), f"differences carry their sign in Excel ({sorted(formats)[:4]})")
 
-    # The sweep against its baseline row.
-    r = env.run([env.cjsim, "compare", str(env.reference), "--baseline", "0", "--kpi", "new_customers",
-                 "--kpi", "profit"])
+    # The sweep against its baseline row: the planner's words, every KPI in the files.
+    csv = d / "sweep.csv"
+    r = env.run([env.cjsim, "compare", str(env.reference), "--baseline", "0", "--csv", str(csv)])
     check(r.returncode == 0, f"compare SWEEP --baseline 0 (exit {r.returncode}) {r.stderr[-300:]}")
     print(r.stdout)
+    # bench.toml labels the channel "Search ads": its budget is "Search ads budget".
+    check("Search ads budget" in r.stdout and "channels." not in r.stdout.split("varied")[0],
+          "the varied keys print in the planner's words (the key only in the note under the table)")
     with h5py.File(env.reference, "r") as f:
         values = f["points/kpi_values"][()]
         ids = [x.decode() for x in f["points/kpi"][()]]
-    table_rows = 0
-    for line in r.stdout.splitlines():
-        cells = re.findall(r"([+-]?[\d,.]+%?|n/a) (\[[^\]]*\]|n/a)( \*)?", line)
-        head = line.split()
-        if len(cells) != 2 or not head or not head[0].isdigit():
-            continue
-        row = int(head[0])
-        for (diff_text, ci_text, star), kid in zip(cells, ("new_customers", "profit")):
+    table = pd.read_csv(csv, float_precision="round_trip")
+    check(len(table) == ROWS - 1, f"a row per point but the baseline ({len(table)} of {ROWS - 1})")
+    check("Search ads budget (currency units)" in table.columns
+          and "After-sales service budget (currency units)" in table.columns,
+          f"CSV axis headers in words: {list(table.columns)[:5]}")
+    differences = [c for c in table.columns if c.endswith("vs baseline") or " vs baseline (" in c]
+    check(len(differences) == len(ids), f"every KPI in the CSV ({len(differences)} of {len(ids)})")
+    checked = 0
+    for _, row in table.iterrows():
+        k_row = int(row["Row"])
+        for kid in ("new_customers", "profit"):
             k = ids.index(kid)
-            mean, lo, hi = t_interval(values[row, :, k] - values[0, :, k])
-            close(diff_text, mean, f"row {row} {kid} - baseline")
-            lo_text, hi_text = ci_text[1:-1].split(", ")
-            close(lo_text, lo, f"row {row} {kid}: CI low")
-            close(hi_text, hi, f"row {row} {kid}: CI high")
-            check(bool(star) == bool(lo > 0 or hi < 0), f"row {row} {kid}: '*' when the CI excludes 0")
-        table_rows += 1
-    check(table_rows == ROWS - 1, f"a line per row but the baseline ({table_rows} of {ROWS - 1})")
+            mean, lo, hi = t_interval(values[k_row, :, k] - values[0, :, k])
+            col = next(c for c in differences if c.startswith({"new_customers": "New customers",
+                                                                "profit": "Profit"}[kid]))
+            stem, unit = (col.split(" (", 1) + [""])[:2]
+            unit = f" ({unit}" if unit else ""
+            scale = abs(mean) + (hi - lo) / 2
+            ok = near(row[col], mean) and near(row[f"{stem} 95% CI low{unit}"], lo, scale) \
+                and near(row[f"{stem} 95% CI high{unit}"], hi, scale)
+            checked += check(ok, f"row {k_row} {kid}: {row[col]} vs scipy {mean}")
+    check(checked == 2 * (ROWS - 1), f"{checked} differences agree with scipy")
+    # Standard output carries only the CSV when asked.
+    r = env.run([env.cjsim, "compare", str(env.reference), "--csv", "-"])
+    check(r.returncode == 0 and r.stdout.startswith('"Row","Point"'),
+          f"compare --csv - writes the CSV alone on standard output: {r.stdout[:80]!r}")
     finish()
 
 

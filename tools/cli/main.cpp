@@ -32,6 +32,11 @@ const std::vector<Command>& commands() {
       {"attribute", "attribution models from touch paths, beside the ground truth", cmd_attribute},
       {"export", "touch paths for ChannelAttribution, weekly aggregates for MMM tools", cmd_export},
       {"optimize", "share a total budget across channels to maximise an objective", cmd_optimize},
+      {"calibrate", "fit a scenario's [calibrate] priors to observed data (ABC-SMC)",
+       cmd_calibrate},
+      {"forecast", "run a calibrated world beyond its data, with predictive bands", cmd_forecast},
+      {"serve", "a live what-if page: sliders per channel, answers with intervals in a second",
+       cmd_serve},
       {"bench", "measure speed and memory on the bench world (docs/bench.md)", cmd_bench},
   };
   return all;
@@ -62,14 +67,8 @@ void print_usage(std::FILE* out) {
 std::string quoted_command_line(int argc, char** argv) {
   std::string s;
   for (int i = 0; i < argc; ++i) {
-    std::string a = argv[i];
-    const bool plain = !a.empty() && a.find_first_of(" \t\"'$\\*?;&|<>()") == std::string::npos;
-    if (!plain) {
-      std::string q = "'";
-      for (char ch : a) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-      a = q + "'";
-    }
-    s += (i ? " " : "") + a;
+    if (i) s += ' ';
+    s += shell_quote(argv[i]);
   }
   return s;
 }

@@ -42,6 +42,9 @@ struct DailySeries {
   // Occupancy at the start of day t (t = 0..days; row `days` is the end of the horizon):
   // (days + 1) x stages x segments. Row t reproduces N * pi0 * P^t.
   std::vector<std::uint64_t> stage_counts;
+  // Customers entering each stage that day (by an edge or a recommendation): days x stages,
+  // segments summed. A CRM's "leads reaching a stage" (calibration targets entered.<stage>).
+  std::vector<std::uint64_t> entered;
   // Per day and channel: money spent, customers exposed, customers eligible.
   std::vector<double> spend;            // days x channels, currency
   std::vector<std::uint64_t> exposed;   // days x channels
@@ -65,6 +68,10 @@ struct DailySeries {
   std::size_t at_channel(int t, int c) const {
     return static_cast<std::size_t>(t) * static_cast<std::size_t>(channels) +
            static_cast<std::size_t>(c);
+  }
+  std::size_t at_entered(int t, int s) const {
+    return static_cast<std::size_t>(t) * static_cast<std::size_t>(stages) +
+           static_cast<std::size_t>(s);
   }
   std::size_t at_segment(int t, int g) const {
     return static_cast<std::size_t>(t) * static_cast<std::size_t>(segments) +

@@ -91,6 +91,15 @@ struct FlightDef {
   double amount = 0.0;  // currency units
 };
 
+// A holdout test: a random share of customers (the same ones all along, drawn once per run) whom
+// the channel never exposes on days [from, to]. Off when share is 0. Replays a planner's lift
+// test inside the simulation (cjsim calibrate's experiments; held_out() tells who).
+struct HoldoutDef {
+  double share = 0.0;
+  int from = 0;
+  int to = 0;
+};
+
 struct ChannelDef {
   std::string name;
   std::string label;
@@ -102,6 +111,7 @@ struct ChannelDef {
   double salience = 1.0;  // weight added to the salience of an exposed customer
   double quality =
       0.0;  // added to the satisfaction of an exposed customer (service), clipped to [0,1]
+  HoldoutDef holdout;
 };
 
 // A_t = decay * A_{t-1} + sum_c weight_c * exposed_c; salience edges get
@@ -183,6 +193,20 @@ struct CalendarDef {
   double strength = 1.0;
 };
 
+// Individual differences within a segment (docs/model.md "Individual differences"): each
+// customer of the chosen segments draws one multiplier per group, once, with mean 1 and the
+// given coefficient of variation; it multiplies the rates of the group's edges for that customer
+// all run long (heavy and light buyers). An edge belongs to at most one group.
+enum class HeterogeneityKind : std::uint8_t { gamma, lognormal };
+struct HeterogeneityDef {
+  std::string name;
+  std::string label;
+  std::vector<std::string> edges;     // "from -> to"; at least one
+  std::vector<std::string> segments;  // empty = every segment; others keep multiplier 1
+  double cv = 0.0;                    // coefficient of variation of the multiplier (0 = none)
+  HeterogeneityKind distribution = HeterogeneityKind::gamma;  // Gamma(1/cv^2, cv^2) or lognormal
+};
+
 struct ScenarioDef {
   SimulationDef simulation;
   std::vector<SegmentDef> segments;
@@ -193,7 +217,8 @@ struct ScenarioDef {
   ExperienceDef experience;
   OrderDef order;
   WordOfMouthDef word_of_mouth;
-  std::vector<CalendarDef> calendar;  // empty: rates do not change with the date
+  std::vector<CalendarDef> calendar;            // empty: rates do not change with the date
+  std::vector<HeterogeneityDef> heterogeneity;  // empty: a segment's customers are alike
 };
 
 // Makers with the defaults above (Box2D's b2DefaultWorldDef). default_scenario() has one

@@ -34,6 +34,9 @@ struct RunOptions {
   // Record every exposure and purchase of every customer (RunResult::touch_paths), for
   // attribution models. Off by default; when off it costs one untaken branch per exposed customer.
   bool touch_paths = false;
+  // Record every purchase of every customer (RunResult::touch_paths then holds purchases only):
+  // what an event log holds, for calibration. Implied by touch_paths.
+  bool purchase_paths = false;
   std::function<void(const Progress&)> progress;
 };
 
@@ -43,6 +46,10 @@ RunOptions default_run_options();
 // (estimate_memory, checked before anything is allocated), RuntimeError if memory runs out
 // anyway.
 RunResult simulate(const ScenarioDef& def, const RunOptions& options = default_run_options());
+
+// Whether `customer` is in the holdout group of channel `channel` (ChannelDef::holdout) in the run
+// keyed by (seed, replicate): the engine's own draw, for estimators outside it.
+bool held_out(std::uint64_t seed, int replicate, int channel, std::uint64_t customer, double share);
 
 // Memory a run of `def` needs, by the engine's own layout, and what this machine offers.
 struct MemoryEstimate {

@@ -234,6 +234,10 @@ DailySeries read_daily(const FileReader& reader, hid_t group, const Names& names
   d.segments = static_cast<int>(segments);
   d.channels = static_cast<int>(channels);
   d.stage_counts = reader.array<std::uint64_t>(group, "stage_counts", {days + 1, stages, segments});
+  // Files written before entries were recorded have none: then they are left empty.
+  if (h5::has_link(group, "entered")) {
+    d.entered = reader.array<std::uint64_t>(group, "entered", {days, stages});
+  }
   d.spend = reader.array<double>(group, "channel_spend", {days, channels});
   d.exposed = reader.array<std::uint64_t>(group, "channel_exposed", {days, channels});
   d.eligible = reader.array<std::uint64_t>(group, "channel_eligible", {days, channels});

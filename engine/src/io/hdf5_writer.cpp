@@ -62,6 +62,7 @@ void check_run_shape(const RunResult& run, const KpiTable& kpis, const std::stri
     check_size(series->size(), days * channels, "a per-channel series", where);
   }
   check_size(d.spend.size(), days * channels, "spend", where);
+  if (!d.entered.empty()) check_size(d.entered.size(), days * stages, "entered", where);
   for (const auto* series : {&d.purchases, &d.first_purchases}) {
     check_size(series->size(), days * segments, "a per-segment series", where);
   }
@@ -230,6 +231,10 @@ void write_run_group(hid_t group, const RunResult& run, const KpiTable& kpis) {
 
   write_series(group, "stage_counts", d.stage_counts, {day_start.get(), stage.get(), segment.get()},
                "customers", "customers in each stage at the start of the day");
+  if (!d.entered.empty()) {
+    write_series(group, "entered", d.entered, {day.get(), stage.get()}, "customers/day",
+                 "customers entering each stage (by an edge or a recommendation)");
+  }
   write_series(group, "channel_spend", d.spend, {day.get(), channel.get()}, "currency/day",
                "money spent per channel");
   write_series(group, "channel_exposed", d.exposed, {day.get(), channel.get()}, "customers/day",

@@ -152,6 +152,36 @@ Model compile_model(const ScenarioDef& def) {
       }
     }
   }
+  // Individual differences: each grouped edge's group, and the cells that take the per-customer
+  // path because of them.
+  std::vector<std::uint8_t> personal(SG, 0);
+  if (!def.heterogeneity.empty()) {
+    m.edge_group.assign(static_cast<std::size_t>(E), -1);
+    for (std::size_t k = 0; k < def.heterogeneity.size(); ++k) {
+      const HeterogeneityDef& h = def.heterogeneity[k];
+      Model::Group group;
+      group.lognormal = h.distribution == HeterogeneityKind::lognormal;
+      if (h.cv > 0) {
+        group.shape = 1.0 / (h.cv * h.cv);
+        group.sigma = std::sqrt(std::log1p(h.cv * h.cv));
+      }
+      group.segment.assign(static_cast<std::size_t>(G), h.segments.empty() ? 1 : 0);
+      for (const auto& name : h.segments) {
+        const int g = index_of(m.names.segments, name);
+        if (g >= 0) group.segment[static_cast<std::size_t>(g)] = 1;
+      }
+      for (const auto& name : h.edges) {
+        const auto it = compiled_index.find(canonical_edge(name));
+        if (it == compiled_index.end()) continue;
+        m.edge_group[static_cast<std::size_t>(it->second)] = static_cast<std::int8_t>(k);
+        const int s = m.edge_from[static_cast<std::size_t>(it->second)];
+        for (int g = 0; g < G; ++g) {
+          if (group.segment[static_cast<std::size_t>(g)]) personal[m.sg(s, g)] = 1;
+        }
+      }
+      m.groups.push_back(std::move(group));
+    }
+  }
   m.reference = def.experience.reference.value_or(def.experience.quality_mean);
   m.inv_reference = 1.0 / m.reference;
   m.inv_complement = 1.0 / (1.0 - m.reference);
@@ -160,7 +190,7 @@ Model compile_model(const ScenarioDef& def) {
     const auto su = static_cast<std::size_t>(s);
     for (int g = 0; g < G; ++g) {
       const SegmentDef& seg = def.segments[static_cast<std::size_t>(g)];
-      std::uint8_t f = slow[su] ? kCellSlow : 0;
+      std::uint8_t f = slow[su] || personal[m.sg(s, g)] ? kCellSlow : 0;
       if (def.stages[su].advocate && def.word_of_mouth.rate * seg.advocacy > 0) f |= kCellTalker;
       if (def.stages[su].role == Role::lost &&
           def.word_of_mouth.complaints.rate * seg.advocacy > 0) {
@@ -179,6 +209,7 @@ Model compile_model(const ScenarioDef& def) {
   m.has_lift.assign(static_cast<std::size_t>(C) * static_cast<std::size_t>(E), 0);
   m.salience_gain.assign(static_cast<std::size_t>(C) * static_cast<std::size_t>(G), 0.0f);
   m.quality_boost.assign(static_cast<std::size_t>(C), 0.0f);
+  m.holdout.assign(static_cast<std::size_t>(C), HoldoutDef{});
   for (int c = 0; c < C; ++c) {
     const auto cu = static_cast<std::size_t>(c);
     const ChannelDef& ch = def.channels[cu];
@@ -216,6 +247,8 @@ Model compile_model(const ScenarioDef& def) {
                              def.segments[static_cast<std::size_t>(g)].responsiveness);
     }
     m.quality_boost[cu] = static_cast<float>(ch.quality);
+    m.holdout[cu] = ch.holdout;
+    if (ch.holdout.share > 0) m.holdout_channels |= 1u << c;
   }
 
   // Salience.

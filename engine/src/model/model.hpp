@@ -24,7 +24,9 @@ inline constexpr std::uint8_t kMarkMinus = 1u << 2;  // x (1 - satisfaction) / (
 // What a (stage, segment) cell asks of the act phase, as bits of Model::cell_flags. Customers in
 // a cell with kCellSlow or kCellTalker always take the full per-customer path; kCellComplainer
 // customers take it when their satisfaction is below the complaint threshold.
-inline constexpr std::uint8_t kCellSlow = 1u << 0;        // an edge with two varying marks
+// An edge with two varying marks, or an edge whose rate has a per-customer factor
+// (heterogeneity): computed edge by edge for each customer.
+inline constexpr std::uint8_t kCellSlow = 1u << 0;
 inline constexpr std::uint8_t kCellTalker = 1u << 1;      // recommends (advocate stage, rate > 0)
 inline constexpr std::uint8_t kCellComplainer = 1u << 2;  // a lost stage, complaint rate > 0
 // DriftEntry::flags >> kTouchShift: 1 + the highest channel exposing the customer (the last
@@ -88,6 +90,8 @@ struct Model {
   std::vector<std::uint8_t> has_lift;        // channel x edge: lift differs from 1
   std::vector<float> salience_gain;          // channel x segment: weight x responsiveness
   std::vector<float> quality_boost;          // channel
+  std::vector<HoldoutDef> holdout;           // channel (share 0: none)
+  std::uint32_t holdout_channels = 0;        // bit c: channel c has a holdout
 
   // --- the drift kernel's tables (model_drift.cpp) ------------------------------------------
   // The total hazard of a customer in stage s and segment g, exposed today to a set of channels
@@ -121,6 +125,20 @@ struct Model {
   // --- population --------------------------------------------------------------------------
   std::vector<double> segment_cdf;  // cumulative shares
   std::vector<double> start_cdf;    // cumulative start shares
+
+  // --- individual differences ([heterogeneity]) -----------------------------------------------
+  // Each group's multiplier per customer: Gamma(shape, 1/shape) with shape = 1/cv^2, or
+  // lognormal with mean 1 (mu = -sigma^2/2), for the segments it covers; others keep 1. Cells
+  // whose stage has a grouped edge for their segment are kCellSlow: the per-customer path
+  // multiplies each grouped edge by the customer's draw (Engine::edge_hazard).
+  struct Group {
+    bool lognormal = false;
+    double shape = 0;                   // gamma; 0: cv 0, everyone 1
+    double sigma = 0;                   // lognormal; 0: everyone 1
+    std::vector<std::uint8_t> segment;  // segment: 1 = drawn, 0 = multiplier 1
+  };
+  std::vector<Group> groups;            // empty: no individual differences
+  std::vector<std::int8_t> edge_group;  // compiled edge: its group, or -1 (groups only)
 
   // --- calendar demand (scenario [calendar]) ---------------------------------------------------
   // Each entry's factor on every day, and the (edge, segment) cells of `base` it multiplies.

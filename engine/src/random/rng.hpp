@@ -34,8 +34,15 @@ enum class Purpose : std::uint32_t {
   split = 7,         // a channel's exposures split across blocks (MicroURNG, customer = channel)
   graph = 8,         // seed of the social-graph generator (customer = 0)
   sweep = 9,         // a sweep's Latin hypercube (customer = axis, day = point; replicate 0)
+  differences = 10,  // a customer's heterogeneity multipliers (day = group; MicroURNG for Gamma)
   expose = 0x100,    // + channel: which eligible customers of a block are exposed (MicroURNG,
                      //   customer = block)
+  holdout = 0x200,   // + channel: whether a customer is held out of the channel (day kInitDay)
+  // Calibration (engine/src/calibration), keyed by the calibration's seed, customer = the
+  // proposal's number, day = the generation or stream; low 16 bits no simulation purpose uses.
+  abc_propose = 0xABC0,   // a proposal: prior draw, or ancestor and kernel move (MicroURNG)
+  abc_seed = 0xABC1,      // the seed of a simulation (fresh per proposal, shared for CRN)
+  abc_resample = 0xABC2,  // resampling posterior draws
 };
 
 inline constexpr std::uint32_t kInitDay = 0xffffffffu;  // "day -1": before the horizon

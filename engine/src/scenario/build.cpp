@@ -23,14 +23,16 @@
 #include "cjsim/simulation.hpp"
 #include "scenario/calendar_csv.hpp"
 #include "scenario/document_impl.hpp"
+#include "scenario/toml_values.hpp"
 
 namespace cjsim {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"simulation", "segments",      "stages",     "edges",
-                                           "channels",   "salience",      "experience", "order",
-                                           "calendar",   "word_of_mouth", "variants",   "sweep"};
+const std::vector<std::string> kTopKeys = {
+    "simulation",    "segments",   "stages", "edges",    "channels",
+    "salience",      "experience", "order",  "calendar", "heterogeneity",
+    "word_of_mouth", "variants",   "sweep",  "calibrate"};
 
 constexpr double kMaxBudget = 1e12;  // check_scenario's limit on money (kMoneyLimit)
 
@@ -44,16 +46,8 @@ bool is_within(std::string_view inner, std::string_view outer) {
   return inner.size() == outer.size() || inner[outer.size()] == '.' || inner[outer.size()] == '[';
 }
 
-std::string num(double v) {
-  return fmt::format("{:.10g}", v);
-}
-
-// A TOML integer or float as a double; nothing for other types.
-std::optional<double> as_number(const toml::node& n) {
-  if (const auto* i = n.as_integer()) return static_cast<double>(i->get());
-  if (const auto* f = n.as_floating_point()) return f->get();
-  return std::nullopt;
-}
+using toml_values::as_number;
+using toml_values::num;
 
 // What a value is, for "expected X, not Y" messages.
 std::string describe(const toml::node& n) {
@@ -490,6 +484,7 @@ class ScenarioReader {
     experience();
     word_of_mouth();
     calendar();
+    heterogeneity();
     channels();
     return std::move(r_);
   }
@@ -981,6 +976,46 @@ class ScenarioReader {
     }
   }
 
+  void heterogeneity() {
+    const toml::table* t = section(
+        "heterogeneity", "[heterogeneity.buying] with edges = [\"loyal -> purchase\"], cv = 1.0");
+    if (t == nullptr) return;
+    static const std::vector<std::string> kinds = {"gamma", "lognormal"};
+    for (const std::string& name : layers_.ordered_keys(*t, "heterogeneity")) {
+      const std::string path = join_key("heterogeneity", name);
+      HeterogeneityDef h;
+      h.name = name;
+      h.label = name;
+      if (const toml::table* ht = entry(*t, name, path, "heterogeneity group",
+                                        "{ edges = [\"loyal -> purchase\"], cv = 1.0 }")) {
+        Fields f(*ht, path, {"label", "edges", "segments", "cv", "distribution"}, p_);
+        f.text("label", h.label, "label = \"heavy and light buyers\"");
+        f.require("edges", fmt::format("heterogeneity group '{}' names no edges", name),
+                  "list the edges whose rates differ from customer to customer, e.g. edges = "
+                  "[\"loyal -> purchase\"]");
+        f.names("edges", h.edges, "edge names", "edges = [\"loyal -> purchase\"]");
+        for (std::string& e : h.edges) e = canonical_key(e);
+        f.names("segments", h.segments, "segment names", "segments = [\"regular\"]");
+        f.require("cv", fmt::format("heterogeneity group '{}' has no cv", name),
+                  "give the coefficient of variation of the customers' multipliers, e.g. cv = "
+                  "1.0 (0 = everyone alike)");
+        f.number("cv", h.cv, "coefficient of variation", "cv = 1.0");
+        std::string kind;
+        if (f.text("distribution", kind, "distribution = \"gamma\"")) {
+          const auto it = std::find(kinds.begin(), kinds.end(), kind);
+          if (it == kinds.end()) {
+            p_.add(f.key("distribution"), fmt::format("unknown distribution '{}'", kind),
+                   did_you_mean(kind, kinds, "use \"gamma\" or \"lognormal\""));
+            p_.taint(f.key("distribution"));
+          } else {
+            h.distribution = static_cast<HeterogeneityKind>(it - kinds.begin());
+          }
+        }
+      }
+      r_.def.heterogeneity.push_back(std::move(h));
+    }
+  }
+
   void flights(Fields& f, ChannelDef& c) {
     const toml::array* a = f.array("flights", "a list of flights (an array of tables)",
                                    "flights = [{ from = 0, to = 89, amount = 20_000 }]");
@@ -1021,7 +1056,7 @@ class ScenarioReader {
                                         "{ cost = 0.5, budget = 10_000, reaches = [\"aware\"] }")) {
         Fields f(*ct, path,
                  {"label", "cost", "budget", "flights", "reaches", "segments", "lift", "salience",
-                  "quality"},
+                  "quality", "holdout"},
                  p_);
         f.text("label", c.label, "label = \"Search ads\"");
         f.number("cost", c.cost, "currency per contact", "cost = 0.5");
@@ -1066,6 +1101,20 @@ class ScenarioReader {
         }
         f.number("salience", c.salience, "salience per exposure", "salience = 1.0");
         f.number("quality", c.quality, "satisfaction added, -1 to 1", "quality = 0.1");
+        if (const toml::table* h =
+                f.table("holdout", "holdout = { share = 0.2, from = 60, to = 87 }")) {
+          Fields hf(*h, f.key("holdout"), {"share", "from", "to"}, p_);
+          for (const char* k : {"share", "from", "to"}) {
+            hf.require(k, fmt::format("holdout has no '{}'", k),
+                       "give share (of customers held out), from and to (days, 0-based, both "
+                       "included), e.g. { share = 0.2, from = 60, to = 87 }");
+          }
+          constexpr auto lo = std::numeric_limits<int>::min();
+          constexpr auto hi = std::numeric_limits<int>::max();
+          hf.number("share", c.holdout.share, "share of customers", "share = 0.2");
+          hf.integer("from", c.holdout.from, lo, hi, "first day, 0-based", "from = 60");
+          hf.integer("to", c.holdout.to, lo, hi, "last day, included", "to = 87");
+        }
       }
       r_.def.channels.push_back(std::move(c));
     }
@@ -1145,10 +1194,16 @@ std::vector<VariantInput> variant_inputs(const ScenarioDocument::Impl& doc, Prob
   toml::table base = doc.root;
   base.erase("variants");
   base.erase("sweep");
+  base.erase("calibrate");
   if (const toml::node* s = doc.root.get("sweep"); s != nullptr && !s->is_table()) {
     p.add("sweep", fmt::format("sweep must be a table, not {}", describe(*s)),
           "write [sweep] with one line per key to vary, e.g. \"channels.search.budget\" = [0, "
           "75_000, 150_000]");
+  }
+  // [calibrate] is read by cjsim calibrate (calibration/spec.cpp); loading only needs a table.
+  if (const toml::node* c = doc.root.get("calibrate"); c != nullptr && !c->is_table()) {
+    p.add("calibrate", fmt::format("calibrate must be a table, not {}", describe(*c)),
+          "write [calibrate] with its settings and [calibrate.priors] below it");
   }
   const toml::node* v = doc.root.get("variants");
   const toml::table* variants = v != nullptr ? v->as_table() : nullptr;
@@ -1184,7 +1239,7 @@ std::vector<VariantInput> variant_inputs(const ScenarioDocument::Impl& doc, Prob
       }
       overlay.erase("description");
     }
-    for (const char* nested : {"variants", "sweep"}) {
+    for (const char* nested : {"variants", "sweep", "calibrate"}) {
       if (overlay.contains(nested)) {
         p.add(join_key(path, nested), fmt::format("a variant cannot contain [{}]", nested),
               fmt::format("declare {} at the top level of the file", nested), Anchor::key);

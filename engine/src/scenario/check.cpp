@@ -62,6 +62,10 @@ constexpr double kMaxCombinedLift = 1e30;
 // Calendar entries on one edge multiply; their largest factors together stay below this.
 constexpr double kMaxCalendarProduct = 1e6;
 constexpr int kMaxOccasionWindow = 180;  // days before or after an occasion
+// Heterogeneity: with cv 10 nearly every customer's multiplier is 0 and a few are huge; beyond
+// that Gamma draws underflow. Each group costs 4 bytes per customer.
+constexpr Limit kCvGroupLimit{10, "at cv = 10 nearly every customer's multiplier is 0"};
+constexpr std::size_t kMaxGroups = 8;
 
 // Ten significant digits: enough to tell 1.000002 from 1, short enough for 0.1 + 0.2.
 std::string num(double v) {
@@ -106,6 +110,7 @@ class Checker {
     order();
     word_of_mouth();
     calendar();
+    heterogeneity();
     channels();
     return std::move(out_);
   }
@@ -663,6 +668,42 @@ class Checker {
     }
   }
 
+  void heterogeneity() {
+    const auto& groups = def_.heterogeneity;
+    if (groups.empty()) return;
+    unique_names("heterogeneity", "heterogeneity group", groups,
+                 [](const HeterogeneityDef& h) -> const std::string& { return h.name; });
+    if (groups.size() > kMaxGroups) {
+      add("heterogeneity",
+          fmt::format("{} groups, at most {} are allowed", groups.size(), kMaxGroups),
+          "put edges that go together in one group");
+    }
+    std::map<std::string, std::string> owner;  // edge -> the group it belongs to
+    for (const HeterogeneityDef& h : groups) {
+      const std::string key = join_key("heterogeneity", h.name);
+      name(key, "heterogeneity group", h.name);
+      if (h.edges.empty()) {
+        add(join_key(key, "edges"), fmt::format("heterogeneity group '{}' names no edges", h.name),
+            "list the edges whose rates differ from customer to customer");
+      }
+      edge_list(join_key(key, "edges"), h.edges, fmt::format("heterogeneity group '{}'", h.name));
+      for (std::size_t i = 0; i < h.edges.size(); ++i) {
+        const std::string n = canonical_key(h.edges[i]);
+        if (find_edge(n) == nullptr) continue;
+        const auto [it, fresh] = owner.try_emplace(n, h.name);
+        if (!fresh && it->second != h.name) {
+          add(join_index(join_key(key, "edges"), i),
+              fmt::format("edge '{}' is already in heterogeneity group '{}'", n, it->second),
+              "an edge has one multiplier per customer: keep it in one group");
+        }
+      }
+      segment_list(join_key(key, "segments"), h.segments);
+      in_range(join_key(key, "cv"), "cv", h.cv, 0.0, kCvGroupLimit,
+               "give the coefficient of variation (sd / mean) of the multiplier, e.g. cv = 1.0; "
+               "0 = everyone alike");
+    }
+  }
+
   void flights(const ChannelDef& c, const std::string& key) {
     if (c.flights.empty()) {
       add(key, fmt::format("channel '{}' has no budget", c.name),
@@ -730,6 +771,21 @@ class Checker {
       in_range(join_key(key, "cost"), "cost", c.cost, 0.0, kMoneyLimit,
                "give the cost per contact in currency units, e.g. cost = 0.5");
       flights(c, key);
+      if (c.holdout.share != 0.0) {
+        const std::string hk = join_key(key, "holdout");
+        const int last_day = def_.simulation.days - 1;
+        if (!(c.holdout.share > 0.0 && c.holdout.share < 1.0)) {
+          add(join_key(hk, "share"),
+              fmt::format("share must be between 0 and 1, got {}", num(c.holdout.share)),
+              "give the share of customers the channel skips, e.g. share = 0.2");
+        }
+        if (c.holdout.from < 0 || c.holdout.to > last_day || c.holdout.from > c.holdout.to) {
+          add(join_key(hk, c.holdout.from < 0 || c.holdout.from > c.holdout.to ? "from" : "to"),
+              fmt::format("holdout days [{}, {}] are not a range inside the horizon 0 .. {}",
+                          c.holdout.from, c.holdout.to, last_day),
+              fmt::format("give 0 <= from <= to <= {} (0-based, both included)", last_day));
+        }
+      }
       const std::string rk = join_key(key, "reaches");
       if (c.reaches.empty()) {
         add(rk, fmt::format("channel '{}' reaches no stage", c.name),

@@ -56,7 +56,7 @@ void Engine::act(int day) {
 }
 
 double Engine::edge_hazard(int edge, int segment, double hill, double satisfaction,
-                           std::uint32_t exposed) const {
+                           std::uint32_t exposed, std::uint32_t customer) const {
   const auto e = static_cast<std::size_t>(edge);
   double h = m_.base[m_.eg(edge, segment)];
   const std::uint8_t marks = m_.edge_marks[e];
@@ -68,6 +68,11 @@ double Engine::edge_hazard(int edge, int segment, double hill, double satisfacti
     if (m_.has_lift[static_cast<std::size_t>(c) * static_cast<std::size_t>(m_.edges) + e]) {
       h *= m_.lift[m_.ceg(c, edge, segment)];
     }
+  }
+  // Individual differences: the customer's own multiplier of this edge's group.
+  if (!m_.groups.empty()) {
+    const std::int8_t k = m_.edge_group[e];
+    if (k >= 0) h *= static_cast<double>(pop_.differences[static_cast<std::size_t>(k)][customer]);
   }
   return h;
 }
@@ -166,14 +171,17 @@ void Engine::act_block(BlockScratch& block, int day) {
         handle_event<kTrace>(i, p.stage[i], p.segment[i], p.salience[i], p.satisfaction[i],
                              channels, day, block, &x.event_words[2 * next_event++]);
       }
+      // Outcome records are read only at the end of the run: applying mid-day changes no bit.
+      if (block.log.size() >= kLogApply) apply_log(block, x.log_order, x.log_counts);
     }
   }
-  if (block.log.size() >= kLogApply) apply_log(block, x.log_order, x.log_counts);
 }
 
 void Engine::apply_log(BlockScratch& block, std::vector<std::uint32_t>& order,
                        std::vector<std::uint32_t>& counts) {
-  block.log.apply(pop_.outcome.data() + block.begin, order, counts);
+  block.log.apply(pop_.outcome.data() + block.begin,
+                  pop_.stages_high.empty() ? nullptr : pop_.stages_high.data() + block.begin, order,
+                  counts);
 }
 
 // Everything a customer can do in a day, from the state at the start of the day.
@@ -242,7 +250,7 @@ void Engine::handle_special(std::uint32_t i, std::uint32_t exposed, int day, Blo
     hazard = 0;
     for (int e = m_.edge_begin[static_cast<std::size_t>(s)];
          e < m_.edge_begin[static_cast<std::size_t>(s) + 1]; ++e) {
-      hazard += edge_hazard(e, g, hill, sat, exposed);
+      hazard += edge_hazard(e, g, hill, sat, exposed, i);
     }
   }
   if (!(hazard > 0.0)) return;
@@ -274,7 +282,7 @@ void Engine::handle_event(std::uint32_t i, int s, int g, float salience, double 
   double h[32];
   double total = 0;
   for (int e = first; e < last; ++e)
-    total += (h[e - first] = edge_hazard(e, g, hill, sat, exposed));
+    total += (h[e - first] = edge_hazard(e, g, hill, sat, exposed, i));
   const double target = uniform01(w[0]) * total;
   int chosen = last - 1;
   double cumulative = 0;
@@ -297,6 +305,7 @@ void Engine::transition(std::uint32_t i, int from, int to, int edge, int day, Bl
   p.stage[i] = static_cast<std::uint8_t>(to);
   --block.counts[m_.sg(from, g)];
   ++block.counts[m_.sg(to, g)];
+  if (m_.holdout_channels != 0) move_held(block, i, from, to, g);
   if (edge >= 0) {
     ++block.edge_flows[m_.eg(edge, g)];
   } else {
@@ -330,7 +339,7 @@ void Engine::purchase(std::uint32_t i, int day, BlockScratch& block) {
   block.log.purchased(i - block.begin, static_cast<float>(value));
   ++block.purchases[g];
   block.revenue[g] += value;
-  if (options_.touch_paths) record_purchase(block, i, day, value);  // touch paths
+  if (record_purchases_) record_purchase(block, i, day, value);  // touch or purchase paths
   block.margin[g] += value * m_.margin;
   if (!(p.flags[i] & kFlagCustomer)) {  // a first purchase, attributed to the last touch
     p.flags[i] = static_cast<std::uint8_t>(p.flags[i] | kFlagCustomer | kFlagAcquired);
@@ -408,7 +417,7 @@ void Engine::event_words(const BlockScratch& block, int day, DayScratch& x) cons
 // u / 2^32 <= exp(-rate); that word is drawn for eight advocates at once, and only those who
 // speak go on to the full draw, from the same stream. Same numbers as speaking every day.
 template <bool kTrace>
-void Engine::talk(BlockScratch& block, int day, const DayScratch& x) {
+void Engine::talk(BlockScratch& block, int day, DayScratch& x) {
   const std::uint32_t words = (block.end - block.begin + 63) / 64;
   const auto d = static_cast<std::uint32_t>(day);
   const std::uint32_t purpose = streams_.counter_of(0, d, Purpose::recommend)[2];
@@ -424,6 +433,7 @@ void Engine::talk(BlockScratch& block, int day, const DayScratch& x) {
       }
     }
     count = 0;
+    if (block.log.size() >= kLogApply) apply_log(block, x.log_order, x.log_counts);
   };
   for (std::uint32_t w = 0; w < words; ++w) {
     for (std::uint64_t bits = x.talker[w]; bits != 0; bits &= bits - 1) {

@@ -141,6 +141,10 @@ void Engine::select_exposures(BlockScratch& block, int day, DayScratch& x) {
   auto bitmap = [](std::vector<std::uint64_t>& v, int c) {
     return v.data() + static_cast<std::size_t>(c) * kBlockWords;
   };
+  for (std::uint32_t left = active & m_.holdout_channels; left != 0; left &= left - 1) {
+    const int c = std::countr_zero(left);
+    if (holdout_active(c, day)) mask_held(block, c, bitmap(x.eligible, c));
+  }
   for (std::uint32_t left = active; left != 0; left &= left - 1) {
     std::memset(bitmap(x.exposed, std::countr_zero(left)), 0, kBlockWords * 8);
   }

@@ -34,8 +34,14 @@ namespace cjsim {
 // it fixes which random numbers select exposures, so it never depends on the thread count.
 inline constexpr std::uint32_t kBlockSize = 8192;
 // A block applies its outcome log when it holds this many updates (16 KiB): every week or two
-// of simulated time, each a nearly sequential sweep over the block's records.
+// of simulated time, each a nearly sequential sweep over the block's records. The act phase
+// checks as it goes (after the advocates of each eight, after each customer of pass 3), not
+// only at the end of the day, so the log never holds more than kLogApply + kLogSlack updates
+// whatever a day brings: 2.06 bytes per customer (checked at the end of the day only, it had
+// room for 1.5 kLogApply, 3 bytes, which a block-day of over kLogApply / 2 updates can overrun).
 inline constexpr std::size_t kLogApply = 2048;
+inline constexpr std::size_t kLogSlack = 64;  // updates between checks: at most 8 x 1, or 4
+inline constexpr std::size_t kLogReserve = kLogApply + kLogSlack;
 static_assert(kBlockSize == 64 * kBlockWords, "bitmaps of a block (act_drift.hpp)");
 
 // One exposure or purchase recorded for touch paths (RunOptions::touch_paths), 12 bytes.
@@ -56,6 +62,9 @@ struct BlockScratch {
   std::vector<std::uint32_t> counts;          // stage x segment, current occupancy
   std::vector<std::uint32_t> edge_flows;      // edge x segment, transitions so far
   std::vector<std::uint32_t> referral_flows;  // stage x segment: referral moves out of stage
+  // channel x stage x segment: held-out customers of the channel's holdout (ChannelDef::holdout);
+  // empty when no channel has one.
+  std::vector<std::uint32_t> held;
 
   // Set by plan for today.
   std::vector<std::uint32_t> eligible;  // channel
@@ -118,11 +127,24 @@ class Engine {
   void apply_log(BlockScratch& block, std::vector<std::uint32_t>& order,
                  std::vector<std::uint32_t>& counts);
   template <bool kTrace>
-  void talk(BlockScratch& block, int day, const DayScratch& x);
-  double edge_hazard(int edge, int segment, double hill, double satisfaction,
-                     std::uint32_t exposed) const;
+  void talk(BlockScratch& block, int day, DayScratch& x);
+  double edge_hazard(int edge, int segment, double hill, double satisfaction, std::uint32_t exposed,
+                     std::uint32_t customer) const;
+  float difference(const Model::Group& group, int segment, std::uint32_t i, std::uint32_t k) const;
 
   void trace_event(TraceEvent e) { trace_.push_back(e); }
+
+  // --- holdouts (holdout.cpp) -------------------------------------------------------------
+  // Out of line: a world without a holdout pays one untaken branch per transition.
+  void init_holdouts(BlockScratch& block);
+  void move_held(BlockScratch& block, std::uint32_t i, int from, int to, int segment);
+  bool holdout_active(int channel, int day) const {
+    const HoldoutDef& h = m_.holdout[static_cast<std::size_t>(channel)];
+    return ((m_.holdout_channels >> channel) & 1u) && day >= h.from && day <= h.to;
+  }
+  // Held-out customers of the channel among those it reaches, in one block.
+  std::uint32_t held_in(const BlockScratch& block, int channel) const;
+  void mask_held(const BlockScratch& block, int channel, std::uint64_t* eligible) const;
 
   // --- touch paths (touch_paths.cpp) ------------------------------------------------------
   // Out of line, so that the act phase's loops stay as they are when paths are not recorded.
@@ -132,6 +154,7 @@ class Engine {
 
   Model m_;
   RunOptions options_;
+  bool record_purchases_ = false;  // touch paths or purchase paths
   Streams streams_;
   int threads_;
   std::optional<std::uint32_t> traced_;
@@ -159,9 +182,11 @@ class Engine {
   std::vector<double> silent_;  // segment: P(no recommendation today) = exp(-rate), as Boost's
 
   // Budget state per channel.
-  std::vector<std::size_t> flight_;    // index of the current or next flight
-  std::vector<std::int64_t> spent_;    // micro-units spent in the current flight
-  std::uint32_t active_channels_ = 0;  // bit c: channel c exposes someone today
+  std::vector<std::size_t> flight_;                    // index of the current or next flight
+  std::vector<std::int64_t> spent_;                    // micro-units spent in the current flight
+  std::uint32_t active_channels_ = 0;                  // bit c: channel c exposes someone today
+  std::vector<std::uint64_t> entered_so_far_;          // stage: entries up to yesterday (account)
+  std::vector<std::vector<std::uint64_t>> held_bits_;  // channel: held-out customers, one bit each
 
   RunResult out_;
   std::vector<TraceEvent> trace_;

@@ -69,10 +69,11 @@ std::uint64_t hot_bytes_per_customer() {
 MemoryEstimate estimate_memory(const ScenarioDef& def) {
   MemoryEstimate m;
   const std::uint64_t n = def.simulation.customers;
-  // Hot columns, outcome records, and each block's outcome log (reserved for 1.5 kLogApply
-  // updates of 8 bytes per kBlockSize customers: 3 bytes a customer).
-  m.per_customer = Population::kHotBytesPerCustomer + Population::kOutcomeBytesPerCustomer +
-                   (kLogApply + kLogApply / 2) * 8 / kBlockSize;
+  // Hot columns, outcome records, and each block's outcome log (kLogReserve updates of 8 bytes
+  // per kBlockSize customers: about 2 bytes a customer).
+  m.per_customer = Population::kHotBytesPerCustomer +
+                   Population::outcome_bytes(static_cast<int>(def.stages.size())) +
+                   kLogReserve * 8 / kBlockSize;
   std::uint64_t graph_per_customer = 0;
   if (def.word_of_mouth.network.kind != NetworkKind::mixed) {
     // CSR: one offset per customer, each undirected contact stored in both directions; the
@@ -86,6 +87,8 @@ MemoryEstimate estimate_memory(const ScenarioDef& def) {
   const std::uint64_t channels = def.channels.size();
   const std::uint64_t daily =
       days * (stages * segments * 8 + channels * 24 + segments * 32 + 24) + stages * segments * 8;
+  // Individual differences: a float per customer and heterogeneity group.
+  m.per_customer += 4 * def.heterogeneity.size();
   const std::uint64_t per_customer = m.per_customer + graph_per_customer;
   m.bytes = saturating_mul(n, per_customer);
   // Fixed overhead: metrics, per-block scratch and the HDF5 library's buffers.

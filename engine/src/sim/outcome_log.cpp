@@ -21,8 +21,8 @@ void OutcomeLog::purchased(std::uint32_t j, float revenue) {
   add(j, kPurchase, 0, std::bit_cast<std::uint32_t>(revenue));
 }
 
-void OutcomeLog::apply(Outcome* records, std::vector<std::uint32_t>& order,
-                       std::vector<std::uint32_t>& counts) {
+void OutcomeLog::apply(Outcome* records, std::uint32_t* stages_high,
+                       std::vector<std::uint32_t>& order, std::vector<std::uint32_t>& counts) {
   // Counting sort by customer, stable: each customer's updates keep their time order (revenue
   // is a float sum, so the order of additions matters).
   std::uint32_t customers = 0;
@@ -39,7 +39,11 @@ void OutcomeLog::apply(Outcome* records, std::vector<std::uint32_t>& order,
     Outcome& o = records[u.j];
     switch (u.kind) {
       case kMoved:
-        o.stages_reached |= 1u << u.small;
+        if (u.small < kStagesInRecord) {
+          o.stages_low = static_cast<std::uint8_t>(o.stages_low | 1u << u.small);
+        } else {
+          stages_high[u.j] |= 1u << (u.small - kStagesInRecord);
+        }
         if (u.value & 1u) saturating_add(o.back_steps, 1);
         if (u.value & 2u) o.churn_day = static_cast<std::uint16_t>(u.value >> 2);
         break;

@@ -30,9 +30,10 @@ class OutcomeLog {
 
   std::size_t size() const { return updates_.size(); }
   void reserve(std::size_t n) { updates_.reserve(n); }
-  // Applies every update to records[j] (the block's first record at j = 0) and empties the log.
-  // `order` and `counts` are scratch (any contents).
-  void apply(Outcome* records, std::vector<std::uint32_t>& order,
+  // Applies every update to records[j] (the block's first record at j = 0) and stages_high[j]
+  // (Population::stages_high; null in a world of at most kStagesInRecord stages) and empties
+  // the log. `order` and `counts` are scratch (any contents).
+  void apply(Outcome* records, std::uint32_t* stages_high, std::vector<std::uint32_t>& order,
              std::vector<std::uint32_t>& counts);
 
  private:

@@ -45,6 +45,9 @@ void Engine::plan(int day) {
           eligible += d.stage_counts[d.at_stage(day, s, g)];
       }
     }
+    if (holdout_active(c, day)) {
+      for (const BlockScratch& b : blocks_) eligible -= held_in(b, c);
+    }
     std::uint64_t k = 0;
     if (f < flights.size() && flights[f].from <= day) {
       const auto days_left = static_cast<std::int64_t>(flights[f].to - day + 1);
@@ -80,8 +83,9 @@ void Engine::split_exposures(int channel, std::uint32_t k, int day) {
                                Purpose::split);
   std::int64_t left_k = k;
   std::int64_t left_eligible = 0;
+  const bool held = holdout_active(channel, day);
   for (BlockScratch& b : blocks_) {
-    b.eligible[cu] = eligible_in(m_, b.counts, channel);
+    b.eligible[cu] = eligible_in(m_, b.counts, channel) - (held ? held_in(b, channel) : 0u);
     left_eligible += b.eligible[cu];
   }
   for (BlockScratch& b : blocks_) {

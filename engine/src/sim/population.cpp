@@ -64,7 +64,7 @@ void release(const void* from, const void* to) {
 
 }  // namespace
 
-void Population::allocate(std::size_t n) {
+void Population::allocate(std::size_t n, int stages) {
   stage.resize(n);
   segment.resize(n);
   flags.resize(n);
@@ -73,6 +73,7 @@ void Population::allocate(std::size_t n) {
   satisfaction.resize(n);
   clock.resize(n);
   outcome.resize(n);
+  if (stages > kStagesInRecord) stages_high.resize(n);
 }
 
 CustomerTable Population::take_table() {
@@ -127,12 +128,14 @@ CustomerTable Population::take_table() {
                             t.revenue[i] = o.revenue;
                             t.back_steps[i] = o.back_steps;
                             t.referrals[i] = o.referrals;
-                            t.stages_reached[i] = o.stages_reached;
+                            t.stages_reached[i] = stages_reached(i);
                           }
                         });
     release(outcome.data(), outcome.data() + last);
+    if (!stages_high.empty()) release(stages_high.data(), stages_high.data() + last);
   }
   Column<Outcome>().swap(outcome);
+  Column<std::uint32_t>().swap(stages_high);
   Column<std::uint8_t>().swap(stage);
   Column<std::uint8_t>().swap(segment);
   return t;

@@ -2,7 +2,7 @@
 //
 // Hot columns are read or written by every customer every day (the act phase streams them).
 // Outcomes are touched only on events (a transition, a purchase, a recommendation), at random
-// places in memory: one 32-byte record per customer makes an event cost one cache line instead
+// places in memory: one 16-byte record per customer makes an event cost one cache line instead
 // of one per outcome column, and lets the act phase prefetch it. The records become the
 // per-customer table (columns) at the end. Nothing here allocates during a run.
 #pragma once
@@ -31,22 +31,25 @@ inline constexpr std::uint8_t kFlagChurned = 1u << 3;
 inline constexpr std::uint8_t kTouchNone = 0xff;
 inline constexpr std::uint8_t kTouchReferral = 0xfe;
 
-// What a customer has done so far; the fields of CustomerTable that change during a run, in 20
+// What a customer has done so far; the fields of CustomerTable that change during a run, in 16
 // bytes. Days fit 16 bits (a horizon is at most 36,500 days, scenario_check.cpp), and so do
-// purchases (at most one a day). Trivial, so that a column of them is allocated without being
-// written (Engine::init writes every record).
+// purchases (at most one a day). Stages 0-7 reached are a byte here; a world with more stages
+// keeps stages 8-31 in Population::stages_high, so most worlds pay 16 bytes and none more than
+// the 20 of one record with the whole mask. Trivial, so that a column of them is allocated
+// without being written (Engine::init writes every record).
 inline constexpr std::uint16_t kNoDay = 0xffff;  // no such day (-1 in the table)
+inline constexpr int kStagesInRecord = 8;        // bits of Outcome::stages_low
 struct Outcome {
   float revenue;
-  std::uint32_t stages_reached;
   std::uint16_t first_purchase_day;  // kNoDay: none yet
   std::uint16_t churn_day;           // kNoDay: none yet
   std::uint16_t purchases;
   std::uint16_t back_steps;
   std::uint16_t referrals;
   std::uint8_t source;
+  std::uint8_t stages_low;  // bit s: ever in stage s, for s < kStagesInRecord
 };
-static_assert(sizeof(Outcome) == 20 && std::is_trivial_v<Outcome>);
+static_assert(sizeof(Outcome) == 16 && std::is_trivial_v<Outcome>);
 
 // Memory for a population column. Large columns come in transparent huge pages where the
 // system offers them (madvise): the act phase reaches outcome records at random, and with 4 KiB
@@ -96,13 +99,37 @@ struct Population {
   Column<double> clock;
   static constexpr std::size_t kHotBytesPerCustomer = 1 + 1 + 1 + 1 + 4 + 4 + 8;
 
+  // --- individual differences: one multiplier per heterogeneity group, only when there are
+  // groups (4 bytes a customer each), drawn once in init ---------------------------------
+  std::vector<Column<float>> differences;
+
   // --- outcome: one record per customer, touched on events ------------------------------
   Column<Outcome> outcome;
+  // Stages kStagesInRecord.. reached, shifted down by kStagesInRecord; empty (no memory) in a
+  // world of at most kStagesInRecord stages.
+  Column<std::uint32_t> stages_high;
   static constexpr std::size_t kOutcomeBytesPerCustomer = sizeof(Outcome);
+  // Outcome bytes per customer in a world of `stages` stages.
+  static constexpr std::size_t outcome_bytes(int stages) {
+    return sizeof(Outcome) + (stages > kStagesInRecord ? sizeof(std::uint32_t) : 0);
+  }
 
   std::size_t size() const { return stage.size(); }
-  // Allocates n customers, unwritten: the caller writes every column of every customer.
-  void allocate(std::size_t n);
+  // Allocates n customers of a world with `stages` stages, unwritten: the caller writes every
+  // column of every customer.
+  void allocate(std::size_t n, int stages);
+  // Marks stage s reached by customer i.
+  void reach(std::size_t i, int s) {
+    if (s < kStagesInRecord) {
+      outcome[i].stages_low = static_cast<std::uint8_t>(outcome[i].stages_low | 1u << s);
+    } else {
+      stages_high[i] |= 1u << (s - kStagesInRecord);
+    }
+  }
+  std::uint32_t stages_reached(std::size_t i) const {
+    const std::uint32_t high = stages_high.empty() ? 0u : stages_high[i] << kStagesInRecord;
+    return outcome[i].stages_low | high;
+  }
   // The outcome records as the run's table (columns), built in parallel. The population is
   // spent afterwards: its other columns are released first.
   CustomerTable take_table();

@@ -7,6 +7,8 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <boost/random/gamma_distribution.hpp>
+
 #include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
@@ -44,6 +46,27 @@ std::uint64_t peak_rss_bytes() {
   return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
+}  // namespace
+
+// Customer i's multiplier in heterogeneity group k (docs/model.md "Individual differences"):
+// Gamma(shape, 1/shape) by Boost's sampler on the customer's own stream, or lognormal with mean 1
+// from one normal; 1 outside the group's segments or with cv 0.
+float Engine::difference(const Model::Group& group, int segment, std::uint32_t i,
+                         std::uint32_t k) const {
+  if (!group.segment[static_cast<std::size_t>(segment)]) return 1.0f;
+  if (group.lognormal) {
+    if (group.sigma == 0) return 1.0f;
+    const auto z = normal_pair(streams_.words(i, k, Purpose::differences));
+    return static_cast<float>(std::exp(group.sigma * z[0] - group.sigma * group.sigma / 2));
+  }
+  if (group.shape == 0) return 1.0f;
+  MicroRng rng = streams_.urng(i, k, Purpose::differences);
+  boost::random::gamma_distribution<double> gamma(group.shape, 1.0 / group.shape);
+  return static_cast<float>(gamma(rng));
+}
+
+namespace {
+
 bool starts_as_customer(Role r) {
   return r == Role::purchase || r == Role::retention || r == Role::lost;
 }
@@ -57,6 +80,7 @@ RunOptions default_run_options() {
 Engine::Engine(Model model, const RunOptions& options)
     : m_(std::move(model)),
       options_(options),
+      record_purchases_(options.touch_paths || options.purchase_paths),
       streams_(options.seed.value_or(m_.seed), options.replicate),
       threads_(options.threads > 0 ? options.threads : tbb::info::default_concurrency()) {
   if (options.trace_customer) {
@@ -76,7 +100,9 @@ void Engine::init() {
   const auto S = static_cast<std::size_t>(m_.stages), G = static_cast<std::size_t>(m_.segments),
              C = static_cast<std::size_t>(m_.channels), E = static_cast<std::size_t>(m_.edges);
   const auto T = static_cast<std::size_t>(m_.days);
-  pop_.allocate(n);
+  pop_.allocate(n, m_.stages);
+  pop_.differences.resize(m_.groups.size());
+  for (Column<float>& column : pop_.differences) column.resize(n);
   graph_.emplace(m_.network, n, streams_);
 
   const std::uint32_t block_count = (n + kBlockSize - 1) / kBlockSize;
@@ -95,7 +121,7 @@ void Engine::init() {
     k.revenue.assign(G, 0.0);
     k.margin.assign(G, 0.0);
     k.recommended.reserve(256);
-    k.log.reserve(kLogApply + kLogApply / 2);
+    k.log.reserve(kLogReserve);
     k.complained_to.reserve(64);
   }
   for (std::size_t g = 0; g < G; ++g) {
@@ -106,6 +132,13 @@ void Engine::init() {
   }
   flight_.assign(C, 0);
   spent_.assign(C, 0);
+  if (m_.holdout_channels != 0) {
+    held_bits_.resize(C);
+    for (std::size_t c = 0; c < C; ++c) {
+      if ((m_.holdout_channels >> c) & 1u) held_bits_[c].assign((n + 63) / 64, 0);
+    }
+    for (BlockScratch& k : blocks_) k.held.assign(C * S * G, 0);
+  }
 
   out_.names = m_.names;
   DailySeries& d = out_.daily;
@@ -115,6 +148,8 @@ void Engine::init() {
   d.segments = m_.segments;
   d.channels = m_.channels;
   d.stage_counts.assign((T + 1) * S * G, 0);
+  d.entered.assign(T * S, 0);
+  entered_so_far_.assign(S, 0);
   d.spend.assign(T * C, 0.0);
   d.exposed.assign(T * C, 0);
   d.eligible.assign(T * C, 0);
@@ -155,7 +190,9 @@ void Engine::init() {
             pop_.last_touch[i] = kTouchNone;
             pop_.salience[i] = 0.0f;
             pop_.clock[i] = exponential1(w[2]);
-            pop_.outcome[i] = Outcome{0.0f, 1u << s, kNoDay, kNoDay, 0, 0, 0, none};
+            pop_.outcome[i] = Outcome{0.0f, kNoDay, kNoDay, 0, 0, 0, none, 0};
+            if (!pop_.stages_high.empty()) pop_.stages_high[i] = 0;
+            pop_.reach(i, s);
             pop_.satisfaction[i] = static_cast<float>(m_.reference);
             if (starts_as_customer(m_.role[static_cast<std::size_t>(s)])) {
               // An existing customer: satisfied as after a purchase before the horizon.
@@ -165,8 +202,13 @@ void Engine::init() {
               pop_.outcome[i].source = existing;
               pop_.flags[i] = kFlagCustomer;
             }
+            for (std::size_t k = 0; k < m_.groups.size(); ++k) {
+              pop_.differences[k][i] =
+                  difference(m_.groups[k], g, i, static_cast<std::uint32_t>(k));
+            }
             ++block.counts[m_.sg(s, g)];
           }
+          if (m_.holdout_channels != 0) init_holdouts(block);
         }
       },
       tbb::simple_partitioner());
@@ -216,6 +258,21 @@ void Engine::account(int day) {
     d.complaints[t] += block.complaints;
     d.referral_moves[t] += block.referral_moves;
   }
+  // Entries per stage: the blocks' running flow counters summed, less yesterday's sum.
+  std::vector<std::uint64_t> now(S, 0);
+  for (const BlockScratch& block : blocks_) {
+    for (int e = 0; e < m_.edges; ++e) {
+      const auto to = static_cast<std::size_t>(m_.edge_to[static_cast<std::size_t>(e)]);
+      for (std::size_t g = 0; g < G; ++g)
+        now[to] += block.edge_flows[m_.eg(e, static_cast<int>(g))];
+    }
+    // Referral moves all end in moves_to (counters stay 0 without word of mouth).
+    for (std::size_t cell = 0; cell < S * G; ++cell) now[m_.moves_to] += block.referral_flows[cell];
+  }
+  for (std::size_t s = 0; s < S; ++s) {
+    d.entered[d.at_entered(day, static_cast<int>(s))] = now[s] - entered_so_far_[s];
+    entered_so_far_[s] = now[s];
+  }
 }
 
 RunResult Engine::finish() {
@@ -246,7 +303,7 @@ RunResult Engine::finish() {
   out_.customers_total = m_.customers;
   if (options_.customer_table) out_.customers = pop_.take_table();
   out_.trace = std::move(trace_);
-  if (options_.touch_paths) out_.touch_paths = gather_touch_paths();
+  if (record_purchases_) out_.touch_paths = gather_touch_paths();
   out_.seed = options_.seed.value_or(m_.seed);
   out_.replicate = options_.replicate;
   out_.threads = threads_;

@@ -13,6 +13,7 @@
 #include "base/did_you_mean.hpp"
 #include "cjsim/sweep.hpp"
 #include "scenario/document_impl.hpp"
+#include "scenario/toml_values.hpp"
 
 namespace cjsim {
 
@@ -34,24 +35,9 @@ std::string_view trim(std::string_view s) {
   return s.substr(b, e - b + 1);
 }
 
-std::string num(double v) {
-  return fmt::format("{:.10g}", v);
-}
-
-std::optional<double> as_number(const toml::node& n) {
-  if (const auto* i = n.as_integer()) return static_cast<double>(i->get());
-  if (const auto* f = n.as_floating_point()) return f->get();
-  return std::nullopt;
-}
-
-std::string what_is(const toml::node& n) {
-  if (const auto* s = n.as_string()) return fmt::format("the string \"{}\"", s->get());
-  if (n.is_boolean()) return "a boolean";
-  if (n.is_table()) return "a table";
-  if (n.is_array()) return "an array";
-  if (auto v = as_number(n)) return fmt::format("the number {}", num(*v));
-  return "a date or time";
-}
+using toml_values::as_number;
+using toml_values::num;
+using toml_values::what_is;
 
 // `steps` evenly spaced values from `from` to `to`, both ends exact: multiplying before
 // dividing keeps integral ranges integral (0:300000:7 gives 0, 50000, ... exactly).

@@ -18,17 +18,24 @@ struct BenchCase {
   int threads = 1;
   std::string output;  // HDF5 file the child writes (removed by the parent afterwards)
   bool show_progress = true;
+  // Many small runs (the calibration workload): `runs` replicates of the world at `customers`
+  // through the ensemble layer (run_crn: each run on one thread, runs spread over `threads`),
+  // KPIs of every run and their summary, no file. 0: one run written to `output`.
+  int runs = 0;
 };
 
 struct BenchResult {
   std::uint64_t customers = 0;
   int days = 0;
   int threads = 1;
-  double sim_seconds = 0;  // simulate() alone (the engine's own clock)
-  double run_seconds = 0;  // simulate + KPIs + HDF5 file written and renamed
+  int runs = 1;            // runs in the case (BenchCase::runs, or 1)
+  double sim_seconds = 0;  // simulate() alone (the engine's own clock); many small runs: as run
+  double run_seconds = 0;  // simulate + KPIs + HDF5 file written and renamed; many small runs:
+                           // every run's set-up, simulation and KPIs, and the summary
   Profile profile;         // per phase of the day
   std::uint64_t peak_rss_bytes = 0;
-  double customer_days() const { return static_cast<double>(customers) * days; }
+  double customer_days() const { return static_cast<double>(customers) * days * runs; }
+  double runs_per_minute() const { return 60.0 * runs / run_seconds; }
 };
 
 // Runs `c` in a child process. Throws RuntimeError when the child fails (its message included).

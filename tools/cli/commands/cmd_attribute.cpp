@@ -11,9 +11,11 @@
 #include "cjsim/hdf5_io.hpp"
 #include "cjsim/value.hpp"
 #include "commands/commands.hpp"
+#include "common/key_words.hpp"
 #include "common/options.hpp"
 #include "common/progress.hpp"
 #include "common/stored_scenario.hpp"
+#include "common/table_output.hpp"
 #include "common/text_table.hpp"
 #include "common/variants.hpp"
 
@@ -21,15 +23,26 @@ namespace cjsim::cli {
 
 namespace {
 
-std::string number(double v) {
-  return std::isfinite(v) ? fmt::format("{:.10g}", v) : "";
+// A model's name in words: "last_touch" -> "Last touch", "markov_2" -> "Markov, order 2".
+std::string model_words(const std::string& model) {
+  if (model.rfind("markov_", 0) == 0) return "Markov, order " + model.substr(7);
+  if (model == "position_based") return "Position-based";
+  std::string s = model;
+  for (char& c : s)
+    if (c == '_') c = ' ';
+  if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 'a' + 'A');
+  return s;
+}
+
+TableCell estimate(const Estimate& e) {
+  return TableCell::estimate(e.mean, e.ci_low, e.ci_high);
 }
 
 }  // namespace
 
 int cmd_attribute(const Args& args, const std::string& command_line) {
-  static_cast<void>(command_line);
-  std::string input, only_variant, csv;
+  std::string input, only_variant;
+  TableOutput files;
   AttributionOptions ao;
   bool truth = false, quiet = false;
   int threads = 0;
@@ -45,9 +58,8 @@ int cmd_attribute(const Args& args, const std::string& command_line) {
       "when the file holds no ground truth, compute it: re-run the stored scenario without each "
       "channel on the file's seed and replicates")(
       "threads,t", po::value(&threads)->default_value(0)->value_name("N"),
-      "threads for --truth (0 = every core)")("csv", po::value(&csv)->value_name("FILE"),
-                                              "write the table as CSV")(
-      "quiet,q", po::bool_switch(&quiet), "no progress");
+      "threads for --truth (0 = every core)")("quiet,q", po::bool_switch(&quiet), "no progress");
+  files.add_options(opts, "the credit tables and the models' errors");
   po::options_description hidden;
   hidden.add_options()("input", po::value(&input)->required());
   po::positional_options_description pos;
@@ -56,10 +68,12 @@ int cmd_attribute(const Args& args, const std::string& command_line) {
   if (!parse(args, opts, hidden, pos, vm, "cjsim attribute RESULT.h5 [options]",
              "  cjsim attribute results/loop_value.h5\n"
              "  cjsim attribute results/run.h5 --truth --half-life 14 --markov-order 2\n"
-             "  cjsim attribute results/run.h5 --variant loop_minded --csv results/credit.csv\n")) {
+             "  cjsim attribute results/run.h5 --variant loop_minded --csv results/credit.csv "
+             "--xlsx results/credit.xlsx\n")) {
     return 0;
   }
   check_threads(threads);
+  files.check(vm);  // before any work
   if (!(ao.half_life_days > 0)) {
     throw InputError({"--half-life", 0, 0}, "half-life",
                      fmt::format("must be > 0 days, got {}", ao.half_life_days),
@@ -135,72 +149,88 @@ int cmd_attribute(const Args& args, const std::string& command_line) {
     }
   }
 
-  fmt::print("Attribution of '{}' ({} replicate{}): conversions are purchases\n", variant,
+  // Labels from the stored scenario when it still builds; names otherwise.
+  std::optional<Scenario> labels;
+  try {
+    labels.emplace(stored_scenario(file));
+  } catch (const InputError&) {
+  }
+  const ScenarioDef* def = labels ? &pick_variant(*labels, variant).def : nullptr;
+  const FileMeta meta = file.meta();
+  const Money money = Money::of(meta.currency);
+  std::FILE* out = files.text();
+  fmt::print(out, "Attribution of '{}' ({} replicate{}): conversions are purchases\n", variant,
              reps.size(), reps.size() == 1 ? "" : "s");
-  fmt::print(
-      "per replicate: {:.1f} conversions after a touch, {:.1f} organic (no touch since the "
-      "previous purchase), {:.1f} null paths, {:.1f} customers never touched\n\n",
-      credit_summary.conversions_per_run, credit_summary.organic_per_run,
-      credit_summary.nulls_per_run, credit_summary.untouched_per_run);
-  std::string csv_text = "table,model,channel,mean,ci_low,ci_high\n";
+  fmt::print(out,
+             "per replicate: {:.1f} conversions after a touch, {:.1f} organic (no touch since the "
+             "previous purchase), {:.1f} null paths, {:.1f} customers never touched\n\n",
+             credit_summary.conversions_per_run, credit_summary.organic_per_run,
+             credit_summary.nulls_per_run, credit_summary.untouched_per_run);
+  std::vector<Table> tables;
+  Table errors;
+  errors.name = "Model error";
+  errors.title = "Share error: the part of all credit a model gives the wrong channels";
+  errors.columns = {TableColumn::words("Model"), TableColumn::words("Model id", true),
+                    TableColumn::numbers("Conversions", Quantity::share),
+                    TableColumn::numbers("Value (revenue)", Quantity::share)};
+  for (const std::string& m : models)
+    errors.rows.push_back({TableCell::words(model_words(m)), TableCell::words(m)});
   for (const bool by_value : {false, true}) {
     const auto& credit = by_value ? credit_summary.value : credit_summary.conversions;
-    const char* unit = by_value ? "currency" : "purchases";
-    TextTable t{{by_value ? "value (revenue)" : "conversions"}, {true}, {}, true};
-    if (truth_table) t.header.push_back("truth");
-    for (const std::string& m : models) t.header.push_back(m);
+    const Quantity q = by_value ? Quantity::money : Quantity::count;
+    const std::string unit = by_value ? std::string() : std::string("purchases");
+    Table t;
+    t.name = by_value ? "Value" : "Conversions";
+    t.title = by_value ? "Credit for revenue, by channel" : "Credit for purchases, by channel";
+    t.columns = {TableColumn::words("Channel"), TableColumn::words("Channel id", true)};
+    if (truth_table) t.columns.push_back(TableColumn::numbers("Truth", q, true, unit));
+    for (const std::string& m : models)
+      t.columns.push_back(TableColumn::numbers(model_words(m), q, true, unit));
     std::vector<std::vector<double>> means(models.size(), std::vector<double>(C));
     for (std::size_t c = 0; c < C; ++c) {
-      std::vector<std::string> row{channels[c]};
-      if (truth_table) {
-        const Estimate& e = by_value ? truth_value[c] : truth_conv[c];
-        row.push_back(estimate_cell(e, unit));
-        csv_text += fmt::format("{},truth,{},{},{},{}\n", by_value ? "value" : "conversions",
-                                channels[c], number(e.mean), number(e.ci_low), number(e.ci_high));
-      }
+      std::vector<TableCell> row{TableCell::words(channel_words(channels[c], def)),
+                                 TableCell::words(channels[c])};
+      if (truth_table) row.push_back(estimate(by_value ? truth_value[c] : truth_conv[c]));
       for (std::size_t k = 0; k < models.size(); ++k) {
-        const Estimate& e = credit[k][c];
-        means[k][c] = e.mean;
-        row.push_back(estimate_cell(e, unit));
-        csv_text +=
-            fmt::format("{},{},{},{},{},{}\n", by_value ? "value" : "conversions", models[k],
-                        channels[c], number(e.mean), number(e.ci_low), number(e.ci_high));
+        means[k][c] = credit[k][c].mean;
+        row.push_back(estimate(credit[k][c]));
       }
       t.rows.push_back(std::move(row));
     }
-    if (truth_table) {
-      std::vector<std::string> row{"share error", ""};
-      for (std::size_t k = 0; k < models.size(); ++k) {
-        const double err = share_error(means[k], by_value ? truth_value_mean : truth_conv_mean);
-        row.push_back(fmt::format("{:.1f}%", 100 * err));
-        csv_text += fmt::format("{},{},share_error,{},,\n", by_value ? "value" : "conversions",
-                                models[k], number(err));
-      }
-      t.rows.push_back(std::move(row));
-    }
-    t.print(stdout);
-    fmt::print("\n");
+    for (std::size_t k = 0; k < models.size(); ++k)
+      errors.rows[k].push_back(TableCell::number(
+          truth_table ? share_error(means[k], by_value ? truth_value_mean : truth_conv_mean)
+                      : TableCell::kNaN));
+    t.notes.push_back(
+        fmt::format("mean ± half-width of the 95% confidence interval over {} replicate{}",
+                    reps.size(), reps.size() == 1 ? " (one: no interval)" : "s"));
+    tables.push_back(std::move(t));
   }
   if (truth_table) {
-    fmt::print(
-        "truth: incremental purchases and revenue (baseline minus the world without the channel, "
-        "{}).\nshare error: half the sum over channels of |model's share of credit - truth's share "
-        "of incremental\n(negative truths count as 0)|: the part of all credit a model gives the "
-        "wrong channels.\n",
-        truth_source);
-  } else {
-    fmt::print(
-        "no ground truth in this file: add --truth to re-run the counterfactuals, or write "
-        "the file with\ncjsim value -o FILE --touch-paths\n");
+    errors.notes = {
+        fmt::format("truth: incremental purchases and revenue (baseline minus the world without "
+                    "the channel, {}).",
+                    truth_source),
+        "share error: half the sum over channels of |model's share of credit - truth's share of "
+        "incremental| (negative truths count as 0)."};
+    tables.push_back(std::move(errors));
   }
-  fmt::print(
-      "time decay half-life {} days; position-based 40/20/40; markov_k: removal effect of a "
-      "k-order chain.\n",
-      ao.half_life_days);
-  if (!csv.empty()) {
-    write_file_atomically(csv, csv_text);
-    fmt::print("table: {}\n", csv);
+  if (files.print_tables()) {
+    for (const Table& t : tables) {
+      print_table(stdout, t, money);
+      fmt::print("\n");
+    }
   }
+  if (!truth_table) {
+    fmt::print(out,
+               "no ground truth in this file: add --truth to re-run the counterfactuals, or write "
+               "the file with\ncjsim value -o FILE --touch-paths\n");
+  }
+  fmt::print(out,
+             "time decay half-life {} days; position-based 40/20/40; Markov, order k: removal "
+             "effect of a k-order chain.\n",
+             ao.half_life_days);
+  files.write(tables, table_source(meta, input, command_line), money);
   return 0;
 }
 

@@ -69,7 +69,7 @@ std::string default_scenario() {
   return CJSIM_SOURCE_DIR "/scenarios/bench.toml";
 }
 
-std::vector<std::uint64_t> parse_sizes(const std::string& text) {
+std::vector<std::uint64_t> parse_sizes(const std::string& text, const std::string& option) {
   std::vector<std::uint64_t> sizes;
   std::stringstream in(text);
   for (std::string item; std::getline(in, item, ',');) {
@@ -87,8 +87,8 @@ std::vector<std::uint64_t> parse_sizes(const std::string& text) {
       used = 0;
     }
     if (used == 0 || used != item.size() || n == 0) {
-      throw InputError({"--customers", 0, 0}, "customers", fmt::format("'{}' is not a size", text),
-                       "give sizes such as --customers 100000,1M or --customers 100k");
+      throw InputError({"--" + option, 0, 0}, option, fmt::format("'{}' is not a size", text),
+                       fmt::format("give sizes such as --{0} 100000,1M or --{0} 100k", option));
     }
     sizes.push_back(n * scale);
   }
@@ -123,6 +123,7 @@ struct Row {
   int repeats = 1;
   double spread = 0;  // slowest simulation time of the repeats against the fastest, minus 1
   double sim_rate() const { return r.customer_days() / r.sim_seconds; }
+  double run_seconds_per_run() const { return r.run_seconds / r.runs; }
   double run_rate() const { return r.customer_days() / r.run_seconds; }
   double peak_per_customer() const {
     return static_cast<double>(r.peak_rss_bytes) / static_cast<double>(r.customers);
@@ -145,6 +146,25 @@ void print_row(const Row& row) {
   std::fflush(stdout);
 }
 
+void print_small_header(const BenchResult& r) {
+  fmt::print(
+      "\nmany small runs: {} runs of {} customers x {} days through the ensemble layer, each run "
+      "on one thread;\nset-up, simulation and KPIs of every run and their summary, no file\n",
+      r.runs, format_value(static_cast<double>(r.customers), "customers"), r.days);
+  fmt::print("{:>7} {:>10} {:>7} {:>8} {:>10} {:>14} {:>9} {:>8} {:>7}\n", "runs", "customers",
+             "threads", "s", "runs/min", "c-days/s", "peak MB", "2T/1T", "spread");
+}
+
+void print_small_row(const Row& row) {
+  fmt::print("{:>7} {:>10} {:>7} {:>8.2f} {:>10.0f} {:>14.3g} {:>9.0f} {:>8} {:>7}\n", row.r.runs,
+             format_value(static_cast<double>(row.r.customers), "customers"), row.r.threads,
+             row.r.run_seconds, row.r.runs_per_minute(), row.run_rate(),
+             static_cast<double>(row.r.peak_rss_bytes) / 1e6,
+             row.scaling > 0 ? fmt::format("{:.2f}x", row.scaling) : std::string("-"),
+             row.repeats > 1 ? fmt::format("{:.0f}%", 100 * row.spread) : std::string("-"));
+  std::fflush(stdout);
+}
+
 // Written next to its final name and renamed, like every cjsim output (cjsim/files.hpp).
 void write_csv(const std::string& path, const std::vector<Row>& rows, const std::string& machine,
                const std::string& cpu, unsigned cores) {
@@ -157,15 +177,16 @@ void write_csv(const std::string& path, const std::vector<Row>& rows, const std:
       "machine,cpu,cores,date,engine_version,customers,days,threads,sim_seconds,"
       "sim_customer_days_per_s,run_seconds,run_customer_days_per_s,peak_rss_bytes,"
       "peak_bytes_per_customer,hot_state_bytes_per_customer,scaling_vs_1_thread,repeats,"
-      "sim_seconds_spread\n";
+      "sim_seconds_spread,runs,runs_per_minute\n";
   for (const Row& row : rows) {
     out += fmt::format(
-        "{},\"{}\",{},{},{},{},{},{},{:.6f},{:.4g},{:.6f},{:.4g},{},{:.1f},{},{},{},{:.3f}\n",
+        "{},\"{}\",{},{},{},{},{},{},{:.6f},{:.4g},{:.6f},{:.4g},{},{:.1f},{},{},{},{:.3f},{},{:."
+        "4g}\n",
         machine, cpu, cores, date, engine_version(), row.r.customers, row.r.days, row.r.threads,
         row.r.sim_seconds, row.sim_rate(), row.r.run_seconds, row.run_rate(), row.r.peak_rss_bytes,
         row.peak_per_customer(), hot_bytes_per_customer(),
         row.scaling > 0 ? fmt::format("{:.3f}", row.scaling) : std::string(), row.repeats,
-        row.spread);
+        row.spread, row.r.runs, row.r.runs_per_minute());
   }
   write_file_atomically(path, out);
 }
@@ -194,6 +215,8 @@ int cmd_bench(const Args& args, const std::string& command_line) {
   std::string sizes_text = "100000,1000000,10000000", threads_text = "1,2", csv, scenario_path;
   std::vector<std::string> overrides;
   int repeats = 3;
+  int small_runs = 100;
+  std::string small_customers_text = "20k";
   bool profile = false, no_csv = false, quiet = false;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
@@ -203,6 +226,10 @@ int cmd_bench(const Args& args, const std::string& command_line) {
       "thread counts, comma-separated (default: 1,2)")(
       "repeat,r", po::value(&repeats)->value_name("N"),
       "runs of each case; the table keeps the fastest (default: 3)")(
+      "small-runs", po::value(&small_runs)->value_name("N"),
+      "many small runs: N runs through the ensemble layer, KPIs included, no file (default: "
+      "100; 0: none)")("small-customers", po::value(&small_customers_text)->value_name("SIZE"),
+                       "customers of each small run (default: 20k)")(
       "profile", po::bool_switch(&profile), "print the time per phase of the day for each case")(
       "set", po::value(&overrides)->composing()->value_name("KEY=VALUE"),
       "change the bench world, as for run (e.g. simulation.days=100)")(
@@ -218,11 +245,24 @@ int cmd_bench(const Args& args, const std::string& command_line) {
              "threads\n"
              "  cjsim bench --customers 1M --threads 2 --profile\n"
              "  cjsim bench --customers 1M --repeat 5         # a noisy machine: more runs\n"
+             "  cjsim bench --customers 1M --small-runs 200   # and 200 runs of 20k customers\n"
              "  cjsim bench --customers 100k --set simulation.days=100 --no-csv\n")) {
     return 0;
   }
-  const std::vector<std::uint64_t> sizes = parse_sizes(sizes_text);
+  const std::vector<std::uint64_t> sizes = parse_sizes(sizes_text, "customers");
   const std::vector<int> threads = parse_threads(threads_text);
+  const std::vector<std::uint64_t> small_sizes =
+      parse_sizes(small_customers_text, "small-customers");
+  if (small_sizes.size() != 1) {
+    throw InputError({"--small-customers", 0, 0}, "small-customers",
+                     fmt::format("'{}' is not one size", small_customers_text),
+                     "give one size, such as --small-customers 20k");
+  }
+  if (small_runs < 0 || small_runs > 100000) {
+    throw InputError({"--small-runs", 0, 0}, "small-runs",
+                     fmt::format("{} is not a number of runs from 0 to 100,000", small_runs),
+                     "give --small-runs 100 (the default), or 0 for no many-small-runs row");
+  }
   if (repeats < 1 || repeats > 100) {
     throw InputError(
         {"--repeat", 0, 0}, "repeat",
@@ -270,6 +310,25 @@ int cmd_bench(const Args& args, const std::string& command_line) {
         fmt::print("\n");
         header = false;
       }
+      rows.push_back(row);
+    }
+  }
+  if (small_runs > 0) {
+    std::vector<std::vector<BenchResult>> runs(threads.size());
+    for (int round = 0; round < repeats; ++round) {
+      for (std::size_t k = 0; k < threads.size(); ++k) {
+        BenchCase c{scenario_path, overrides, small_sizes.front(), threads[k], scratch, !quiet};
+        c.runs = small_runs;
+        runs[k].push_back(measure(c));
+      }
+    }
+    std::optional<double> one_thread_rate;
+    for (std::size_t k = 0; k < threads.size(); ++k) {
+      Row row = fastest(runs[k]);
+      if (threads[k] == 1 && !one_thread_rate) one_thread_rate = row.run_rate();
+      if (threads[k] != 1 && one_thread_rate) row.scaling = row.run_rate() / *one_thread_rate;
+      if (k == 0) print_small_header(row.r);
+      print_small_row(row);
       rows.push_back(row);
     }
   }

@@ -15,11 +15,15 @@
 #include "cjsim/hdf5_io.hpp"
 #include "cjsim/sweep_io.hpp"
 #include "commands/commands.hpp"
+#include "common/key_words.hpp"
 #include "common/kpi_table.hpp"
+#include "common/number_format.hpp"
 #include "common/options.hpp"
+#include "common/table_output.hpp"
 #include "common/text_table.hpp"
 #include "common/variants.hpp"
 #include "sweep/compare_stats.hpp"
+#include "sweep/print.hpp"
 
 namespace cjsim::cli {
 
@@ -32,6 +36,8 @@ const char* const kExamples =
     "  cjsim compare results/funnel_vs_loop.h5 results/funnel_vs_loop.h5 \\\n"
     "      --a-variant funnel_minded --b-variant loop_minded\n"
     "  cjsim compare results/flowers_sweep.h5 --baseline 0 --kpi profit --kpi new_customers\n"
+    "  cjsim compare results/flowers_sweep.h5 --csv results/vs_baseline.csv --xlsx "
+    "results/vs_baseline.xlsx\n"
     "\n"
     "Pairs are replicates with the same number: with the same seed they share their random\n"
     "streams (common random numbers), which is what makes small differences visible. The\n"
@@ -39,14 +45,32 @@ const char* const kExamples =
 
 const std::vector<std::string> kHeadline = {"new_customers", "revenue", "profit"};
 
-std::string signed_value(double v, const std::string& unit) {
-  const std::string s = format_value(v, unit);
-  return std::isfinite(v) && v > 0 ? "+" + s : s;
+// A paired difference as a table cell: "+1.2K ± 0.3K *" (the mark: the interval excludes 0).
+TableCell difference_cell(const PairedDifference& d) {
+  TableCell c = TableCell::estimate(d.diff, d.ci_low, d.ci_high);
+  if (d.excludes_zero()) c.mark = "*";
+  return c;
 }
 
-std::string interval(const PairedDifference& d, const std::string& unit) {
-  if (!std::isfinite(d.ci_low) || !std::isfinite(d.ci_high)) return "n/a";
-  return fmt::format("[{}, {}]", signed_value(d.ci_low, unit), signed_value(d.ci_high, unit));
+TableColumn difference_column(const std::string& header, Quantity q, const std::string& unit) {
+  TableColumn c = TableColumn::numbers(header, q, true, unit);
+  c.signed_values = true;
+  c.own_convention = true;
+  return c;
+}
+
+const char* view_title(KpiView v) {
+  switch (v) {
+    case KpiView::funnel:
+      return "Funnel view";
+    case KpiView::loop:
+      return "Loop view";
+    case KpiView::money:
+      return "Money";
+    case KpiView::nonlinearity:
+      return "Nonlinearity";
+  }
+  return "";
 }
 
 struct Side {
@@ -100,7 +124,8 @@ std::vector<std::size_t> chosen_kpis(const std::vector<KpiDef>& defs,
 }
 
 int compare_runs(const std::string& path_a, const std::string& path_b, const std::string& va,
-                 const std::string& vb, const std::vector<std::string>& kpis) {
+                 const std::string& vb, const std::vector<std::string>& kpis,
+                 const TableOutput& files, const std::string& command_line) {
   const ResultFile a = ResultFile::open(path_a), b = ResultFile::open(path_b);
   for (const ResultFile* f : {&a, &b}) {
     if (f->meta().kind != "run") {
@@ -110,6 +135,16 @@ int compare_runs(const std::string& path_a, const std::string& path_b, const std
                        "compare sweep points with: cjsim compare SWEEP.h5 --baseline ROW");
     }
   }
+  const FileMeta meta_a = a.meta(), meta_b = b.meta();
+  if (meta_a.currency != meta_b.currency) {
+    throw InputError({path_b, 0, 0}, "currency",
+                     fmt::format("A's amounts are in {} and B's in {}: their differences would "
+                                 "mean nothing",
+                                 meta_a.currency.empty() ? "no named currency" : meta_a.currency,
+                                 meta_b.currency.empty() ? "no named currency" : meta_b.currency),
+                     "compare runs of scenarios with the same simulation.currency");
+  }
+  const Money money = Money::of(meta_a.currency);
   const bool same_file = path_a == path_b;
   // Default: the file's first variant; B of one file given twice: its second.
   const Side sa = load_side(a, pick_file_variant(a, va, "--a-variant", 0));
@@ -146,39 +181,49 @@ int compare_runs(const std::string& path_a, const std::string& path_b, const std
   }
   const std::vector<PairedDifference> d = paired_differences(va_values, vb_values, defs.size());
 
-  fmt::print("A: {} ({})\nB: {} ({})\n", path_a, sa.variant, path_b, sb.variant);
+  std::FILE* out = files.text();
+  fmt::print(out, "A: {} ({})\nB: {} ({})\n", path_a, sa.variant, path_b, sb.variant);
   const bool crn = sa.seeds == sb.seeds && sa.seeds.size() == 1;
   fmt::print(
-      "{} pair{} of replicates{}\n\n", pairs.size(), pairs.size() == 1 ? "" : "s",
+      out, "{} pair{} of replicates{}\n\n", pairs.size(), pairs.size() == 1 ? "" : "s",
       crn ? fmt::format(" with common random numbers (seed {})", *sa.seeds.begin())
           : " (the seeds differ: the pairs share no random numbers, so intervals are wider)");
-  TextTable table;
-  table.header = {"KPI", "A", "B", "B - A", "95% CI of B - A", ""};
-  table.left = {true, false, false, false, false, true};
+  // A row per KPI, one convention per row for A and B and one for their difference.
+  Table table;
+  table.name = "Comparison";
   const std::vector<std::size_t> shown = chosen_kpis(defs, kpis, {});
-  KpiView view = KpiView::funnel;
-  bool first = true;
+  if (kpis.empty()) table.group_header = "View";
+  table.columns = {TableColumn::words("KPI"),
+                   TableColumn::words("KPI id", true),
+                   TableColumn::words("Unit", true),
+                   TableColumn::numbers(fmt::format("A: {}", sa.variant), Quantity::number),
+                   TableColumn::numbers(fmt::format("B: {}", sb.variant), Quantity::number),
+                   difference_column("B - A", Quantity::number, {})};
   int marked = 0;
   for (std::size_t k : shown) {
     const KpiDef& def = defs[k];
-    if (kpis.empty() && (first || def.view != view)) {
-      table.rows.push_back({std::string(view_name(def.view)) + " view"});
-      view = def.view;
-    }
-    first = false;
-    const bool mark = d[k].excludes_zero();
-    marked += mark;
-    table.rows.push_back({"  " + def.label, format_value(d[k].a_mean, def.unit),
-                          format_value(d[k].b_mean, def.unit), signed_value(d[k].diff, def.unit),
-                          interval(d[k], def.unit), mark ? "*" : ""});
+    if (kpis.empty()) table.groups.push_back(view_title(def.view));
+    table.row_quantity.push_back(quantity_of_unit(def.unit));
+    table.row_unit.push_back(def.unit);
+    marked += d[k].excludes_zero();
+    table.rows.push_back({TableCell::words(def.label), TableCell::words(def.id),
+                          TableCell::words(kpi_unit_label(def.unit, money)),
+                          TableCell::number(d[k].a_mean), TableCell::number(d[k].b_mean),
+                          difference_cell(d[k])});
   }
-  table.print(stdout);
-  fmt::print("\n* the 95% interval of the difference excludes 0 ({} of {} KPIs){}\n", marked,
-             shown.size(), pairs.size() < 2 ? "; one pair gives no interval" : "");
+  table.notes.push_back(fmt::format(
+      "B - A: mean of the paired differences ± half-width of its 95% confidence interval; * the "
+      "interval excludes 0 ({} of {} KPIs){}",
+      marked, shown.size(), pairs.size() < 2 ? "; one pair gives no interval" : ""));
+  if (files.print_tables()) print_table(stdout, table, money);
+  files.write({table},
+              table_source(meta_a, same_file ? path_a : path_a + ", " + path_b, command_line),
+              money);
   return 0;
 }
 
-int compare_sweep(const std::string& path, int baseline, const std::vector<std::string>& kpis) {
+int compare_sweep(const std::string& path, int baseline, const std::vector<std::string>& kpis,
+                  const TableOutput& files, const std::string& command_line) {
   if (ResultFile::open(path).meta().kind == "run") {
     throw InputError({path, 0, 0}, "kind", "a run file alone: there is nothing to compare it with",
                      "give two run files (cjsim compare A.h5 B.h5), or a sweep file");
@@ -192,56 +237,81 @@ int compare_sweep(const std::string& path, int baseline, const std::vector<std::
                      "give a row number of the sweep table");
   }
   const std::vector<std::size_t> shown = chosen_kpis(t.kpis, kpis, kHeadline);
+  // The files get every KPI unless --kpi chose some; the terminal the headline ones.
+  std::vector<std::size_t> in_files = kpis.empty() ? chosen_kpis(t.kpis, {}, {}) : shown;
+  for (std::size_t k : shown) std::erase(in_files, k);
+  in_files.insert(in_files.begin(), shown.begin(), shown.end());
   const std::size_t K = t.kpis.size();
   const std::vector<double> base = file.kpi_values(baseline);
+  const FileMeta meta = file.meta();
+  const Money money = Money::of(meta.currency);
+  const std::unique_ptr<Scenario> scenario = sweep_scenario(file);
+  const ScenarioDef* def = scenario ? &scenario->variants.front().def : nullptr;
   auto describe_row = [&](const SweepTableRow& r) {
     std::string s = fmt::format("point {}", r.point);
     if (t.variants.size() > 1) s += fmt::format(" ({})", r.variant);
     for (std::size_t a = 0; a < t.axes.size(); ++a) {
-      s += fmt::format("{} {} = {}", a ? "," : ":", t.axes[a], format_number(r.values[a]));
+      s += fmt::format("{} {} = {}", a ? "," : ":", key_in_words(t.axes[a], def),
+                       format_compact(r.values[a], key_quantity(t.axes[a]), money));
     }
     return s;
   };
-  fmt::print("{}: {} rows, {} replicates each, common random numbers (seed {})\n", path, rows,
-             t.replicates, file.meta().seed);
-  fmt::print("baseline: row {}, {}\n\n", baseline,
+  std::FILE* out = files.text();
+  fmt::print(out, "{}: {} rows, {} replicates each, common random numbers (seed {})\n", path, rows,
+             t.replicates, meta.seed);
+  fmt::print(out, "baseline: row {}, {}\n\n", baseline,
              describe_row(t.rows[static_cast<std::size_t>(baseline)]));
 
-  TextTable table;
-  table.header.push_back("row");
-  table.header.push_back("point");
-  if (t.variants.size() > 1) table.header.push_back("variant");
-  for (const std::string& a : t.axes) table.header.push_back(a);
-  for (std::size_t k : shown) table.header.push_back(t.kpis[k].label + " - baseline [95% CI]");
-  table.left.assign(table.header.size(), false);
-  if (t.variants.size() > 1) table.left[2] = true;
+  Table table;
+  table.name = "Comparison";
+  table.terminal_rows = 40;
+  table.columns.push_back(TableColumn::numbers("Row", Quantity::count));
+  table.columns.push_back(TableColumn::numbers("Point", Quantity::count));
+  if (t.variants.size() > 1) table.columns.push_back(TableColumn::words("Variant"));
+  for (const std::string& a : t.axes)
+    table.columns.push_back(TableColumn::numbers(key_in_words(a, def), key_quantity(a)));
+  for (std::size_t k : in_files) {
+    TableColumn c =
+        difference_column(t.kpis[k].label + " vs baseline", quantity_of_unit(t.kpis[k].unit),
+                          kpi_unit_label(t.kpis[k].unit, money));
+    c.files_only = std::find(shown.begin(), shown.end(), k) == shown.end();
+    table.columns.push_back(std::move(c));
+  }
   int marked = 0, cells = 0;
   for (int row = 0; row < rows; ++row) {
     if (row == baseline) continue;
     const SweepTableRow& r = t.rows[static_cast<std::size_t>(row)];
     const std::vector<PairedDifference> d = paired_differences(base, file.kpi_values(row), K);
-    std::vector<std::string> line{std::to_string(row), std::to_string(r.point)};
-    if (t.variants.size() > 1) line.push_back(r.variant);
-    for (double v : r.values) line.push_back(format_number(v));
-    for (std::size_t k : shown) {
-      const bool mark = d[k].excludes_zero();
-      marked += mark;
-      ++cells;
-      line.push_back(fmt::format("{} {}{}", signed_value(d[k].diff, t.kpis[k].unit),
-                                 interval(d[k], t.kpis[k].unit), mark ? " *" : ""));
+    std::vector<TableCell> line{TableCell::number(row), TableCell::number(r.point)};
+    if (t.variants.size() > 1) line.push_back(TableCell::words(r.variant));
+    for (double v : r.values) line.push_back(TableCell::number(v));
+    for (std::size_t k : in_files) {
+      if (std::find(shown.begin(), shown.end(), k) != shown.end()) {
+        marked += d[k].excludes_zero();
+        ++cells;
+      }
+      line.push_back(difference_cell(d[k]));
     }
     table.rows.push_back(std::move(line));
   }
-  table.print(stdout);
-  fmt::print("\npaired by replicate; * the 95% interval excludes 0 ({} of {}){}\n", marked, cells,
-             t.replicates < 2 ? "; one replicate gives no interval" : "");
+  table.notes.push_back(
+      fmt::format("each row minus the baseline, paired by replicate: mean ± half-width of the 95% "
+                  "confidence interval; * the interval excludes 0 ({} of {}){}",
+                  marked, cells, t.replicates < 2 ? "; one replicate gives no interval" : ""));
+  if (!t.axes.empty()) {
+    table.notes.push_back("varied (the keys --vary and --set take):");
+    for (const std::string& n : axis_notes(t, def)) table.notes.push_back("  " + n);
+  }
+  if (files.print_tables()) print_table(stdout, table, money);
+  files.write({table}, table_source(meta, path, command_line), money);
   return 0;
 }
 
 }  // namespace
 
-int cmd_compare(const Args& args, const std::string& /*command_line*/) {
+int cmd_compare(const Args& args, const std::string& command_line) {
   std::vector<std::string> files, kpis;
+  TableOutput tables;
   std::string va, vb;
   int baseline = 0;
   po::options_description opts("options");
@@ -253,12 +323,14 @@ int cmd_compare(const Args& args, const std::string& /*command_line*/) {
       "kpi", po::value(&kpis)->composing()->value_name("ID"),
       "show this KPI (repeatable; default: every KPI for two runs, new customers, revenue and "
       "profit for a sweep)");
+  tables.add_options(opts, "the comparison (a sweep's: every KPI unless --kpi)");
   po::options_description hidden;
   hidden.add_options()("file", po::value(&files)->composing());
   po::positional_options_description pos;
   pos.add("file", -1);
   po::variables_map vm;
   if (!parse(args, opts, hidden, pos, vm, kUsage, kExamples)) return 0;
+  tables.check(vm);  // before any work
   if (files.empty() || files.size() > 2) {
     throw InputError(
         {"compare", 0, 0}, "",
@@ -270,7 +342,7 @@ int cmd_compare(const Args& args, const std::string& /*command_line*/) {
       throw InputError({"--baseline", 0, 0}, "baseline", "--baseline is for one sweep file",
                        "cjsim compare SWEEP.h5 --baseline ROW");
     }
-    return compare_runs(files[0], files[1], va, vb, kpis);
+    return compare_runs(files[0], files[1], va, vb, kpis, tables, command_line);
   }
   if (!va.empty() || !vb.empty()) {
     throw InputError({"--a-variant", 0, 0}, "variant",
@@ -278,7 +350,7 @@ int cmd_compare(const Args& args, const std::string& /*command_line*/) {
                      "to compare two variants of one run file, give it twice: cjsim compare "
                      "F.h5 F.h5 --a-variant X --b-variant Y");
   }
-  return compare_sweep(files[0], baseline, kpis);
+  return compare_sweep(files[0], baseline, kpis, tables, command_line);
 }
 
 }  // namespace cjsim::cli

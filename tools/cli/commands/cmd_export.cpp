@@ -56,20 +56,33 @@ std::string paths_csv(const PathSummary& s, const std::vector<std::string>& chan
   return out;
 }
 
+// One row per 7-day week from day 0 (results/README.md "Exports"). Column names are those
+// cjsim calibrate reads (spend.<channel>, new_customers, entered.<stage>, ...), so a file
+// exported here is observed data a calibration can fit.
 std::string weekly_csv(const RunResult& run, std::chrono::sys_days start) {
   const DailySeries& d = run.daily;
-  const auto C = static_cast<std::size_t>(d.channels), G = static_cast<std::size_t>(d.segments);
+  const auto C = static_cast<std::size_t>(d.channels), G = static_cast<std::size_t>(d.segments),
+             S = static_cast<std::size_t>(d.stages);
+  const bool entered = d.entered.size() == static_cast<std::size_t>(d.days) * S;
   std::string out = "week,date,first_day,days";
-  for (const char* prefix : {",spend_", ",exposures_"}) {
+  for (const char* prefix : {",spend.", ",exposures."}) {
     for (const std::string& c : run.names.channels) {
       out += prefix;
       out += c;
     }
   }
-  out += ",new_customers,purchases,revenue,margin\n";
+  out += ",new_customers,purchases,repeat_purchases,revenue,margin";
+  for (const char* prefix : {",entered.", ",stock."}) {
+    if (std::string(prefix) == ",entered." && !entered) continue;
+    for (const std::string& s : run.names.stages) {
+      out += prefix;
+      out += s;
+    }
+  }
+  out += "\n";
   for (int week = 0; week * 7 < d.days; ++week) {
     const int first = week * 7, last = std::min(d.days, first + 7);
-    std::vector<double> spend(C, 0.0), exposures(C, 0.0);
+    std::vector<double> spend(C, 0.0), exposures(C, 0.0), into(S, 0.0), stock(S, 0.0);
     double fresh = 0, purchases = 0, revenue = 0, margin = 0;
     for (int t = first; t < last; ++t) {
       for (std::size_t c = 0; c < C; ++c) {
@@ -83,6 +96,16 @@ std::string weekly_csv(const RunResult& run, std::chrono::sys_days start) {
         revenue += d.revenue[at];
         margin += d.margin[at];
       }
+      for (std::size_t s = 0; s < S && entered; ++s) {
+        into[s] += static_cast<double>(d.entered[d.at_entered(t, static_cast<int>(s))]);
+      }
+    }
+    // Stocks at the week's end: the occupancy at the start of the next day.
+    for (std::size_t s = 0; s < S; ++s) {
+      for (std::size_t g = 0; g < G; ++g) {
+        stock[s] += static_cast<double>(
+            d.stage_counts[d.at_stage(last, static_cast<int>(s), static_cast<int>(g))]);
+      }
     }
     out += fmt::format("{},{},{},{}", week, date_text(start + std::chrono::days{first}), first,
                        last - first);
@@ -92,8 +115,16 @@ std::string weekly_csv(const RunResult& run, std::chrono::sys_days start) {
         out += number(v);
       }
     }
-    out += fmt::format(",{},{},{},{}\n", number(fresh), number(purchases), number(revenue),
-                       number(margin));
+    out += fmt::format(",{},{},{},{},{}", number(fresh), number(purchases),
+                       number(purchases - fresh), number(revenue), number(margin));
+    for (const auto* column : {&into, &stock}) {
+      if (column == &into && !entered) continue;
+      for (const double v : *column) {
+        out += ',';
+        out += number(v);
+      }
+    }
+    out += "\n";
   }
   return out;
 }
@@ -115,7 +146,8 @@ int cmd_export(const Args& args, const std::string& command_line) {
       "which variant (default: the first)")(
       "replicate", po::value(&replicate)->default_value(0)->value_name("R"), "which replicate")(
       "start-date", po::value(&start_date)->default_value("2025-01-01")->value_name("DATE"),
-      "the date of day 0, for the weekly file's date column");
+      "the date of day 0, for the weekly file's date column (default: the run's simulation.start, "
+      "else 2025-01-01)");
   po::options_description hidden;
   hidden.add_options()("input", po::value(&input)->required());
   po::positional_options_description pos;
@@ -132,7 +164,7 @@ int cmd_export(const Args& args, const std::string& command_line) {
     throw InputError({"--paths", 0, 0}, "paths", "nothing to export",
                      "give --paths FILE.csv, --weekly FILE.csv or both");
   }
-  const std::chrono::sys_days start = parse_date(start_date);
+  std::chrono::sys_days start = parse_date(start_date);
   const ResultFile file = ResultFile::open(input);
   const std::string variant = pick_file_variant(file, only_variant);
   const std::vector<int> reps = file_replicates(file, variant);
@@ -142,6 +174,10 @@ int cmd_export(const Args& args, const std::string& command_line) {
                      fmt::format("choose 0 to {}", reps.back()));
   }
   const StoredRun run = file.load(variant, replicate, false);
+  // A run with simulation.start knows its dates: day 0 is that date unless --start-date says.
+  if (!vm.count("start-date") || vm["start-date"].defaulted()) {
+    if (run.run.daily.start) start = std::chrono::sys_days{*run.run.daily.start};
+  }
   std::string paths_text;
   if (!paths_file.empty()) {
     const std::optional<TouchPaths> paths = file.touch_paths(variant, replicate);

@@ -8,12 +8,17 @@
 #include <cstdio>
 #include <tuple>
 
+#include "cjsim/calibrate.hpp"
 #include "cjsim/optimize.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "commands/commands.hpp"
+#include "commands/posterior_decisions.hpp"
+#include "common/key_words.hpp"
 #include "common/kpi_table.hpp"
+#include "common/number_format.hpp"
 #include "common/options.hpp"
 #include "common/progress.hpp"
+#include "common/table_output.hpp"
 #include "common/text_table.hpp"
 #include "common/variants.hpp"
 
@@ -44,19 +49,48 @@ std::pair<std::string, double> parse_channel_amount(const std::string& text,
   return {text.substr(0, eq), amount};
 }
 
-std::string objective_unit(Objective o) {
-  return o == Objective::new_customers ? "customers" : "currency";
+Quantity objective_quantity(Objective o) {
+  return o == Objective::new_customers ? Quantity::count : Quantity::money;
+}
+
+std::string objective_words(Objective o) {
+  switch (o) {
+    case Objective::profit:
+      return "Profit";
+    case Objective::revenue:
+      return "Revenue";
+    case Objective::new_customers:
+      return "New customers";
+    case Objective::ltv:
+      return "LTV";
+  }
+  return objective_name(o);
+}
+
+TableCell estimate(const Estimate& e) {
+  return TableCell::estimate(e.mean, e.ci_low, e.ci_high);
+}
+
+// "search" -> "Search", "search@q2" -> "Search, Q2"
+std::string unit_words(const std::string& unit, const ScenarioDef& def) {
+  const std::size_t at = unit.find('@');
+  if (at == std::string::npos) return channel_words(unit, &def);
+  std::string quarter = unit.substr(at + 1);
+  for (char& c : quarter)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return fmt::format("{}, {}", channel_words(unit.substr(0, at), &def), quarter);
 }
 
 }  // namespace
 
 int cmd_optimize(const Args& args, const std::string& command_line) {
-  static_cast<void>(command_line);
+  TableOutput files;
   std::string scenario_path, only_variant, objective_text = "profit", flights;
   std::vector<std::string> mins, maxs;
   RunSettings rs;
   OptimizeOptions oo;
   bool quiet = false;
+  int draws = 10;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
       "total", po::value(&oo.total)->required()->value_name("X"),
@@ -74,8 +108,11 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
       "flight shape")("tolerance", po::value(&oo.tolerance)->default_value(0.005)->value_name("F"),
                       "stop when the step is below F x total")(
       "variant", po::value(&only_variant)->value_name("NAME"),
-      "which variant's world (default: the first)")("quiet,q", po::bool_switch(&quiet),
-                                                    "no progress, only the result");
+      "which variant's world (default: the first)")(
+      "draws", po::value(&draws)->default_value(10)->value_name("N"),
+      "given a calibration file: posterior draws to optimize in")(
+      "quiet,q", po::bool_switch(&quiet), "no progress, only the result");
+  files.add_options(opts, "the allocation, the objective and the response curves");
   add_run_settings(opts, rs);
   po::options_description hidden;
   hidden.add_options()("scenario", po::value(&scenario_path)->required());
@@ -90,10 +127,15 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
              "  cjsim optimize scenarios/car_dealership.toml --total 400000 --objective "
              "new_customers --replicates 8\n"
              "  cjsim optimize scenarios/flower_delivery.toml --total 216000 --flights quarters "
-             "--set simulation.customers=20000\n")) {
+             "--set simulation.customers=20000\n"
+             "  cjsim optimize scenarios/flower_delivery.toml --total 600000 --csv "
+             "results/split.csv --xlsx results/split.xlsx\n"
+             "  cjsim optimize results/shop_calibration.h5 --total 50000 --draws 10   # over the "
+             "posterior\n")) {
     return 0;
   }
   check_threads(rs.threads);
+  files.check(vm);  // before any work
   const std::optional<Objective> objective = parse_objective(objective_text);
   if (!objective) {
     throw InputError({"--objective", 0, 0}, "objective",
@@ -116,9 +158,27 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
                      fmt::format("must be between 0 and 0.5, got {}", oo.tolerance),
                      "give e.g. --tolerance 0.005 (half a percent of the total)");
   }
-  const Scenario scenario = load_scenario(scenario_path, rs.overrides);
-  const Variant& variant = pick_variant(scenario, only_variant);
-  const std::vector<ChannelDef>& defs = variant.def.channels;
+  const bool calibrated = is_hdf5_file(scenario_path);
+  std::optional<Scenario> scenario;
+  std::vector<ChannelDef> defs;
+  if (calibrated) {
+    for (const char* option : {"set", "variant", "flights", "seed"}) {
+      if (vm.count(option) && !vm[option].defaulted()) {
+        throw InputError({fmt::format("--{}", option), 0, 0}, option,
+                         "a calibration file holds its own world: this option does not apply",
+                         "leave it out (cjsim optimize CALIBRATION.h5 --total X [--draws N])");
+      }
+    }
+    if (draws < 1 || draws > 1000) {
+      throw InputError({"--draws", 0, 0}, "draws", fmt::format("must be 1 to 1000, got {}", draws),
+                       "e.g. --draws 10");
+    }
+    const CalibrationFile file = read_calibration_file(scenario_path);
+    defs = fit_problem_from(file).world(file.result.median).channels;
+  } else {
+    scenario = load_scenario(scenario_path, rs.overrides);
+    defs = pick_variant(*scenario, only_variant).def.channels;
+  }
   oo.min.assign(defs.size(), 0.0);
   oo.max.assign(defs.size(), oo.total);
   std::vector<std::string> names;
@@ -144,6 +204,11 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
   }
   oo.run.threads = rs.threads;
   oo.run.seed = rs.seed;
+  if (calibrated) {
+    oo.run.customer_table = false;
+    return optimize_over_posterior(scenario_path, draws, oo, quiet);
+  }
+  const Variant& variant = pick_variant(*scenario, only_variant);
   install_interrupt_handler();
   Progress progress("optimize", quiet);
   oo.run.progress = [&](std::size_t done, std::size_t total) {
@@ -156,52 +221,115 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
   progress.done(fmt::format("{} rounds, {} allocations x {} replicates", r.rounds, r.evaluations,
                             oo.replicates));
 
-  const std::string unit = objective_unit(r.objective);
-  fmt::print("Budget {} shared to maximise {} ({} replicates on common random numbers)\n\n",
-             format_value(oo.total, "currency"), objective_name(r.objective), oo.replicates);
-  TextTable t{
-      {"unit", "plan (scaled)", "optimum", "spent", "min", "max",
-       "marginal " + std::string(objective_name(r.objective)) + " / budget", "marginal ROAS", ""},
-      {true},
-      {},
-      true};
+  const Money money = Money::of(variant.def.simulation.currency);
+  const Quantity oq = objective_quantity(r.objective);
+  const std::string goal = objective_words(r.objective);
+  // In a sentence: "new customers", "profit", "LTV".
+  const std::string goal_words = r.objective == Objective::ltv || goal.empty()
+                                     ? goal
+                                     : static_cast<char>(goal[0] - 'A' + 'a') + goal.substr(1);
+  const std::string per_replicates = fmt::format(
+      "mean ± half-width of the 95% confidence interval over {} paired replicates", oo.replicates);
+
+  Table plan;
+  plan.name = "Allocation";
+  plan.title =
+      fmt::format("Budget {} shared to maximise {} ({} replicates on common random numbers)",
+                  format_compact(oo.total, Quantity::money, money), goal_words, oo.replicates);
+  plan.columns = {TableColumn::words("Unit"),
+                  TableColumn::words("Unit id", true),
+                  TableColumn::numbers("Plan, scaled", Quantity::money),
+                  TableColumn::numbers("Optimum", Quantity::money),
+                  TableColumn::numbers("Spent", Quantity::money, true),
+                  TableColumn::numbers("Min", Quantity::money),
+                  TableColumn::numbers("Max", Quantity::money),
+                  TableColumn::numbers(
+                      fmt::format("Marginal {} per {}", goal_words,
+                                  money.code.empty() ? std::string("unit of budget") : money.code),
+                      Quantity::number, true,
+                      r.objective == Objective::new_customers
+                          ? fmt::format("customers per {}", money.unit_words())
+                          : fmt::format("{} per {}", money.unit_words(), money.unit_words())),
+                  TableColumn::numbers("Marginal ROAS", Quantity::ratio, true),
+                  TableColumn::words("Note")};
   for (std::size_t u = 0; u < r.units.size(); ++u) {
     const std::size_t k = static_cast<std::size_t>(
         std::find(r.channels.begin(), r.channels.end(), defs[r.unit_channel[u]].name) -
         r.channels.begin());
-    t.rows.push_back(
-        {r.units[u], format_value(r.start[u], "currency"),
-         format_value(r.allocation[u], "currency"), estimate_cell(r.spent[u], "currency"),
-         format_value(r.channel_min[k], "currency"), format_value(r.channel_max[k], "currency"),
-         estimate_cell(r.marginal[u], "ratio"), estimate_cell(r.marginal_roas[u], "ratio"),
-         r.at_bound[u]    ? "at a bound"
-         : r.saturated[u] ? "saturated: reaches everyone it can"
-                          : ""});
+    plan.rows.push_back({TableCell::words(unit_words(r.units[u], variant.def)),
+                         TableCell::words(r.units[u]), TableCell::number(r.start[u]),
+                         TableCell::number(r.allocation[u]), estimate(r.spent[u]),
+                         TableCell::number(r.channel_min[k]), TableCell::number(r.channel_max[k]),
+                         estimate(r.marginal[u]), estimate(r.marginal_roas[u]),
+                         TableCell::words(r.at_bound[u]    ? "at a bound"
+                                          : r.saturated[u] ? "saturated: reaches everyone it can"
+                                                           : "")});
   }
-  t.print(stdout);
-  fmt::print("\n{} at the optimum: {}   (plan scaled to the total: {}; gain {})\n",
-             objective_name(r.objective), estimate_cell(r.value, unit),
-             estimate_cell(r.start_value, unit), estimate_cell(r.improvement, unit));
-  fmt::print("marginal returns of the units neither at a bound nor saturated {}\n",
-             r.marginals_agree
-                 ? "agree (their 95% intervals share a value): the optimum equalises them"
-                 : "differ beyond their 95% intervals: more replicates or a smaller --tolerance "
-                   "may move the answer");
+  plan.notes = {
+      per_replicates,
+      fmt::format("marginal returns of the units neither at a bound nor saturated {}",
+                  r.marginals_agree ? "agree (their 95% intervals share a value): the optimum "
+                                      "equalises them"
+                                    : "differ beyond their 95% intervals: more replicates or a "
+                                      "smaller --tolerance may move the answer")};
 
-  TextTable curves{{"response curve"}, {true}, {}, true};
-  for (std::size_t i = 0; i < 4; ++i) curves.header.push_back(fmt::format("budget {}", i + 1));
+  Table result;
+  result.name = "Objective";
+  result.title = fmt::format("{} of the allocations", goal);
+  result.columns = {
+      TableColumn::words("Allocation"),
+      TableColumn::numbers(goal, oq, true, oq == Quantity::count ? "customers" : std::string())};
+  result.rows = {{TableCell::words("The optimum"), estimate(r.value)},
+                 {TableCell::words("The plan scaled to the total"), estimate(r.start_value)}};
+  TableColumn gain = TableColumn::numbers("Gain over the plan", oq, true,
+                                          oq == Quantity::count ? "customers" : std::string());
+  gain.signed_values = true;
+  result.columns.push_back(gain);
+  result.rows[0].push_back(estimate(r.improvement));
+  result.rows[1].push_back(TableCell::number(TableCell::kNaN));
+  result.notes = {per_replicates};
+
+  Table curves;
+  curves.name = "Response curves";
+  curves.title = fmt::format(
+      "Response curves: change of {} when one unit's budget moves (the others kept)", goal_words);
+  curves.columns = {TableColumn::words("Unit"), TableColumn::words("Unit id", true)};
+  const std::size_t points = r.curves.empty() ? 0 : r.curves.front().size();
+  for (std::size_t i = 0; i < points; ++i) {
+    curves.columns.push_back(
+        TableColumn::numbers(fmt::format("Budget {}", i + 1), Quantity::money));
+    TableColumn change = TableColumn::numbers(fmt::format("Change {}", i + 1), oq, true,
+                                              oq == Quantity::count ? "customers" : std::string());
+    change.signed_values = true;
+    curves.columns.push_back(change);
+  }
   for (std::size_t u = 0; u < r.units.size(); ++u) {
-    std::vector<std::string> row{r.units[u]};
-    for (const CurvePoint& p : r.curves[u]) {
-      row.push_back(format_value(p.budget, "currency") + ": " + estimate_cell(p.change, unit));
+    std::vector<TableCell> row{TableCell::words(unit_words(r.units[u], variant.def)),
+                               TableCell::words(r.units[u])};
+    for (std::size_t i = 0; i < points; ++i) {
+      const bool has = i < r.curves[u].size();
+      row.push_back(TableCell::number(has ? r.curves[u][i].budget : TableCell::kNaN));
+      row.push_back(has ? estimate(r.curves[u][i].change) : TableCell::number(TableCell::kNaN));
     }
     curves.rows.push_back(std::move(row));
   }
-  fmt::print("\nResponse curves: change of {} when one unit's budget moves (the others kept)\n\n",
-             objective_name(r.objective));
-  curves.print(stdout);
-  fmt::print("\nmean ± half-width of the 95% confidence interval over {} paired replicates.\n",
-             oo.replicates);
+  curves.notes = {per_replicates};
+
+  const std::vector<Table> tables{plan, result, curves};
+  if (files.print_tables()) {
+    for (std::size_t k = 0; k < tables.size(); ++k) {
+      fmt::print("{}", k ? "\n" : "");
+      print_table(stdout, tables[k], money);
+    }
+  }
+  FileMeta meta;
+  meta.scenario_name = variant.def.simulation.name;
+  meta.scenario_source = scenario->source_name;
+  meta.scenario_text = scenario->text;
+  meta.effective_toml = scenario->effective_toml;
+  meta.seed = rs.seed.value_or(variant.def.simulation.seed);
+  meta.currency = variant.def.simulation.currency;
+  files.write(tables, table_source(meta, {}, command_line), money);
   return 0;
 }
 

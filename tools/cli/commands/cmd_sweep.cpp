@@ -19,6 +19,7 @@
 #include "common/options.hpp"
 #include "common/progress.hpp"
 #include "common/run_support.hpp"
+#include "common/table_output.hpp"
 #include "sweep/mpi.hpp"
 #include "sweep/print.hpp"
 #include "sweep/run.hpp"
@@ -37,6 +38,8 @@ const char* const kExamples =
     "  cjsim sweep scenarios/bench.toml --vary channels.search.budget=0:300000 \\\n"
     "      --vary 'edges.consideration -> purchase.rate=0.02:0.06' --design lhs --points 200\n"
     "  cjsim sweep scenarios/flower_delivery.toml -o results/flowers_sweep.h5 --resume\n"
+    "  cjsim sweep scenarios/flower_delivery.toml --csv results/flowers_sweep.csv --xlsx "
+    "results/flowers_sweep.xlsx\n"
     "  mpirun -np 64 cjsim sweep scenarios/bench.toml --vary ... -o results/big.h5\n"
     "\n"
     "What is varied: --vary KEY=v1,v2,... (a list) or KEY=from:to:steps (steps values from 'from'\n"
@@ -91,9 +94,22 @@ std::string resume_command(const std::string& command_line) {
   return command_line + " --resume";
 }
 
-void print_table(const std::string& output) {
-  print_sweep_table(stdout, SweepFile::open(output).table());
-  fmt::print("\nresults: {}\n", output);
+// The finished sweep's table, read back from the file: printed in the planner's words and
+// written to --csv / --xlsx.
+void show_table(const std::string& output, const TableOutput& files,
+                const std::string& command_line) {
+  const SweepFile file = SweepFile::open(output);
+  const std::unique_ptr<Scenario> scenario = sweep_scenario(file);
+  const FileMeta meta = file.meta();
+  const Money money = Money::of(meta.currency);
+  const std::vector<Table> tables{
+      sweep_table_model(file.table(), scenario ? &scenario->variants.front().def : nullptr, money)};
+  if (files.print_tables()) {
+    fmt::print("\n");
+    print_table(stdout, tables.front(), money);
+  }
+  files.write(tables, table_source(meta, output, command_line), money);
+  fmt::print(files.text(), "\nresults: {}\n", output);
 }
 
 struct SweepCommand {
@@ -103,6 +119,7 @@ struct SweepCommand {
   int replicates = 0, points = 0;
   bool keep_runs = false, resume = false, quiet = false;
   bool has_points = false, has_replicates = false;
+  TableOutput tables;  // --csv, --xlsx
 };
 
 int sweep(const SweepCommand& c, const std::string& command_line, MpiSession* mpi) {
@@ -146,7 +163,7 @@ int sweep(const SweepCommand& c, const std::string& command_line, MpiSession* mp
   if (complete) {
     if (rank != 0) return 0;
     fmt::print(stderr, "nothing to resume: {} already holds this sweep, complete\n", output);
-    print_table(output);
+    show_table(output, c.tables, command_line);
     return 0;
   }
 
@@ -221,7 +238,7 @@ int sweep(const SweepCommand& c, const std::string& command_line, MpiSession* mp
     }
     return 128 + (interrupt_signal() != 0 ? interrupt_signal() : SIGINT);
   }
-  print_table(output);
+  show_table(output, c.tables, command_line);
   return 0;
 }
 
@@ -247,6 +264,7 @@ int cmd_sweep(const Args& args, const std::string& command_line) {
       "resume", po::bool_switch(&c.resume),
       "finish a sweep that was interrupted: only the missing points run")(
       "quiet,q", po::bool_switch(&c.quiet), "no progress, only the table");
+  c.tables.add_options(opts, "the sweep table (every KPI)");
   add_run_settings(opts, c.rs);
   po::options_description hidden;
   hidden.add_options()("scenario", po::value(&c.scenario_path)->required());
@@ -255,6 +273,7 @@ int cmd_sweep(const Args& args, const std::string& command_line) {
   po::variables_map vm;
   if (!parse(args, opts, hidden, pos, vm, kUsage, kExamples)) return 0;
   check_threads(c.rs.threads);
+  c.tables.check(vm);  // before any work
   c.has_points = vm.count("points") > 0;
   c.has_replicates = vm.count("replicates") > 0;
 

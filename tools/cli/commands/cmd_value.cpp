@@ -11,9 +11,12 @@
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/value.hpp"
 #include "commands/commands.hpp"
+#include "commands/posterior_decisions.hpp"
+#include "common/key_words.hpp"
 #include "common/options.hpp"
 #include "common/progress.hpp"
 #include "common/run_support.hpp"
+#include "common/table_output.hpp"
 #include "common/text_table.hpp"
 #include "common/variants.hpp"
 
@@ -21,70 +24,138 @@ namespace cjsim::cli {
 
 namespace {
 
-std::string csv_number(double v) {
-  return std::isfinite(v) ? fmt::format("{:.10g}", v) : "";
+TableCell estimate(const Estimate& e) {
+  return TableCell::estimate(e.mean, e.ci_low, e.ci_high);
 }
 
-// The whole table, one row per (channel, measure, segment, stage).
-std::string value_csv(const ChannelValue& v) {
-  std::string out =
-      "channel,counterfactual,measure,segment,stage,mean,sd,ci_low,ci_high,replicates\n";
-  for (const ChannelValueRow& r : v.rows) {
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", r.channel, r.counterfactual, r.measure,
-                       r.segment, r.stage, csv_number(r.estimate.mean), csv_number(r.estimate.sd),
-                       csv_number(r.estimate.ci_low), csv_number(r.estimate.ci_high), r.estimate.n);
-  }
-  return out;
+TableColumn measure_column(const std::string& header, Quantity q, bool signed_values,
+                           const std::string& unit = {}) {
+  TableColumn c = TableColumn::numbers(header, q, true, unit);
+  c.signed_values = signed_values;
+  return c;
 }
 
-void print_value(const ChannelValue& v) {
-  auto cell = [&](const std::string& channel, const char* measure, const char* unit) {
-    const ChannelValueRow* row = v.find(channel, measure);
-    return row ? estimate_cell(row->estimate, unit) : std::string("n/a");
-  };
-  TextTable main{{"channel", "spend", "incr. new customers", "incr. purchases", "incr. revenue",
-                  "incr. profit", "ROAS", "marginal ROAS"},
-                 {true},
-                 {},
-                 true};
+// The printed tables: a row per channel with its incremental value, and new customers by segment.
+std::vector<Table> value_tables(const ChannelValue& v, const ScenarioDef& def) {
+  const std::string step = fmt::format("{:.0f}%", v.step * 100);
+  Table main;
+  main.name = "Channel value";
+  main.title = fmt::format(
+      "Channel value: the baseline minus the world without the channel (marginal: -{} and +{} "
+      "of its budget)",
+      step, step);
+  main.columns = {TableColumn::words("Channel"),
+                  TableColumn::words("Channel id", true),
+                  measure_column("Spend", Quantity::money, false),
+                  measure_column("Incremental new customers", Quantity::count, true, "customers"),
+                  measure_column("Incremental purchases", Quantity::count, true, "purchases"),
+                  measure_column("Incremental revenue", Quantity::money, true),
+                  measure_column("Incremental profit", Quantity::money, true),
+                  measure_column("ROAS", Quantity::ratio, false),
+                  measure_column("Marginal ROAS", Quantity::ratio, false)};
+  const char* const measures[] = {"spend",
+                                  "incremental.new_customers",
+                                  "incremental.purchases",
+                                  "incremental.revenue",
+                                  "incremental.profit",
+                                  "roas",
+                                  "marginal_roas"};
   for (const std::string& c : v.channels) {
-    main.rows.push_back(
-        {c, cell(c, "spend", "currency"), cell(c, "incremental.new_customers", "customers"),
-         cell(c, "incremental.purchases", "purchases"), cell(c, "incremental.revenue", "currency"),
-         cell(c, "incremental.profit", "currency"), cell(c, "roas", "ratio"),
-         cell(c, "marginal_roas", "ratio")});
+    std::vector<TableCell> row{TableCell::words(channel_words(c, &def)), TableCell::words(c)};
+    for (const char* m : measures) {
+      const ChannelValueRow* r = v.find(c, m);
+      row.push_back(r ? estimate(r->estimate) : TableCell::number(TableCell::kNaN));
+    }
+    main.rows.push_back(std::move(row));
   }
-  fmt::print(
-      "Channel value: baseline minus the world without the channel (marginal: "
-      "+-{:.0f}% of its budget)\n\n",
-      v.step * 100);
-  main.print(stdout);
-  TextTable segments{{"incr. new customers"}, {true}, {}, true};
-  for (const std::string& g : v.segments) segments.header.push_back(g);
+  main.notes = {
+      fmt::format("mean ± half-width of the 95% confidence interval over {} paired replicates "
+                  "(common random numbers).",
+                  v.replicates),
+      fmt::format("ROAS = incremental revenue / the channel's spend; marginal ROAS = change in "
+                  "revenue / change in spend between -{} and +{} of its budget",
+                  step, step),
+      "(n/a: the channel is free, or its spend did not move)."};
+
+  Table segments;
+  segments.name = "By segment";
+  segments.title = "Incremental new customers by segment";
+  segments.columns = {TableColumn::words("Channel"), TableColumn::words("Channel id", true)};
+  for (const std::string& g : v.segments)
+    segments.columns.push_back(
+        measure_column(segment_words(g, &def), Quantity::count, true, "customers"));
   for (const std::string& c : v.channels) {
-    std::vector<std::string> row{c};
+    std::vector<TableCell> row{TableCell::words(channel_words(c, &def)), TableCell::words(c)};
     for (const std::string& g : v.segments) {
       const ChannelValueRow* r = v.find(c, "incremental.new_customers", g);
-      row.push_back(r ? estimate_cell(r->estimate, "customers") : "n/a");
+      row.push_back(r ? estimate(r->estimate) : TableCell::number(TableCell::kNaN));
     }
     segments.rows.push_back(std::move(row));
   }
-  fmt::print("\nBy segment\n\n");
-  segments.print(stdout);
-  fmt::print(
-      "\nmean ± half-width of the 95% confidence interval over {} paired replicates (common "
-      "random numbers).\nROAS = incremental revenue / the channel's spend; marginal ROAS = "
-      "change in revenue / change in spend\nbetween -{:.0f}% and +{:.0f}% of its budget (n/a: the "
-      "channel is free, or its spend did not move).\n",
-      v.replicates, v.step * 100, v.step * 100);
+  return {main, segments};
+}
+
+// What a measure counts, for the long table's units.
+Quantity measure_quantity(const std::string& measure) {
+  if (measure.find("roas") != std::string::npos) return Quantity::ratio;
+  if (measure.rfind("marginal.", 0) == 0) return Quantity::number;  // per unit of spend
+  if (measure.find("revenue") != std::string::npos || measure.find("margin") != std::string::npos ||
+      measure.find("spend") != std::string::npos || measure.find("profit") != std::string::npos)
+    return Quantity::money;
+  return Quantity::count;
+}
+
+std::string measure_unit(const std::string& measure, const Money& money) {
+  switch (measure_quantity(measure)) {
+    case Quantity::ratio:
+      return "ratio";
+    case Quantity::money:
+      return money.unit_words();
+    case Quantity::count:
+      return measure.find("purchases") != std::string::npos ? "purchases" : "customers";
+    default:
+      return measure.find("new_customers") != std::string::npos
+                 ? fmt::format("customers per {}", money.unit_words())
+                 : fmt::format("{} per {}", money.unit_words(), money.unit_words());
+  }
+}
+
+// Every measure, by segment and stage too: a row each (files only; results/README.md).
+Table all_measures(const ChannelValue& v, const Money& money) {
+  Table t;
+  t.name = "all_measures";
+  t.title =
+      "Every measure of cjsim value (one row per channel, counterfactual, measure, segment "
+      "and stage)";
+  t.columns = {TableColumn::words("channel"),
+               TableColumn::words("counterfactual"),
+               TableColumn::words("measure"),
+               TableColumn::words("segment"),
+               TableColumn::words("stage"),
+               TableColumn::words("unit"),
+               TableColumn::numbers("mean", Quantity::number, true),
+               TableColumn::numbers("sd", Quantity::number),
+               TableColumn::numbers("replicates", Quantity::number)};
+  for (const ChannelValueRow& r : v.rows) {
+    t.row_quantity.push_back(measure_quantity(r.measure));
+    t.row_unit.push_back(measure_unit(r.measure, money));
+    t.rows.push_back({TableCell::words(r.channel), TableCell::words(r.counterfactual),
+                      TableCell::words(r.measure), TableCell::words(r.segment),
+                      TableCell::words(r.stage), TableCell::words(t.row_unit.back()),
+                      estimate(r.estimate), TableCell::number(r.estimate.sd),
+                      TableCell::number(r.estimate.n)});
+  }
+  t.columns[8].own_convention = true;  // a count beside amounts
+  return t;
 }
 
 }  // namespace
 
 int cmd_value(const Args& args, const std::string& command_line) {
-  std::string scenario_path, output, only_variant, csv;
+  std::string scenario_path, output, only_variant;
+  TableOutput files;
   RunSettings rs;
-  int replicates = 10;
+  int replicates = 10, draws = 20;
   double step = 0.10;
   bool quiet = false, touch_paths = false;
   po::options_description opts("options");
@@ -98,24 +169,30 @@ int cmd_value(const Args& args, const std::string& command_line) {
       "also write an HDF5 file: the baseline runs and the value table (/runs/<v>/channel_value)")(
       "touch-paths", po::bool_switch(&touch_paths),
       "store the baseline runs' touch paths in --output (for cjsim attribute)")(
-      "csv", po::value(&csv)->value_name("FILE"),
-      "write every measure (by segment and stage too) as CSV")("quiet,q", po::bool_switch(&quiet),
-                                                               "no progress, only the tables");
+      "draws", po::value(&draws)->default_value(20)->value_name("N"),
+      "given a calibration file: posterior draws to value the channels in")(
+      "quiet,q", po::bool_switch(&quiet), "no progress, only the tables");
+  files.add_options(opts,
+                    "the tables and every measure (by segment and stage too: "
+                    "FILE-all_measures.csv, a sheet)");
   add_run_settings(opts, rs);
   po::options_description hidden;
   hidden.add_options()("scenario", po::value(&scenario_path)->required());
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm, "cjsim value SCENARIO [options]",
+  if (!parse(args, opts, hidden, pos, vm, "cjsim value SCENARIO|CALIBRATION.h5 [options]",
              "  cjsim value scenarios/car_dealership.toml --replicates 20\n"
              "  cjsim value scenarios/flower_delivery.toml --set simulation.customers=20000 "
-             "--replicates 8 --csv results/flowers_value.csv\n"
+             "--replicates 8 --csv results/flowers_value.csv --xlsx results/flowers_value.xlsx\n"
              "  cjsim value scenarios/funnel_vs_loop.toml --variant loop_minded -o "
-             "results/loop_value.h5 --touch-paths\n")) {
+             "results/loop_value.h5 --touch-paths\n"
+             "  cjsim value results/shop_calibration.h5 --draws 20 --replicates 4   # over the "
+             "posterior\n")) {
     return 0;
   }
   check_threads(rs.threads);
+  files.check(vm);  // before any work
   if (replicates < 2 || replicates > 10000) {
     throw InputError({"--replicates", 0, 0}, "replicates",
                      fmt::format("must be 2 to 10000, got {}", replicates),
@@ -130,21 +207,38 @@ int cmd_value(const Args& args, const std::string& command_line) {
                      "touch paths are stored in the --output file, and none was given",
                      "add -o FILE.h5");
   }
+  if (is_hdf5_file(scenario_path)) {
+    for (const char* option : {"set", "variant", "output", "touch-paths", "seed"}) {
+      if (vm.count(option) && !vm[option].defaulted()) {
+        throw InputError({fmt::format("--{}", option), 0, 0}, option,
+                         "a calibration file holds its own world: this option does not apply",
+                         "leave it out (cjsim value CALIBRATION.h5 [--draws N] [--replicates R])");
+      }
+    }
+    if (draws < 1 || draws > 10000) {
+      throw InputError({"--draws", 0, 0}, "draws", fmt::format("must be 1 to 10000, got {}", draws),
+                       "e.g. --draws 20");
+    }
+    ValueOptions vo;
+    vo.replicates = replicates;
+    vo.step = step;
+    vo.run.threads = rs.threads;
+    vo.run.customer_table = false;
+    return value_over_posterior(scenario_path, draws, vo, files.csv, quiet);
+  }
   const Scenario scenario = load_scenario(scenario_path, rs.overrides);
   const Variant& variant = pick_variant(scenario, only_variant);
 
+  FileMeta meta;
+  meta.scenario_name = variant.def.simulation.name;
+  meta.scenario_source = scenario.source_name;
+  meta.scenario_text = scenario.text;
+  meta.effective_toml = scenario.effective_toml;
+  meta.command_line = command_line;
+  meta.seed = rs.seed.value_or(variant.def.simulation.seed);
+  meta.currency = variant.def.simulation.currency;
   std::optional<ResultWriter> writer;
-  if (!output.empty()) {
-    FileMeta meta;
-    meta.scenario_name = variant.def.simulation.name;
-    meta.scenario_source = scenario.source_name;
-    meta.scenario_text = scenario.text;
-    meta.effective_toml = scenario.effective_toml;
-    meta.command_line = command_line;
-    meta.seed = rs.seed.value_or(variant.def.simulation.seed);
-    meta.currency = variant.def.simulation.currency;
-    writer.emplace(output, meta);  // fails now if the folder is unwritable
-  }
+  if (!output.empty()) writer.emplace(output, meta);  // fails now if the folder is unwritable
   install_interrupt_handler();
   Progress progress("value", quiet);
   ValueOptions vo;
@@ -178,10 +272,17 @@ int cmd_value(const Args& args, const std::string& command_line) {
     writer->write_channel_value(variant.name, value);
     writer->commit();
   }
-  if (!csv.empty()) write_file_atomically(csv, value_csv(value));
-  print_value(value);
-  if (writer) fmt::print("\nresults: {}\n", output);
-  if (!csv.empty()) fmt::print("table: {}\n", csv);
+  const Money money = Money::of(variant.def.simulation.currency);
+  std::vector<Table> tables = value_tables(value, variant.def);
+  if (files.print_tables()) {
+    for (std::size_t k = 0; k < tables.size(); ++k) {
+      fmt::print("{}", k ? "\n" : "");
+      print_table(stdout, tables[k], money);
+    }
+  }
+  tables.push_back(all_measures(value, money));
+  if (writer) fmt::print(files.text(), "\nresults: {}\n", output);
+  files.write(tables, table_source(meta, output, command_line), money);
   return 0;
 }
 

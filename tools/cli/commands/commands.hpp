@@ -26,6 +26,9 @@ int cmd_value(const Args& args, const std::string& command_line);
 int cmd_attribute(const Args& args, const std::string& command_line);
 int cmd_export(const Args& args, const std::string& command_line);
 int cmd_optimize(const Args& args, const std::string& command_line);
+int cmd_calibrate(const Args& args, const std::string& command_line);
+int cmd_forecast(const Args& args, const std::string& command_line);
+int cmd_serve(const Args& args, const std::string& command_line);
 
 // All subcommands, in the order `cjsim --help` lists them.
 const std::vector<Command>& commands();

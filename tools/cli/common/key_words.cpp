@@ -56,7 +56,7 @@ template <class Def>
 std::string label_of(const std::vector<Def>* defs, const std::string& name) {
   if (defs != nullptr)
     for (const Def& d : *defs)
-      if (d.name == name) return short_label(d.label.empty() ? d.name : d.label);
+      if (d.name == name && !d.label.empty() && d.label != d.name) return short_label(d.label);
   return capitalised(words_of(name));
 }
 
@@ -87,6 +87,14 @@ std::string short_label(const std::string& label) {
   const std::size_t paren = label.find(" (");
   std::string s = paren == std::string::npos || paren == 0 ? label : label.substr(0, paren);
   return trim(s);
+}
+
+std::string channel_words(const std::string& name, const ScenarioDef* def) {
+  return label_of(def ? &def->channels : nullptr, name);
+}
+
+std::string segment_words(const std::string& name, const ScenarioDef* def) {
+  return label_of(def ? &def->segments : nullptr, name);
 }
 
 std::string key_in_words(const std::string& path, const ScenarioDef* def) {

@@ -17,6 +17,11 @@ std::string key_in_words(const std::string& path, const ScenarioDef* def);
 // What the key's values measure: budgets and costs are money, shares are shares, ...
 Quantity key_quantity(const std::string& path);
 
+// A channel's or segment's label for a table ("Search"), its name in words without a scenario
+// or a label.
+std::string channel_words(const std::string& name, const ScenarioDef* def);
+std::string segment_words(const std::string& name, const ScenarioDef* def);
+
 // A stage, segment or channel label short enough for a legend: "Order placed (действие: заказ)"
 // -> "Order placed".
 std::string short_label(const std::string& label);

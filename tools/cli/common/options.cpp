@@ -54,6 +54,14 @@ void check_threads(int threads) {
   }
 }
 
+std::string shell_quote(const std::string& word) {
+  const bool plain = !word.empty() && word.find_first_of(" \t\"'$\\*?;&|<>()") == std::string::npos;
+  if (plain) return word;
+  std::string q = "'";
+  for (char ch : word) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return q + "'";
+}
+
 void print_input_error(const std::exception& e) {
   if (const auto* in = dynamic_cast<const InputError*>(&e)) {
     for (const Diagnostic& d : in->diagnostics()) fmt::print(stderr, "{}\n", format_diagnostic(d));

@@ -30,6 +30,10 @@ void add_run_settings(po::options_description& d, RunSettings& s);
 // note that the cores will be shared.
 void check_threads(int threads);
 
+// One word as a POSIX shell reads it back: plain words as they are, anything else in single
+// quotes ('\'' for a quote inside). What every output file's command line is made of.
+std::string shell_quote(const std::string& word);
+
 // "file:line:col: key: message / fix" for every diagnostic, on stderr.
 void print_input_error(const std::exception& e);
 

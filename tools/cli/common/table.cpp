@@ -30,31 +30,42 @@ double half_width(const TableCell& c) {
   return std::isfinite(c.low) && std::isfinite(c.high) ? (c.high - c.low) / 2 : TableCell::kNaN;
 }
 
-// The cells one number convention covers: a column, or in a table of quantities a row's
-// numeric cells.
-struct Span {
-  std::vector<std::pair<std::size_t, std::size_t>> cells;  // (row, column)
-  Quantity quantity = Quantity::number;
-};
+// "+1.2K" for a signed column's positive values (not for one that rounds to zero).
+std::string bare_value(const NumberFormat& f, double v, bool signed_values) {
+  const std::string s = f.bare(v);
+  if (!signed_values || !(v > 0) || s.find_first_of("123456789") == std::string::npos) return s;
+  std::string out(1, '+');  // (not "+" + s or insert: GCC 12 -Wrestrict false alarms)
+  out += s;
+  return out;
+}
 
-std::vector<Span> spans(const Table& t) {
-  std::vector<Span> out;
-  auto shown_number = [&](std::size_t c) {
-    return is_numeric(t.columns[c].quantity) && !t.columns[c].files_only;
+}  // namespace
+
+std::vector<NumberSpan> number_spans(const Table& t, bool with_files_only) {
+  std::vector<NumberSpan> out;
+  auto numeric = [&](std::size_t c) {
+    return is_numeric(t.columns[c].quantity) && (with_files_only || !t.columns[c].files_only);
   };
   if (!t.row_quantity.empty()) {
     for (std::size_t r = 0; r < t.rows.size(); ++r) {
-      Span s;
-      s.quantity = t.row_quantity[r];
-      for (std::size_t c = 0; c < t.columns.size(); ++c)
-        if (shown_number(c)) s.cells.emplace_back(r, c);
-      out.push_back(std::move(s));
+      NumberSpan shared;
+      shared.quantity = t.row_quantity[r];
+      for (std::size_t c = 0; c < t.columns.size(); ++c) {
+        if (!numeric(c)) continue;
+        if (t.columns[c].own_convention) {
+          const Quantity q = t.columns[c].quantity;
+          out.push_back({{{r, c}}, q == Quantity::number ? t.row_quantity[r] : q});
+        } else {
+          shared.cells.emplace_back(r, c);
+        }
+      }
+      if (!shared.cells.empty()) out.push_back(std::move(shared));
     }
     return out;
   }
   for (std::size_t c = 0; c < t.columns.size(); ++c) {
-    if (!shown_number(c)) continue;
-    Span s;
+    if (!numeric(c)) continue;
+    NumberSpan s;
     s.quantity = t.columns[c].quantity;
     for (std::size_t r = 0; r < t.rows.size(); ++r) s.cells.emplace_back(r, c);
     out.push_back(std::move(s));
@@ -62,7 +73,15 @@ std::vector<Span> spans(const Table& t) {
   return out;
 }
 
-}  // namespace
+NumberFormat span_format(const Table& t, const NumberSpan& s, const Money& money) {
+  std::vector<double> values, spreads;
+  for (auto [r, c] : s.cells) {
+    if (c >= t.rows[r].size()) continue;
+    values.push_back(t.rows[r][c].value);
+    if (t.columns[c].interval) spreads.push_back(half_width(t.rows[r][c]));
+  }
+  return NumberFormat::choose(s.quantity, values, spreads, money);
+}
 
 std::string unit_label(Quantity q, const std::string& unit, const Money& money) {
   switch (q) {
@@ -96,53 +115,52 @@ TextTable to_text_table(const Table& t, const Money& money) {
   for (std::size_t r = 0; r < R; ++r)
     for (std::size_t c = 0; c < C && c < t.rows[r].size(); ++c)
       if (!is_numeric(t.columns[c].quantity)) text[r][c] = t.rows[r][c].text;
-  for (const Span& s : spans(t)) {
-    std::vector<double> values, spreads;
-    for (auto [r, c] : s.cells) {
-      if (c >= t.rows[r].size()) continue;
-      values.push_back(t.rows[r][c].value);
-      if (t.columns[c].interval) spreads.push_back(half_width(t.rows[r][c]));
+  // Each cell's convention is its span's; the widths are the column's, over every row, so the
+  // ± signs and the marks of a column line up whatever the quantity of each row.
+  std::vector<NumberFormat> formats;
+  std::vector<std::vector<int>> format_of(R, std::vector<int>(C, -1));
+  for (const NumberSpan& s : number_spans(t, false)) {
+    formats.push_back(span_format(t, s, money));
+    for (auto [r, c] : s.cells) format_of[r][c] = static_cast<int>(formats.size() - 1);
+  }
+  for (std::size_t c = 0; c < C; ++c) {
+    if (!is_numeric(t.columns[c].quantity) || t.columns[c].files_only) continue;
+    const TableColumn& col = t.columns[c];
+    std::size_t wm = 0, wh = 0, wmark = 0;
+    for (std::size_t r = 0; r < R; ++r) {
+      if (c >= t.rows[r].size() || format_of[r][c] < 0) continue;
+      const NumberFormat& f = formats[static_cast<std::size_t>(format_of[r][c])];
+      const TableCell& cell = t.rows[r][c];
+      wmark = std::max(wmark, width(cell.mark));
+      if (!std::isfinite(cell.value)) continue;
+      wm = std::max(wm, width(bare_value(f, cell.value, col.signed_values)));
+      if (col.interval && std::isfinite(half_width(cell)))
+        wh = std::max(wh, width(f.bare_spread(half_width(cell))));
     }
-    const NumberFormat f = NumberFormat::choose(s.quantity, values, spreads, money);
-    // Within a column, means and half-widths are padded to common widths, so the ± signs and
-    // the symbols line up.
-    std::vector<std::size_t> cols;
-    for (auto [r, c] : s.cells)
-      if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
-    for (std::size_t c : cols) {
-      std::size_t wm = 0, wh = 0, wmark = 0;
-      for (auto [r, k] : s.cells) {
-        if (k != c || c >= t.rows[r].size()) continue;
-        const TableCell& cell = t.rows[r][c];
-        wmark = std::max(wmark, width(cell.mark));
-        if (!std::isfinite(cell.value)) continue;
-        wm = std::max(wm, width(f.bare(cell.value)));
-        if (t.columns[c].interval && std::isfinite(half_width(cell)))
-          wh = std::max(wh, width(f.bare_spread(half_width(cell))));
-      }
-      for (auto [r, k] : s.cells) {
-        if (k != c || c >= t.rows[r].size()) continue;
-        const TableCell& cell = t.rows[r][c];
-        std::string out;
-        if (!std::isfinite(cell.value)) {
-          out = "n/a";
-        } else {
-          out = pad_left(f.bare(cell.value), wm);
-          if (wh > 0) {
-            const double hw = half_width(cell);
-            out += std::isfinite(hw) ? fmt::format(" \u00b1 {}", pad_left(f.bare_spread(hw), wh))
-                                     : std::string(3 + wh, ' ');
-          }
-          out = f.dress(out);
+    for (std::size_t r = 0; r < R; ++r) {
+      if (c >= t.rows[r].size() || format_of[r][c] < 0) continue;
+      const NumberFormat& f = formats[static_cast<std::size_t>(format_of[r][c])];
+      const TableCell& cell = t.rows[r][c];
+      std::string out;
+      if (!std::isfinite(cell.value)) {
+        out = "n/a";
+      } else {
+        out = pad_left(bare_value(f, cell.value, col.signed_values), wm);
+        if (wh > 0) {
+          const double hw = half_width(cell);
+          out += std::isfinite(hw) ? fmt::format(" \u00b1 {}", pad_left(f.bare_spread(hw), wh))
+                                   : std::string(3 + wh, ' ');
         }
-        if (wmark > 0)
-          out += fmt::format(" {}{}", cell.mark, std::string(wmark - width(cell.mark), ' '));
-        text[r][c] = out;
+        out = f.dress(out);
       }
+      if (wmark > 0)
+        out += fmt::format(" {}{}", cell.mark, std::string(wmark - width(cell.mark), ' '));
+      text[r][c] = out;
     }
   }
 
   TextTable tt;
+  tt.rule = true;  // a line of dashes under the header
   std::vector<std::size_t> shown;
   for (std::size_t c = 0; c < C; ++c) {
     if (t.columns[c].files_only) continue;

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/number_format.hpp"
@@ -23,6 +24,12 @@ struct TableColumn {
   bool interval = false;    // cells carry a 95% CI: "mean ± half-width"; files: low, high columns
   std::string unit;         // for Quantity::number: "moves per customer" (others derive theirs)
   bool files_only = false;  // machine names (KPI ids, variant names) for CSV and Excel only
+  bool signed_values = false;  // differences: "+1.2K" (a positive value carries its sign)
+  // In a table of quantities (row_quantity), a column whose numbers get a convention of their
+  // own in every row instead of sharing the row's: differences beside the levels they compare
+  // (a column of Quantity::number measures the row's quantity; any other keeps its own: a
+  // count of replicates beside amounts).
+  bool own_convention = false;
 
   static TableColumn words(std::string header, bool files_only = false) {
     TableColumn c;
@@ -85,6 +92,18 @@ struct TableSource {
   std::string engine_version;
   std::string seed;
 };
+
+// The cells one number convention covers: a column, or in a table of quantities a row's cells
+// (those of own_convention columns each on their own). The terminal and Excel write a span alike.
+struct NumberSpan {
+  std::vector<std::pair<std::size_t, std::size_t>> cells;  // (row, column)
+  Quantity quantity = Quantity::number;
+};
+// `with_files_only`: also the columns only the files show.
+std::vector<NumberSpan> number_spans(const Table& table, bool with_files_only);
+
+// The convention of a span, chosen from its cells' values and half-widths.
+NumberFormat span_format(const Table& table, const NumberSpan& span, const Money& money);
 
 // The unit a header states for a column or row: "RUB", "%", "customers", "days".
 std::string unit_label(Quantity q, const std::string& unit, const Money& money);

@@ -132,8 +132,20 @@ std::string resolved(const std::string& path) {
   return path;
 }
 
-// "results/kpis.csv" + "by_segment" -> "results/kpis-by_segment.csv"
-std::string sibling_path(const std::string& path, const std::string& name) {
+// "results/kpis.csv" + "By segment" -> "results/kpis-by_segment.csv" (the table's name in
+// lower case, anything but letters and digits as '_': a name any shell takes unquoted).
+std::string sibling_path(const std::string& path, const std::string& table_name) {
+  std::string name;
+  for (const char c : table_name) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (c >= 'A' && c <= 'Z') {
+      name += static_cast<char>(c - 'A' + 'a');
+    } else if (keep) {
+      name += c;
+    } else if (name.empty() || name.back() != '_') {
+      name += '_';
+    }
+  }
   const fs::path p(path);
   const std::string ext = p.has_extension() ? p.extension().string() : std::string(".csv");
   return (p.parent_path() / (p.stem().string() + "-" + name + ext)).string();
@@ -141,30 +153,39 @@ std::string sibling_path(const std::string& path, const std::string& name) {
 
 // ---- Excel ----------------------------------------------------------------------------------
 
-// The terminal's convention as an Excel number format: "₽ 1.23M" is `"₽ "#,##0.00,,"M"`.
-std::string excel_format(const NumberFormat& f, const Money& money) {
+// The terminal's convention as an Excel number format: "₽ 1.23M" is `"₽ "#,##0.00,,"M"`. A
+// signed column writes "+" before positive values: a format section each for >0, <0 and 0.
+std::string excel_format(const NumberFormat& f, const Money& money, const std::string& sign) {
   const int d = f.decimals();
   // (fmt, not "." + string: GCC 12 warns wrongly on a literal plus a temporary string)
   const std::string digits =
       d > 0 ? fmt::format(".{}", std::string(static_cast<std::size_t>(d), '0')) : "";
+  const std::string s = sign.empty() ? std::string() : fmt::format("\"{}\"", sign);
   switch (f.quantity()) {
     case Quantity::share:
-      return fmt::format("0{}%", digits);
+      return fmt::format("{}0{}%", s, digits);
     case Quantity::money: {
       std::string scaled = fmt::format("#,##0{}", digits);
-      for (double s = f.scale(); s >= 1000; s /= 1000) scaled += ",";
-      const double s = f.scale();
-      if (s >= 1e3)
-        scaled += s >= 1e12 ? "\"T\"" : s >= 1e9 ? "\"B\"" : s >= 1e6 ? "\"M\"" : "\"K\"";
-      if (money.symbol.empty()) return scaled;
-      return money.prefix ? fmt::format("\"{} \"{}", money.symbol, scaled)
-                          : fmt::format("{}\" {}\"", scaled, money.symbol);
+      for (double x = f.scale(); x >= 1000; x /= 1000) scaled += ",";
+      const double x = f.scale();
+      if (x >= 1e3)
+        scaled += x >= 1e12 ? "\"T\"" : x >= 1e9 ? "\"B\"" : x >= 1e6 ? "\"M\"" : "\"K\"";
+      if (money.symbol.empty()) return s + scaled;
+      return money.prefix ? fmt::format("\"{} {}\"{}", money.symbol, sign, scaled)
+                          : fmt::format("{}{}\" {}\"", s, scaled, money.symbol);
     }
     case Quantity::text:
       return "@";
     default:
-      return fmt::format("#,##0{}", digits);
+      return fmt::format("{}#,##0{}", s, digits);
   }
+}
+
+std::string excel_format(const NumberFormat& f, const Money& money, bool signed_values) {
+  if (!signed_values) return excel_format(f, money, std::string());
+  return fmt::format("{};{};{}", excel_format(f, money, std::string("+")),
+                     excel_format(f, money, std::string("-")),
+                     excel_format(f, money, std::string()));
 }
 
 // Excel's rules for sheet names: 1 to 31 characters, none of []:*?/\, unique in the workbook.
@@ -283,35 +304,15 @@ void table_sheet(Workbook& wb, lxw_worksheet* ws, const Table& t, const Money& m
     widths[k] = std::min<std::size_t>(std::max(widths[k], text_width(cols[k].header) / 2 + 2), 28);
   }
   ++row;
-  // Number formats: the terminal's convention per column (or per row in a table of quantities).
-  const bool by_row = !t.row_quantity.empty();
-  std::map<std::size_t, std::string> column_format;
-  if (!by_row) {
-    for (std::size_t c = 0; c < t.columns.size(); ++c) {
-      if (!is_numeric(t.columns[c])) continue;
-      std::vector<double> values, spreads;
-      for (const auto& r : t.rows) {
-        if (c >= r.size()) continue;
-        values.push_back(r[c].value);
-        if (std::isfinite(r[c].low)) spreads.push_back((r[c].high - r[c].low) / 2);
-      }
-      column_format[c] =
-          excel_format(NumberFormat::choose(t.columns[c].quantity, values, spreads, money), money);
-    }
+  // Number formats: the terminal's convention per span (a column, or a row in a table of
+  // quantities), the files-only columns included.
+  std::map<std::pair<std::size_t, std::size_t>, std::string> cell_format;
+  for (const NumberSpan& span : number_spans(t, true)) {
+    const NumberFormat f = span_format(t, span, money);
+    for (auto [r, c] : span.cells)
+      cell_format[{r, c}] = excel_format(f, money, t.columns[c].signed_values);
   }
   for (std::size_t r = 0; r < t.rows.size(); ++r, ++row) {
-    std::string row_format;
-    if (by_row) {
-      std::vector<double> values, spreads;
-      for (std::size_t c = 0; c < t.columns.size() && c < t.rows[r].size(); ++c) {
-        if (!is_numeric(t.columns[c])) continue;
-        values.push_back(t.rows[r][c].value);
-        if (std::isfinite(t.rows[r][c].low))
-          spreads.push_back((t.rows[r][c].high - t.rows[r][c].low) / 2);
-      }
-      row_format =
-          excel_format(NumberFormat::choose(t.row_quantity[r], values, spreads, money), money);
-    }
     for (std::size_t k = 0; k < cols.size(); ++k) {
       const FileColumn& fc = cols[k];
       if (is_text_part(fc.part)) {
@@ -322,8 +323,7 @@ void table_sheet(Workbook& wb, lxw_worksheet* ws, const Table& t, const Money& m
       }
       const double v = fc.column < t.rows[r].size() ? part_value(t.rows[r][fc.column], fc.part)
                                                     : TableCell::kNaN;
-      const std::string& excel = by_row ? row_format : column_format[fc.column];
-      wb.number(ws, row, k, v, wb.number_format(excel));
+      wb.number(ws, row, k, v, wb.number_format(cell_format[{r, fc.column}]));
       widths[k] = std::max<std::size_t>(widths[k], 14);
     }
   }

@@ -22,8 +22,9 @@ namespace cjsim::cli {
 std::string table_csv(const Table& table, const Money& money);
 
 // Writes `tables` as CSV to `path`: the first table there, each other one beside it as
-// "<stem>-<table name>.csv". `path` "-" writes them all to standard output, one after another
-// with a blank line between. Returns the paths written (empty for standard output).
+// "<stem>-<table name>.csv" (in lower case, "_" for spaces: kpis-by_segment.csv). `path` "-" writes
+// them all to standard output, one after another with a blank line between. Returns the paths
+// written (empty for standard output).
 std::vector<std::string> write_csv_tables(const std::string& path, const std::vector<Table>& tables,
                                           const Money& money);
 

@@ -1,0 +1,131 @@
+#include "commands/posterior_decisions.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "cjsim/calibrate.hpp"
+#include "cjsim/files.hpp"
+#include "common/progress.hpp"
+#include "common/text_table.hpp"
+#include "report/page.hpp"
+
+namespace cjsim::cli {
+
+namespace {
+
+std::string interval(double median, double lo, double hi) {
+  if (std::isnan(median)) return "n/a";
+  return fmt::format("{} ({} .. {})", format_number(median), format_number(lo), format_number(hi));
+}
+
+std::string csv_number(double v) {
+  return std::isfinite(v) ? fmt::format("{:.10g}", v) : "";
+}
+
+}  // namespace
+
+bool is_hdf5_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[8] = {};
+  in.read(head, 8);
+  return in.gcount() == 8 && std::string(head, 8) == std::string("\x89HDF\r\n\x1a\n", 8);
+}
+
+int value_over_posterior(const std::string& calibration, int draws, const ValueOptions& options,
+                         const std::string& csv, bool quiet) {
+  const CalibrationFile file = read_calibration_file(calibration);
+  const FitProblem problem = fit_problem_from(file);
+  install_interrupt_handler();
+  Progress progress("value", quiet);
+  ValueOptions vo = options;
+  const int D = std::min<int>(draws, static_cast<int>(file.result.draws.size()));
+  int draw = 0;
+  vo.run.progress = [&](std::size_t done, std::size_t total) {
+    throw_if_interrupted();
+    progress.update((draw + static_cast<double>(done) / static_cast<double>(total)) / D,
+                    fmt::format("draw {}/{}, run {}/{}", draw + 1, D, done, total));
+    if (done == total) ++draw;
+  };
+  const PosteriorValue v = posterior_channel_value(problem, file.result, D, vo);
+  progress.done(fmt::format("{} posterior draws x {} replicates", v.draws, v.replicates));
+  std::vector<std::string> channels;
+  for (const PosteriorMeasure& m : v.rows) {
+    if (channels.empty() || channels.back() != m.channel) channels.push_back(m.channel);
+  }
+  TextTable t{{"channel", "spend", "incr. new customers", "incr. revenue", "incr. profit", "ROAS",
+               "marginal ROAS", "ROAS noise alone"},
+              {true},
+              {}};
+  for (const std::string& c : channels) {
+    std::vector<std::string> row{c};
+    for (const char* m : {"spend", "incremental.new_customers", "incremental.revenue",
+                          "incremental.profit", "roas", "marginal_roas"}) {
+      const PosteriorMeasure* x = v.find(c, m);
+      row.push_back(x ? interval(x->p50, x->p05, x->p95) : "n/a");
+    }
+    const PosteriorMeasure* roas = v.find(c, "roas");
+    row.push_back(roas && std::isfinite(roas->noise) ? "± " + format_number(roas->noise) : "n/a");
+    t.rows.push_back(std::move(row));
+  }
+  fmt::print(
+      "Channel value over {} posterior draws of {} (the fitted window, its observed spend), "
+      "{} paired replicates per draw\n\n",
+      v.draws, calibration, v.replicates);
+  t.print(stdout);
+  fmt::print(
+      "\nmedian (5% .. 95%) over the posterior draws: a 90% credible interval that holds the "
+      "parameters' uncertainty;\n'noise alone' is the mean half-width of one draw's 95% "
+      "confidence interval (simulation noise only).\n");
+  if (!csv.empty()) {
+    std::string out = "channel,measure,mean,p05,p50,p95,noise,draws\n";
+    for (const PosteriorMeasure& m : v.rows) {
+      out += fmt::format("{},{},{},{},{},{},{},{}\n", m.channel, m.measure, csv_number(m.mean),
+                         csv_number(m.p05), csv_number(m.p50), csv_number(m.p95),
+                         csv_number(m.noise), m.draws);
+    }
+    write_file_atomically(csv, out);
+    fmt::print("table: {}\n", csv);
+  }
+  return 0;
+}
+
+int optimize_over_posterior(const std::string& calibration, int draws, OptimizeOptions options,
+                            bool quiet) {
+  const CalibrationFile file = read_calibration_file(calibration);
+  const FitProblem problem = fit_problem_from(file);
+  install_interrupt_handler();
+  Progress progress("optimize", quiet);
+  options.run.progress = [&](std::size_t, std::size_t) { throw_if_interrupted(); };
+  options.log = {};
+  const PosteriorAllocation a =
+      posterior_optimize(problem, file.result, draws, options, [&](int done, int total) {
+        throw_if_interrupted();
+        progress.update(static_cast<double>(done) / std::max(total, 1),
+                        fmt::format("posterior draw {}/{}", done, total));
+      });
+  progress.done(fmt::format("{} posterior draws", a.draws));
+  TextTable t{
+      {"unit", "posterior-median world", "best split over draws (median, 90%)"}, {true}, {}};
+  for (std::size_t u = 0; u < a.units.size(); ++u) {
+    t.rows.push_back(
+        {a.units[u], format_number(a.median_world[u]), interval(a.p50[u], a.p05[u], a.p95[u])});
+  }
+  fmt::print(
+      "Budget {} shared to maximise {} over the fitted window, in {} posterior draws' worlds "
+      "({} replicates each)\n\n",
+      format_number(options.total), objective_name(options.objective), a.draws, options.replicates);
+  t.print(stdout);
+  fmt::print(
+      "\n{} at each draw's best split: {}; gain over the plan scaled to the total: {}\n"
+      "The interval of a unit's budget is where the best split lies across the draws: a wide one "
+      "means the data cannot yet say how much that channel deserves.\n",
+      objective_name(options.objective),
+      interval(a.objective_p50, a.objective_p05, a.objective_p95),
+      interval(a.gain_p50, a.gain_p05, a.gain_p95));
+  return 0;
+}
+
+}  // namespace cjsim::cli
