@@ -18,7 +18,7 @@ set(CJSIM_SWEEP_CHECK /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/sweep/check_s
 file(MAKE_DIRECTORY ${CJSIM_SWEEP_DIR})
 add_test(NAME sweep.reference COMMAND ${CJSIM_SWEEP_CHECK} reference)
 set_tests_properties(sweep.reference PROPERTIES FIXTURES_SETUP sweep_reference)
-# Built without MPI, sweep.mpi reports itself skipped (a failure under CI=true) instead of
+# Built without MPI, sweep.mpi reports itself skipped (a failure under CJSIM_NO_SKIPS=1) instead of
 # disappearing.
 set(CJSIM_SWEEP_CHECKS threads kill_resume ctrl_c_resume resume_refused bad_input compare pandas help
     mpi)
