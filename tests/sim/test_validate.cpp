@@ -41,7 +41,7 @@ Day consistent_day() {
   c.reaches = {"unaware", "bought"};
   def.channels = {c};
   x.model = compile_model(def);
-  x.pop.allocate(4);
+  x.pop.allocate(4, x.model.stages);
   for (std::uint32_t i = 0; i < 4; ++i) {
     x.pop.stage[i] = i == 3 ? 1 : 0;
     x.pop.segment[i] = 0;
@@ -50,6 +50,7 @@ Day consistent_day() {
     x.pop.salience[i] = 0.5f;
     x.pop.satisfaction[i] = 0.7f;
     x.pop.clock[i] = 1.0;
+    x.pop.outcome[i] = Outcome{};
   }
   DailySeries& d = x.d;
   d.days = 2;
