@@ -102,6 +102,20 @@ TEST_CASE("numbers: one convention per column", "[tables]") {
     const NumberFormat g = NumberFormat::choose(Quantity::money, {1'234'567}, {12}, none);
     CHECK(g.decimals() == 3);
   }
+  SECTION("money: typed amounts keep their digits, means do not grow any") {
+    // A sweep's budgets: 3.15M beside 12.6M is written 3.15M (not 3.1M), the column alike.
+    const NumberFormat f =
+        NumberFormat::choose(Quantity::money, {3'150'000, 6'300'000, 12'600'000}, {}, rub);
+    CHECK(f(3'150'000) == "\u20bd 3.15M");
+    CHECK(f(12'600'000) == "\u20bd 12.60M");
+    // Three more decimals would be needed: the usual three significant digits stand.
+    const NumberFormat g = NumberFormat::choose(Quantity::money, {3'150'125, 12'600'000}, {}, rub);
+    CHECK(g(3'150'125) == "\u20bd 3.2M");
+    // Means of replicates are not exact: no extra decimals.
+    const NumberFormat h =
+        NumberFormat::choose(Quantity::money, {3'151'234.5, 12'604'321}, {}, rub);
+    CHECK(h.decimals() == 1);
+  }
   SECTION("money: small amounts keep the currency's minor unit") {
     const NumberFormat f = NumberFormat::choose(Quantity::money, {12.5, 3.25}, {}, rub);
     CHECK(f(12.5) == "\u20bd 12.50");
@@ -218,7 +232,8 @@ TEST_CASE("tables: differences carry their sign and a convention of their own", 
        TableCell::estimate(-5, -12, 2)}};
   const auto lines = lines_of(printed(t, Money::of("USD")));
   REQUIRE(lines.size() == 4);
-  CHECK(lines[2].find("$ 1.20M") != std::string::npos);                  // A and B: the row's scale
+  // A and B: the row's scale (amounts exact in thousands keep their digits: 1.202M)
+  CHECK(lines[2].find("$ 1.200M") != std::string::npos);
   CHECK(lines[2].find("$ +2,000 \u00b1 1,000 *") != std::string::npos);  // B - A: its own
   CHECK(lines[3].find("-5 \u00b1     7") != std::string::npos);
   CHECK(column_of(lines[2], "\u00b1") == column_of(lines[3], "\u00b1"));

@@ -122,13 +122,13 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
   if (!parse(args, opts, hidden, pos, vm,
              "cjsim optimize SCENARIO --total X [--objective NAME] [--min CH=X]... [--max CH=X]... "
              "[options]",
-             "  cjsim optimize scenarios/flower_delivery.toml --total 600000 --objective profit "
-             "--min search=50000 --max social=200000\n"
-             "  cjsim optimize scenarios/car_dealership.toml --total 400000 --objective "
+             "  cjsim optimize scenarios/flower_delivery.toml --total 54000000 --objective profit "
+             "--min search=4500000 --max social=18000000\n"
+             "  cjsim optimize scenarios/car_dealership.toml --total 36000000 --objective "
              "new_customers --replicates 8\n"
-             "  cjsim optimize scenarios/flower_delivery.toml --total 216000 --flights quarters "
+             "  cjsim optimize scenarios/flower_delivery.toml --total 19440000 --flights quarters "
              "--set simulation.customers=20000\n"
-             "  cjsim optimize scenarios/flower_delivery.toml --total 600000 --csv "
+             "  cjsim optimize scenarios/flower_delivery.toml --total 54000000 --csv "
              "results/split.csv --xlsx results/split.xlsx\n"
              "  cjsim optimize results/shop_calibration.h5 --total 50000 --draws 10   # over the "
              "posterior\n")) {

@@ -37,6 +37,17 @@ bool all_integral(const std::vector<double>& values) {
                      [](double v) { return !finite(v) || v == std::round(v); });
 }
 
+// Whether every value, in units of `scale`, is written exactly with `decimals` decimals: the
+// amounts a planner typed (budgets in a sweep's columns) rather than means of replicates.
+bool all_exact(const std::vector<double>& values, double scale, int decimals) {
+  const double unit = std::pow(10.0, decimals) / scale;
+  return std::all_of(values.begin(), values.end(), [unit](double v) {
+    if (!finite(v)) return true;
+    const double x = v * unit;
+    return std::fabs(x - std::round(x)) <= 1e-9 * std::max(1.0, std::fabs(x));
+  });
+}
+
 // Decimals that show `x` (> 0) with `significant` digits: 1234 -> 0, 12.3 -> 1 (for 3), 0.05 -> 3.
 int decimals_for(double x, int significant) {
   if (!(x > 0) || !finite(x)) return 0;
@@ -133,6 +144,15 @@ NumberFormat NumberFormat::choose(Quantity q, const std::vector<double>& values,
         if (finite(s))
           f.decimals_ =
               std::min(f.decimals_ + 1, std::max(f.decimals_, decimals_for(s / f.scale_, 1)));
+        // Typed amounts keep their digits: 3,150,000 next to 12,600,000 is "3.15M", not
+        // "3.1M" (up to two more decimals; means of replicates are never exact and keep three
+        // significant digits).
+        for (int d = f.decimals_ + 1; d <= f.decimals_ + 2; ++d) {
+          if (!all_exact(values, f.scale_, f.decimals_) && all_exact(values, f.scale_, d)) {
+            f.decimals_ = d;
+            break;
+          }
+        }
       } else {
         f.decimals_ = m >= 100 || all_integral(values) ? 0 : money.digits;
       }
