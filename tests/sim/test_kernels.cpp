@@ -138,8 +138,8 @@ void same_bits_as_scalar(const char* name, Kernel kernel) {
 
 }  // namespace
 
-// One case per instruction set, each skipped visibly (and failing under CJSIM_NO_SKIPS=1) on a CPU that
-// lacks it: otherwise the dispatched kernel would be the scalar loop compared with itself.
+// One case per instruction set, each skipped visibly (and failing under CJSIM_NO_SKIPS=1) on a CPU
+// that lacks it: otherwise the dispatched kernel would be the scalar loop compared with itself.
 TEST_CASE("drift: the AVX2 kernel gives the scalar loop's bits", "[kernels]") {
   if (!cjsim::has_avx2()) CJSIM_SKIP("this CPU has no AVX2: the AVX2 drift kernel cannot run");
   same_bits_as_scalar("avx2", cjsim::drift_square_avx2);
