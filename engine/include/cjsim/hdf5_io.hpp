@@ -23,6 +23,8 @@
 namespace cjsim {
 
 struct ChannelValue;  // cjsim/value.hpp (include it to use the channel value methods)
+struct Scenario;      // cjsim/scenario_io.hpp
+struct ScenarioDef;   // cjsim/scenario.hpp
 
 // What a file says about itself (root attributes and the scenario datasets).
 struct FileMeta {
@@ -37,6 +39,12 @@ struct FileMeta {
   int format = kFormatVersion;  // set by the reader; the writer always writes kFormatVersion
   std::string engine_version;   // set by the reader; the writer writes this build's
 };
+
+// What a result file of runs of `def` (one of the scenario's variants, normally the first) says
+// about itself: the scenario (name, source, text, effective TOML), the command line, the seed
+// (`seed` when given, else simulation.seed) and the currency.
+FileMeta run_file_meta(const Scenario& scenario, const ScenarioDef& def,
+                       const std::string& command_line, std::optional<std::uint64_t> seed = {});
 
 // Writes one result file. Create it before simulating: an output folder that is missing or
 // read-only fails here, before any work. Runs may be written in any order, each (variant,

@@ -39,7 +39,7 @@ struct OptimizeOptions {
   int replicates = 4;
   double tolerance = 0.005;  // stop when the step is below tolerance x total
   int max_rounds = 60;
-  CrnOptions run;
+  EnsembleOptions run;
   std::function<void(const std::string&)> log;  // one line per round, when set
 };
 

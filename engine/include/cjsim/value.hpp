@@ -1,6 +1,6 @@
 // What each channel is really worth: ground truth by counterfactual on common random numbers
-// (engine/README.md "Channel value"), and the budget edits and parallel runner it rests on,
-// which the optimizer shares (optimize.hpp).
+// (engine/README.md "Channel value"), and the budget edits it rests on, which the optimizer
+// shares (optimize.hpp). The runs go through cjsim/ensemble.hpp.
 //
 // For every channel the same world is re-run with the channel removed (budget 0: it exposes
 // nobody) and with its budget scaled by 1 - step and 1 + step. Replicate r of every variant
@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cjsim/ensemble.hpp"
 #include "cjsim/kpi.hpp"
 #include "cjsim/results.hpp"
 #include "cjsim/scenario.hpp"
@@ -34,27 +35,6 @@ void scale_channel(ScenarioDef& def, std::size_t channel, double factor);
 // with no budget gets one flight over the whole horizon.
 void set_channel_budget(ScenarioDef& def, std::size_t channel, double amount);
 
-// --- runs on common random numbers ------------------------------------------------------------
-
-struct CrnOptions {
-  int threads = 0;                    // 0 = every core; each run is single-threaded
-  std::optional<std::uint64_t> seed;  // overrides simulation.seed
-  bool customer_table = true;
-  // Called after each finished run with (runs done, runs in all), from any thread but never
-  // two at once. May throw (Ctrl-C): the remaining runs are cancelled and the exception
-  // propagates.
-  std::function<void(std::size_t, std::size_t)> progress;
-};
-
-// Runs every definition for replicates 0..replicates-1 (replicate r keys the same streams in
-// each) and hands each result to `use(definition index, replicate, run)`, which may be called
-// from several threads at once for different (definition, replicate). Runs are spread over
-// threads, each simulated on one thread, so the results do not depend on the thread count.
-// `touch_paths[d]` (when given) records touch paths in definition d's runs.
-void run_crn(const std::vector<ScenarioDef>& defs, int replicates, const CrnOptions& options,
-             const std::function<void(std::size_t, int, RunResult&&)>& use,
-             const std::vector<bool>& touch_paths = {});
-
 // --- channel value ----------------------------------------------------------------------------
 
 // One number of the value table: a measure of one channel under one counterfactual, optionally
@@ -72,7 +52,8 @@ struct ValueOptions {
   int replicates = 10;
   double step = 0.10;    // the budget change of the marginal counterfactuals (+-10%)
   bool marginal = true;  // run the -step/+step counterfactuals (false: removal only, 1/3 the runs)
-  CrnOptions run;
+  EnsembleOptions
+      run;  // one thread per run by default; replicate r of every world keys the same streams
   // Baseline runs are handed here (replicate order not guaranteed, never two at once) when
   // set, e.g. to write them to a file; touch paths are recorded in them when asked.
   std::function<void(int, RunResult&&)> baseline;

@@ -116,16 +116,15 @@ ChannelValue channel_value(const ScenarioDef& def, const ValueOptions& options) 
   std::mutex baseline_mutex;
   std::vector<bool> paths(defs.size(), false);
   paths[0] = options.baseline_touch_paths;
-  run_crn(
-      defs, options.replicates, options.run,
-      [&](std::size_t d, int r, RunResult&& run) {
-        metrics[d][static_cast<std::size_t>(r)] = reduce(run);
-        if (d == 0 && options.baseline) {
-          const std::lock_guard<std::mutex> lock(baseline_mutex);
-          options.baseline(r, std::move(run));
-        }
-      },
-      paths);
+  std::vector<RunPlan> plans = replicate_plans(defs, options.replicates);
+  for (RunPlan& p : plans) p.touch_paths = p.id == 0 && options.baseline_touch_paths;
+  run_ensemble(plans, options.run, [&](const RunPlan& p, RunResult&& run) {
+    metrics[p.id][static_cast<std::size_t>(p.replicate)] = reduce(run);
+    if (p.id == 0 && options.baseline) {
+      const std::lock_guard<std::mutex> lock(baseline_mutex);
+      options.baseline(p.replicate, std::move(run));
+    }
+  });
 
   ChannelValue out;
   out.replicates = options.replicates;

@@ -72,23 +72,26 @@ struct Problem {
       e.spend.assign(R, 0.0);
       e.unit_spend.assign(R, Column(units(), 0.0));
     }
-    CrnOptions run = o.run;
+    EnsembleOptions run = o.run;
     run.customer_table = o.objective == Objective::ltv;
-    run_crn(defs, o.replicates, run, [&](std::size_t d, int r, RunResult&& result) {
-      const auto k = static_cast<std::size_t>(r);
-      out[d].objective[k] = objective_value(o.objective, result);
-      out[d].revenue[k] =
-          std::accumulate(result.daily.revenue.begin(), result.daily.revenue.end(), 0.0);
-      out[d].spend[k] = std::accumulate(result.daily.spend.begin(), result.daily.spend.end(), 0.0);
-      const DailySeries& daily = result.daily;
-      for (std::size_t u = 0; u < units(); ++u) {
-        const auto [from, to] =
-            unit_quarter[u] < 0 ? std::pair{0, daily.days - 1} : quarter_days(unit_quarter[u]);
-        const auto ch = static_cast<int>(channels[unit_channel[u]]);
-        for (int t = from; t <= to; ++t)
-          out[d].unit_spend[k][u] += daily.spend[daily.at_channel(t, ch)];
-      }
-    });
+    run_ensemble(
+        replicate_plans(defs, o.replicates), run, [&](const RunPlan& p, RunResult&& result) {
+          const std::size_t d = p.id;
+          const auto k = static_cast<std::size_t>(p.replicate);
+          out[d].objective[k] = objective_value(o.objective, result);
+          out[d].revenue[k] =
+              std::accumulate(result.daily.revenue.begin(), result.daily.revenue.end(), 0.0);
+          out[d].spend[k] =
+              std::accumulate(result.daily.spend.begin(), result.daily.spend.end(), 0.0);
+          const DailySeries& daily = result.daily;
+          for (std::size_t u = 0; u < units(); ++u) {
+            const auto [from, to] =
+                unit_quarter[u] < 0 ? std::pair{0, daily.days - 1} : quarter_days(unit_quarter[u]);
+            const auto ch = static_cast<int>(channels[unit_channel[u]]);
+            for (int t = from; t <= to; ++t)
+              out[d].unit_spend[k][u] += daily.spend[daily.at_channel(t, ch)];
+          }
+        });
     evaluations += static_cast<int>(defs.size());
     return out;
   }

@@ -11,6 +11,7 @@
 #include "calibration/problem_detail.hpp"
 #include "calibration/runs.hpp"
 #include "cjsim/calibrate.hpp"
+#include "cjsim/ensemble.hpp"
 #include "cjsim/sweep.hpp"
 
 namespace cjsim {
@@ -478,8 +479,9 @@ CalibrationResult calibrate(const FitProblem& problem, const CalibrateOptions& o
     vo.run.customer_table = false;
     int done = 0;
     const int total = spec.settings.value_draws;
-    vo.run.progress = [&](std::size_t d, std::size_t t) {
-      if (d == t) ++done;
+    vo.run.progress = [&](const EnsembleProgress& p) {
+      if (!p.finished) return;
+      if (p.runs_done == p.runs_total) ++done;  // a draw's last run
       if (options.progress) options.progress(CalibrateProgress{"value", {}, done, total});
     };
     out.value = posterior_channel_value(problem, out, total, vo);

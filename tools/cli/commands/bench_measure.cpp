@@ -12,12 +12,10 @@
 #include <cstring>
 #include <filesystem>
 
+#include "cjsim/ensemble.hpp"
 #include "cjsim/errors.hpp"
 #include "cjsim/hdf5_io.hpp"
-#include "cjsim/kpi.hpp"
 #include "cjsim/scenario_io.hpp"
-#include "cjsim/simulation.hpp"
-#include "cjsim/value.hpp"
 #include "common/number_format.hpp"
 #include "common/progress.hpp"
 
@@ -46,26 +44,25 @@ void write_all(int fd, const void* data, std::size_t size) {
   }
 }
 
-// The many-small-runs case: c.runs replicates through run_crn, each run's KPIs computed as it
-// ends (on the thread that ran it), then their summary; timed as a whole, set-up included.
-void run_ensemble(const BenchCase& c, const ScenarioDef& def, Wire& w) {
+// The many-small-runs case: c.runs replicates through run_variants (one run per thread), each
+// run's KPIs computed as it ends (on the thread that ran it), then their summary; timed as a
+// whole, set-up included.
+void run_many(const BenchCase& c, const ScenarioDef& def, Wire& w) {
   Progress progress(fmt::format("{} runs of {} customers, {} thread{}", c.runs, c.customers,
                                 c.threads, c.threads == 1 ? "" : "s"),
                     !c.show_progress);
   const auto start = std::chrono::steady_clock::now();
-  std::vector<KpiTable> tables(static_cast<std::size_t>(c.runs));
-  CrnOptions options;
+  EnsembleOptions options;
   options.threads = c.threads;
-  options.progress = [&](std::size_t done, std::size_t total) {
+  options.progress = [&](const EnsembleProgress& p) {
     throw_if_interrupted();
-    progress.update(static_cast<double>(done) / static_cast<double>(total),
-                    fmt::format("run {}/{}", done, total));
+    if (!p.finished) return;
+    progress.update(static_cast<double>(p.runs_done) / static_cast<double>(p.runs_total),
+                    fmt::format("run {}/{}", p.runs_done, p.runs_total));
   };
-  run_crn({def}, c.runs, options, [&](std::size_t, int replicate, RunResult&& run) {
-    tables[static_cast<std::size_t>(replicate)] = compute_kpis(run);
-  });
-  const KpiSummary summary = summarize(tables);
-  if (summary.mean.empty()) throw RuntimeError("bench: the runs gave no KPIs");
+  const std::vector<KpiSummary> summary =
+      run_variants({{"bench", "", &def, c.runs, false}}, options, nullptr);
+  if (summary.front().mean.empty()) throw RuntimeError("bench: the runs gave no KPIs");
   w.run_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   w.sim_seconds = w.run_seconds;
   progress.done(fmt::format("{:.0f} runs a minute", 60.0 * c.runs / w.run_seconds));
@@ -81,7 +78,7 @@ Wire run_child(const BenchCase& c) {
     const ScenarioDef& def = scenario.variants.front().def;
     w.days = def.simulation.days;
     if (c.runs > 0) {
-      run_ensemble(c, def, w);
+      run_many(c, def, w);
       w.ok = 1;
       return w;
     }
@@ -89,30 +86,24 @@ Wire run_child(const BenchCase& c) {
         fmt::format("{} customers, {} thread{}", c.customers, c.threads, c.threads == 1 ? "" : "s"),
         !c.show_progress);
     const auto start = std::chrono::steady_clock::now();
-    RunOptions ro;
-    ro.threads = c.threads;
-    ro.progress = [&](const cjsim::Progress& p) {
+    EnsembleOptions eo;
+    eo.threads = c.threads;
+    eo.threads_per_run = 0;
+    eo.progress = [&](const EnsembleProgress& p) {
       throw_if_interrupted();
-      progress.update(static_cast<double>(p.day) / p.days, fmt::format("day {}/{}", p.day, p.days));
+      if (!p.finished) {
+        progress.update(static_cast<double>(p.day) / p.days,
+                        fmt::format("day {}/{}", p.day, p.days));
+      }
     };
-    FileMeta meta;
-    meta.scenario_name = def.simulation.name;
-    meta.scenario_source = scenario.source_name;
-    meta.scenario_text = scenario.text;
-    meta.effective_toml = scenario.effective_toml;
-    meta.command_line = "cjsim bench";
-    meta.seed = def.simulation.seed;
-    meta.currency = def.simulation.currency;
-    ResultWriter writer(c.output, meta);
-    const RunResult result = simulate(def, ro);
-    const KpiTable kpis = compute_kpis(result);
-    const std::string& name = scenario.variants.front().name;
-    writer.write_run(name, "", result, kpis);
-    writer.write_summary(name, summarize({kpis}));
+    ResultWriter writer(c.output, run_file_meta(scenario, def, "cjsim bench"));
+    run_variants({{scenario.variants.front().name, "", &def, 1, false}}, eo, &writer,
+                 [&](const RunPlan&, const RunResult& result, const KpiTable&) {
+                   w.sim_seconds = result.profile.total;
+                   w.profile = result.profile;
+                 });
     writer.commit();
     w.run_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    w.sim_seconds = result.profile.total;
-    w.profile = result.profile;
     progress.done(
         rate_in_words(static_cast<double>(c.customers) * w.days / w.sim_seconds, "customer-days"));
     w.ok = 1;

@@ -19,7 +19,7 @@ struct BenchCase {
   std::string output;  // HDF5 file the child writes (removed by the parent afterwards)
   bool show_progress = true;
   // Many small runs (the calibration workload): `runs` replicates of the world at `customers`
-  // through the ensemble layer (run_crn: each run on one thread, runs spread over `threads`),
+  // through the ensemble layer (run_variants: each run on one thread, runs spread over `threads`),
   // KPIs of every run and their summary, no file. 0: one run written to `output`.
   int runs = 0;
 };

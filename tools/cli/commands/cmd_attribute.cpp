@@ -119,10 +119,11 @@ int cmd_attribute(const Args& args, const std::string& command_line) {
     vo.marginal = false;
     vo.run.threads = threads;
     vo.run.seed = file.meta().seed;
-    vo.run.progress = [&](std::size_t done, std::size_t total) {
+    vo.run.progress = [&](const EnsembleProgress& p) {
       throw_if_interrupted();
-      progress.update(static_cast<double>(done) / static_cast<double>(total),
-                      fmt::format("run {}/{}", done, total));
+      if (!p.finished) return;
+      progress.update(static_cast<double>(p.runs_done) / static_cast<double>(p.runs_total),
+                      fmt::format("run {}/{}", p.runs_done, p.runs_total));
     };
     if (reps.back() != static_cast<int>(reps.size()) - 1) {
       throw InputError({input, 0, 0}, "replicates",

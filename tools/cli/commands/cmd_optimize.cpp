@@ -211,10 +211,11 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
   const Variant& variant = pick_variant(*scenario, only_variant);
   install_interrupt_handler();
   Progress progress("optimize", quiet);
-  oo.run.progress = [&](std::size_t done, std::size_t total) {
+  oo.run.progress = [&](const EnsembleProgress& p) {
     throw_if_interrupted();
-    progress.update(static_cast<double>(done) / static_cast<double>(total),
-                    fmt::format("run {}/{}", done, total));
+    if (!p.finished) return;
+    progress.update(static_cast<double>(p.runs_done) / static_cast<double>(p.runs_total),
+                    fmt::format("run {}/{}", p.runs_done, p.runs_total));
   };
   if (!quiet) oo.log = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
   const OptimizeResult r = optimize_budget(variant.def, oo);

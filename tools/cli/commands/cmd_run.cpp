@@ -3,11 +3,12 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <optional>
 
+#include "cjsim/ensemble.hpp"
 #include "cjsim/hdf5_io.hpp"
 #include "cjsim/kpi.hpp"
 #include "cjsim/scenario_io.hpp"
-#include "cjsim/simulation.hpp"
 #include "cjsim/version.hpp"
 #include "commands/commands.hpp"
 #include "common/kpi_table.hpp"
@@ -83,48 +84,44 @@ int cmd_run(const Args& args, const std::string& command_line) {
   if (output.empty()) output = default_output(scenario_path);
 
   const ScenarioDef& first = variants.front()->def;
-  FileMeta meta;
-  meta.scenario_name = first.simulation.name;
-  meta.scenario_source = scenario.source_name;
-  meta.scenario_text = scenario.text;
-  meta.effective_toml = scenario.effective_toml;
-  meta.command_line = command_line;
-  meta.seed = rs.seed.value_or(first.simulation.seed);
-  meta.currency = first.simulation.currency;
+  const FileMeta meta = run_file_meta(scenario, first, command_line, rs.seed);
   // Before the temporary file exists: a stop signal from here on lets the writer remove it.
   install_interrupt_handler();
   ResultWriter writer(output, meta);  // fails now, before any work, if the folder is unwritable
 
-  std::vector<KpiColumn> columns;
+  std::vector<VariantRuns> runs;
   for (const Variant* v : variants) {
-    const int reps = replicates > 0 ? replicates : v->def.simulation.replicates;
-    std::vector<KpiTable> tables;
-    for (int r = 0; r < reps; ++r) {
-      Progress progress(reps > 1 ? fmt::format("{} {}/{}", v->name, r + 1, reps) : v->name, quiet);
-      RunOptions ro;
-      ro.threads = rs.threads;
-      ro.seed = rs.seed;
-      ro.replicate = r;
-      ro.customer_table = !no_customers;
-      ro.touch_paths = touch_paths;
-      ro.progress = [&](const cjsim::Progress& p) {
-        throw_if_interrupted();
-        progress.update(static_cast<double>(p.day) / p.days,
-                        fmt::format("day {}/{}", p.day, p.days));
-      };
-      const RunResult result = simulate(v->def, ro);
-      tables.push_back(compute_kpis(result));
-      writer.write_run(v->name, v->description, result, tables.back());
-      progress.done(run_summary(result));
-      if (profile) {
-        print_profile(result.profile,
-                      static_cast<double>(result.customers_total) * result.daily.days);
-      }
-    }
-    const KpiSummary summary = summarize(tables);
-    writer.write_summary(v->name, summary);
-    columns.push_back({v->name, summary});
+    runs.push_back({v->name, v->description, &v->def,
+                    replicates > 0 ? replicates : v->def.simulation.replicates, touch_paths});
   }
+  EnsembleOptions eo;
+  eo.threads = rs.threads;
+  eo.threads_per_run = 0;  // one run at a time on every thread: the file gets them in order
+  eo.seed = rs.seed;
+  eo.customer_table = !no_customers;
+  std::optional<Progress> bar;  // the running run's
+  eo.progress = [&](const EnsembleProgress& p) {
+    throw_if_interrupted();
+    if (p.finished) return;
+    if (p.day == 0) {
+      const VariantRuns& v = runs[p.plan.id];
+      bar.emplace(v.replicates > 1
+                      ? fmt::format("{} {}/{}", v.name, p.plan.replicate + 1, v.replicates)
+                      : v.name,
+                  quiet);
+    }
+    bar->update(static_cast<double>(p.day) / p.days, fmt::format("day {}/{}", p.day, p.days));
+  };
+  const std::vector<KpiSummary> summaries = run_variants(
+      runs, eo, &writer, [&](const RunPlan&, const RunResult& result, const KpiTable&) {
+        bar->done(run_summary(result));
+        if (profile) {
+          print_profile(result.profile,
+                        static_cast<double>(result.customers_total) * result.daily.days);
+        }
+      });
+  std::vector<KpiColumn> columns;
+  for (std::size_t k = 0; k < runs.size(); ++k) columns.push_back({runs[k].name, summaries[k]});
   writer.commit();
   const Money money = Money::of(first.simulation.currency);
   // "--csv -": standard output carries the CSV alone (for a pipe); the rest goes to stderr.

@@ -229,14 +229,7 @@ int cmd_value(const Args& args, const std::string& command_line) {
   const Scenario scenario = load_scenario(scenario_path, rs.overrides);
   const Variant& variant = pick_variant(scenario, only_variant);
 
-  FileMeta meta;
-  meta.scenario_name = variant.def.simulation.name;
-  meta.scenario_source = scenario.source_name;
-  meta.scenario_text = scenario.text;
-  meta.effective_toml = scenario.effective_toml;
-  meta.command_line = command_line;
-  meta.seed = rs.seed.value_or(variant.def.simulation.seed);
-  meta.currency = variant.def.simulation.currency;
+  const FileMeta meta = run_file_meta(scenario, variant.def, command_line, rs.seed);
   std::optional<ResultWriter> writer;
   if (!output.empty()) writer.emplace(output, meta);  // fails now if the folder is unwritable
   install_interrupt_handler();
@@ -246,10 +239,11 @@ int cmd_value(const Args& args, const std::string& command_line) {
   vo.step = step;
   vo.run.threads = rs.threads;
   vo.run.seed = rs.seed;
-  vo.run.progress = [&](std::size_t done, std::size_t total) {
+  vo.run.progress = [&](const EnsembleProgress& p) {
     throw_if_interrupted();
-    progress.update(static_cast<double>(done) / static_cast<double>(total),
-                    fmt::format("run {}/{}", done, total));
+    if (!p.finished) return;
+    progress.update(static_cast<double>(p.runs_done) / static_cast<double>(p.runs_total),
+                    fmt::format("run {}/{}", p.runs_done, p.runs_total));
   };
   // Baseline runs arrive in any order; the file wants them by replicate.
   std::vector<std::optional<RunResult>> baselines;

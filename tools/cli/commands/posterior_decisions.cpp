@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "cjsim/calibrate.hpp"
+#include "cjsim/ensemble.hpp"
 #include "cjsim/files.hpp"
 #include "common/progress.hpp"
 #include "common/text_table.hpp"
@@ -43,11 +44,13 @@ int value_over_posterior(const std::string& calibration, int draws, const ValueO
   ValueOptions vo = options;
   const int D = std::min<int>(draws, static_cast<int>(file.result.draws.size()));
   int draw = 0;
-  vo.run.progress = [&](std::size_t done, std::size_t total) {
+  vo.run.progress = [&](const EnsembleProgress& p) {
     throw_if_interrupted();
-    progress.update((draw + static_cast<double>(done) / static_cast<double>(total)) / D,
-                    fmt::format("draw {}/{}, run {}/{}", draw + 1, D, done, total));
-    if (done == total) ++draw;
+    if (!p.finished) return;
+    const auto done = static_cast<double>(p.runs_done), total = static_cast<double>(p.runs_total);
+    progress.update((draw + done / total) / D,
+                    fmt::format("draw {}/{}, run {}/{}", draw + 1, D, p.runs_done, p.runs_total));
+    if (p.runs_done == p.runs_total) ++draw;  // the draw's last run
   };
   const PosteriorValue v = posterior_channel_value(problem, file.result, D, vo);
   progress.done(fmt::format("{} posterior draws x {} replicates", v.draws, v.replicates));
@@ -98,7 +101,7 @@ int optimize_over_posterior(const std::string& calibration, int draws, OptimizeO
   const FitProblem problem = fit_problem_from(file);
   install_interrupt_handler();
   Progress progress("optimize", quiet);
-  options.run.progress = [&](std::size_t, std::size_t) { throw_if_interrupted(); };
+  options.run.progress = [](const EnsembleProgress&) { throw_if_interrupted(); };
   options.log = {};
   const PosteriorAllocation a =
       posterior_optimize(problem, file.result, draws, options, [&](int done, int total) {

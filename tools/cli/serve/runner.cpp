@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cjsim/ensemble.hpp"
 #include "cjsim/errors.hpp"
 #include "cjsim/kpi.hpp"
 #include "cjsim/value.hpp"
@@ -195,13 +196,16 @@ std::shared_ptr<const RunSet> Runner::runs_of(const ScenarioDef& def, Job& job, 
   cached = false;
   const int replicates = world_.limits().replicates;
   auto runs = std::make_shared<RunSet>(static_cast<std::size_t>(replicates));
-  CrnOptions o;
+  EnsembleOptions o;
   o.threads = options_.threads;
   o.seed = world_.seed();
   o.customer_table = true;  // the retention KPIs need it; dropped once they are computed
-  o.progress = [&](std::size_t, std::size_t) { job.check(stop_flag_); };
-  run_crn({def}, replicates, o, [&](std::size_t, int r, RunResult&& run) {
-    RunRecord& rec = (*runs)[static_cast<std::size_t>(r)];
+  o.progress = [&](const EnsembleProgress& p) {
+    if (p.finished) job.check(stop_flag_);
+  };
+  const std::vector<ScenarioDef> defs{def};
+  run_ensemble(replicate_plans(defs, replicates), o, [&](const RunPlan& p, RunResult&& run) {
+    RunRecord& rec = (*runs)[static_cast<std::size_t>(p.replicate)];
     rec.kpis = compute_kpis(run);
     run.customers = CustomerTable{};
     rec.run = std::move(run);

@@ -9,6 +9,7 @@
 #include <functional>
 #include <sstream>
 
+#include "cjsim/ensemble.hpp"
 #include "cjsim/errors.hpp"
 #include "cjsim/hdf5_io.hpp"
 #include "cjsim/kpi.hpp"
@@ -129,13 +130,16 @@ nlohmann::json save_plan(const ServeWorld& world, const PlanRequest& plan,
   ResultWriter writer(h5, meta);
 
   std::vector<RunResult> runs(static_cast<std::size_t>(replicates));
-  CrnOptions o;
+  EnsembleOptions o;
   o.threads = options.threads;
   o.seed = world.seed();
   o.customer_table = true;
-  o.progress = [&](std::size_t, std::size_t) { check(); };
-  run_crn({plan.plan}, replicates, o, [&](std::size_t, int r, RunResult&& run) {
-    runs[static_cast<std::size_t>(r)] = std::move(run);
+  o.progress = [&](const EnsembleProgress& p) {
+    if (p.finished) check();
+  };
+  const std::vector<ScenarioDef> defs{plan.plan};
+  run_ensemble(replicate_plans(defs, replicates), o, [&](const RunPlan& p, RunResult&& run) {
+    runs[static_cast<std::size_t>(p.replicate)] = std::move(run);
   });
   std::vector<KpiTable> tables;
   const VariantSliders& v = *world.variant(plan.variant);

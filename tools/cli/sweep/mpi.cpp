@@ -204,10 +204,9 @@ void MpiSession::abort(int code) {
 
 void MpiSession::work(const SweepPlan& plan, const SweepRunOptions& options) {
   mpi::communicator& world = impl_->world;
-  WorkBoard board(plan.replicates);
+  RowWorker board(plan, options.slots, options.inner, options.keep_runs);
   bool asked = false, no_more = false, stop = false, failed = false;
   {
-    SlotPool pool(plan, board, options.slots, options.inner, options.keep_runs);
     while (true) {
       for (const FinishedRow& f : board.take_finished()) world.send(0, kResult, pack(f));
       if (!failed && board.error()) {
@@ -241,7 +240,7 @@ void MpiSession::work(const SweepPlan& plan, const SweepRunOptions& options) {
       if ((no_more || stop || failed) && !asked) break;
       board.wait(std::chrono::milliseconds(2));
     }
-    pool.join();
+    board.join();
   }
   for (const FinishedRow& f : board.take_finished()) world.send(0, kResult, pack(f));
   if (!failed && board.error()) world.send(0, kFailed, describe_failure(board.error()));

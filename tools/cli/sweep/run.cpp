@@ -16,8 +16,7 @@ SweepOutcome run_rows(const SweepPlan& plan, SweepStore& store, const SweepRunOp
   SweepOutcome outcome;
   std::size_t saved_remote = 0;
 
-  WorkBoard board(plan.replicates);
-  SlotPool pool(plan, board, options.slots, options.inner, options.keep_runs);
+  RowWorker board(plan, options.slots, options.inner, options.keep_runs);
   Progress progress(fmt::format("sweep {} rows x {} replicates", total, plan.replicates) +
                         (peers.workers() ? fmt::format(" on {} ranks", peers.workers() + 1) : ""),
                     options.quiet);
@@ -87,7 +86,8 @@ SweepOutcome run_rows(const SweepPlan& plan, SweepStore& store, const SweepRunOp
     release_peers();
     throw;
   }
-  pool.join();
+  board.join();
+  if (!local_error) local_error = board.error();
   save_local();  // rows that completed while the others stopped are as good as any
   if (local_error) std::rethrow_exception(local_error);
   if (remote_error) {

@@ -1,7 +1,5 @@
 #include "sweep/work.hpp"
 
-#include <algorithm>
-
 #include "cjsim/sweep_io.hpp"
 #include "common/progress.hpp"
 
@@ -9,161 +7,90 @@ namespace cjsim::cli {
 
 namespace {
 
-// Thrown from a simulation's daily callback when the sweep stops early.
-struct Stopped {};
+EnsembleOptions pool_options(const SweepPlan& plan, int slots, int inner_threads) {
+  EnsembleOptions o;
+  o.threads = slots * inner_threads;
+  o.threads_per_run = inner_threads;
+  o.seed = plan.seed_override;
+  o.customer_table = true;  // most KPIs are per-customer reductions
+  o.stop = [] { return interrupt_requested(); };
+  return o;
+}
 
 }  // namespace
 
-// ---- WorkBoard ----------------------------------------------------------------------------------
+RowWorker::RowWorker(const SweepPlan& plan, int slots, int inner_threads, bool keep_runs)
+    : plan_(plan),
+      keep_runs_(keep_runs),
+      pool_(pool_options(plan, slots, inner_threads), [this](const RunPlan& p, RunResult&& run) {
+        complete(static_cast<int>(p.id), std::move(run));
+      }) {}
 
-void WorkBoard::add_row(int row) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (aborted_) return;
-    for (int r = 0; r < replicates_; ++r) queue_.push_back({row, r});
+void RowWorker::add_row(int row) {
+  const ScenarioDef* def = &plan_.rows.at(static_cast<std::size_t>(row)).def;
+  for (int r = 0; r < plan_.replicates; ++r) {
+    pool_.submit({def, r, static_cast<std::size_t>(row), false, std::nullopt});
   }
-  work_.notify_all();
 }
 
-int WorkBoard::queued() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return static_cast<int>(queue_.size());
+int RowWorker::queued() const {
+  return static_cast<int>(pool_.queued());
 }
 
-void WorkBoard::close() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    closed_ = true;
-  }
-  work_.notify_all();
+void RowWorker::close() {
+  pool_.close();
 }
 
-void WorkBoard::abort() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    aborted_ = true;
-    closed_ = true;
-    queue_.clear();
-  }
-  work_.notify_all();
+void RowWorker::abort() {
+  pool_.stop();
 }
 
-std::vector<FinishedRow> WorkBoard::take_finished() {
+std::vector<FinishedRow> RowWorker::take_finished() {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<FinishedRow> out;
   out.swap(finished_);
   return out;
 }
 
-std::exception_ptr WorkBoard::error() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return error_;
+std::exception_ptr RowWorker::error() const {
+  return pool_.error();
 }
 
-int WorkBoard::runs_done() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return runs_done_;
+int RowWorker::runs_done() const {
+  return static_cast<int>(pool_.runs_done());
 }
 
-void WorkBoard::wait(std::chrono::milliseconds timeout) {
+void RowWorker::wait(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mutex_);
-  events_.wait_for(lock, timeout, [&] { return !finished_.empty() || error_ != nullptr; });
+  events_.wait_for(lock, timeout, [&] { return !finished_.empty() || pool_.error() != nullptr; });
 }
 
-std::optional<WorkBoard::Task> WorkBoard::take() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  work_.wait(lock, [&] { return aborted_ || closed_ || !queue_.empty(); });
-  if (aborted_ || queue_.empty()) return std::nullopt;
-  const Task task = queue_.front();
-  queue_.pop_front();
-  return task;
+void RowWorker::join() {
+  try {
+    pool_.join();
+  } catch (...) {  // kept in error()
+  }
 }
 
-bool WorkBoard::stopping() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return aborted_;
-}
-
-std::optional<std::vector<RunDigest>> WorkBoard::complete(int row, RunDigest digest) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  ++runs_done_;
-  std::vector<RunDigest>& runs = partial_[row];
-  runs.push_back(std::move(digest));
-  if (static_cast<int>(runs.size()) < replicates_) return std::nullopt;
-  std::vector<RunDigest> all = std::move(runs);
-  partial_.erase(row);
-  return all;
-}
-
-void WorkBoard::finished(FinishedRow row) {
+// On a pool thread: the run's digest; the run completing its row summarises and encodes it.
+void RowWorker::complete(int row, RunResult&& run) {
+  RunDigest digest = digest_run(std::move(run), keep_runs_);
+  std::vector<RunDigest> all;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    finished_.push_back(std::move(row));
+    std::vector<RunDigest>& runs = partial_[row];
+    runs.push_back(std::move(digest));
+    if (static_cast<int>(runs.size()) < plan_.replicates) return;
+    all = std::move(runs);
+    partial_.erase(row);
   }
-  events_.notify_all();
-}
-
-void WorkBoard::failed(std::exception_ptr error) {
+  const SweepRowResult result = summarize_row(row, std::move(all));
+  FinishedRow finished{row, encode_sweep_row(result, plan_)};
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!error_) error_ = error;
-    aborted_ = true;
-    closed_ = true;
-    queue_.clear();
+    finished_.push_back(std::move(finished));
   }
-  work_.notify_all();
   events_.notify_all();
-}
-
-// ---- SlotPool -----------------------------------------------------------------------------------
-
-SlotPool::SlotPool(const SweepPlan& plan, WorkBoard& board, int slots, int inner_threads,
-                   bool keep_runs)
-    : plan_(plan),
-      board_(board),
-      inner_(inner_threads),
-      keep_runs_(keep_runs),
-      allow_(tbb::global_control::max_allowed_parallelism,
-             static_cast<std::size_t>(slots * inner_threads + 1)),
-      arena_(slots, 0) {
-  arena_.execute([&] {
-    for (int s = 0; s < slots; ++s) group_.run([this] { slot(); });
-  });
-}
-
-SlotPool::~SlotPool() {
-  board_.abort();  // an early exit of the coordinator (an exception) must not wait for rows
-  join();
-}
-
-void SlotPool::join() {
-  if (joined_) return;
-  joined_ = true;
-  arena_.execute([&] { group_.wait(); });
-}
-
-void SlotPool::slot() {
-  while (const std::optional<WorkBoard::Task> task = board_.take()) {
-    try {
-      RunDigest digest = run_sweep_replicate(plan_, task->row, task->replicate, inner_, keep_runs_,
-                                             [&](const cjsim::Progress&) {
-                                               if (board_.stopping()) throw Stopped{};
-                                               if (interrupt_requested()) {
-                                                 board_.abort();
-                                                 throw Stopped{};
-                                               }
-                                             });
-      if (auto all = board_.complete(task->row, std::move(digest))) {
-        const SweepRowResult result = summarize_row(task->row, std::move(*all));
-        board_.finished({task->row, encode_sweep_row(result, plan_)});
-      }
-    } catch (const Stopped&) {
-      break;
-    } catch (...) {
-      board_.failed(std::current_exception());
-      break;
-    }
-  }
 }
 
 }  // namespace cjsim::cli
