@@ -14,7 +14,7 @@
 #include "commands/commands.hpp"
 #include "common/options.hpp"
 #include "common/progress.hpp"
-#include "common/run_support.hpp"
+#include "common/run_output.hpp"
 #include "common/text_table.hpp"
 #include "report/page.hpp"
 

@@ -20,7 +20,7 @@
 #include "common/options.hpp"
 #include "common/output_path.hpp"
 #include "common/progress.hpp"
-#include "common/run_support.hpp"
+#include "common/run_output.hpp"
 #include "common/table_output.hpp"
 #include "sweep/mpi.hpp"
 #include "sweep/print.hpp"

@@ -16,7 +16,7 @@
 #include "common/options.hpp"
 #include "common/output_path.hpp"
 #include "common/progress.hpp"
-#include "common/run_support.hpp"
+#include "common/run_output.hpp"
 #include "common/table_output.hpp"
 #include "common/text_table.hpp"
 #include "common/variants.hpp"
