@@ -278,7 +278,8 @@ json variant_json(const VariantDigest& acc, const RunShape& shape, const Scenari
   // Daily money and purchases summed over segments, means.
   std::vector<double> revenue(T, 0), margin(T, 0), purchases(T, 0), first(T, 0);
   const auto mean_revenue = mean_of(acc.revenue, reps), mean_margin = mean_of(acc.margin, reps),
-             mean_purchases = mean_of(acc.purchases, reps), mean_first = mean_of(acc.first_purchases, reps);
+             mean_purchases = mean_of(acc.purchases, reps),
+             mean_first = mean_of(acc.first_purchases, reps);
   for (size_t t = 0; t < T; ++t)
     for (size_t g = 0; g < G; ++g) {
       revenue[t] += mean_revenue[t * G + g];
