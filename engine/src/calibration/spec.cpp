@@ -829,8 +829,8 @@ CalibrationSpec read_calibrate_section(const ScenarioDocument& doc) {
                      "\"calibrate\")");
   }
   if (!node->is_table()) {
-    throw InputError(document_impl(doc).place_of("calibrate"), "calibrate", "calibrate must be a table",
-                     "write [calibrate] with its keys below it");
+    throw InputError(document_impl(doc).place_of("calibrate"), "calibrate",
+                     "calibrate must be a table", "write [calibrate] with its keys below it");
   }
   const Scenario base = build_scenario(doc);
   Reader reader(doc, base);
