@@ -312,6 +312,23 @@ def case_retention_zero_and_undefined():
     k = kpis_of(out)
     check(k["retention.30"] != k["retention.30"], f"retention of a world with no lost stage: {k['retention.30']}")
     check("no stage of this world is a lost stage" in stdout, f"no footnote for the undefined retention:\n{stdout}")
+    # A lost stage that only edges at rate 0 enter is no way to leave either (funnel_world:
+    # 100% retention next to a 0% repeat rate); one segment's positive rate is a way.
+    closed = edited('"purchase -> lost"          = { rate = 0.01 }', '"purchase -> lost"          = { rate = 0.0 }')
+    out, stdout, _ = small_run("lost_closed", closed)
+    k = kpis_of(out)
+    check(k["retention.30"] != k["retention.30"], f"retention with every way to 'lost' at rate 0: {k['retention.30']}")
+    check("no edge of positive rate leads a customer who bought to a lost stage" in stdout,
+          f"no footnote for the closed lost stage:\n{stdout}")
+    check(not re.search(r"Retention 30 d\s+100(\.0)?%", stdout), f"100% retention printed:\n{stdout}")
+    funnel = os.path.join(WORK, "funnel_world.h5")
+    rc, stdout, err = cjsim("run", os.path.join(SCENARIOS, "funnel_vs_loop.toml"), "-q", "-o", funnel,
+                            "--variant", "funnel_world", "--set", "simulation.customers=3000",
+                            "--set", "simulation.days=90")
+    check(rc == 0, f"funnel_world: exit {rc}\n{err}")
+    k = kpis_of(funnel, "funnel_world")
+    check(k["retention.30"] != k["retention.30"], f"funnel_world retention.30 = {k['retention.30']}")
+    check(not re.search(r"Retention 30 d\s+100(\.0)?%", stdout), f"funnel_world prints 100% retention:\n{stdout}")
 
 
 def case_conversion_on_the_graph():
