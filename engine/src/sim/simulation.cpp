@@ -21,6 +21,7 @@
 #include "cjsim/scenario_io.hpp"
 #include "random/rng_lanes.hpp"
 #include "sim/engine.hpp"
+#include "sim/validate.hpp"
 
 namespace cjsim {
 
@@ -102,6 +103,8 @@ void Engine::init() {
   pop_.allocate(n, m_.stages);
   pop_.differences.resize(m_.groups.size());
   for (Column<float>& column : pop_.differences) column.resize(n);
+  pop_.bond.resize(m_.bonds.size());
+  for (Column<float>& column : pop_.bond) column.resize(n);
   graph_.emplace(m_.network, n, streams_);
 
   const std::uint32_t block_count = (n + kBlockSize - 1) / kBlockSize;
@@ -205,6 +208,7 @@ void Engine::init() {
               pop_.differences[k][i] =
                   difference(m_.groups[k], g, i, static_cast<std::uint32_t>(k));
             }
+            for (Column<float>& bond : pop_.bond) bond[i] = 1.0f;
             ++block.counts[m_.sg(s, g)];
           }
           if (m_.holdout_channels != 0) init_holdouts(block);
@@ -359,6 +363,9 @@ RunResult Engine::run() {
       t0 = Clock::now();
       account(day);
       profile.account += seconds_since(t0);
+#if CJSIM_VALIDATION
+      validate_day(m_, pop_, out_.daily, day);  // the debug preset's self-checks
+#endif
       if (options_.progress) options_.progress(Progress{day + 1, m_.days});
     }
     t0 = Clock::now();
