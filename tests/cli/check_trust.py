@@ -433,6 +433,19 @@ def case_retention_zero_and_undefined():
     k = kpis_of(funnel, "funnel_world")
     check(k["retention.30"] != k["retention.30"], f"funnel_world retention.30 = {k['retention.30']}")
     check(not re.search(r"Retention 30 d\s+100(\.0)?%", stdout), f"funnel_world prints 100% retention:\n{stdout}")
+    # compare says why each n/a is n/a (before: a bare n/a).
+    rc, out, err = cjsim("compare", funnel, funnel, "-q")
+    check(rc == 0 and re.search(r"n/a \(Retention 30 d, Retention 90 d, Retention 365 d\) in B: undefined: no edge of positive rate", out),
+          f"compare does not footnote the undefined retention: exit {rc}\n{out[-800:]}{err[-300:]}")
+    # The report draws no retention curve for it (it was a flat 100%) and gives the reason.
+    page = os.path.join(WORK, "funnel_world.html")
+    rc, _, err = cjsim("report", funnel, "-o", page, "-q")
+    check(rc == 0, f"report funnel_world: exit {rc}\n{err}")
+    if rc == 0:
+        with open(page, encoding="utf-8") as f:
+            html = f.read()
+        check('"retention":null' in html and '"retention_undefined":"undefined: no edge of positive rate' in html,
+              "the report of funnel_world draws a retention curve or does not say why")
 
 
 def case_conversion_on_the_graph():

@@ -1083,9 +1083,13 @@
         retState.variant = name;
         redraw(retChart, retentionOption());
         redraw(fpChart, firstPurchaseOption());
+        retentionNote();  // the chosen strategy's own words (a world nobody can leave has no curve)
       });
       retChart = chart('chart-retention', retentionOption());
       fpChart = chart('chart-first-purchase', firstPurchaseOption());
+      retentionNote();
+    }
+    function retentionNote() {
       const v = variantByName[retState.variant];
       const kd = D.variants[0].kpis.filter((k) => k.id.startsWith('days_to_first_purchase.'));
       el('retention-note').textContent = (v.retention_undefined
