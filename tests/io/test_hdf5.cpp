@@ -714,6 +714,41 @@ void declare_huge(hid_t file, const char* where) {
   H5Tclose(type);
 }
 
+// libhdf5's checksum of metadata (Jenkins lookup3), exported by the library though not in its
+// public headers: a crafted header must carry a valid one, or HDF5 refuses it before cjsim looks.
+extern "C" std::uint32_t H5_checksum_metadata(const void* data, std::size_t len,
+                                              std::uint32_t initval);
+
+// Finds the one stored variable-length string of `length` bytes (4 bytes of length, an 8-byte
+// heap address inside the file, a small object index) and makes it claim `hostile` bytes; when
+// it sits in a version 2 object header, that chunk's checksum is made right again.
+void claim_string_length(std::string& bytes, std::uint32_t length, std::uint32_t hostile) {
+  std::vector<std::size_t> hits;
+  for (std::size_t i = 0; i + 16 <= bytes.size(); ++i) {
+    std::uint32_t n = 0, index = 0;
+    std::uint64_t heap = 0;
+    std::memcpy(&n, bytes.data() + i, 4);
+    std::memcpy(&heap, bytes.data() + i + 4, 8);
+    std::memcpy(&index, bytes.data() + i + 12, 4);
+    if (n == length && heap > 0 && heap < bytes.size() && index < 1000) hits.push_back(i);
+  }
+  REQUIRE(hits.size() == 1);
+  const std::size_t at = hits.front();
+  std::memcpy(bytes.data() + at, &hostile, 4);
+  const std::size_t header = bytes.rfind("OHDR", at);
+  if (header != std::string::npos) {
+    const auto flags = static_cast<unsigned char>(bytes[header + 5]);
+    const std::size_t p = header + 6 + ((flags & 0x20u) ? 16 : 0) + ((flags & 0x10u) ? 4 : 0);
+    const std::size_t size_bytes = std::size_t{1} << (flags & 0x03u);
+    std::uint64_t size = 0;
+    std::memcpy(&size, bytes.data() + p, size_bytes);
+    const std::size_t end = p + size_bytes + static_cast<std::size_t>(size);
+    REQUIRE(at < end);
+    const std::uint32_t sum = H5_checksum_metadata(bytes.data() + header, end - header, 0);
+    std::memcpy(bytes.data() + end, &sum, 4);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("hdf5 reader: sizes a file declares are bounded before anything is allocated", "[hdf5]") {
@@ -783,6 +818,34 @@ TEST_CASE("hdf5 reader: sizes a file declares are bounded before anything is all
     const ChildReport report = read_everything_in_child(path);
     CHECK(report.exit_code == 0);
     CHECK_THAT(report.text, Catch::Contains(path) && Catch::Contains("the file is damaged ("));
+  }
+  SECTION("a variable-length string attribute whose stored length says 4 GiB") {
+    // HDF5 allocates and clears a string's stored length before it reads the string (4 GiB,
+    // twice, for 4 changed bytes); in the 1 GiB child that fails inside HDF5 with another
+    // message, so the text says the length was checked first. A version 2 object header (what
+    // cjsim writes, with its checksum made right) and a version 1 header (no checksum).
+    const std::string v2 = folder.file("hostile_string_v2.h5");
+    std::string bytes = read_bytes(good);
+    claim_string_length(bytes, 41, 0xF0000000u);  // command_line: 41 bytes
+    write_bytes(v2, bytes);
+    const std::string v1 = folder.file("hostile_string_v1.h5");
+    {
+      hid_t file = H5Fcreate(v1.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+      REQUIRE(file >= 0);
+      const int format = kFormatVersion;
+      h5::write_number_attribute(file, "format", H5T_NATIVE_INT, H5T_STD_I32LE, &format);
+      h5::write_attribute(file, "engine_version", std::string(4321, 'Z'));
+      REQUIRE(H5Fclose(file) >= 0);
+    }
+    bytes = read_bytes(v1);
+    claim_string_length(bytes, 4321, 0xF0000000u);
+    write_bytes(v1, bytes);
+    for (const std::string& path : {v2, v1}) {
+      const ChildReport report = read_everything_in_child(path);
+      CHECK(report.exit_code == 0);
+      CHECK_THAT(report.text, Catch::Contains(path) && Catch::Contains("the file is damaged (") &&
+                                  Catch::Contains("a string claims 4026531840 bytes"));
+    }
   }
   for (const char* where : {"/scenario", "/scenario_overrides", "/runs/base/kpi_summary",
                             "/runs/base/replicate_1/stage", "/runs/base/replicate_1/day",
