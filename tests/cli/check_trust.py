@@ -425,6 +425,27 @@ def case_retention_zero_and_undefined():
     check("no edge of positive rate leads a customer who bought to a lost stage" in stdout,
           f"no footnote for the closed lost stage:\n{stdout}")
     check(not re.search(r"Retention 30 d\s+100(\.0)?%", stdout), f"100% retention printed:\n{stdout}")
+    # Per segment: the way out exists when one segment's rate is positive, not when every
+    # segment multiplies it by 0.
+    segments = BASE + """
+[segments.keeps]
+share = 0.5
+edges = { "purchase -> lost" = 0.0 }
+
+[segments.leaves]
+share = 0.5
+"""
+    out, stdout, _ = small_run("one_segment_leaves", segments)
+    k = kpis_of(out)
+    check(k["retention.30"] == k["retention.30"] and 0 < k["retention.30"] < 1,
+          f"retention where one segment can be lost: {k['retention.30']}")
+    closed_for_all = segments.replace("[segments.leaves]\nshare = 0.5\n",
+                                      "[segments.leaves]\nshare = 0.5\nedges = { \"purchase -> lost\" = 0.0 }\n")
+    assert closed_for_all != segments
+    out, stdout, _ = small_run("no_segment_leaves", closed_for_all)
+    k = kpis_of(out)
+    check(k["retention.30"] != k["retention.30"] and "no edge of positive rate" in stdout,
+          f"retention where every segment multiplies the way out by 0: {k['retention.30']}\n{stdout[-600:]}")
     funnel = os.path.join(WORK, "funnel_world.h5")
     rc, stdout, err = cjsim("run", os.path.join(SCENARIOS, "funnel_vs_loop.toml"), "-q", "-o", funnel,
                             "--variant", "funnel_world", "--set", "simulation.customers=3000",
