@@ -12,11 +12,12 @@ and messages that pointed the wrong way.
 import os
 import random
 import re
-import shutil
-import signal
 import stat
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import Checks, Cjsim, run_case  # noqa: E402
 
 CJSIM, SOURCE, WORK, CASE = sys.argv[1:5]
 SCENARIOS = os.path.join(SOURCE, "scenarios")
@@ -50,24 +51,11 @@ reaches = ["aware", "consideration"]
 lift    = { "consideration -> purchase" = 1.5 }
 """
 
-failures = []
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-
-
-def cjsim(*args, cwd=WORK, timeout=300):
-    p = subprocess.run([CJSIM, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    return p.returncode, p.stdout, p.stderr
-
-
-def scenario_file(name, text):
-    path = os.path.join(WORK, name)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    return path
+checks = Checks()
+check = checks.check
+program = Cjsim(CJSIM, WORK, checks)
+cjsim = program.run
+scenario_file = program.write
 
 
 def edited(old, new, text=BASE):
@@ -76,17 +64,7 @@ def edited(old, new, text=BASE):
 
 
 def expect(args, code, patterns, absent=(), stream="err"):
-    rc, out, err = cjsim(*args)
-    label = " ".join(args)
-    text = err if stream == "err" else out
-    check(rc == code, f"{label}: exit {rc}, expected {code}\n{err[-2000:]}")
-    for p in patterns:
-        check(re.search(p, text, re.M), f"{label}: {stream} lacks /{p}/:\n{text[-2000:]}")
-    for p in absent:
-        check(not re.search(p, text, re.M), f"{label}: {stream} has /{p}/:\n{text[-2000:]}")
-    if code == 1 or code == 2:
-        check("fix:" in err, f"{label}: no fix offered:\n{err[-2000:]}")
-    return rc, out, err
+    return program.expect(args, code, patterns, absent=absent, stream=stream)
 
 
 def kpis_of(h5_path, variant=None):
@@ -602,17 +580,4 @@ def case_messages_point_the_right_way():
     check(not re.search(r"MODEL\.md|BENCH\.md|ARCHITECTURE\.md", out), "cjsim --help points outside the repository")
 
 
-CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}
-
-if CASE == "--list":
-    print(";".join(sorted(CASES)))
-    sys.exit(0)
-if CASE not in CASES:
-    sys.exit(f"check_trust.py: no case '{CASE}' (have: {', '.join(sorted(CASES))})")
-CASES[CASE]()
-if failures:
-    print(f"{len(failures)} check(s) failed:")
-    for f in failures:
-        print(" -", f)
-    sys.exit(1)
-print("ok")
+run_case("trust", CASE, checks)
