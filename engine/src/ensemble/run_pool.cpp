@@ -180,9 +180,9 @@ RunPool::RunPool(EnsembleOptions options, RunSink sink) : state_(std::make_uniqu
   // ThreadSanitizer cannot see libtbb's hand-overs (Debian's libtbb is not instrumented): the
   // arena may run a functor on a worker, and the slots run on workers. Each functor and slot
   // first acquires what was released before it was handed over (a fixed address, so that the
-  // acquire reads no capture), and each slot releases what it did for join().
-  tsan_release(&handed_over);
-  s.arena->execute([&] {
+  // acquire reads no capture), and each slot releases what it did for join(). A functor is made
+  // before the release that hands it over: the calling thread writes its captures.
+  const auto start_slots = [&s] {
     tsan_acquire(&handed_over);
     for (int k = 0; k < s.shape.slots; ++k) {
       tsan_release(&handed_over);
@@ -192,7 +192,11 @@ RunPool::RunPool(EnsembleOptions options, RunSink sink) : state_(std::make_uniqu
         tsan_release(&s.group);
       });
     }
-  });
+    tsan_release(&handed_over);  // back to the caller, which reuses the functor's stack
+  };
+  tsan_release(&handed_over);
+  s.arena->execute(start_slots);
+  tsan_acquire(&handed_over);
 }
 
 RunPool::~RunPool() {
@@ -247,11 +251,14 @@ void RunPool::join() {
   State& s = *state_;
   if (!s.joined) {
     s.joined = true;
-    tsan_release(&handed_over);
-    s.arena->execute([&] {
+    const auto wait = [&s] {
       tsan_acquire(&handed_over);
       s.group.wait();
-    });
+      tsan_release(&handed_over);
+    };
+    tsan_release(&handed_over);  // after the functor is made: the arena may run it on a worker
+    s.arena->execute(wait);
+    tsan_acquire(&handed_over);
     tsan_acquire(&s.group);
   }
   if (const std::exception_ptr e = error()) std::rethrow_exception(e);

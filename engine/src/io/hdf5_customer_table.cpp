@@ -193,6 +193,8 @@ std::size_t CustomerTableWriter::append_chunks(const CustomerTable& table, std::
                                             if (next == chunks) control.stop();
                                             const std::size_t k = next++;
                                             tsan_release(&next);
+                                            // The last call (stop) reaches no later filter.
+                                            tsan_release(&pipeline_join);
                                             return k;
                                           }) &
       tbb::make_filter<std::size_t, std::size_t>(
