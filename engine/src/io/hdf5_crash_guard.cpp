@@ -169,11 +169,14 @@ void install_crash_guard(CrashAction action, int code) {
   // ASan may handle SIGSEGV itself and then calls this.
   __sanitizer_set_death_callback(on_sanitizer_death);
 #endif
-  static std::vector<char> alternate_stack(
-      std::max<std::size_t>(static_cast<std::size_t>(SIGSTKSZ), 64 * 1024));
+  // Never freed: a signal may come while the process exits (a sanitizer's leak check aborts
+  // from an exit handler), after static objects are destroyed, and the handler runs on it.
+  static const std::size_t stack_size =
+      std::max<std::size_t>(static_cast<std::size_t>(SIGSTKSZ), 64 * 1024);
+  static char* const alternate_stack = new char[stack_size];
   stack_t stack{};
-  stack.ss_sp = alternate_stack.data();
-  stack.ss_size = alternate_stack.size();
+  stack.ss_sp = alternate_stack;
+  stack.ss_size = stack_size;
   sigaltstack(&stack, nullptr);
   struct sigaction sa {};
   sa.sa_sigaction = on_fatal_signal;
