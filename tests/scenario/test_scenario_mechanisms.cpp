@@ -504,3 +504,22 @@ edges = ["loyal -> lost"]
                  "per_purchase must be at least 0.1"));
   CHECK(where(with_key(set, "relationship.z.per_purchase")) == "--set:1:29");
 }
+
+// ---- loop KPIs' thresholds ----------------------------------------------------------------------
+
+TEST_CASE("experience: the loop KPIs' thresholds are read and checked", "[scenario]") {
+  const Scenario plain = load(kWorld);
+  CHECK(plain.variants.front().def.experience.delighted == 0.9);
+  CHECK(plain.variants.front().def.experience.unhappy == 0.7);
+  const Scenario s = load(kWorld + "\n[experience]\ndelighted = 0.85\nunhappy = 0.4\n",
+                          {"experience.unhappy=0.5"});
+  CHECK(s.variants.front().def.experience.delighted == 0.85);
+  CHECK(s.variants.front().def.experience.unhappy == 0.5);
+  const auto ds = problems(kWorld + "\n[experience]\ndelighted = 1.5\nunhapy = 0.4\n");
+  CHECK(contains(with_key(ds, "experience.delighted").message,
+                 "delighted must be between 0 and 1, got 1.5"));
+  CHECK(with_key(ds, "experience.unhapy").fix == "did you mean 'unhappy'?");
+  const auto crossed = problems(kWorld, {"experience.delighted=0.6", "experience.unhappy=0.8"});
+  CHECK(contains(with_key(crossed, "experience.unhappy").message, "is above delighted"));
+  CHECK(contains(with_key(crossed, "experience.unhappy").fix, "unhappy <= delighted"));
+}

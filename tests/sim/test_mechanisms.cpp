@@ -5,7 +5,9 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
+#include <numbers>
 
+#include "cjsim/kpi.hpp"
 #include "cjsim/simulation.hpp"
 #include "worlds.hpp"
 
@@ -441,4 +443,92 @@ TEST_CASE("relationship memory: per_purchase 1 changes no bit", "[relationship]"
   CHECK(same_bits(a, b));
   with.relationship[0].per_purchase = 0.9;
   CHECK_FALSE(same_bits(run(with), b));
+}
+
+// ---- 8. loop KPIs: satisfaction next to LTV, repeat rate and recommendations ----------------
+
+namespace {
+
+double normal_cdf(double x) {
+  return 0.5 * std::erfc(-x / std::sqrt(2.0));
+}
+double normal_pdf(double x) {
+  return std::exp(-0.5 * x * x) / std::sqrt(2.0 * std::numbers::pi);
+}
+
+}  // namespace
+
+TEST_CASE("loop KPIs: satisfaction, delighted and unhappy against the clipped normal",
+          "[closed-form][loop-kpis]") {
+  // Every customer buys again and again (no one leaves); each purchase's quality is
+  // X ~ Normal(0.75, 0.3) clipped to [0, 1], drawn independently. Over P purchases the mean of
+  // clip(X) has expectation P(X > 1) + mu (Phi(b) - Phi(a)) + sigma (phi(a) - phi(b)), with
+  // a = -mu / sigma, b = (1 - mu) / sigma, and the delighted and unhappy counts are
+  // Binomial(P, 1 - Phi((0.8 - mu) / sigma)) and Binomial(P, Phi((0.5 - mu) / sigma)).
+  // Tolerance: z for 1e-6 over the 3 checks; with about 1.5 million purchases it detects an
+  // error of 0.0013 in the mean and 0.2 percentage points in either share.
+  RelationshipDef none;  // the bond world, without a bond
+  ScenarioDef d = bond_world(none);
+  d.relationship.clear();
+  d.simulation.customers = 50'000;
+  d.edges = {edge("shop", "buy", 0.5), edge("buy", "customer", 5.0), edge("customer", "buy", 0.1)};
+  const double mu = 0.75, sigma = 0.3;
+  d.experience.quality_mean = mu;
+  d.experience.quality_sd = sigma;
+  d.experience.delighted = 0.8;
+  d.experience.unhappy = 0.5;
+  const RunResult r = run(d);
+  const KpiTable k = compute_kpis(r);
+  const double P = k.value("purchases");
+  REQUIRE(P > 1e6);
+  const double z = z_for(1e-6, 3);
+  const double a = -mu / sigma, b = (1 - mu) / sigma;
+  const double mean = (1 - normal_cdf(b)) + mu * (normal_cdf(b) - normal_cdf(a)) +
+                      sigma * (normal_pdf(a) - normal_pdf(b));
+  // The clipped variable's variance is below sigma^2: sigma bounds its standard deviation.
+  CHECK(std::fabs(k.value("satisfaction") - mean) <= z * sigma / std::sqrt(P));
+  // The test can fail: the unclipped mean (0.75) lies far outside.
+  CHECK(std::fabs(mu - mean) > 10 * z * sigma / std::sqrt(P));
+  const double pd = 1 - normal_cdf((0.8 - mu) / sigma), pu = normal_cdf((0.5 - mu) / sigma);
+  CHECK(std::fabs(k.value("delighted") - pd) <= z * std::sqrt(pd * (1 - pd) / P));
+  CHECK(std::fabs(k.value("unhappy") - pu) <= z * std::sqrt(pu * (1 - pu) / P));
+  // And the default thresholds (0.9 and 0.7) are other shares, far beyond the tolerance.
+  CHECK(std::fabs((1 - normal_cdf((0.9 - mu) / sigma)) - pd) > 10 * z * std::sqrt(pd / P));
+}
+
+TEST_CASE("loop KPIs: sums of the daily series, and the same run's other numbers untouched",
+          "[loop-kpis]") {
+  ScenarioDef d = bond_world(RelationshipDef{});
+  d.relationship.clear();
+  d.simulation.customers = 20'000;
+  const RunResult r = run(d);
+  const KpiTable k = compute_kpis(r);
+  double quality = 0, delighted = 0, unhappy = 0, purchases = 0, recommendations = 0;
+  for (std::size_t i = 0; i < r.daily.satisfaction.size(); ++i) {
+    quality += r.daily.satisfaction[i];
+    delighted += static_cast<double>(r.daily.delighted[i]);
+    unhappy += static_cast<double>(r.daily.unhappy[i]);
+    purchases += static_cast<double>(r.daily.purchases[i]);
+    // A purchase is delighted, unhappy or neither, every day and segment.
+    CHECK(r.daily.delighted[i] + r.daily.unhappy[i] <= r.daily.purchases[i]);
+  }
+  for (const std::uint64_t n : r.daily.recommendations) recommendations += static_cast<double>(n);
+  CHECK(k.value("satisfaction") == quality / purchases);
+  CHECK(k.value("delighted") == delighted / purchases);
+  CHECK(k.value("unhappy") == unhappy / purchases);
+  CHECK(k.value("recommendations") == recommendations);
+  // Thresholds only count: moving them changes no other number of the run.
+  ScenarioDef moved = d;
+  moved.experience.delighted = 0.6;
+  moved.experience.unhappy = 0.2;
+  const RunResult m = run(moved);
+  CHECK(same_bits(r, m));
+  CHECK(m.daily.satisfaction == r.daily.satisfaction);
+  CHECK(m.daily.delighted != r.daily.delighted);
+  // Without purchases the shares are undefined, not 0.
+  ScenarioDef idle = d;
+  idle.edges = {edge("shop", "buy", 0.0)};
+  const KpiTable none = compute_kpis(run(idle));
+  CHECK(std::isnan(none.value("satisfaction")));
+  CHECK(std::isnan(none.value("delighted")));
 }

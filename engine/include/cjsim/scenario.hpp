@@ -127,6 +127,11 @@ struct ExperienceDef {
   double quality_mean = 0.7;  // each purchase draws quality ~ Normal(mean, sd) clipped to [0,1]
   double quality_sd = 0.15;
   std::optional<double> reference;  // satisfaction at which marked edges are unscaled; default mean
+  // Loop KPIs: a purchase whose quality is at least `delighted` counts as delighted, one below
+  // `unhappy` as unhappy (the Net Promoter convention on a 0-10 score of 10 x quality:
+  // promoters 9-10, detractors 0-6).
+  double delighted = 0.9;
+  double unhappy = 0.7;
 };
 
 struct OrderDef {

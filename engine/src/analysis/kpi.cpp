@@ -130,6 +130,18 @@ KpiTable compute_kpis(const RunResult& run, const RunResult* zero_spend) {
       std::accumulate(d.first_purchases.begin(), d.first_purchases.end(), std::uint64_t{0}));
   const auto purchases = static_cast<double>(
       std::accumulate(d.purchases.begin(), d.purchases.end(), std::uint64_t{0}));
+  // The experience of the horizon's purchases (absent from files written before it was kept).
+  const bool have_experience = !d.satisfaction.empty();
+  const double quality_sum =
+      have_experience ? std::accumulate(d.satisfaction.begin(), d.satisfaction.end(), 0.0) : kNaN;
+  auto count = [&](const std::vector<std::uint64_t>& v) {
+    return have_experience
+               ? static_cast<double>(std::accumulate(v.begin(), v.end(), std::uint64_t{0}))
+               : kNaN;
+  };
+  const double delighted = count(d.delighted), unhappy = count(d.unhappy);
+  const auto recommendations = static_cast<double>(
+      std::accumulate(d.recommendations.begin(), d.recommendations.end(), std::uint64_t{0}));
   const std::string none_acquired = "no customer made a first purchase in the horizon";
   const std::string nothing_spent = "nothing was spent";
   // Margin share of each segment's revenue (the same for every purchase of a segment).

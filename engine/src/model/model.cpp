@@ -296,6 +296,8 @@ Model compile_model(const ScenarioDef& def) {
   // Purchases and experience.
   m.quality_mean = def.experience.quality_mean;
   m.quality_sd = def.experience.quality_sd;
+  m.delighted = def.experience.delighted;
+  m.unhappy = def.experience.unhappy;
   m.margin = def.order.margin;
   for (const SegmentDef& seg : def.segments) {
     const OrderValueDef v = seg.order.value_or(def.order.value);

@@ -119,6 +119,7 @@ struct Model {
   // --- purchases and experience ------------------------------------------------------------
   double quality_mean = 0.7, quality_sd = 0.15;
   double reference = 0.7, inv_reference = 1 / 0.7, inv_complement = 1 / 0.3;
+  double delighted = 0.9, unhappy = 0.7;      // loop KPIs' thresholds on a purchase's quality
   std::vector<double> order_mu, order_sigma;  // segment: lognormal parameters
   double margin = 0.3;
 

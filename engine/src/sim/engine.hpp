@@ -73,6 +73,8 @@ struct BlockScratch {
   // Day partials.
   std::vector<std::uint64_t> purchases, first_purchases;  // segment
   std::vector<double> revenue, margin;                    // segment
+  std::vector<double> satisfaction;                       // segment: sum of purchases' quality
+  std::vector<std::uint64_t> delighted, unhappy;          // segment: purchases
   std::uint64_t recommendations = 0;
   std::uint64_t complaints = 0;
   std::uint64_t referral_moves = 0;
