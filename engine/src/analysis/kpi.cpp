@@ -307,6 +307,17 @@ KpiTable compute_kpis(const RunResult& run, const RunResult* zero_spend) {
   b.add("referral_share", "Referral share", KpiView::loop, "share",
         "new customers whose last influence before buying was a recommendation / new customers",
         ratio(referred, new_customers), have_table ? none_acquired : no_table);
+  b.add("recommendations", "Recommendations", KpiView::loop, "recommendations",
+        "recommendations made over the horizon (word of mouth)", recommendations);
+  b.add("satisfaction", "Satisfaction", KpiView::loop, "quality",
+        "mean experience quality of the horizon's purchases (0 to 1)",
+        ratio(quality_sum, purchases));
+  b.add("delighted", "Delighted", KpiView::loop, "share",
+        "purchases whose quality reached experience.delighted / purchases",
+        ratio(delighted, purchases));
+  b.add("unhappy", "Unhappy", KpiView::loop, "share",
+        "purchases whose quality fell below experience.unhappy / purchases",
+        ratio(unhappy, purchases));
   b.add("profit", "Profit", KpiView::loop, "currency", "margin - spend", margin - spend);
   b.add("romi", "ROMI (all margin, incl. organic)", KpiView::loop, "ratio",
         "(margin - spend) / spend, with the margin of every purchase, also those that would "

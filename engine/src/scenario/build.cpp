@@ -753,7 +753,7 @@ class ScenarioReader {
     const toml::table* t = section("experience", "[experience] with reference = 0.7");
     if (t == nullptr) return;
     auto& x = r_.def.experience;
-    Fields f(*t, "experience", {"quality", "reference"}, p_);
+    Fields f(*t, "experience", {"quality", "reference", "delighted", "unhappy"}, p_);
     if (const toml::table* q = f.table("quality", "quality = { mean = 0.7, sd = 0.15 }")) {
       Fields qf(*q, f.key("quality"), {"mean", "sd"}, p_);
       qf.number("mean", x.quality_mean, "quality, 0 to 1", "mean = 0.7");
@@ -761,6 +761,8 @@ class ScenarioReader {
     }
     f.optional_number("reference", x.reference, "satisfaction, strictly between 0 and 1",
                       "reference = 0.7");
+    f.number("delighted", x.delighted, "quality, 0 to 1", "delighted = 0.9");
+    f.number("unhappy", x.unhappy, "quality, 0 to 1", "unhappy = 0.7");
   }
 
   void network(Fields& parent) {

@@ -465,6 +465,19 @@ class Checker {
           fmt::format("set experience.reference to a value between {} and {}, e.g. 0.7",
                       num(kMinReference), num(1.0 - kMinReference)));
     }
+    // The loop KPIs' thresholds: a purchase is delighted, unhappy, or neither.
+    const bool delighted_ok =
+        between("experience.delighted", "delighted", x.delighted, 0.0, 1.0,
+                "give the quality from which a purchase delights, e.g. delighted = 0.9");
+    const bool unhappy_ok =
+        between("experience.unhappy", "unhappy", x.unhappy, 0.0, 1.0,
+                "give the quality below which a purchase disappoints, e.g. unhappy = 0.7");
+    if (delighted_ok && unhappy_ok && x.unhappy > x.delighted) {
+      add("experience.unhappy",
+          fmt::format("unhappy ({}) is above delighted ({})", num(x.unhappy), num(x.delighted)),
+          "a purchase cannot be both: give unhappy <= delighted, e.g. unhappy = 0.7 and "
+          "delighted = 0.9");
+    }
   }
 
   void order() {
