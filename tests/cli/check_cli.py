@@ -9,6 +9,7 @@ failure) and what is printed: bad input must name its place (file:line:column or
 the key, what is wrong and a fix, and must leave nothing under the output name.
 """
 import os
+import shutil
 import re
 import subprocess
 import sys
@@ -311,7 +312,7 @@ def case_runtime_failure_exit_2():
 
 def case_output_defaults_and_replaces_atomically():
     """Without -o the file goes to results/<stem>.h5 under the working folder; a second run
-    replaces the first only when complete (same seed: byte-identical file)."""
+    replaces the first by renaming a complete file over it (same seed: the same results)."""
     here = os.path.join(WORK, "default_out")
     os.makedirs(here, exist_ok=True)
     with open(os.path.join(here, "small.toml"), "w", encoding="utf-8") as f:
@@ -323,6 +324,23 @@ def case_output_defaults_and_replaces_atomically():
     check(out.rstrip().endswith("results: results/small.h5"), f"does not print the default path:\n{out}")
     leftovers = [n for n in os.listdir(os.path.join(here, "results")) if n != "small.h5"]
     check(not leftovers, f"temporary files left beside the result: {leftovers}")
+    # The second run: a new file renamed over the first (a new inode; writing in place would keep
+    # the old one) with the same results (same seed: h5diff finds nothing but the wall times of
+    # the profile), nothing left beside it. That the first stays whole while the second is
+    # written, or killed, is fault.killed's and fault.disk_full's business.
+    first = os.path.join(here, "first.h5")
+    shutil.copyfile(target, first)
+    inode = os.stat(target).st_ino
+    rc, out, err = cjsim("run", "small.toml", "--quiet", "--no-customers", cwd=here)
+    check(rc == 0, f"second run: exit {rc}\n{err}")
+    diff = subprocess.run(["h5diff", "--exclude-path", "/runs/base/replicate_0/profile", first,
+                           target], capture_output=True, text=True)
+    check(diff.returncode == 0, f"the second run's results differ from the first (same seed):\n"
+                                f"{diff.stdout[-2000:]}{diff.stderr[-2000:]}")
+    check(os.stat(target).st_ino != inode, "the second run rewrote the file in place instead of "
+                                           "renaming a complete file over it")
+    leftovers = [n for n in os.listdir(os.path.join(here, "results")) if n != "small.h5"]
+    check(not leftovers, f"temporary files left beside the result after the second run: {leftovers}")
 
 
 def case_bench():

@@ -53,8 +53,13 @@ class ScenarioDocument {
   const std::string& text() const;                    // the file's text as read
   const std::vector<std::string>& overrides() const;  // assignments applied, in order
 
-  // The scenario as TOML after overrides (written into output files beside the original).
+  // The scenario as TOML after overrides, each table's keys in the order the file declares
+  // them (overrides' new keys after, alphabetically): it builds the same world as the file with
+  // its overrides, variants included. Written into result files beside the original.
   std::string effective_toml() const;
+
+  // Whether both documents hold the same keys and values after their overrides (order aside).
+  bool same_tree(const ScenarioDocument& other) const;
 
   struct Impl;
   const Impl& impl() const { return *impl_; }  // engine internals (sweeps) only

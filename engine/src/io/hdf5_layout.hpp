@@ -17,6 +17,8 @@ namespace cjsim::h5layout {
 inline constexpr const char* kRunsGroup = "runs";
 inline constexpr const char* kScenario = "scenario";
 inline constexpr const char* kScenarioEffective = "scenario_effective";
+inline constexpr const char* kScenarioOverrides = "scenario_overrides";
+inline constexpr std::size_t kMaxOverrides = 100000;  // a reader's bound on the --set list
 inline constexpr const char* kKpis = "kpis";
 inline constexpr const char* kKpiSummary = "kpi_summary";
 inline constexpr const char* kCustomers = "customers";

@@ -467,6 +467,16 @@ FileMeta read_meta(const FileReader& reader, hid_t root) {
   }
   meta.scenario_text = reader.text(root, kScenario);
   meta.effective_toml = reader.text(root, kScenarioEffective);
+  // Files from before the --set list was stored have none (stored_document says what that means).
+  if (h5::has_link(root, kScenarioOverrides)) {
+    h5::Dataset d = reader.dataset(root, kScenarioOverrides);
+    const std::vector<hsize_t> dims = h5::dims_of(d.get());
+    if (dims.size() != 1 || dims[0] > kMaxOverrides) {
+      reader.bad("/" + std::string(kScenarioOverrides),
+                 fmt::format("expected a list of at most {} --set overrides", kMaxOverrides));
+    }
+    meta.overrides = h5::read_strings(d.get());
+  }
   return meta;
 }
 

@@ -287,6 +287,7 @@ void write_file_head(hid_t root, const FileMeta& meta) {
   h5::write_attribute(root, "currency", meta.currency);
   h5::write_string(root, kScenario, meta.scenario_text);
   h5::write_string(root, kScenarioEffective, meta.effective_toml);
+  h5::write_strings(root, kScenarioOverrides, meta.overrides.value_or(std::vector<std::string>{}));
 }
 
 }  // namespace h5layout

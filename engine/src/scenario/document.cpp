@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -706,12 +705,6 @@ const std::string& ScenarioDocument::text() const {
 }
 const std::vector<std::string>& ScenarioDocument::overrides() const {
   return impl_->override_texts;
-}
-
-std::string ScenarioDocument::effective_toml() const {
-  std::ostringstream out;
-  out << impl_->root;
-  return out.str();
 }
 
 }  // namespace cjsim

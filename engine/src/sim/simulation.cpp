@@ -21,6 +21,7 @@
 #include "cjsim/scenario_io.hpp"
 #include "random/rng_lanes.hpp"
 #include "sim/engine.hpp"
+#include "sim/validate.hpp"
 
 namespace cjsim {
 
@@ -371,6 +372,9 @@ RunResult Engine::run() {
       t0 = Clock::now();
       account(day);
       profile.account += seconds_since(t0);
+#if CJSIM_VALIDATION
+      validate_day(m_, pop_, out_.daily, day);  // the debug preset's self-checks
+#endif
       if (options_.progress) options_.progress(Progress{day + 1, m_.days});
     }
     t0 = Clock::now();

@@ -74,6 +74,15 @@ FileMeta read_head(hid_t root) {
   }
   meta.scenario_text = h5::read_string(h5::open_dataset(root, kScenario).get());
   meta.effective_toml = h5::read_string(h5::open_dataset(root, kScenarioEffective).get());
+  if (h5::has_link(root, kScenarioOverrides)) {
+    h5::Dataset d = h5::open_dataset(root, kScenarioOverrides);
+    const std::vector<hsize_t> dims = h5::dims_of(d.get());
+    if (dims.size() != 1 || dims[0] > kMaxOverrides) {
+      throw h5::Hdf5Failure("/scenario_overrides", "not a list of --set overrides",
+                            h5::Hdf5Failure::Cause::other);
+    }
+    meta.overrides = h5::read_strings(d.get());
+  }
   return meta;
 }
 

@@ -9,12 +9,12 @@
 #include "cjsim/attribution.hpp"
 #include "cjsim/files.hpp"
 #include "cjsim/hdf5_io.hpp"
+#include "cjsim/scenario_io.hpp"
 #include "cjsim/value.hpp"
 #include "commands/commands.hpp"
 #include "common/key_words.hpp"
 #include "common/options.hpp"
 #include "common/progress.hpp"
-#include "common/stored_scenario.hpp"
 #include "common/table_output.hpp"
 #include "common/text_table.hpp"
 #include "common/variants.hpp"
@@ -111,7 +111,7 @@ int cmd_attribute(const Args& args, const std::string& command_line) {
   std::optional<ChannelValue> truth_table = file.channel_value(variant);
   std::string truth_source = "stored in the file by cjsim value";
   if (!truth_table && truth) {
-    const Scenario scenario = stored_scenario(file);
+    const Scenario scenario = build_scenario(stored_document(file.meta(), file.path()));
     const Variant& v = pick_variant(scenario, variant);
     Progress progress("truth", quiet);
     ValueOptions vo;
@@ -153,7 +153,7 @@ int cmd_attribute(const Args& args, const std::string& command_line) {
   // Labels from the stored scenario when it still builds; names otherwise.
   std::optional<Scenario> labels;
   try {
-    labels.emplace(stored_scenario(file));
+    labels.emplace(build_scenario(stored_document(file.meta(), file.path())));
   } catch (const InputError&) {
   }
   const ScenarioDef* def = labels ? &pick_variant(*labels, variant).def : nullptr;

@@ -190,6 +190,7 @@ int sweep(const SweepCommand& c, const std::string& command_line, MpiSession* mp
   meta.scenario_source = c.scenario_path;
   meta.scenario_text = text;
   meta.effective_toml = doc.effective_toml();
+  meta.overrides = doc.overrides();
   meta.command_line = command_line;
   const SweepManifest manifest = make_manifest(plan, meta, c.rs.overrides, c.keep_runs);
 
