@@ -27,6 +27,7 @@ RunResult hand_made_run() {
   n.stages = {"u", "a", "b", "r", "l"};
   n.stage_roles = {Role::unaware, Role::journey, Role::purchase, Role::retention, Role::lost};
   n.stage_advocates = {0, 0, 0, 1, 0};
+  n.edges = {"u -> a", "a -> b", "b -> r", "r -> b", "r -> l", "b -> l"};
   n.segments = {"x", "y"};
   n.channels = {"c1", "c2"};
   n.sources = {"c1", "c2", "referral", "organic", "existing", "none"};
@@ -96,6 +97,11 @@ RunResult hand_made_run() {
     c.stages_reached.push_back(r.reached);
   }
   run.customers_total = 8;
+  // First entries in the order they happened (the engine counts them as it runs; the stories
+  // above give them): in u before ever in a: 0-4 and 6; first entry into a after u: 0-4; in a
+  // before b: 0-4; into b after a: 0, 1, 2, 4 (customer 5 was in r first); and so on.
+  run.stage_firsts.before_next = {6, 5, 4, 4, 3};
+  run.stage_firsts.after_previous = {0, 5, 4, 3, 1};
   return run;
 }
 
@@ -104,14 +110,16 @@ RunResult hand_made_run() {
 TEST_CASE("kpi: every formula on a run made by hand", "[kpi]") {
   const KpiTable k = compute_kpis(hand_made_run());
   // Funnel: who ever reached each stage; conversion along the declared stages up to the first
-  // purchase stage; new customers from the daily first purchases; CAC = spend / new customers.
+  // purchase stage, of those who were in the earlier stage first (customer 3 never reached b,
+  // customer 5 was in b only after r); new customers from the daily first purchases; CAC =
+  // spend / new customers.
   CHECK(k.value("leads.u") == 6);
   CHECK(k.value("leads.a") == 5);
   CHECK(k.value("leads.b") == 5);
   CHECK(k.value("leads.r") == 4);
   CHECK(k.value("leads.l") == 3);
   CHECK(k.value("conversion.a") == Approx(5.0 / 6));
-  CHECK(k.value("conversion.b") == Approx(1.0));
+  CHECK(k.value("conversion.b") == Approx(4.0 / 5));
   CHECK_THROWS_AS(k.value("conversion.r"), std::out_of_range);  // beyond the purchase stage
   CHECK(k.value("new_customers") == 4);
   CHECK(k.value("cac") == Approx(35.0 / 4));
@@ -262,9 +270,19 @@ TEST_CASE("kpi: a loop world's KPIs agree with the closed forms of its Markov ch
   std::vector<double> ever(S, 0.0);  // P(reached stage s), mixed over segments
   double acquired = 0, repeaters = 0, purchases = 0, back_steps = 0, advocates = 0;
   std::vector<double> first_day_mean(d.segments.size());
+  // Conversion unaware -> aware: of the customers in unaware before they were ever in aware (all
+  // who start in unaware: aware starters reach unaware only after aware), those who then reach
+  // aware within the horizon.
+  const auto unaware = static_cast<std::size_t>(stage_index(d, "unaware"));
+  const auto aware = static_cast<std::size_t>(stage_index(d, "aware"));
+  double reach_aware_from_unaware = 0;
   for (std::size_t g = 0; g < d.segments.size(); ++g) {
     const Matrix p = daily_matrix(d, g);
     const double share = d.segments[g].share;
+    std::vector<double> from_unaware(S, 0.0);
+    from_unaware[unaware] = 1;
+    reach_aware_from_unaware +=
+        share * (1 - count_distribution(p, from_unaware, T, into(aware), nothing, 1)[0]);
     for (std::size_t s = 0; s < S; ++s) {
       const auto none = count_distribution(
           p, pi0, T, into(s), [s](std::size_t at) { return at == s ? 1 : 0; }, 1);
@@ -358,8 +376,16 @@ TEST_CASE("kpi: a loop world's KPIs agree with the closed forms of its Markov ch
     const std::string id = "days_to_first_purchase." + d.segments[g].name;
     family.add(id, k.value(id), first_day_mean[g], mean_se(days).se);
   }
-  // Conversion is the ratio of the leads checked above.
-  CHECK(k.value("conversion.aware") == Approx(k.value("leads.aware") / k.value("leads.unaware")));
+  // Conversion: a share of the unaware starters (binomial given their number).
+  const double unaware_starters = N * pi0[unaware];
+  family.add(
+      "conversion.aware", k.value("conversion.aware"), reach_aware_from_unaware,
+      std::sqrt(reach_aware_from_unaware * (1 - reach_aware_from_unaware) / unaware_starters));
+  // aware -> buy: buy is entered first only from aware, so of everyone ever in aware, those
+  // who bought; the ratio of two leads checked above, here against the chain's ratio.
+  const double conversion_buy = acquired / ever[aware];
+  family.add("conversion.buy", k.value("conversion.buy"), conversion_buy,
+             std::sqrt(conversion_buy * (1 - conversion_buy) / (N * ever[aware])));
   CHECK(family.check() == 0);
 }
 
