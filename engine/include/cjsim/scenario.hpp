@@ -112,6 +112,12 @@ struct ChannelDef {
   double quality =
       0.0;  // added to the satisfaction of an exposed customer (service), clipped to [0,1]
   HoldoutDef holdout;
+  // Targeting accuracy: each contact lands on a customer of `reaches` with this probability, or
+  // else (misjudged stage) on one of the `misses` stages, where the lifts of the channel on that
+  // stage's edges apply. 1 = every contact on target. `misses` empty = every stage the channel
+  // does not reach.
+  double accuracy = 1.0;
+  std::vector<std::string> misses;
 };
 
 // A_t = decay * A_{t-1} + sum_c weight_c * exposed_c; salience edges get

@@ -1101,7 +1101,7 @@ class ScenarioReader {
                                         "{ cost = 0.5, budget = 10_000, reaches = [\"aware\"] }")) {
         Fields f(*ct, path,
                  {"label", "cost", "budget", "flights", "reaches", "segments", "lift", "salience",
-                  "quality", "holdout"},
+                  "quality", "holdout", "accuracy", "misses"},
                  p_);
         f.text("label", c.label, "label = \"Search ads\"");
         f.number("cost", c.cost, "currency per contact", "cost = 0.5");
@@ -1146,6 +1146,9 @@ class ScenarioReader {
         }
         f.number("salience", c.salience, "salience per exposure", "salience = 1.0");
         f.number("quality", c.quality, "satisfaction added, -1 to 1", "quality = 0.1");
+        f.number("accuracy", c.accuracy, "share of contacts on the reached stages, 0 to 1",
+                 "accuracy = 0.8");
+        f.names("misses", c.misses, "stage names", "misses = [\"browsing\"]");
         if (const toml::table* h =
                 f.table("holdout", "holdout = { share = 0.2, from = 60, to = 87 }")) {
           Fields hf(*h, f.key("holdout"), {"share", "from", "to"}, p_);

@@ -118,6 +118,8 @@ void Engine::init() {
     k.referral_flows.assign(S * G, 0);
     k.eligible.assign(C, 0);
     k.exposed.assign(C, 0);
+    k.eligible_off.assign(C, 0);
+    k.exposed_off.assign(C, 0);
     k.purchases.assign(G, 0);
     k.first_purchases.assign(G, 0);
     k.revenue.assign(G, 0.0);
