@@ -49,6 +49,13 @@ void compile_drift_tables(Model& m, int max_table_bits) {
   const std::size_t size = std::size_t{1} << (m.cell_bits + m.slots);
   m.drift.assign(size, DriftEntry{});
   m.drift_reach.assign(std::size_t{1} << m.cell_bits, 0);
+  if (m.miss_channels != 0) {  // where misjudged contacts land, for the eligibility kernel
+    m.miss_reach.assign(std::size_t{1} << m.cell_bits, 0);
+    for (int s = 0; s < m.stages; ++s) {
+      for (int g = 0; g < m.segments; ++g)
+        m.miss_reach[m.drift_index(s, g, 0)] = m.miss_mask[m.sg(s, g)];
+    }
+  }
   fill_drift_tables(m, ~0u);
 }
 

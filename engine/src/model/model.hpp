@@ -119,6 +119,7 @@ struct Model {
   int segment_bits = 0, cell_bits = 0;
   std::vector<DriftEntry> drift;
   std::vector<std::uint32_t> drift_reach;  // reach_mask by s << segment_bits | g (m = 0 only)
+  std::vector<std::uint32_t> miss_reach;   // miss_mask by s << segment_bits | g (misses only)
 
   // --- salience ----------------------------------------------------------------------------
   float decay = 0.9f;

@@ -111,7 +111,7 @@ void Engine::act_block(BlockScratch& block, int day) {
     x.talker.assign(kBlockWords, 0);
     x.pool.assign(kBlockSize, 0);
     x.listed.assign(kBlockWords, 0);
-    x.missable.assign(kBlockWords, 0);
+    x.missable.assign(m_.miss_channels == 0 ? 0 : channel_words, 0);
   }
 
   // Pass 1: exposures, sparse: each exposing channel sets its slot's bit in the customer's m

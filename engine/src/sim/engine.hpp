@@ -186,7 +186,7 @@ class Engine {
     std::vector<std::uint64_t> talker;    // kBlockWords
     std::vector<std::uint32_t> pool;      // kBlockSize: entries of a shuffled eligible list
     std::vector<std::uint64_t> listed;    // kBlockWords: which entries of `pool` are set
-    std::vector<std::uint64_t> missable;  // kBlockWords: where a channel's misses can land
+    std::vector<std::uint64_t> missable;  // channel x kBlockWords: where c's misses can land
     std::vector<std::uint32_t> log_order, log_counts;  // OutcomeLog::apply scratch
     std::vector<std::uint32_t> event_words;  // 2 per customer of `event`: edge and clock words
   };
