@@ -10,8 +10,10 @@ closed forms.
 """
 import os
 import re
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import Checks, Cjsim, run_case  # noqa: E402
 
 CJSIM, WORK, CASE = sys.argv[1:4]
 os.makedirs(WORK, exist_ok=True)
@@ -61,17 +63,10 @@ reaches = ["owner"]
 lift    = { "owner -> buy" = 2.0 }
 """
 
-failures = []
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-
-
-def cjsim(*args):
-    p = subprocess.run([CJSIM, *args], cwd=WORK, capture_output=True, text=True, timeout=600)
-    return p.returncode, p.stdout, p.stderr
+checks = Checks()
+check = checks.check
+program = Cjsim(CJSIM, WORK, checks, timeout=600)
+cjsim = program.run
 
 
 def world():
@@ -82,21 +77,11 @@ def world():
 
 
 def expect_bad_input(args, pattern, fix=None):
-    rc, _, err = cjsim(*args)
-    label = " ".join(args)
-    check(rc == 1, f"{label}: exit {rc}, expected 1\n{err}")
-    check(re.search(pattern, err, re.M), f"{label}: stderr lacks /{pattern}/:\n{err}")
-    check("fix:" in err, f"{label}: no fix offered:\n{err}")
-    if fix:
-        check(re.search(fix, err), f"{label}: fix lacks /{fix}/:\n{err}")
+    program.expect(args, 1, [pattern], fix=fix)
 
 
 def expect_output_refused(args, pattern):
-    rc, _, err = cjsim(*args)
-    label = " ".join(args)
-    check(rc == 2, f"{label}: exit {rc}, expected 2 (output refused)\n{err}")
-    check(re.search(pattern, err, re.M), f"{label}: stderr lacks /{pattern}/:\n{err}")
-    check("fix:" in err, f"{label}: no fix offered:\n{err}")
+    program.expect(args, 2, [pattern])
 
 
 def value_file():
@@ -382,17 +367,4 @@ def case_optimize_bad_input():
                            os.path.join(WORK, "nope", "c.xlsx")], r"--xlsx.*does not exist")
 
 
-CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}
-
-if CASE == "--list":
-    print(";".join(sorted(CASES)))
-    sys.exit(0)
-if CASE not in CASES:
-    sys.exit(f"check_value.py: no case '{CASE}' (have: {', '.join(sorted(CASES))})")
-CASES[CASE]()
-if failures:
-    print(f"value.{CASE}: {len(failures)} failure(s)", file=sys.stderr)
-    for f in failures:
-        print(" - " + f, file=sys.stderr)
-    sys.exit(1)
-print(f"value.{CASE}: ok")
+run_case("value", CASE, checks)

@@ -14,6 +14,9 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import Checks, Cjsim, run_case  # noqa: E402
+
 CJSIM, SOURCE, WORK, CASE = sys.argv[1:5]
 SCENARIOS = os.path.join(SOURCE, "scenarios")
 os.makedirs(WORK, exist_ok=True)
@@ -44,24 +47,11 @@ reaches = ["aware", "consideration"]
 lift    = { "consideration -> purchase" = 1.5 }
 """
 
-failures = []
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-
-
-def cjsim(*args, cwd=WORK):
-    p = subprocess.run([CJSIM, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
-    return p.returncode, p.stdout, p.stderr
-
-
-def scenario_file(name, text):
-    path = os.path.join(WORK, name)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    return path
+checks = Checks()
+check = checks.check
+program = Cjsim(CJSIM, WORK, checks)
+cjsim = program.run
+scenario_file = program.write
 
 
 def edited(old, new):
@@ -71,29 +61,13 @@ def edited(old, new):
 
 def expect_bad_input(args, patterns, output=None):
     """Exit 1, every pattern found in stderr, a fix given, nothing written at `output`."""
-    rc, out, err = cjsim(*args)
-    label = " ".join(args)
-    check(rc == 1, f"{label}: exit {rc}, expected 1 (bad input)\n{err}")
-    for p in patterns:
-        check(re.search(p, err, re.M), f"{label}: stderr lacks /{p}/:\n{err}")
-    check("fix:" in err, f"{label}: no fix offered:\n{err}")
-    if output:
-        check(not os.path.exists(output), f"{label}: wrote {output} despite bad input")
-        litter = [n for n in os.listdir(os.path.dirname(output)) if ".tmp-" in n]
-        check(not litter, f"{label}: left temporary files {litter}")
+    program.expect(args, 1, patterns, output=output)
 
 
 def expect_output_refused(args, patterns, output=None):
     """An output path cjsim will not write (tools/cli/common/output_path.hpp): exit 2 before any
     work, every pattern found in stderr, a fix given, nothing written at `output`."""
-    rc, out, err = cjsim(*args)
-    label = " ".join(args)
-    check(rc == 2, f"{label}: exit {rc}, expected 2 (output refused)\n{err}")
-    for p in patterns:
-        check(re.search(p, err, re.M), f"{label}: stderr lacks /{p}/:\n{err}")
-    check("fix:" in err, f"{label}: no fix offered:\n{err}")
-    if output:
-        check(not os.path.exists(output), f"{label}: wrote {output} despite the refused output")
+    program.expect(args, 2, patterns, output=output)
 
 
 def shipped():
@@ -616,17 +590,4 @@ def case_readme_sweep_pandas():
           f"the table, with its variant names as words:\n{p.stdout[:600]}")
 
 
-CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}
-
-if CASE == "--list":
-    print(";".join(sorted(CASES)))
-    sys.exit(0)
-if CASE not in CASES:
-    sys.exit(f"check_cli.py: no case '{CASE}' (have: {', '.join(sorted(CASES))})")
-CASES[CASE]()
-if failures:
-    print(f"cli.{CASE}: {len(failures)} failure(s)", file=sys.stderr)
-    for f in failures:
-        print(" - " + f, file=sys.stderr)
-    sys.exit(1)
-print(f"cli.{CASE}: ok")
+run_case("cli", CASE, checks)

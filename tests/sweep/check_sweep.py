@@ -39,7 +39,12 @@ import h5py
 import numpy as np
 from scipy import stats
 
-FAILURES = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import Checks  # noqa: E402
+
+checks = Checks(echo=True)
+check = checks.check
+finish = checks.finish
 sys.stdout.reconfigure(line_buffering=True)
 
 # The reference sweep: 2 axes (6 x 2 values) at 4,000 customers x 150 days (--world), 3 replicates.
@@ -47,22 +52,6 @@ WORLD = []
 AXES = ["--vary", "channels.search.budget=0:300000:6", "--vary", "channels.service.budget=0,50000"]
 ROWS = 12
 REPLICATES = 3
-
-
-def check(ok, what):
-    print(("ok    " if ok else "FAIL  ") + what)
-    if not ok:
-        FAILURES.append(what)
-    return ok
-
-
-def finish():
-    if FAILURES:
-        print(f"\n{len(FAILURES)} check(s) failed:")
-        for f in FAILURES:
-            print("  - " + f)
-        sys.exit(1)
-    print("\nall checks passed")
 
 
 class Env:

@@ -61,8 +61,10 @@ class ScenarioDocument {
   // Whether both documents hold the same keys and values after their overrides (order aside).
   bool same_tree(const ScenarioDocument& other) const;
 
+  // The parsed tree is the engine's own business (engine/src/scenario/document_impl.hpp, where
+  // document_impl() is declared for the engine's sweeps, builder and calibration).
   struct Impl;
-  const Impl& impl() const { return *impl_; }  // engine internals (sweeps) only
+  friend const Impl& document_impl(const ScenarioDocument& doc);
 
  private:
   explicit ScenarioDocument(std::unique_ptr<Impl> impl);

@@ -1319,7 +1319,7 @@ int file_rank(const SourcePlace& place, const std::string& source) {
 }  // namespace
 
 Scenario build_scenario(const ScenarioDocument& doc) {
-  const ScenarioDocument::Impl& im = doc.impl();
+  const ScenarioDocument::Impl& im = document_impl(doc);
   const Layers base_layers(im, "");
   Problems structure;
   bool named = false;

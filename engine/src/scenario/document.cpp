@@ -537,6 +537,10 @@ SourcePlace ScenarioDocument::Impl::place_of(const std::string& path) const {
 // ---- ScenarioDocument -----------------------------------------------------------------------
 
 ScenarioDocument::ScenarioDocument(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+const ScenarioDocument::Impl& document_impl(const ScenarioDocument& doc) {
+  return *doc.impl_;
+}
 ScenarioDocument::ScenarioDocument(const ScenarioDocument& other)
     : impl_(std::make_unique<Impl>(*other.impl_)) {}
 ScenarioDocument& ScenarioDocument::operator=(const ScenarioDocument& other) {

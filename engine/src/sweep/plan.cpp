@@ -44,7 +44,7 @@ const char* named_collection(const std::string& key) {
 // The key of an axis must exist in the scenario as a number, or be a key the scenario accepts a
 // number at (a default not written in the file, such as a channel's budget given as flights).
 void check_axis_key(const ScenarioDocument& doc, SweepAxis& axis) {
-  const ScenarioDocument::Impl& impl = doc.impl();
+  const ScenarioDocument::Impl& impl = document_impl(doc);
   const KeyPathParse parsed = parse_key_path(axis.path);
   if (!parsed.error.empty()) {
     throw InputError(axis.place, axis.path, fmt::format("not a key path: {}", parsed.error),

@@ -60,16 +60,13 @@ int cmd_attribute(const Args& args, const std::string& command_line) {
       "threads,t", po::value(&threads)->default_value(0)->value_name("N"),
       "threads for --truth (0 = every core)")("quiet,q", po::bool_switch(&quiet), "no progress");
   files.add_options(opts, "the credit tables and the models' errors");
-  po::options_description hidden;
-  hidden.add_options()("input", po::value(&input)->required());
-  po::positional_options_description pos;
-  pos.add("input", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm, "cjsim attribute RESULT.h5 [options]",
-             "  cjsim attribute results/loop_value.h5\n"
-             "  cjsim attribute results/run.h5 --truth --half-life 14 --markov-order 2\n"
-             "  cjsim attribute results/run.h5 --variant loop_minded --csv results/credit.csv "
-             "--xlsx results/credit.xlsx\n")) {
+  if (!parse_with_argument(
+          args, opts, input, true, vm, "cjsim attribute RESULT.h5 [options]",
+          "  cjsim attribute results/loop_value.h5\n"
+          "  cjsim attribute results/run.h5 --truth --half-life 14 --markov-order 2\n"
+          "  cjsim attribute results/run.h5 --variant loop_minded --csv results/credit.csv "
+          "--xlsx results/credit.xlsx\n")) {
     return 0;
   }
   check_threads(threads);

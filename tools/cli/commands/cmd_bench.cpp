@@ -30,7 +30,7 @@
 #include "common/options.hpp"
 #include "common/output_path.hpp"
 #include "common/progress.hpp"
-#include "common/run_support.hpp"
+#include "common/run_output.hpp"
 
 namespace cjsim::cli {
 

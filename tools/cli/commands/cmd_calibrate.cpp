@@ -13,8 +13,9 @@
 #include "cjsim/scenario_io.hpp"
 #include "commands/commands.hpp"
 #include "common/options.hpp"
+#include "common/output_path.hpp"
 #include "common/progress.hpp"
-#include "common/run_support.hpp"
+#include "common/run_output.hpp"
 #include "common/text_table.hpp"
 #include "report/page.hpp"
 
@@ -165,20 +166,17 @@ int cmd_calibrate(const Args& args, const std::string& command_line) {
       "also write the scenario at the posterior median, each fitted value commented")(
       "quiet,q", po::bool_switch(&quiet), "no progress, only the tables");
   add_run_settings(opts, rs);
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value(&scenario_path)->required());
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm,
-             "cjsim calibrate SCENARIO [--observed FILE] [-o FILE.h5] [options]",
-             "  cjsim calibrate my_shop.toml --observed data/weekly.csv -o results/shop_cal.h5\n"
-             "  cjsim calibrate my_shop.toml --observed data/orders.csv --observed data/weekly.csv "
-             "--threads 2\n"
-             "  cjsim calibrate my_shop.toml -o results/shop_cal.h5 --resume   # after Ctrl-C\n"
-             "  cjsim calibrate my_shop.toml --budget 40000 --write-scenario my_shop_fitted.toml\n"
-             "then: cjsim report results/shop_cal.h5; cjsim forecast results/shop_cal.h5 "
-             "--periods 26\n")) {
+  if (!parse_with_argument(
+          args, opts, scenario_path, true, vm,
+          "cjsim calibrate SCENARIO [--observed FILE] [-o FILE.h5] [options]",
+          "  cjsim calibrate my_shop.toml --observed data/weekly.csv -o results/shop_cal.h5\n"
+          "  cjsim calibrate my_shop.toml --observed data/orders.csv --observed data/weekly.csv "
+          "--threads 2\n"
+          "  cjsim calibrate my_shop.toml -o results/shop_cal.h5 --resume   # after Ctrl-C\n"
+          "  cjsim calibrate my_shop.toml --budget 40000 --write-scenario my_shop_fitted.toml\n"
+          "then: cjsim report results/shop_cal.h5; cjsim forecast results/shop_cal.h5 "
+          "--periods 26\n")) {
     return 0;
   }
   check_threads(rs.threads);
@@ -198,6 +196,12 @@ int cmd_calibrate(const Args& args, const std::string& command_line) {
                      fmt::format("must be 10 to 1,000,000, got {}", particles),
                      "e.g. --particles 300");
   }
+  // The outputs, claimed before any work (common/output_path.hpp): the folder, no device or
+  // FIFO, a symlink's target, one writer (the lock is held to the end, over the checkpoint too).
+  if (output.empty()) output = default_output(scenario_path, "_calibration.h5");
+  const OutputClaim out = claim_output(output, "-o");
+  OutputClaim scenario_out;
+  if (!write_scenario.empty()) scenario_out = claim_output(write_scenario, "--write-scenario");
   ScenarioDocument doc = ScenarioDocument::from_file(scenario_path);
   for (const std::string& o : rs.overrides) doc.set(o);
   CalibrationSpec spec = read_calibrate_section(doc);
@@ -249,10 +253,7 @@ int cmd_calibrate(const Args& args, const std::string& command_line) {
   }
   ObservedData observed = read_observed(files, oo);
   const FitProblem problem(doc, variant->name, std::move(spec), std::move(observed));
-  if (output.empty()) output = default_output(scenario_path, "_calibration.h5");
-  check_calibration_output(output);
-  if (!write_scenario.empty()) check_calibration_output(write_scenario);
-  const std::string checkpoint = checkpoint_path(output);
+  const std::string checkpoint = checkpoint_path(out.path());
   const std::string print = fingerprint(doc, rs.overrides, problem);
   std::optional<Screen> screen;
   std::optional<AbcState> state;
@@ -349,9 +350,9 @@ int cmd_calibrate(const Args& args, const std::string& command_line) {
   meta.seed = result.seed;
   std::string fitted;
   if (!write_scenario.empty()) fitted = fitted_scenario_text(doc, result);
-  write_calibration_file(output, meta, rs.overrides, problem, result);
+  write_calibration_file(out.path(), meta, rs.overrides, problem, result);
   std::filesystem::remove(checkpoint);
-  if (!write_scenario.empty()) write_file_atomically(write_scenario, fitted);
+  if (scenario_out.claimed()) write_claimed(scenario_out, fitted);
   print_screen(result.screen);
   print_result(result);
   const double share =

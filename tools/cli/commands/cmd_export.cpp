@@ -177,19 +177,16 @@ int cmd_export(const Args& args, const std::string& command_line) {
       "start-date", po::value(&start_date)->default_value("2025-01-01")->value_name("DATE"),
       "the date of day 0, for the weekly file's date column (default: the run's simulation.start, "
       "else 2025-01-01)")("quiet,q", po::bool_switch(&quiet), "print nothing but errors");
-  po::options_description hidden;
-  hidden.add_options()("input", po::value(&input)->required());
-  po::positional_options_description pos;
-  pos.add("input", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm,
-             "cjsim export RESULT.h5 [--paths FILE.csv] [--weekly FILE.csv] [--events FILE.csv] "
-             "[options]",
-             "  cjsim export results/run.h5 --paths paths.csv --weekly weekly.csv\n"
-             "  cjsim export results/run.h5 --events orders.csv   # a run written with "
-             "--touch-paths\n"
-             "  cjsim export results/flower_delivery.h5 --variant always_on --weekly weekly.csv "
-             "--start-date 2025-01-01\n")) {
+  if (!parse_with_argument(
+          args, opts, input, true, vm,
+          "cjsim export RESULT.h5 [--paths FILE.csv] [--weekly FILE.csv] [--events FILE.csv] "
+          "[options]",
+          "  cjsim export results/run.h5 --paths paths.csv --weekly weekly.csv\n"
+          "  cjsim export results/run.h5 --events orders.csv   # a run written with "
+          "--touch-paths\n"
+          "  cjsim export results/flower_delivery.h5 --variant always_on --weekly weekly.csv "
+          "--start-date 2025-01-01\n")) {
     return 0;
   }
   if (paths_file.empty() && weekly_file.empty() && events_file.empty()) {

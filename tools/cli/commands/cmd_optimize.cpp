@@ -116,24 +116,21 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
       "quiet,q", po::bool_switch(&quiet), "no progress, only the result");
   files.add_options(opts, "the allocation, the objective and the response curves");
   add_run_settings(opts, rs);
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value(&scenario_path)->required());
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm,
-             "cjsim optimize SCENARIO --total X [--objective NAME] [--min CH=X]... [--max CH=X]... "
-             "[options]",
-             "  cjsim optimize scenarios/flower_delivery.toml --total 54000000 --objective profit "
-             "--min search=4500000 --max social=18000000\n"
-             "  cjsim optimize scenarios/car_dealership.toml --total 36000000 --objective "
-             "new_customers --replicates 8\n"
-             "  cjsim optimize scenarios/flower_delivery.toml --total 19440000 --flights quarters "
-             "--set simulation.customers=20000\n"
-             "  cjsim optimize scenarios/flower_delivery.toml --total 54000000 --csv "
-             "results/split.csv --xlsx results/split.xlsx\n"
-             "  cjsim optimize results/shop_calibration.h5 --total 50000 --draws 10   # over the "
-             "posterior\n")) {
+  if (!parse_with_argument(
+          args, opts, scenario_path, true, vm,
+          "cjsim optimize SCENARIO --total X [--objective NAME] [--min CH=X]... [--max CH=X]... "
+          "[options]",
+          "  cjsim optimize scenarios/flower_delivery.toml --total 54000000 --objective profit "
+          "--min search=4500000 --max social=18000000\n"
+          "  cjsim optimize scenarios/car_dealership.toml --total 36000000 --objective "
+          "new_customers --replicates 8\n"
+          "  cjsim optimize scenarios/flower_delivery.toml --total 19440000 --flights quarters "
+          "--set simulation.customers=20000\n"
+          "  cjsim optimize scenarios/flower_delivery.toml --total 54000000 --csv "
+          "results/split.csv --xlsx results/split.xlsx\n"
+          "  cjsim optimize results/shop_calibration.h5 --total 50000 --draws 10   # over the "
+          "posterior\n")) {
     return 0;
   }
   check_threads(rs.threads);
@@ -219,7 +216,7 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
   oo.run.seed = rs.seed;
   if (calibrated) {
     oo.run.customer_table = false;
-    return optimize_over_posterior(scenario_path, draws, oo, quiet);
+    return optimize_over_posterior(scenario_path, draws, oo, files, command_line, quiet);
   }
   const Variant& variant = pick_variant(*scenario, only_variant);
   install_interrupt_handler();

@@ -57,16 +57,13 @@ int cmd_report(const Args& args, const std::string& command_line) {
       "assets", po::value(&assets_dir)->value_name("DIR"),
       "page template and chart library folder (default: tools/report of this cjsim)")(
       "quiet,q", po::bool_switch(&ro.quiet), "no progress lines");
-  po::options_description hidden;
-  hidden.add_options()("input", po::value(&input)->required());
-  po::positional_options_description pos;
-  pos.add("input", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm, "cjsim report RESULT.h5 [-o REPORT.html] [options]",
-             "  cjsim report results/funnel_vs_loop.h5 -o results/funnel_vs_loop.html\n"
-             "  cjsim report results/flower_delivery.h5 --compare holiday_flights,no_after_sales\n"
-             "  cjsim report results/funnel_vs_loop.h5 --customer 12 --story-variant "
-             "funnel_minded\n")) {
+  if (!parse_with_argument(
+          args, opts, input, true, vm, "cjsim report RESULT.h5 [-o REPORT.html] [options]",
+          "  cjsim report results/funnel_vs_loop.h5 -o results/funnel_vs_loop.html\n"
+          "  cjsim report results/flower_delivery.h5 --compare holiday_flights,no_after_sales\n"
+          "  cjsim report results/funnel_vs_loop.h5 --customer 12 --story-variant "
+          "funnel_minded\n")) {
     return 0;
   }
   check_threads(ro.threads);

@@ -17,7 +17,7 @@
 #include "common/options.hpp"
 #include "common/output_path.hpp"
 #include "common/progress.hpp"
-#include "common/run_support.hpp"
+#include "common/run_output.hpp"
 #include "common/table_files.hpp"
 
 namespace cjsim::cli {
@@ -90,21 +90,18 @@ int cmd_run(const Args& args, const std::string& command_line) {
       "scenario and the command)")("quiet,q", po::bool_switch(&quiet),
                                    "no progress, only the KPI table");
   add_run_settings(opts, rs);
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value(&scenario_path));
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm, "cjsim run SCENARIO [options]",
-             "  cjsim run scenarios/flower_delivery.toml -o results/flowers.h5 --threads 2\n"
-             "  cjsim run scenarios/bench.toml --set simulation.customers=100000 "
-             "--set channels.search.budget=0\n"
-             "  cjsim run scenarios/funnel_vs_loop.toml --replicates 5\n"
-             "  cjsim run scenarios/flower_delivery.toml --touch-paths -o results/flowers.h5\n"
-             "  cjsim run scenarios/flower_delivery.toml --csv results/flowers.csv --xlsx "
-             "results/flowers.xlsx\n"
-             "  cjsim run scenarios/flower_delivery.toml --incremental --replicates 4\n"
-             "  cjsim run scenarios/bench.toml --explain      # every KPI's formula\n")) {
+  if (!parse_with_argument(
+          args, opts, scenario_path, false, vm, "cjsim run SCENARIO [options]",
+          "  cjsim run scenarios/flower_delivery.toml -o results/flowers.h5 --threads 2\n"
+          "  cjsim run scenarios/bench.toml --set simulation.customers=100000 "
+          "--set channels.search.budget=0\n"
+          "  cjsim run scenarios/funnel_vs_loop.toml --replicates 5\n"
+          "  cjsim run scenarios/flower_delivery.toml --touch-paths -o results/flowers.h5\n"
+          "  cjsim run scenarios/flower_delivery.toml --csv results/flowers.csv --xlsx "
+          "results/flowers.xlsx\n"
+          "  cjsim run scenarios/flower_delivery.toml --incremental --replicates 4\n"
+          "  cjsim run scenarios/bench.toml --explain      # every KPI's formula\n")) {
     return 0;
   }
   if (explain) return explain_kpis(scenario_path, rs.overrides, incremental);

@@ -20,7 +20,7 @@
 #include "common/options.hpp"
 #include "common/output_path.hpp"
 #include "common/progress.hpp"
-#include "common/run_support.hpp"
+#include "common/run_output.hpp"
 #include "common/table_output.hpp"
 #include "sweep/mpi.hpp"
 #include "sweep/print.hpp"
@@ -310,12 +310,8 @@ int cmd_sweep(const Args& args, const std::string& command_line) {
       "quiet,q", po::bool_switch(&c.quiet), "no progress, only the table");
   c.tables.add_options(opts, "the sweep table (every KPI)");
   add_run_settings(opts, c.rs);
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value(&c.scenario_path)->required());
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm, kUsage, kExamples)) return 0;
+  if (!parse_with_argument(args, opts, c.scenario_path, true, vm, kUsage, kExamples)) return 0;
   check_threads(c.rs.threads);
   c.tables.check(vm);  // before any work
   c.has_points = vm.count("points") > 0;

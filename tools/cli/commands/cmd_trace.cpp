@@ -26,14 +26,11 @@ int cmd_trace(const Args& args, const std::string&) {
       "which variant's world (default: the first)")(
       "replicate", po::value(&replicate)->default_value(0)->value_name("R"), "which replicate");
   add_run_settings(opts, rs);
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value(&scenario_path)->required());
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm, "cjsim trace SCENARIO --customer ID [options]",
-             "  cjsim trace scenarios/smartwatch.toml --customer 7\n"
-             "  cjsim trace scenarios/funnel_vs_loop.toml --customer 12 --variant loop_minded\n")) {
+  if (!parse_with_argument(
+          args, opts, scenario_path, true, vm, "cjsim trace SCENARIO --customer ID [options]",
+          "  cjsim trace scenarios/smartwatch.toml --customer 7\n"
+          "  cjsim trace scenarios/funnel_vs_loop.toml --customer 12 --variant loop_minded\n")) {
     return 0;
   }
   check_threads(rs.threads);

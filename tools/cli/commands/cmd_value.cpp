@@ -16,7 +16,7 @@
 #include "common/options.hpp"
 #include "common/output_path.hpp"
 #include "common/progress.hpp"
-#include "common/run_support.hpp"
+#include "common/run_output.hpp"
 #include "common/table_output.hpp"
 #include "common/text_table.hpp"
 #include "common/variants.hpp"
@@ -177,19 +177,16 @@ int cmd_value(const Args& args, const std::string& command_line) {
                     "the tables and every measure (by segment and stage too: "
                     "FILE-all_measures.csv, a sheet)");
   add_run_settings(opts, rs);
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value(&scenario_path)->required());
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm, "cjsim value SCENARIO|CALIBRATION.h5 [options]",
-             "  cjsim value scenarios/car_dealership.toml --replicates 20\n"
-             "  cjsim value scenarios/flower_delivery.toml --set simulation.customers=20000 "
-             "--replicates 8 --csv results/flowers_value.csv --xlsx results/flowers_value.xlsx\n"
-             "  cjsim value scenarios/funnel_vs_loop.toml --variant loop_minded -o "
-             "results/loop_value.h5 --touch-paths\n"
-             "  cjsim value results/shop_calibration.h5 --draws 20 --replicates 4   # over the "
-             "posterior\n")) {
+  if (!parse_with_argument(
+          args, opts, scenario_path, true, vm, "cjsim value SCENARIO|CALIBRATION.h5 [options]",
+          "  cjsim value scenarios/car_dealership.toml --replicates 20\n"
+          "  cjsim value scenarios/flower_delivery.toml --set simulation.customers=20000 "
+          "--replicates 8 --csv results/flowers_value.csv --xlsx results/flowers_value.xlsx\n"
+          "  cjsim value scenarios/funnel_vs_loop.toml --variant loop_minded -o "
+          "results/loop_value.h5 --touch-paths\n"
+          "  cjsim value results/shop_calibration.h5 --draws 20 --replicates 4   # over the "
+          "posterior\n")) {
     return 0;
   }
   check_threads(rs.threads);
@@ -227,8 +224,7 @@ int cmd_value(const Args& args, const std::string& command_line) {
     vo.step = step;
     vo.run.threads = rs.threads;
     vo.run.customer_table = false;
-    return value_over_posterior(scenario_path, draws, vo, files.csv, files.xlsx, command_line,
-                                quiet);
+    return value_over_posterior(scenario_path, draws, vo, files, command_line, quiet);
   }
   const Scenario scenario = load_scenario(scenario_path, rs.overrides);
   print_warnings(scenario.warnings);

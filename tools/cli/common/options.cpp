@@ -45,6 +45,19 @@ bool parse(const Args& args, const po::options_description& visible,
   return true;
 }
 
+bool parse_with_argument(const Args& args, const po::options_description& visible,
+                         std::string& argument, bool required, po::variables_map& vm,
+                         const char* usage, const char* examples) {
+  po::options_description hidden;
+  if (required)
+    hidden.add_options()("argument", po::value(&argument)->required());
+  else
+    hidden.add_options()("argument", po::value(&argument));
+  po::positional_options_description pos;
+  pos.add("argument", 1);
+  return parse(args, visible, hidden, pos, vm, usage, examples);
+}
+
 std::uint64_t parse_whole_number(const std::string& text, const std::string& option,
                                  const std::string& example) {
   const std::string key = option.substr(option.find_first_not_of('-'));

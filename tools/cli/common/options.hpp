@@ -19,6 +19,12 @@ bool parse(const Args& args, const po::options_description& visible,
            const po::options_description& hidden, const po::positional_options_description& pos,
            po::variables_map& vm, const char* usage, const char* examples);
 
+// The shape most commands have: the visible options and one positional argument (SCENARIO,
+// RESULT.h5), stored in `argument` and named as the usage line names it when it is missing.
+bool parse_with_argument(const Args& args, const po::options_description& visible,
+                         std::string& argument, bool required, po::variables_map& vm,
+                         const char* usage, const char* examples);
+
 // --set KEY=VALUE (repeatable), --threads N, --seed S.
 struct RunSettings {
   std::vector<std::string> overrides;
