@@ -179,6 +179,14 @@ def expected_kpis(run, can_be_lost):
     for d in (30, 90, 365):
         k[f"retention.{d}"] = kaplan_meier(first, churn, days, d) if can_be_lost else math.nan
     k["advocates"] = float(sum(counts[-1, s, :].sum() for s in range(len(stages)) if advocate[s]))
+    # Loop KPIs: the purchases' experience from the daily sums over the per-customer table's
+    # purchase count; recommendations from each customer's count of those made (the outcome
+    # log's, not the daily series' path).
+    table_purchases = float(c["purchases"].astype(np.float64).sum())
+    k["satisfaction"] = ratio(float(run["satisfaction"][()].sum()), table_purchases)
+    k["delighted"] = ratio(float(run["delighted"][()].sum()), table_purchases)
+    k["unhappy"] = ratio(float(run["unhappy"][()].sum()), table_purchases)
+    k["recommendations"] = float(c["referrals"].astype(np.float64).sum())
     referral = sources.index("referral")
     k["referral_share"] = ratio(float(np.count_nonzero(acquired & (c["source"] == referral))), new)
     k["profit"] = margin - spend
@@ -192,6 +200,23 @@ def expected_kpis(run, can_be_lost):
         k[f"days_to_first_purchase.{name}"] = \
             float((first[mine] + 1).mean()) if np.any(mine) else math.nan
     return k
+
+
+def experience_invariants(run):
+    """Each day and segment, a purchase is delighted, unhappy or neither, and its quality lies in
+    [0, 1]; no customer's recommendation count saturated (it would undercount)."""
+    purchases = run["purchases"][()].astype(np.float64)
+    delighted = run["delighted"][()].astype(np.float64)
+    unhappy = run["unhappy"][()].astype(np.float64)
+    quality = run["satisfaction"][()]
+    bad = []
+    if np.any(delighted + unhappy > purchases):
+        bad.append("delighted + unhappy above the purchases on some day and segment")
+    if np.any(quality < 0) or np.any(quality > purchases * (1 + 1e-12)):
+        bad.append("summed quality outside [0, purchases] on some day and segment")
+    if np.any(run["customers"]["referrals"][()] == 65535):
+        bad.append("a customer's referral count saturated: recommendations cannot be recomputed")
+    return bad
 
 
 def main():
@@ -215,6 +240,7 @@ def main():
                     text = text.decode() if isinstance(text, bytes) else text
                     want = expected_kpis(run, buyers_can_be_lost(text, variant, stages, roles))
                     where = f"{scenario}/{variant}/{rep}"
+                    failures += [f"{where}: {x}" for x in experience_invariants(run)]
                     for kpi, value in stored.items():
                         if kpi not in want:
                             failures.append(f"{where}: KPI {kpi} has no independent formula in "

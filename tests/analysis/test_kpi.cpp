@@ -6,6 +6,7 @@
 // smallest relative error it detects. The summaries over replicates (Student t) by hand too.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <map>
 
@@ -50,18 +51,30 @@ RunResult hand_made_run() {
   d.first_purchases.assign(40 * 2, 0);
   d.revenue.assign(40 * 2, 0.0);
   d.margin.assign(40 * 2, 0.0);
-  auto bought = [&](int day, int g, std::uint64_t purchases, std::uint64_t first, double revenue) {
+  d.satisfaction.assign(40 * 2, 0.0);
+  d.delighted.assign(40 * 2, 0);
+  d.unhappy.assign(40 * 2, 0);
+  // Each purchase's quality: delighted at 0.9 or more, unhappy below 0.7 (the defaults).
+  auto bought = [&](int day, int g, std::uint64_t purchases, std::uint64_t first, double revenue,
+                    std::initializer_list<double> qualities) {
     d.purchases[d.at_segment(day, g)] += purchases;
     d.first_purchases[d.at_segment(day, g)] += first;
     d.revenue[d.at_segment(day, g)] += revenue;
     d.margin[d.at_segment(day, g)] += 0.3 * revenue;
+    for (const double q : qualities) {
+      d.satisfaction[d.at_segment(day, g)] += q;
+      d.delighted[d.at_segment(day, g)] += q >= 0.9;
+      d.unhappy[d.at_segment(day, g)] += q < 0.7;
+    }
   };
-  bought(0, 0, 2, 1, 30);   // customer 1's two purchases
-  bought(5, 0, 1, 1, 10);   // customer 0
-  bought(10, 1, 1, 1, 15);  // customer 2
-  bought(38, 0, 3, 1, 45);  // customer 4's three
-  bought(20, 1, 1, 0, 25);  // customer 5, an existing customer buying again
+  bought(0, 0, 2, 1, 30, {0.95, 0.6});       // customer 1's two purchases
+  bought(5, 0, 1, 1, 10, {0.7});             // customer 0
+  bought(10, 1, 1, 1, 15, {0.2});            // customer 2
+  bought(38, 0, 3, 1, 45, {0.9, 1.0, 0.8});  // customer 4's three
+  bought(20, 1, 1, 0, 25, {0.85});           // customer 5, an existing customer buying again
   d.recommendations.assign(40, 0);
+  d.recommendations[38] = 3;  // customer 4's four recommendations (the table's referrals)
+  d.recommendations[39] = 1;
   d.referral_moves.assign(40, 0);
   d.complaints.assign(40, 0);
   CustomerTable& c = run.customers;
@@ -148,6 +161,12 @@ TEST_CASE("kpi: every formula on a run made by hand", "[kpi]") {
   CHECK(k.value("back_steps") == Approx(4.0 / 8));
   CHECK(k.value("days_to_first_purchase.x") == Approx((6.0 + 1 + 39) / 3));
   CHECK(k.value("days_to_first_purchase.y") == Approx(11));
+  // The experience of the 8 purchases: qualities 0.95, 0.6, 0.7, 0.2, 0.9, 1.0, 0.8, 0.85 sum to
+  // 6.0; delighted (>= 0.9): 0.95, 0.9, 1.0; unhappy (< 0.7): 0.6, 0.2 (0.7 itself is neither).
+  CHECK(k.value("satisfaction") == Approx(6.0 / 8));
+  CHECK(k.value("delighted") == Approx(3.0 / 8));
+  CHECK(k.value("unhappy") == Approx(2.0 / 8));
+  CHECK(k.value("recommendations") == 4);
   // Every KPI has a definition and a unit, and the ids are unique.
   std::map<std::string, int> seen;
   for (const KpiDef& def : k.defs) {
@@ -170,6 +189,19 @@ TEST_CASE("kpi: what needs the per-customer table or a new customer is undefined
   }
   CHECK(k.value("revenue") == Approx(125));  // from the daily series
   CHECK(k.value("new_customers") == 4);
+  CHECK(k.value("satisfaction") == Approx(6.0 / 8));  // the daily series too
+  CHECK(k.value("recommendations") == 4);
+  // A file written before the purchases' experience was kept: undefined, not 0.
+  RunResult old = hand_made_run();
+  old.daily.satisfaction.clear();
+  old.daily.delighted.clear();
+  old.daily.unhappy.clear();
+  const KpiTable o = compute_kpis(old);
+  for (const char* id : {"satisfaction", "delighted", "unhappy"}) {
+    INFO(id);
+    CHECK(std::isnan(o.value(id)));
+  }
+  CHECK(o.value("recommendations") == 4);
   RunResult none = hand_made_run();
   std::fill(none.daily.first_purchases.begin(), none.daily.first_purchases.end(), 0);
   CHECK(std::isnan(compute_kpis(none).value("cac")));

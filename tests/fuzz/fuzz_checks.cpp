@@ -122,6 +122,8 @@ void check_kpis(const RunResult& r) {
     if (def.unit == "ratio" && def.id == "romi" && v < -1) bad("ROMI below -1");
     if (def.unit == "days" && v < 1) bad("a first purchase before day 1");
     if (def.unit == "transitions/customer" && v < 0) bad("below 0");
+    if (def.unit == "quality" && (v < 0 || v > 1)) bad("a quality outside [0, 1]");
+    if (def.unit == "recommendations" && v < 0) bad("recommendations below 0");
   }
   if (k.value("purchases") < k.value("new_customers")) broken("fewer purchases than new customers");
   const CustomerTable& c = r.customers;

@@ -504,3 +504,72 @@ edges = ["loyal -> lost"]
                  "per_purchase must be at least 0.1"));
   CHECK(where(with_key(set, "relationship.z.per_purchase")) == "--set:1:29");
 }
+
+// ---- loop KPIs' thresholds ----------------------------------------------------------------------
+
+TEST_CASE("experience: the loop KPIs' thresholds are read and checked", "[scenario]") {
+  const Scenario plain = load(kWorld);
+  CHECK(plain.variants.front().def.experience.delighted == 0.9);
+  CHECK(plain.variants.front().def.experience.unhappy == 0.7);
+  const Scenario s = load(kWorld + "\n[experience]\ndelighted = 0.85\nunhappy = 0.4\n",
+                          {"experience.unhappy=0.5"});
+  CHECK(s.variants.front().def.experience.delighted == 0.85);
+  CHECK(s.variants.front().def.experience.unhappy == 0.5);
+  const auto ds = problems(kWorld + "\n[experience]\ndelighted = 1.5\nunhapy = 0.4\n");
+  CHECK(contains(with_key(ds, "experience.delighted").message,
+                 "delighted must be between 0 and 1, got 1.5"));
+  CHECK(with_key(ds, "experience.unhapy").fix == "did you mean 'unhappy'?");
+  const auto crossed = problems(kWorld, {"experience.delighted=0.6", "experience.unhappy=0.8"});
+  CHECK(contains(with_key(crossed, "experience.unhappy").message, "is above delighted"));
+  CHECK(contains(with_key(crossed, "experience.unhappy").fix, "unhappy <= delighted"));
+}
+
+// ---- touches that misjudge the stage
+// --------------------------------------------------------------
+
+TEST_CASE("channels: accuracy and misses are read and checked", "[scenario]") {
+  const std::string staff =
+      "\n[channels.staff]\ncost = 1\nbudget = 1000\nreaches = [\"aware\"]\n"
+      "lift = { \"aware -> buyer\" = 2.0, \"loyal -> lost\" = 1.5 }\n"
+      "accuracy = 0.8\nmisses = [\"loyal\"]\n";
+  // A lift on a missed stage's edge acts through the misjudged contacts: accepted.
+  const Scenario s = load(kWorld + staff);
+  const ChannelDef& c = s.variants.front().def.channels.front();
+  CHECK(c.accuracy == 0.8);
+  CHECK(c.misses == std::vector<std::string>{"loyal"});
+  const Scenario plain = load(kWorld +
+                              "\n[channels.x]\ncost = 1\nbudget = 10\nreaches = "
+                              "[\"aware\"]\n");
+  CHECK(plain.variants.front().def.channels.front().accuracy == 1.0);
+  CHECK(plain.variants.front().def.channels.front().misses.empty());
+  // Out of range, a misspelt key, a stage not declared, a stage both reached and missed.
+  const auto bad = problems(kWorld + staff, {"channels.staff.accuracy=1.2"});
+  CHECK(with_key(bad, "channels.staff.accuracy").message ==
+        "accuracy must be between 0 and 1, got 1.2");
+  CHECK(where(with_key(bad, "channels.staff.accuracy")) == "--set:1:25");
+  const auto typo = problems(kWorld + staff + "acuracy = 0.5\n");
+  CHECK(with_key(typo, "channels.staff.acuracy").fix == "did you mean 'accuracy'?");
+  const auto unknown = problems(kWorld + staff, {"channels.staff.misses=[\"loyl\"]"});
+  CHECK(with_key(unknown, "channels.staff.misses[0]").message == "unknown stage 'loyl'");
+  CHECK(contains(with_key(unknown, "channels.staff.misses[0]").fix, "did you mean 'loyal'?"));
+  const auto both = problems(kWorld + staff, {"channels.staff.misses=[\"aware\"]"});
+  CHECK(contains(with_key(both, "channels.staff.misses[0]").message, "is both reached and missed"));
+  // misses without accuracy below 1 does nothing: refused with the fix.
+  const auto idle = problems(kWorld + staff, {"channels.staff.accuracy=1"});
+  CHECK(contains(with_key(idle, "channels.staff.misses").message, "never misjudges"));
+  // The lift on loyal -> lost cannot act once loyal is not missed (accuracy 1, no misses).
+  const auto lift =
+      problems(kWorld + staff, {"channels.staff.accuracy=1", "channels.staff.misses=[]"});
+  CHECK(contains(with_key(lift, "channels.staff.lift.loyal -> lost").message, "can never act"));
+  // Nor while its misses land elsewhere.
+  const auto elsewhere = problems(kWorld + staff, {"channels.staff.misses=[\"buyer\"]"});
+  const Diagnostic& d = with_key(elsewhere, "channels.staff.lift.loyal -> lost");
+  CHECK(contains(d.message, "its misses do not land there"));
+  CHECK(d.fix == "add 'loyal' to channels.staff.reaches or to its misses, or remove the lift");
+  // A channel reaching every stage has nowhere to misjudge.
+  const auto everywhere =
+      problems(kWorld +
+               "\n[channels.all]\ncost = 1\nbudget = 10\naccuracy = 0.5\nreaches = "
+               "[\"unaware\", \"aware\", \"buyer\", \"loyal\", \"lost\"]\n");
+  CHECK(contains(with_key(everywhere, "channels.all.accuracy").message, "nowhere to land"));
+}

@@ -29,7 +29,7 @@ ScenarioDef busy_world(const std::string& network) {
 
 // The busy world with the mechanisms of issue 16 switched on as well: calendar demand (an
 // occasion, a weekly rhythm and a monthly season), individual differences (Gamma and lognormal),
-// relationship memory.
+// relationship memory, touches that misjudge the stage.
 ScenarioDef mechanisms_world() {
   Scenario s = load_scenario(
       std::string(CJSIM_SOURCE_DIR) + "/scenarios/bench.toml",
@@ -46,7 +46,11 @@ ScenarioDef mechanisms_world() {
        "heterogeneity.awareness={edges=[\"unaware -> aware\"], cv=0.8, "
        "distribution=\"lognormal\", segments=[\"regular\"]}",
        "relationship.loyalty={edges=[\"loyal -> lost\"], per_purchase=0.6, memory=0.8, "
-       "weight=\"satisfaction\"}"});
+       "weight=\"satisfaction\"}",
+       // Touches that misjudge the stage: a slotted channel with chosen miss stages, and one
+       // without a slot (a quality boost) missing anywhere.
+       "channels.sales_call.accuracy=0.7", "channels.sales_call.misses=[\"aware\"]",
+       "channels.service.accuracy=0.9"});
   return s.variants.front().def;
 }
 
@@ -170,6 +174,10 @@ TEST_CASE("determinism: with issue 16's mechanisms on, identical bits for any th
   off.calendar.clear();
   off.heterogeneity.clear();
   off.relationship.clear();
+  for (ChannelDef& c : off.channels) {
+    c.accuracy = 1.0;
+    c.misses.clear();
+  }
   CHECK(run(off, 2).daily.stage_counts != one.daily.stage_counts);
   // Following a customer changes nothing with them either.
   for (const std::uint64_t who : {3u, 4242u}) {

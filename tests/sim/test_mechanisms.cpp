@@ -5,8 +5,11 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
+#include <numbers>
 
+#include "cjsim/kpi.hpp"
 #include "cjsim/simulation.hpp"
+#include "stat_checks.hpp"
 #include "worlds.hpp"
 
 using namespace cjsim;
@@ -441,4 +444,255 @@ TEST_CASE("relationship memory: per_purchase 1 changes no bit", "[relationship]"
   CHECK(same_bits(a, b));
   with.relationship[0].per_purchase = 0.9;
   CHECK_FALSE(same_bits(run(with), b));
+}
+
+// ---- 8. loop KPIs: satisfaction next to LTV, repeat rate and recommendations ----------------
+
+namespace {
+
+double normal_cdf(double x) {
+  return 0.5 * std::erfc(-x / std::sqrt(2.0));
+}
+double normal_pdf(double x) {
+  return std::exp(-0.5 * x * x) / std::sqrt(2.0 * std::numbers::pi);
+}
+
+}  // namespace
+
+TEST_CASE("loop KPIs: satisfaction, delighted and unhappy against the clipped normal",
+          "[closed-form][loop-kpis]") {
+  // Every customer buys again and again (no one leaves); each purchase's quality is
+  // clip(X) with X ~ Normal(mu, sigma) clipped to [0, 1], drawn independently of everything that
+  // decides how many purchases there are (no edge here depends on satisfaction). So given the P
+  // purchases, the satisfaction KPI is the mean of P independent clip(X), with
+  //   E clip(X)   = P(X > 1) + mu (Phi(b) - Phi(a)) + sigma (phi(a) - phi(b)),
+  //   E clip(X)^2 = P(X > 1) + (mu^2 + sigma^2)(Phi(b) - Phi(a)) + 2 mu sigma (phi(a) - phi(b))
+  //                 + sigma^2 (a phi(a) - b phi(b)),   a = -mu / sigma, b = (1 - mu) / sigma,
+  // and the delighted and unhappy counts are Binomial(P, P(X >= 0.8)) and Binomial(P, P(X < 0.5)).
+  // Family-wise false-alarm rate 1e-6 over the 3 checks; with about 1.5 million purchases each
+  // detects (printed) a relative error of 0.17% in the mean, 0.57% (delighted) and 1.0% (unhappy).
+  ScenarioDef d = bond_world(RelationshipDef{});  // the bond world, without a bond
+  d.relationship.clear();
+  d.simulation.customers = 50'000;
+  d.edges = {edge("shop", "buy", 0.5), edge("buy", "customer", 5.0), edge("customer", "buy", 0.1)};
+  const double mu = 0.75, sigma = 0.3;
+  d.experience.quality_mean = mu;
+  d.experience.quality_sd = sigma;
+  d.experience.delighted = 0.8;
+  d.experience.unhappy = 0.5;
+  const RunResult r = run(d);
+  const KpiTable k = compute_kpis(r);
+  const double P = k.value("purchases");
+  REQUIRE(P > 1e6);
+  const double a = -mu / sigma, b = (1 - mu) / sigma;
+  const double above = 1 - normal_cdf(b), inside = normal_cdf(b) - normal_cdf(a);
+  const double mean = above + mu * inside + sigma * (normal_pdf(a) - normal_pdf(b));
+  const double square = above + (mu * mu + sigma * sigma) * inside +
+                        2 * mu * sigma * (normal_pdf(a) - normal_pdf(b)) +
+                        sigma * sigma * (a * normal_pdf(a) - b * normal_pdf(b));
+  const double sd = std::sqrt(square - mean * mean);
+  const double pd = 1 - normal_cdf((0.8 - mu) / sigma), pu = normal_cdf((0.5 - mu) / sigma);
+  Family family;
+  family.add("satisfaction (mean quality)", k.value("satisfaction"), mean, sd / std::sqrt(P));
+  family.add("delighted share", k.value("delighted"), pd, std::sqrt(pd * (1 - pd) / P));
+  family.add("unhappy share", k.value("unhappy"), pu, std::sqrt(pu * (1 - pu) / P));
+  CHECK(family.check() == 0);
+  // The test can fail: the unclipped mean (mu) and the default thresholds' shares (0.9 and 0.7)
+  // lie more than 10 standard errors away.
+  CHECK(std::fabs(mu - mean) > 10 * sd / std::sqrt(P));
+  const double pd_default = 1 - normal_cdf((0.9 - mu) / sigma);
+  CHECK(std::fabs(pd_default - pd) > 10 * std::sqrt(pd * (1 - pd) / P));
+  const double pu_default = normal_cdf((0.7 - mu) / sigma);
+  CHECK(std::fabs(pu_default - pu) > 10 * std::sqrt(pu * (1 - pu) / P));
+}
+
+TEST_CASE("loop KPIs: sums of the daily series, and the same run's other numbers untouched",
+          "[loop-kpis]") {
+  ScenarioDef d = bond_world(RelationshipDef{});
+  d.relationship.clear();
+  d.simulation.customers = 20'000;
+  d.experience.quality_sd = 0.2;  // purchases of every kind: delighted, unhappy and neither
+  const RunResult r = run(d);
+  const KpiTable k = compute_kpis(r);
+  double quality = 0, delighted = 0, unhappy = 0, purchases = 0, recommendations = 0;
+  for (std::size_t i = 0; i < r.daily.satisfaction.size(); ++i) {
+    quality += r.daily.satisfaction[i];
+    delighted += static_cast<double>(r.daily.delighted[i]);
+    unhappy += static_cast<double>(r.daily.unhappy[i]);
+    purchases += static_cast<double>(r.daily.purchases[i]);
+    // A purchase is delighted, unhappy or neither, every day and segment.
+    CHECK(r.daily.delighted[i] + r.daily.unhappy[i] <= r.daily.purchases[i]);
+  }
+  CHECK(delighted > 0);
+  CHECK(unhappy > 0);
+  CHECK(delighted + unhappy < purchases);
+  for (const std::uint64_t n : r.daily.recommendations) recommendations += static_cast<double>(n);
+  CHECK(k.value("satisfaction") == quality / purchases);
+  CHECK(k.value("delighted") == delighted / purchases);
+  CHECK(k.value("unhappy") == unhappy / purchases);
+  CHECK(k.value("recommendations") == recommendations);
+  // Thresholds only count: moving them changes no other number of the run.
+  ScenarioDef moved = d;
+  moved.experience.delighted = 0.6;
+  moved.experience.unhappy = 0.2;
+  const RunResult m = run(moved);
+  CHECK(same_bits(r, m));
+  CHECK(m.daily.satisfaction == r.daily.satisfaction);
+  CHECK(m.daily.delighted != r.daily.delighted);
+  // Without purchases the shares are undefined, not 0.
+  ScenarioDef idle = d;
+  idle.edges = {edge("shop", "buy", 0.0)};
+  const KpiTable none = compute_kpis(run(idle));
+  CHECK(std::isnan(none.value("satisfaction")));
+  CHECK(std::isnan(none.value("delighted")));
+}
+
+// ---- 7. touches that misjudge the stage ------------------------------------------------------
+
+namespace {
+
+// Seed 003's shop assistant: "Can I help you?" is meant for customers choosing (reaches), but
+// with probability 1 - accuracy lands on someone browsing or who has bought (misses), where it
+// scares a browser off: the lift on browsing -> bought is 0.1. Choosing, away and the miss pool
+// (browsing + bought: a purchase keeps the customer in it) stay the same size all run, so each
+// day k_off ~ Binomial(K, 1 - accuracy) of the K contacts land on a uniform subset of the M
+// customers of the pool. `away` is neither reached nor missed.
+struct MissWorld {
+  double accuracy = 0.6, r0 = 0.01, lift = 0.1;
+  double contacts = 60'000;  // K a day
+  int days = 60;
+  ScenarioDef def() const {
+    ScenarioDef d = default_scenario();
+    d.simulation.customers = 200'000;
+    d.simulation.days = days;
+    d.simulation.seed = 23;
+    d.segments = {segment("shoppers", 1.0, 1.0)};
+    d.stages = {stage("away", Role::journey, 0.1), stage("browsing", Role::journey, 0.5),
+                stage("choosing", Role::journey, 0.4), stage("bought", Role::purchase)};
+    // Only browsers move; away and choosing have an edge at rate 0 (a stage needs a way out).
+    d.edges = {edge("browsing", "bought", r0), edge("away", "browsing", 0.0),
+               edge("choosing", "bought", 0.0)};
+    ChannelDef c;
+    c.name = "staff";
+    c.cost = 1;
+    c.flights = {FlightDef{0, days - 1, contacts * days}};
+    c.reaches = {"choosing"};
+    c.misses = {"browsing", "bought"};
+    c.accuracy = accuracy;
+    c.lifts = {{"browsing -> bought", lift}};
+    c.salience = 0;
+    d.channels = {c};
+    return d;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("misjudged stage: the share of contacts off target is 1 - accuracy",
+          "[closed-form][accuracy]") {
+  // Over the run the KT contacts are KT independent Bernoulli(1 - accuracy) misses (the pools
+  // never run short: about 36,000 of K = 60,000 on 80,000 choosing, 24,000 on the miss pool's
+  // 100,000), so the contacts landing off target are Binomial(KT, 1 - accuracy). Touch paths tell
+  // who was contacted; a customer of choosing or away never moves, so its final stage is its stage.
+  // False-alarm rate 1e-6; detects (printed) 0.4% in the off-target share.
+  const MissWorld w;
+  const ScenarioDef d = w.def();
+  RunOptions o;
+  o.threads = 2;
+  o.touch_paths = true;  // every exposed customer then takes the per-customer path
+  const RunResult r = simulate(d, o);
+  const TouchPaths& tp = r.touch_paths;
+  REQUIRE(tp.recorded());
+  const int away = stage_index(d, "away"), choosing = stage_index(d, "choosing");
+  double on = 0, off = 0, on_away = 0;
+  for (std::size_t i = 0; i < tp.customers(); ++i) {
+    for (std::uint64_t e = tp.offsets[i]; e < tp.offsets[i + 1]; ++e) {
+      if (tp.event[e] == TouchPaths::kPurchase) continue;
+      const int s = r.customers.final_stage[i];
+      on += s == choosing;
+      on_away += s == away;
+      off += s != choosing && s != away;
+    }
+  }
+  const double total = w.contacts * w.days;
+  CHECK(on + off + on_away == total);  // every contact bought was made
+  CHECK(on_away == 0);                 // away is neither reached nor missed
+  Family family;
+  const double p = 1 - w.accuracy;
+  family.add("contacts off target", off / total, p, std::sqrt(p * (1 - p) / total));
+  CHECK(family.check() == 0);
+  // The test can fail: accuracy 1 (no miss) or 0.65 lie far outside.
+  CHECK(std::fabs(0.35 - p) > 10 * std::sqrt(p * (1 - p) / total));
+}
+
+TEST_CASE("misjudged stage: the off-target stage's lift acts on the contacts that land there",
+          "[closed-form][accuracy]") {
+  // A browser is contacted on a given day with probability p = K (1 - accuracy) / M (M: the miss
+  // pool, browsing + bought, constant), independently from day to day, and then leaves browsing
+  // at hazard r0 x lift, else r0. So P(still browsing after T days) = s^T with
+  // s = (1 - p) e^(-r0) + p e^(-r0 lift), and the purchases are those of the B0 browsers:
+  // E = B0 (1 - s^T). Variance: binomial B0 q (1 - q), plus the shared day-to-day draw of k_off
+  // (Var p_t = K a (1 - a) / M^2), which moves every browser's chance at once:
+  // T (B0 s^(T-1) (e^(-r0) - e^(-r0 lift)))^2 Var p_t. B0 and M are the run's day-0 counts.
+  // False-alarm rate 1e-6; detects (printed) 2.5% in the purchases: an accuracy off by 0.05 or
+  // a lift off by 0.11 (accuracy 1 would give 21% more).
+  const MissWorld w;
+  const ScenarioDef d = w.def();
+  const RunResult r = run(d);  // no touch paths: exposed customers drift in the vectorized pass
+  const DailySeries& ds = r.daily;
+  const int browsing = stage_index(d, "browsing");
+  const double b0 = static_cast<double>(ds.stage_counts[ds.at_stage(0, browsing, 0)]);
+  const double m = b0;  // nobody has bought at the start: the miss pool is the browsers
+  const double p = w.contacts * (1 - w.accuracy) / m;
+  const double s = (1 - p) * std::exp(-w.r0) + p * std::exp(-w.r0 * w.lift);
+  const double q = 1 - std::pow(s, w.days);
+  const double shared =
+      w.days *
+      std::pow(b0 * std::pow(s, w.days - 1) * (std::exp(-w.r0) - std::exp(-w.r0 * w.lift)), 2) *
+      w.contacts * w.accuracy * (1 - w.accuracy) / (m * m);
+  double purchases = 0;
+  for (const std::uint64_t n : ds.purchases) purchases += static_cast<double>(n);
+  const double se = std::sqrt(b0 * q * (1 - q) + shared);
+  Family family;
+  family.add("purchases of browsers", purchases, b0 * q, se);
+  CHECK(family.check() == 0);
+  // The test can fail: with every contact on target (accuracy 1) browsers would buy
+  // B0 (1 - e^(-r0 T)), far outside.
+  CHECK(std::fabs(b0 * (1 - std::exp(-w.r0 * w.days)) - b0 * q) > 10 * se);
+}
+
+TEST_CASE("misjudged stage: its draws touch no other stream, and misses default to every stage",
+          "[accuracy]") {
+  MissWorld w;
+  w.days = 30;
+  ScenarioDef exact = w.def();
+  exact.channels[0].accuracy = 1.0;  // the default: no miss is drawn at all
+  exact.channels[0].misses.clear();
+  exact.channels[0].lifts.clear();  // its only lift is on a missed stage (refused at accuracy 1)
+  CHECK(ChannelDef{}.accuracy == 1.0);
+  // Accuracy 1 - 1e-12: the miss machinery runs (binomial draws, miss-stage counts, the drift
+  // table with the miss stages), yet no contact misses in practice (P < 1e-5 over the run's
+  // 1.8 million contacts): the same bits as accuracy 1, so the misses draw from their own streams
+  // and leave every other draw where it was. (The bench world before and after the key
+  // existed is compared with h5diff: tests/README.md.)
+  ScenarioDef almost = w.def();
+  almost.channels[0].accuracy = 1.0 - 1e-12;
+  const RunResult a = run(exact);
+  CHECK(same_bits(a, run(almost)));
+  // Without misses, misjudged contacts land on every stage the channel does not reach: away too.
+  ScenarioDef anywhere = w.def();
+  anywhere.channels[0].misses.clear();
+  RunOptions o;
+  o.threads = 2;
+  o.touch_paths = true;
+  const RunResult r = simulate(anywhere, o);
+  const int away = stage_index(anywhere, "away");
+  double on_away = 0;
+  for (std::size_t i = 0; i < r.touch_paths.customers(); ++i) {
+    if (r.customers.final_stage[i] != away) continue;
+    on_away += static_cast<double>(r.touch_paths.offsets[i + 1] - r.touch_paths.offsets[i]);
+  }
+  CHECK(on_away > 0);
+  // And a misjudging channel changes the run (the lift on browsing acts).
+  CHECK_FALSE(same_bits(run(w.def()), a));
 }

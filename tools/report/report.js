@@ -198,6 +198,7 @@
         case 'currency': return fmtMoney(x);
         case 'currency/customer': return fmtMoney(x);
         case 'ratio': return x.toFixed(2);
+        case 'quality': return x.toFixed(3);
         case 'days': return x.toFixed(1);
         case 'transitions/customer': return x.toFixed(2);
         default: return Math.abs(x) >= 1e5 ? fmtCompact(x) : fmtInt(x);
@@ -212,13 +213,15 @@
       }
       if (unit === 'share') return fmtPct(x);
       if (unit === 'ratio' || unit === 'transitions/customer') return x.toFixed(2);
+      if (unit === 'quality') return x.toFixed(3);
       // Beside a mean that carries the currency symbol: the number alone ("₽ 1.23M ± 30.1K").
       return Math.abs(x) >= 100 ? fmtCompact(x) : Number(x.toPrecision(2)).toString();
     }
     const UNIT_WORDS = {
       currency: MONEY, 'currency/customer': `${MONEY} per customer`,
       share: '% ', ratio: 'ratio', customers: 'customers', purchases: 'purchases', days: 'days',
-      'transitions/customer': 'moves per customer',
+      'transitions/customer': 'moves per customer', quality: 'quality, 0 to 1',
+      recommendations: 'recommendations',
     };
     // 1, 2 or 5 times a power of ten, at least x: the step of a short axis.
     function niceStep(x) {
@@ -233,6 +236,9 @@
       'retention.90': 'Still a customer 90 days after the first purchase',
       'retention.365': 'Still a customer a year after the first purchase',
       ltv: 'LTV: value of a customer so far', repeat_rate: 'Customers who bought again',
+      satisfaction: 'Satisfaction: how good the purchases felt (0 to 1)',
+      delighted: 'Purchases that delighted', unhappy: 'Purchases that disappointed',
+      recommendations: 'Recommendations made',
     };
     // Why a KPI can be n/a: it divides by something that was zero in this run.
     function naReason(id, note) {
@@ -240,6 +246,7 @@
       if (id === 'cac') return 'no new customers, so no spend per new customer';
       if (id === 'romi' || id === 'roas') return 'nothing was spent';
       if (id === 'ltv' || id === 'repeat_rate') return 'no customers yet';
+      if (id === 'satisfaction' || id === 'delighted' || id === 'unhappy') return 'no purchases in this run';
       if (id.startsWith('retention.')) return 'nobody bought early enough to be followed that long';
       if (id.startsWith('conversion.')) return 'nobody reached the stage before';
       return 'not defined in this run: it divides by zero';
@@ -768,7 +775,8 @@
         conv.length ? conv[conv.length - 1] : null,
         conv.length > 1 ? conv[0] : null,
         purchaseStage >= 1 ? 'leads.' + D.stages[purchaseStage - 1].name : null].filter((id) => id && ids.has(id));
-      const loop = ['revenue', 'profit', 'ltv', 'repeat_rate', 'retention.90', 'romi'].filter((id) => ids.has(id));
+      const loop = ['revenue', 'profit', 'ltv', 'repeat_rate', 'retention.90', 'romi', 'satisfaction', 'delighted',
+        'unhappy', 'recommendations'].filter((id) => ids.has(id));
       const reps = Math.max(...D.variants.map((v) => v.kpi_replicates || v.replicates));
       el('kpis-how').textContent = 'The funnel view counts how many customers were won and what each cost; the loop view '
         + 'counts what they were worth afterwards. Bars are means' + (reps > 1

@@ -63,6 +63,12 @@ struct DailySeries {
   std::vector<std::uint64_t> first_purchases;  // days x segments, new customers
   std::vector<double> revenue;                 // days x segments, currency
   std::vector<double> margin;                  // days x segments, currency
+  // The experience of each purchase (its quality, 0..1): sum over the day's purchases, and the
+  // purchases at or above experience.delighted and below experience.unhappy. Empty in files
+  // written before they were recorded.
+  std::vector<double> satisfaction;      // days x segments, sum of quality
+  std::vector<std::uint64_t> delighted;  // days x segments, purchases
+  std::vector<std::uint64_t> unhappy;    // days x segments, purchases
   // Per day.
   std::vector<std::uint64_t> recommendations;  // made that day
   std::vector<std::uint64_t> referral_moves;   // customers moved by a recommendation that day

@@ -112,6 +112,12 @@ struct ChannelDef {
   double quality =
       0.0;  // added to the satisfaction of an exposed customer (service), clipped to [0,1]
   HoldoutDef holdout;
+  // Targeting accuracy: each contact lands on a customer of `reaches` with this probability, or
+  // else (misjudged stage) on one of the `misses` stages, where the lifts of the channel on that
+  // stage's edges apply. 1 = every contact on target. `misses` empty = every stage the channel
+  // does not reach.
+  double accuracy = 1.0;
+  std::vector<std::string> misses;
 };
 
 // A_t = decay * A_{t-1} + sum_c weight_c * exposed_c; salience edges get
@@ -127,6 +133,11 @@ struct ExperienceDef {
   double quality_mean = 0.7;  // each purchase draws quality ~ Normal(mean, sd) clipped to [0,1]
   double quality_sd = 0.15;
   std::optional<double> reference;  // satisfaction at which marked edges are unscaled; default mean
+  // Loop KPIs: a purchase whose quality is at least `delighted` counts as delighted, one below
+  // `unhappy` as unhappy (the Net Promoter convention on a 0-10 score of 10 x quality:
+  // promoters 9-10, detractors 0-6).
+  double delighted = 0.9;
+  double unhappy = 0.7;
 };
 
 struct OrderDef {

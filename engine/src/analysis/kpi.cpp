@@ -130,6 +130,18 @@ KpiTable compute_kpis(const RunResult& run, const RunResult* zero_spend) {
       std::accumulate(d.first_purchases.begin(), d.first_purchases.end(), std::uint64_t{0}));
   const auto purchases = static_cast<double>(
       std::accumulate(d.purchases.begin(), d.purchases.end(), std::uint64_t{0}));
+  // The experience of the horizon's purchases (absent from files written before it was kept).
+  const bool have_experience = !d.satisfaction.empty();
+  const double quality_sum =
+      have_experience ? std::accumulate(d.satisfaction.begin(), d.satisfaction.end(), 0.0) : kNaN;
+  auto count = [&](const std::vector<std::uint64_t>& v) {
+    return have_experience
+               ? static_cast<double>(std::accumulate(v.begin(), v.end(), std::uint64_t{0}))
+               : kNaN;
+  };
+  const double delighted = count(d.delighted), unhappy = count(d.unhappy);
+  const auto recommendations = static_cast<double>(
+      std::accumulate(d.recommendations.begin(), d.recommendations.end(), std::uint64_t{0}));
   const std::string none_acquired = "no customer made a first purchase in the horizon";
   const std::string nothing_spent = "nothing was spent";
   // Margin share of each segment's revenue (the same for every purchase of a segment).
@@ -301,6 +313,17 @@ KpiTable compute_kpis(const RunResult& run, const RunResult* zero_spend) {
   b.add("referral_share", "Referral share", KpiView::loop, "share",
         "new customers whose last influence before buying was a recommendation / new customers",
         ratio(referred, new_customers), have_table ? none_acquired : no_table);
+  b.add("recommendations", "Recommendations", KpiView::loop, "recommendations",
+        "recommendations made over the horizon (word of mouth)", recommendations);
+  b.add("satisfaction", "Satisfaction", KpiView::loop, "quality",
+        "mean experience quality of the horizon's purchases (0 to 1)",
+        ratio(quality_sum, purchases));
+  b.add("delighted", "Delighted", KpiView::loop, "share",
+        "purchases whose quality reached experience.delighted / purchases",
+        ratio(delighted, purchases));
+  b.add("unhappy", "Unhappy", KpiView::loop, "share",
+        "purchases whose quality fell below experience.unhappy / purchases",
+        ratio(unhappy, purchases));
   b.add("profit", "Profit", KpiView::loop, "currency", "margin - spend", margin - spend);
   b.add("romi", "ROMI (all margin, incl. organic)", KpiView::loop, "ratio",
         "(margin - spend) / spend, with the margin of every purchase, also those that would "

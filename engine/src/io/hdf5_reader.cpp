@@ -296,6 +296,12 @@ DailySeries read_daily(const FileReader& reader, hid_t group, const Names& names
   d.first_purchases = reader.array<std::uint64_t>(group, "first_purchases", {days, segments});
   d.revenue = reader.array<double>(group, "revenue", {days, segments});
   d.margin = reader.array<double>(group, "margin", {days, segments});
+  // Files written before the experience of purchases was recorded have none: left empty.
+  if (h5::has_link(group, "satisfaction")) {
+    d.satisfaction = reader.array<double>(group, "satisfaction", {days, segments});
+    d.delighted = reader.array<std::uint64_t>(group, "delighted", {days, segments});
+    d.unhappy = reader.array<std::uint64_t>(group, "unhappy", {days, segments});
+  }
   d.recommendations = reader.array<std::uint64_t>(group, "recommendations", {days});
   d.referral_moves = reader.array<std::uint64_t>(group, "referral_moves", {days});
   d.complaints = reader.array<std::uint64_t>(group, "complaints", {days});

@@ -69,6 +69,11 @@ void check_run_shape(const RunResult& run, const KpiTable& kpis, const std::stri
   for (const auto* series : {&d.revenue, &d.margin}) {
     check_size(series->size(), days * segments, "a per-segment series", where);
   }
+  if (!d.satisfaction.empty()) {
+    check_size(d.satisfaction.size(), days * segments, "satisfaction", where);
+    check_size(d.delighted.size(), days * segments, "delighted", where);
+    check_size(d.unhappy.size(), days * segments, "unhappy", where);
+  }
   for (const auto* series : {&d.recommendations, &d.referral_moves, &d.complaints}) {
     check_size(series->size(), days, "a per-day series", where);
   }
@@ -248,6 +253,14 @@ void write_run_group(hid_t group, const RunResult& run, const KpiTable& kpis) {
                "customers/day", "first purchases (new customers)");
   write_series(group, "revenue", d.revenue, {day.get(), segment.get()}, "currency/day", "revenue");
   write_series(group, "margin", d.margin, {day.get(), segment.get()}, "currency/day", "margin");
+  if (!d.satisfaction.empty()) {
+    write_series(group, "satisfaction", d.satisfaction, {day.get(), segment.get()}, "quality/day",
+                 "sum of the purchases' experience quality (0 to 1 each)");
+    write_series(group, "delighted", d.delighted, {day.get(), segment.get()}, "purchases/day",
+                 "purchases whose quality reached experience.delighted");
+    write_series(group, "unhappy", d.unhappy, {day.get(), segment.get()}, "purchases/day",
+                 "purchases whose quality fell below experience.unhappy");
+  }
   write_series(group, "recommendations", d.recommendations, {day.get()}, "recommendations/day",
                "recommendations made");
   write_series(group, "referral_moves", d.referral_moves, {day.get()}, "customers/day",

@@ -26,7 +26,7 @@ void assign_slots(Model& m, int max_slots) {
     std::uint32_t taken = 0;
     bool reaches = false;
     for (std::size_t cell = 0; cell < m.reach_mask.size(); ++cell) {
-      const std::uint32_t reach = m.reach_mask[cell];
+      const std::uint32_t reach = m.touch_mask(cell);  // misjudged contacts included
       if (!(reach & (1u << c))) continue;
       reaches = true;
       for (std::size_t d = 0; d < c; ++d) {
@@ -49,6 +49,13 @@ void compile_drift_tables(Model& m, int max_table_bits) {
   const std::size_t size = std::size_t{1} << (m.cell_bits + m.slots);
   m.drift.assign(size, DriftEntry{});
   m.drift_reach.assign(std::size_t{1} << m.cell_bits, 0);
+  if (m.miss_channels != 0) {  // where misjudged contacts land, for the eligibility kernel
+    m.miss_reach.assign(std::size_t{1} << m.cell_bits, 0);
+    for (int s = 0; s < m.stages; ++s) {
+      for (int g = 0; g < m.segments; ++g)
+        m.miss_reach[m.drift_index(s, g, 0)] = m.miss_mask[m.sg(s, g)];
+    }
+  }
   fill_drift_tables(m, ~0u);
 }
 
@@ -72,11 +79,13 @@ void fill_drift_tables(Model& m, std::uint32_t stages) {
       if (!((stages >> s) & 1u)) continue;
       for (int g = 0; g < G; ++g) {
         const std::size_t cell = m.sg(s, g);
-        // The channels m names in this cell: in slot k, the one channel of slot k reaching it.
+        // The channels m names in this cell: in slot k, the one channel of slot k that can
+        // expose it (on target, or by misjudging the stage).
+        const std::uint32_t touching = m.touch_mask(cell);
         std::uint32_t channels = 0;
         for (int c = 0; c < m.channels; ++c) {
           const int slot = m.channel_slot[static_cast<std::size_t>(c)];
-          if (slot >= 0 && (x & (1u << slot)) && (m.reach_mask[cell] & (1u << c))) {
+          if (slot >= 0 && (x & (1u << slot)) && (touching & (1u << c))) {
             channels |= 1u << c;
           }
         }

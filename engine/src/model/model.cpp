@@ -283,6 +283,26 @@ Model compile_model(const ScenarioDef& def) {
                              def.segments[static_cast<std::size_t>(g)].responsiveness);
     }
     m.quality_boost[cu] = static_cast<float>(ch.quality);
+    if (ch.accuracy < 1.0) {
+      // Misjudged contacts land on the listed stages, or on every stage not reached.
+      if (m.miss_channels == 0) {
+        m.miss_share.assign(static_cast<std::size_t>(C), 0.0);
+        m.miss_mask.assign(SG, 0);
+      }
+      m.miss_channels |= 1u << c;
+      m.miss_share[cu] = 1.0 - ch.accuracy;
+      for (int s = 0; s < m.stages; ++s) {
+        const std::string& stage = m.names.stages[static_cast<std::size_t>(s)];
+        const bool reached =
+            std::find(ch.reaches.begin(), ch.reaches.end(), stage) != ch.reaches.end();
+        const bool listed = ch.misses.empty() ||
+                            std::find(ch.misses.begin(), ch.misses.end(), stage) != ch.misses.end();
+        if (reached || !listed) continue;
+        for (int g = 0; g < G; ++g) {
+          if (seg_ok[static_cast<std::size_t>(g)]) m.miss_mask[m.sg(s, g)] |= 1u << c;
+        }
+      }
+    }
     m.holdout[cu] = ch.holdout;
     if (ch.holdout.share > 0) m.holdout_channels |= 1u << c;
   }
@@ -296,6 +316,8 @@ Model compile_model(const ScenarioDef& def) {
   // Purchases and experience.
   m.quality_mean = def.experience.quality_mean;
   m.quality_sd = def.experience.quality_sd;
+  m.delighted = def.experience.delighted;
+  m.unhappy = def.experience.unhappy;
   m.margin = def.order.margin;
   for (const SegmentDef& seg : def.segments) {
     const OrderValueDef v = seg.order.value_or(def.order.value);

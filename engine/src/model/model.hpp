@@ -92,6 +92,16 @@ struct Model {
   std::vector<float> quality_boost;          // channel
   std::vector<HoldoutDef> holdout;           // channel (share 0: none)
   std::uint32_t holdout_channels = 0;        // bit c: channel c has a holdout
+  // Targeting accuracy (ChannelDef::accuracy): a contact misjudges the stage with probability
+  // miss_share and lands on a customer of the miss_mask cells instead. Empty / 0 when no channel
+  // misjudges, so a run without misses draws and computes nothing more.
+  std::vector<double> miss_share;        // channel: 1 - accuracy
+  std::vector<std::uint32_t> miss_mask;  // stage x segment -> bit c: misses of c land here
+  std::uint32_t miss_channels = 0;       // bit c: channel c misjudges (accuracy < 1)
+  // Every channel that can expose a customer of the cell, on target or not.
+  std::uint32_t touch_mask(std::size_t cell) const {
+    return reach_mask[cell] | (miss_channels == 0 ? 0u : miss_mask[cell]);
+  }
 
   // --- the drift kernel's tables (model_drift.cpp) ------------------------------------------
   // The total hazard of a customer in stage s and segment g, exposed today to a set of channels
@@ -109,6 +119,7 @@ struct Model {
   int segment_bits = 0, cell_bits = 0;
   std::vector<DriftEntry> drift;
   std::vector<std::uint32_t> drift_reach;  // reach_mask by s << segment_bits | g (m = 0 only)
+  std::vector<std::uint32_t> miss_reach;   // miss_mask by s << segment_bits | g (misses only)
 
   // --- salience ----------------------------------------------------------------------------
   float decay = 0.9f;
@@ -119,6 +130,7 @@ struct Model {
   // --- purchases and experience ------------------------------------------------------------
   double quality_mean = 0.7, quality_sd = 0.15;
   double reference = 0.7, inv_reference = 1 / 0.7, inv_complement = 1 / 0.3;
+  double delighted = 0.9, unhappy = 0.7;      // loop KPIs' thresholds on a purchase's quality
   std::vector<double> order_mu, order_sigma;  // segment: lognormal parameters
   double margin = 0.3;
 

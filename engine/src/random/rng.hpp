@@ -35,9 +35,13 @@ enum class Purpose : std::uint32_t {
   graph = 8,         // seed of the social-graph generator (customer = 0)
   sweep = 9,         // a sweep's Latin hypercube (customer = axis, day = point; replicate 0)
   differences = 10,  // a customer's heterogeneity multipliers (day = group; MicroURNG for Gamma)
-  expose = 0x100,    // + channel: which eligible customers of a block are exposed (MicroURNG,
-                     //   customer = block)
-  holdout = 0x200,   // + channel: whether a customer is held out of the channel (day kInitDay)
+  miss = 11,       // a channel's misjudged contacts today and their split across blocks (MicroURNG,
+                   //   customer = channel)
+  expose = 0x100,  // + channel: which eligible customers of a block are exposed (MicroURNG,
+                   //   customer = block)
+  holdout = 0x200,      // + channel: whether a customer is held out of the channel (day kInitDay)
+  miss_expose = 0x300,  // + channel: which customers of a block a misjudged contact lands on
+                        //   (MicroURNG, customer = block)
   // Calibration (engine/src/calibration), keyed by the calibration's seed, customer = the
   // proposal's number, day = the generation or stream; low 16 bits no simulation purpose uses.
   abc_propose = 0xABC0,   // a proposal: prior draw, or ancestor and kernel move (MicroURNG)

@@ -753,7 +753,7 @@ class ScenarioReader {
     const toml::table* t = section("experience", "[experience] with reference = 0.7");
     if (t == nullptr) return;
     auto& x = r_.def.experience;
-    Fields f(*t, "experience", {"quality", "reference"}, p_);
+    Fields f(*t, "experience", {"quality", "reference", "delighted", "unhappy"}, p_);
     if (const toml::table* q = f.table("quality", "quality = { mean = 0.7, sd = 0.15 }")) {
       Fields qf(*q, f.key("quality"), {"mean", "sd"}, p_);
       qf.number("mean", x.quality_mean, "quality, 0 to 1", "mean = 0.7");
@@ -761,6 +761,8 @@ class ScenarioReader {
     }
     f.optional_number("reference", x.reference, "satisfaction, strictly between 0 and 1",
                       "reference = 0.7");
+    f.number("delighted", x.delighted, "quality, 0 to 1", "delighted = 0.9");
+    f.number("unhappy", x.unhappy, "quality, 0 to 1", "unhappy = 0.7");
   }
 
   void network(Fields& parent) {
@@ -1099,7 +1101,7 @@ class ScenarioReader {
                                         "{ cost = 0.5, budget = 10_000, reaches = [\"aware\"] }")) {
         Fields f(*ct, path,
                  {"label", "cost", "budget", "flights", "reaches", "segments", "lift", "salience",
-                  "quality", "holdout"},
+                  "quality", "holdout", "accuracy", "misses"},
                  p_);
         f.text("label", c.label, "label = \"Search ads\"");
         f.number("cost", c.cost, "currency per contact", "cost = 0.5");
@@ -1144,6 +1146,9 @@ class ScenarioReader {
         }
         f.number("salience", c.salience, "salience per exposure", "salience = 1.0");
         f.number("quality", c.quality, "satisfaction added, -1 to 1", "quality = 0.1");
+        f.number("accuracy", c.accuracy, "share of contacts on the reached stages, 0 to 1",
+                 "accuracy = 0.8");
+        f.names("misses", c.misses, "stage names", "misses = [\"browsing\"]");
         if (const toml::table* h =
                 f.table("holdout", "holdout = { share = 0.2, from = 60, to = 87 }")) {
           Fields hf(*h, f.key("holdout"), {"share", "from", "to"}, p_);

@@ -465,6 +465,19 @@ class Checker {
           fmt::format("set experience.reference to a value between {} and {}, e.g. 0.7",
                       num(kMinReference), num(1.0 - kMinReference)));
     }
+    // The loop KPIs' thresholds: a purchase is delighted, unhappy, or neither.
+    const bool delighted_ok =
+        between("experience.delighted", "delighted", x.delighted, 0.0, 1.0,
+                "give the quality from which a purchase delights, e.g. delighted = 0.9");
+    const bool unhappy_ok =
+        between("experience.unhappy", "unhappy", x.unhappy, 0.0, 1.0,
+                "give the quality below which a purchase disappoints, e.g. unhappy = 0.7");
+    if (delighted_ok && unhappy_ok && x.unhappy > x.delighted) {
+      add("experience.unhappy",
+          fmt::format("unhappy ({}) is above delighted ({})", num(x.unhappy), num(x.delighted)),
+          "a purchase cannot be both: give unhappy <= delighted, e.g. unhappy = 0.7 and "
+          "delighted = 0.9");
+    }
   }
 
   void order() {
@@ -843,6 +856,7 @@ class Checker {
             "list the stages it can expose, e.g. reaches = [\"aware\", \"consideration\"]");
       }
       stage_list(rk, c.reaches);
+      accuracy(c, key);
       std::set<std::string> seen_segments;
       for (std::size_t i = 0; i < c.segments.size(); ++i) {
         const std::string k = join_index(join_key(key, "segments"), i);
@@ -871,12 +885,19 @@ class Checker {
           add(k, fmt::format("edge '{}' is lifted twice by channel '{}'", edge, c.name),
               "keep one lift per edge");
         } else if (!c.reaches.empty() &&  // no reaches at all is reported once, above
-                   std::find(c.reaches.begin(), c.reaches.end(), e->from) == c.reaches.end()) {
+                   std::find(c.reaches.begin(), c.reaches.end(), e->from) == c.reaches.end() &&
+                   !misses_into(c, e->from)) {
           add(k,
               fmt::format("the lift on '{}' can never act: channel '{}' does not reach stage "
-                          "'{}'",
-                          edge, c.name, e->from),
-              fmt::format("add '{}' to channels.{}.reaches, or remove the lift", e->from, c.name));
+                          "'{}'{}",
+                          edge, c.name, e->from,
+                          c.accuracy < 1.0 ? " and its misses do not land there" : ""),
+              c.accuracy < 1.0
+                  ? fmt::format("add '{}' to channels.{}.reaches or to its misses, or remove the "
+                                "lift",
+                                e->from, c.name)
+                  : fmt::format("add '{}' to channels.{}.reaches, or remove the lift", e->from,
+                                c.name));
         }
       }
       in_range(join_key(key, "salience"), "salience", c.salience, 0.0, kMultiplierLimit,
@@ -885,6 +906,44 @@ class Checker {
               "give what an exposure adds to satisfaction, from -1 to 1, e.g. quality = 0.1");
     }
     combined_lifts();
+  }
+
+  // Whether a contact of channel c that misjudges the stage can land on stage `stage`.
+  static bool misses_into(const ChannelDef& c, const std::string& stage) {
+    if (!(c.accuracy < 1.0)) return false;
+    if (std::find(c.reaches.begin(), c.reaches.end(), stage) != c.reaches.end()) return false;
+    return c.misses.empty() || std::find(c.misses.begin(), c.misses.end(), stage) != c.misses.end();
+  }
+
+  // Targeting accuracy (issue 16, "touches that misjudge the stage"): a share, and somewhere for
+  // the misjudged contacts to land.
+  void accuracy(const ChannelDef& c, const std::string& key) {
+    const std::string ak = join_key(key, "accuracy");
+    const bool ok = between(ak, "accuracy", c.accuracy, 0.0, 1.0,
+                            "give the share of contacts that find a customer of the reached "
+                            "stages, e.g. accuracy = 0.8 (1 = always)");
+    const std::string mk = join_key(key, "misses");
+    stage_list(mk, c.misses);
+    for (std::size_t i = 0; i < c.misses.size(); ++i) {
+      if (std::find(c.reaches.begin(), c.reaches.end(), c.misses[i]) != c.reaches.end()) {
+        add(join_index(mk, i),
+            fmt::format("stage '{}' is both reached and missed by channel '{}'", c.misses[i],
+                        c.name),
+            "misses lists where misjudged contacts land instead: keep the stage in one list");
+      }
+    }
+    if (!c.misses.empty() && ok && c.accuracy == 1.0) {
+      add(mk, fmt::format("channel '{}' lists misses but never misjudges (accuracy = 1)", c.name),
+          "set accuracy below 1, e.g. accuracy = 0.8, or remove misses");
+    }
+    if (ok && c.accuracy < 1.0 && c.misses.empty() && !c.reaches.empty() &&
+        c.reaches.size() >= stage_names_.size()) {
+      add(ak,
+          fmt::format("channel '{}' reaches every stage, so a misjudged contact has nowhere to "
+                      "land",
+                      c.name),
+          "set accuracy = 1, or take the stages it confuses out of reaches");
+    }
   }
 
   // A customer exposed by several channels on one day gets every lift on an edge at once, each

@@ -34,6 +34,9 @@ void BlockScratch::reset_day() {
   std::fill(first_purchases.begin(), first_purchases.end(), 0);
   std::fill(revenue.begin(), revenue.end(), 0.0);
   std::fill(margin.begin(), margin.end(), 0.0);
+  std::fill(satisfaction.begin(), satisfaction.end(), 0.0);
+  std::fill(delighted.begin(), delighted.end(), 0);
+  std::fill(unhappy.begin(), unhappy.end(), 0);
   recommendations = complaints = referral_moves = 0;
   recommended.clear();
   complained_to.clear();
@@ -108,6 +111,7 @@ void Engine::act_block(BlockScratch& block, int day) {
     x.talker.assign(kBlockWords, 0);
     x.pool.assign(kBlockSize, 0);
     x.listed.assign(kBlockWords, 0);
+    x.missable.assign(m_.miss_channels == 0 ? 0 : channel_words, 0);
   }
 
   // Pass 1: exposures, sparse: each exposing channel sets its slot's bit in the customer's m
@@ -359,6 +363,13 @@ void Engine::purchase(std::uint32_t i, int day, BlockScratch& block) {
   block.log.purchased(i - block.begin, static_cast<float>(value));
   ++block.purchases[g];
   block.revenue[g] += value;
+  // Loop KPIs: the experience of this purchase.
+  block.satisfaction[g] += quality;
+  if (quality >= m_.delighted) {
+    ++block.delighted[g];
+  } else if (quality < m_.unhappy) {
+    ++block.unhappy[g];
+  }
   if (record_purchases_) record_purchase(block, i, day, value);  // touch or purchase paths
   block.margin[g] += value * m_.margin;
   if (!(p.flags[i] & kFlagCustomer)) {  // a first purchase, attributed to the last touch

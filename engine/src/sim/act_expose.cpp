@@ -122,6 +122,22 @@ class EligibleList {
   std::uint32_t prefix_[kBlockWords + 1];
 };
 
+// A partial Fisher-Yates shuffle of a block's eligible list picks the smaller of the k exposed
+// and the e - k spared; returns how many it shuffled (entries 0 .. shuffled - 1 of the list).
+// Inlined: out of line, the on-target scan (the hot loop of choosing exposures) runs 1% slower.
+[[gnu::always_inline]] inline std::uint32_t shuffle_pick(EligibleList& list, std::uint32_t k,
+                                                         LaneUrng& rng) {
+  const std::uint32_t e = list.size();
+  const std::uint32_t shuffled = std::min(k, e - k);
+  for (std::uint32_t t = 0; t < shuffled; ++t) {
+    const std::uint32_t r = t + uniform_below(rng, e - t);
+    const std::uint32_t at_t = list.get(t);
+    list.set(t, list.get(r));
+    list.set(r, at_t);
+  }
+  return shuffled;
+}
+
 }  // namespace
 
 void Engine::select_exposures(BlockScratch& block, int day, DayScratch& x) {
@@ -130,8 +146,15 @@ void Engine::select_exposures(BlockScratch& block, int day, DayScratch& x) {
   for (int c = 0; c < m_.channels; ++c) {
     if (block.exposed[static_cast<std::size_t>(c)] > 0) active |= 1u << c;
   }
-  x.active = active;
+  // Channels whose misjudged contacts land in this block today (none without misses).
+  std::uint32_t missing = 0;
+  for (std::uint32_t left = m_.miss_channels; left != 0; left &= left - 1) {
+    const int c = std::countr_zero(left);
+    if (block.exposed_off[static_cast<std::size_t>(c)] > 0) missing |= 1u << c;
+  }
+  x.active = active | missing;
   std::memset(x.exposure.data(), 0, n);
+  if (missing != 0) select_misses(block, day, x, missing);
   if (active == 0) return;
 
   // One pass: which of today's channels may expose each customer (by the stage at the start of
@@ -145,7 +168,7 @@ void Engine::select_exposures(BlockScratch& block, int day, DayScratch& x) {
     const int c = std::countr_zero(left);
     if (holdout_active(c, day)) mask_held(block, c, bitmap(x.eligible, c));
   }
-  for (std::uint32_t left = active; left != 0; left &= left - 1) {
+  for (std::uint32_t left = active & ~missing; left != 0; left &= left - 1) {
     std::memset(bitmap(x.exposed, std::countr_zero(left)), 0, kBlockWords * 8);
   }
   // Each channel's stream: streams_.urng(block, day, expose + channel), its words made eight
@@ -219,13 +242,7 @@ void Engine::select_exposures(BlockScratch& block, int day, DayScratch& x) {
     const std::uint32_t e = list.size();                                 // block.eligible[c]
     const std::uint32_t k = block.exposed[static_cast<std::size_t>(c)];  // 0 < k <= e
     LaneUrng rng = stream(c);
-    const std::uint32_t shuffled = std::min(k, e - k);
-    for (std::uint32_t t = 0; t < shuffled; ++t) {
-      const std::uint32_t r = t + uniform_below(rng, e - t);
-      const std::uint32_t at_t = list.get(t);
-      list.set(t, list.get(r));
-      list.set(r, at_t);
-    }
+    const std::uint32_t shuffled = shuffle_pick(list, k, rng);
     const std::uint8_t bit = slot_bit(c);
     if (k <= e - k) {
       for (std::uint32_t t = 0; t < shuffled; ++t) {
@@ -233,8 +250,9 @@ void Engine::select_exposures(BlockScratch& block, int day, DayScratch& x) {
         set_bit(exposed, j);
         m[j] |= bit;
       }
-    } else {  // all eligible but the `shuffled` spared
-      std::memcpy(exposed, bitmap(x.eligible, c), (n + 63) / 64 * 8);
+    } else {  // all eligible but the `shuffled` spared (beside any misjudged contacts)
+      const std::uint64_t* eligible = bitmap(x.eligible, c);
+      for (std::uint32_t w = 0; w < (n + 63) / 64; ++w) exposed[w] |= eligible[w];
       for (std::uint32_t t = 0; t < shuffled; ++t) clear_bit(exposed, list.get(t));
       for (std::uint32_t w = 0; w < (n + 63) / 64; ++w) {
         for (std::uint64_t bits = exposed[w]; bits != 0; bits &= bits - 1) {
@@ -243,6 +261,50 @@ void Engine::select_exposures(BlockScratch& block, int day, DayScratch& x) {
       }
     }
     list.clear();
+  }
+}
+
+// Contacts that misjudge the stage (ChannelDef::accuracy): the block's share of them land on a
+// uniform subset of the customers of the channel's miss stages (same segments, holdout
+// respected), drawn from their own stream, streams_.urng(block, day, miss_expose + channel), by
+// the scan's partial shuffle. They set the channel's exposure bit and slot like any exposure,
+// so the lifts of the customer's own stage (the channel's lifts on its edges) apply. Runs
+// before the on-target choice, whose customers are in other stages.
+void Engine::select_misses(BlockScratch& block, int day, DayScratch& x, std::uint32_t missing) {
+  const std::uint32_t n = block.end - block.begin;
+  const std::uint32_t words = (n + 63) / 64;
+  std::uint8_t* m = x.exposure.data();
+  // One vectorized pass: the customers each channel's misses can land on (its miss stages).
+  eligibility(n, pop_.stage.data() + block.begin, pop_.segment.data() + block.begin,
+              m_.miss_reach.data(), m_.segment_bits, m_.cell_bits, missing, x.missable.data());
+  for (std::uint32_t left = missing; left != 0; left &= left - 1) {
+    const int c = std::countr_zero(left);
+    std::uint64_t* exposed = x.exposed.data() + static_cast<std::size_t>(c) * kBlockWords;
+    std::memset(exposed, 0, kBlockWords * 8);
+    std::uint64_t* missable = x.missable.data() + static_cast<std::size_t>(c) * kBlockWords;
+    if (holdout_active(c, day)) mask_held(block, c, missable);
+    EligibleList list(missable, words, x.pool.data(), x.listed.data());
+    const std::uint32_t k = block.exposed_off[static_cast<std::size_t>(c)];  // 0 < k <= e
+    LaneUrng rng(
+        streams_.counter_of(block.begin / kBlockSize, static_cast<std::uint32_t>(day),
+                            static_cast<Purpose>(static_cast<std::uint32_t>(Purpose::miss_expose) +
+                                                 static_cast<std::uint32_t>(c))),
+        streams_.key());
+    const std::uint32_t shuffled = shuffle_pick(list, k, rng);
+    const std::int8_t slot = m_.channel_slot[static_cast<std::size_t>(c)];
+    const auto bit = static_cast<std::uint8_t>(slot < 0 ? 0u : 1u << slot);
+    if (k <= list.size() - k) {
+      for (std::uint32_t t = 0; t < shuffled; ++t) set_bit(exposed, list.get(t));
+    } else {  // every missable customer but the `shuffled` spared
+      std::memcpy(exposed, missable, words * 8);
+      for (std::uint32_t t = 0; t < shuffled; ++t) clear_bit(exposed, list.get(t));
+    }
+    list.clear();
+    for (std::uint32_t w = 0; w < words; ++w) {
+      for (std::uint64_t bits = exposed[w]; bits != 0; bits &= bits - 1) {
+        m[64 * w + static_cast<std::uint32_t>(std::countr_zero(bits))] |= bit;
+      }
+    }
   }
 }
 

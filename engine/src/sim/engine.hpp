@@ -69,10 +69,15 @@ struct BlockScratch {
   // Set by plan for today.
   std::vector<std::uint32_t> eligible;  // channel
   std::vector<std::uint32_t> exposed;   // channel
+  // Contacts that misjudge the stage (Model::miss_mask): customers they can land on, and how
+  // many land in this block today. Zero for a channel that never misjudges.
+  std::vector<std::uint32_t> eligible_off, exposed_off;  // channel
 
   // Day partials.
   std::vector<std::uint64_t> purchases, first_purchases;  // segment
   std::vector<double> revenue, margin;                    // segment
+  std::vector<double> satisfaction;                       // segment: sum of purchases' quality
+  std::vector<std::uint64_t> delighted, unhappy;          // segment: purchases
   std::uint64_t recommendations = 0;
   std::uint64_t complaints = 0;
   std::uint64_t referral_moves = 0;
@@ -108,6 +113,7 @@ class Engine {
   void act_block(BlockScratch& block, int day);
   struct DayScratch;
   void select_exposures(BlockScratch& block, int day, DayScratch& x);
+  void select_misses(BlockScratch& block, int day, DayScratch& x, std::uint32_t missing);
   void split_exposures(int channel, std::uint32_t k, int day);
   template <bool kTrace>
   void handle_special(std::uint32_t i, std::uint32_t exposed, int day, BlockScratch& block);
@@ -143,8 +149,13 @@ class Engine {
     const HoldoutDef& h = m_.holdout[static_cast<std::size_t>(channel)];
     return ((m_.holdout_channels >> channel) & 1u) && day >= h.from && day <= h.to;
   }
-  // Held-out customers of the channel among those it reaches, in one block.
-  std::uint32_t held_in(const BlockScratch& block, int channel) const;
+  // Held-out customers of the channel among those it reaches (or, with the miss mask, among
+  // those its misjudged contacts can land on), in one block.
+  std::uint32_t held_in(const BlockScratch& block, int channel) const {
+    return held_in(block, channel, m_.reach_mask);
+  }
+  std::uint32_t held_in(const BlockScratch& block, int channel,
+                        const std::vector<std::uint32_t>& mask) const;
   void mask_held(const BlockScratch& block, int channel, std::uint64_t* eligible) const;
 
   // --- touch paths (touch_paths.cpp) ------------------------------------------------------
@@ -175,6 +186,7 @@ class Engine {
     std::vector<std::uint64_t> talker;    // kBlockWords
     std::vector<std::uint32_t> pool;      // kBlockSize: entries of a shuffled eligible list
     std::vector<std::uint64_t> listed;    // kBlockWords: which entries of `pool` are set
+    std::vector<std::uint64_t> missable;  // channel x kBlockWords: where c's misses can land
     std::vector<std::uint32_t> log_order, log_counts;  // OutcomeLog::apply scratch
     std::vector<std::uint32_t> event_words;  // 2 per customer of `event`: edge and clock words
   };

@@ -50,13 +50,14 @@ void Engine::move_held(BlockScratch& block, std::uint32_t i, int from, int to, i
   }
 }
 
-std::uint32_t Engine::held_in(const BlockScratch& block, int channel) const {
+std::uint32_t Engine::held_in(const BlockScratch& block, int channel,
+                              const std::vector<std::uint32_t>& mask) const {
   const std::size_t cells =
       static_cast<std::size_t>(m_.stages) * static_cast<std::size_t>(m_.segments);
   const std::uint32_t* held = block.held.data() + static_cast<std::size_t>(channel) * cells;
   std::uint32_t n = 0;
   for (std::size_t cell = 0; cell < cells; ++cell) {
-    if (m_.reach_mask[cell] & (1u << channel)) n += held[cell];
+    if (mask[cell] & (1u << channel)) n += held[cell];
   }
   return n;
 }

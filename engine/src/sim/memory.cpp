@@ -86,7 +86,7 @@ MemoryEstimate estimate_memory(const ScenarioDef& def) {
   const std::uint64_t segments = std::max<std::size_t>(def.segments.size(), 1);
   const std::uint64_t channels = def.channels.size();
   const std::uint64_t daily =
-      days * (stages * segments * 8 + channels * 24 + segments * 32 + 24) + stages * segments * 8;
+      days * (stages * segments * 8 + channels * 24 + segments * 56 + 24) + stages * segments * 8;
   // Individual differences: a float per customer and heterogeneity group.
   m.per_customer += 4 * def.heterogeneity.size();
   // Relationship memory: a float per customer and relationship.

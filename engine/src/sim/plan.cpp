@@ -2,6 +2,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <boost/random/binomial_distribution.hpp>
 
 #include "base/parallel.hpp"
 #include "random/hypergeometric.hpp"
@@ -11,11 +12,13 @@ namespace cjsim {
 
 namespace {
 
-std::uint32_t eligible_in(const Model& m, const std::vector<std::uint32_t>& counts, int channel) {
+// Customers of the cells the mask gives the channel (Model::reach_mask, or miss_mask).
+std::uint32_t eligible_in(const std::vector<std::uint32_t>& mask,
+                          const std::vector<std::uint32_t>& counts, int channel) {
   std::uint32_t n = 0;
   const std::uint32_t bit = 1u << channel;
   for (std::size_t cell = 0; cell < counts.size(); ++cell) {
-    if (m.reach_mask[cell] & bit) n += counts[cell];
+    if (mask[cell] & bit) n += counts[cell];
   }
   return n;
 }
@@ -48,6 +51,18 @@ void Engine::plan(int day) {
     if (holdout_active(c, day)) {
       for (const BlockScratch& b : blocks_) eligible -= held_in(b, c);
     }
+    // A channel that misjudges the stage can also land on the customers of its miss stages.
+    if ((m_.miss_channels >> c) & 1u) {
+      for (int s = 0; s < m_.stages; ++s) {
+        for (int g = 0; g < m_.segments; ++g) {
+          if (m_.miss_mask[m_.sg(s, g)] & (1u << c))
+            eligible += d.stage_counts[d.at_stage(day, s, g)];
+        }
+      }
+      if (holdout_active(c, day)) {
+        for (const BlockScratch& b : blocks_) eligible -= held_in(b, c, m_.miss_mask);
+      }
+    }
     std::uint64_t k = 0;
     if (f < flights.size() && flights[f].from <= day) {
       const auto days_left = static_cast<std::int64_t>(flights[f].to - day + 1);
@@ -73,10 +88,18 @@ void Engine::plan(int day) {
 
 // Splits k exposures over the blocks with successive hypergeometric draws: block b gets
 // Hypergeometric(good = exposures left, bad = eligible left - exposures left, sample = e_b).
+// A channel that misjudges the stage first draws how many of its k contacts miss,
+// Binomial(k, 1 - accuracy), each landing on a customer of its miss stages instead (fewer if
+// either side has too few customers: the contacts bought are all made), and splits those the
+// same way over the blocks' miss-stage customers.
 void Engine::split_exposures(int channel, std::uint32_t k, int day) {
   const auto cu = static_cast<std::size_t>(channel);
+  const bool misses = (m_.miss_channels >> channel) & 1u;
   if (k == 0) {
     for (BlockScratch& b : blocks_) b.exposed[cu] = 0;
+    if (misses) {
+      for (BlockScratch& b : blocks_) b.exposed_off[cu] = 0;
+    }
     return;
   }
   MicroRng rng = streams_.urng(static_cast<std::uint64_t>(channel), static_cast<std::uint32_t>(day),
@@ -85,8 +108,30 @@ void Engine::split_exposures(int channel, std::uint32_t k, int day) {
   std::int64_t left_eligible = 0;
   const bool held = holdout_active(channel, day);
   for (BlockScratch& b : blocks_) {
-    b.eligible[cu] = eligible_in(m_, b.counts, channel) - (held ? held_in(b, channel) : 0u);
+    b.eligible[cu] =
+        eligible_in(m_.reach_mask, b.counts, channel) - (held ? held_in(b, channel) : 0u);
     left_eligible += b.eligible[cu];
+  }
+  if (misses) {
+    MicroRng aim = streams_.urng(static_cast<std::uint64_t>(channel),
+                                 static_cast<std::uint32_t>(day), Purpose::miss);
+    std::int64_t left_off = 0;
+    for (BlockScratch& b : blocks_) {
+      b.eligible_off[cu] = eligible_in(m_.miss_mask, b.counts, channel) -
+                           (held ? held_in(b, channel, m_.miss_mask) : 0u);
+      left_off += b.eligible_off[cu];
+    }
+    boost::random::binomial_distribution<std::int64_t> missed(k, m_.miss_share[cu]);
+    std::int64_t k_off = std::min<std::int64_t>(missed(aim), left_off);
+    if (static_cast<std::int64_t>(k) - k_off > left_eligible) k_off = k - left_eligible;
+    left_k = k - k_off;
+    for (BlockScratch& b : blocks_) {
+      const std::int64_t e = b.eligible_off[cu];
+      const std::int64_t kb = hypergeometric(aim, k_off, left_off - k_off, e);
+      b.exposed_off[cu] = static_cast<std::uint32_t>(kb);
+      k_off -= kb;
+      left_off -= e;
+    }
   }
   for (BlockScratch& b : blocks_) {
     const std::int64_t e = b.eligible[cu];

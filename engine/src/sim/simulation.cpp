@@ -118,10 +118,15 @@ void Engine::init() {
     k.referral_flows.assign(S * G, 0);
     k.eligible.assign(C, 0);
     k.exposed.assign(C, 0);
+    k.eligible_off.assign(C, 0);
+    k.exposed_off.assign(C, 0);
     k.purchases.assign(G, 0);
     k.first_purchases.assign(G, 0);
     k.revenue.assign(G, 0.0);
     k.margin.assign(G, 0.0);
+    k.satisfaction.assign(G, 0.0);
+    k.delighted.assign(G, 0);
+    k.unhappy.assign(G, 0);
     k.recommended.reserve(256);
     k.log.reserve(kLogReserve);
     k.complained_to.reserve(64);
@@ -159,6 +164,9 @@ void Engine::init() {
   d.first_purchases.assign(T * G, 0);
   d.revenue.assign(T * G, 0.0);
   d.margin.assign(T * G, 0.0);
+  d.satisfaction.assign(T * G, 0.0);
+  d.delighted.assign(T * G, 0);
+  d.unhappy.assign(T * G, 0);
   d.recommendations.assign(T, 0);
   d.referral_moves.assign(T, 0);
   d.complaints.assign(T, 0);
@@ -255,6 +263,9 @@ void Engine::account(int day) {
       d.first_purchases[at] += block.first_purchases[g];
       d.revenue[at] += block.revenue[g];
       d.margin[at] += block.margin[g];
+      d.satisfaction[at] += block.satisfaction[g];
+      d.delighted[at] += block.delighted[g];
+      d.unhappy[at] += block.unhappy[g];
     }
     const auto t = static_cast<std::size_t>(day);
     d.recommendations[t] += block.recommendations;

@@ -13,7 +13,7 @@ namespace cjsim::cli {
 namespace {
 
 bool is_count(const std::string& unit) {
-  return unit == "customers" || unit == "purchases";
+  return unit == "customers" || unit == "purchases" || unit == "recommendations";
 }
 
 // Display width in terminal columns (UTF-8: count code points, not bytes).
@@ -40,6 +40,7 @@ std::string format_value(double v, const std::string& unit) {
   }
   if (unit.rfind("currency", 0) == 0) return group_thousands(v, std::fabs(v) >= 1000 ? 0 : 2);
   if (unit == "days") return fmt::format("{:.1f}", v);
+  if (unit == "quality") return fmt::format("{:.3f}", v);
   return fmt::format("{:.2f}", v);
 }
 

@@ -110,7 +110,9 @@ std::string Money::unit_words() const {
 }
 
 Quantity quantity_of_unit(const std::string& unit) {
-  if (unit == "customers" || unit == "purchases") return Quantity::count;
+  if (unit == "customers" || unit == "purchases" || unit == "recommendations") {
+    return Quantity::count;
+  }
   if (unit.rfind("currency", 0) == 0) return Quantity::money;
   if (unit == "share") return Quantity::share;
   if (unit == "days") return Quantity::days;

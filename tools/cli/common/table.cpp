@@ -105,6 +105,7 @@ std::string kpi_unit_label(const std::string& unit, const Money& money) {
   if (unit == "currency/customer") return money.unit_words() + " per customer";
   if (unit == "share") return "share";
   if (unit == "transitions/customer") return "moves per customer";
+  if (unit == "quality") return "quality, 0 to 1";
   return unit;
 }
 
