@@ -22,4 +22,4 @@ set_tests_properties(fault.killed fault.interrupted PROPERTIES RESOURCE_LOCK cjs
 # A failed write, then a good one, then a normal exit (HDF5 1.10.8's exit-time crash).
 cjsim_add_test(test_write_faults io/test_write_faults.cpp)
 # Soak: 100 runs through the library API in one process; same bits, no RSS growth.
-cjsim_add_test(test_soak sim/test_soak.cpp LABELS slow)
+cjsim_add_test(test_soak sim/test_soak.cpp LABELS slow parallel)

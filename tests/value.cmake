@@ -2,7 +2,9 @@
 # results/README.md "Exports"): unit tests of the models and the optimizer on worlds with known
 # answers, and the commands end to end (tests/analysis/check_value.py), including the CSV exports
 # read by pandas.
-cjsim_add_test(test_value analysis/test_value.cpp LABELS value)
+cjsim_add_test(test_attribution analysis/test_attribution.cpp LABELS value)
+cjsim_add_test(test_channel_value analysis/test_channel_value.cpp LABELS value parallel)
+cjsim_add_test(test_optimize analysis/test_optimize.cpp LABELS value parallel)
 set(CJSIM_VALUE_CHECK ${CMAKE_CURRENT_SOURCE_DIR}/analysis/check_value.py)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CJSIM_VALUE_CHECK})
 execute_process(COMMAND /usr/bin/python3 ${CJSIM_VALUE_CHECK} - ${CMAKE_CURRENT_BINARY_DIR}/value --list

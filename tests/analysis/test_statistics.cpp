@@ -65,6 +65,18 @@ TEST_CASE("statistics: Kaplan-Meier from event and censoring counts", "[statisti
   CHECK_THROWS_AS(kaplan_meier({1}, {1, 2}), std::invalid_argument);
 }
 
+TEST_CASE("statistics: a Kaplan-Meier curve that reached 0 stays 0", "[statistics]") {
+  // Everyone lost within two days: the curve is 0 from day 1 on, also where nobody is at risk
+  // (before: NaN there, printed as "Retention 30 d n/a" for a world that keeps nobody).
+  const std::vector<double> s = kaplan_meier({1, 3, 0, 0, 0}, {0, 0, 0, 0, 0});
+  CHECK(s[0] == Approx(0.75));
+  for (std::size_t k = 1; k < s.size(); ++k) CHECK(s[k] == 0.0);
+  // Still above 0 when the last subject is censored: unknown beyond.
+  const std::vector<double> t = kaplan_meier({1, 0, 0}, {0, 1, 0});
+  CHECK(t[1] == Approx(0.5));
+  CHECK(std::isnan(t[2]));
+}
+
 TEST_CASE("statistics: retention counts follow the KPIs' convention", "[statistics]") {
   // A 10-day horizon. Customers: never bought; bought day 2 and lost day 5 (event at 3); bought
   // day 4 and kept (censored at 9 - 4 = 5); bought day 9 and lost the same day (event at 0);

@@ -20,8 +20,10 @@ underspend: observed spend the simulated population cannot spend (two weeks at 1
 import csv
 import os
 import re
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import Checks, Cjsim, run_case  # noqa: E402
 
 CJSIM, WORK, CASE = sys.argv[1:4]
 os.makedirs(WORK, exist_ok=True)
@@ -73,24 +75,11 @@ seed = 5
 "edges.loyal -> buy.rate" = { dist = "lognormal", median = 0.03, sigma = 0.6 }
 """
 
-failures = []
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-
-
-def cjsim(*args):
-    p = subprocess.run([CJSIM, *args], cwd=WORK, capture_output=True, text=True, timeout=900)
-    return p.returncode, p.stdout, p.stderr
-
-
-def write(name, text):
-    path = os.path.join(WORK, name)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    return path
+checks = Checks()
+check = checks.check
+program = Cjsim(CJSIM, WORK, checks, timeout=900)
+cjsim = program.run
+write = program.write
 
 
 def must(args):
@@ -194,13 +183,7 @@ def case_round_trip():
 
 
 def expect_bad(args, patterns, output):
-    rc, out, err = cjsim(*args)
-    label = " ".join(args)
-    check(rc == 1, f"{label}: exit {rc}, expected 1\n{out}\n{err}")
-    for p in patterns:
-        check(re.search(p, err, re.M), f"{label}: stderr lacks /{p}/:\n{err}")
-    check("fix:" in err, f"{label}: no fix:\n{err}")
-    check(not os.path.exists(os.path.join(WORK, output)), f"{label}: wrote {output}")
+    program.expect(args, 1, patterns, output=os.path.join(WORK, output))
 
 
 def case_bad_input():
@@ -338,14 +321,4 @@ def case_event_log():
                ["touch paths", "--touch-paths"], "plain_events.csv")
 
 
-CASES = {"round_trip": case_round_trip, "bad_input": case_bad_input, "underspend": case_underspend,
-         "event_log": case_event_log}
-
-if CASE == "--list":
-    print("\n".join(CASES))
-    sys.exit(0)
-CASES[CASE]()
-if failures:
-    print("\n\n".join(failures), file=sys.stderr)
-    sys.exit(1)
-print(f"{CASE}: ok")
+run_case("calibration", CASE, checks)

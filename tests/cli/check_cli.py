@@ -9,9 +9,13 @@ failure) and what is printed: bad input must name its place (file:line:column or
 the key, what is wrong and a fix, and must leave nothing under the output name.
 """
 import os
+import shutil
 import re
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import Checks, Cjsim, run_case  # noqa: E402
 
 CJSIM, SOURCE, WORK, CASE = sys.argv[1:5]
 SCENARIOS = os.path.join(SOURCE, "scenarios")
@@ -43,24 +47,11 @@ reaches = ["aware", "consideration"]
 lift    = { "consideration -> purchase" = 1.5 }
 """
 
-failures = []
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-
-
-def cjsim(*args, cwd=WORK):
-    p = subprocess.run([CJSIM, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
-    return p.returncode, p.stdout, p.stderr
-
-
-def scenario_file(name, text):
-    path = os.path.join(WORK, name)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    return path
+checks = Checks()
+check = checks.check
+program = Cjsim(CJSIM, WORK, checks)
+cjsim = program.run
+scenario_file = program.write
 
 
 def edited(old, new):
@@ -70,16 +61,13 @@ def edited(old, new):
 
 def expect_bad_input(args, patterns, output=None):
     """Exit 1, every pattern found in stderr, a fix given, nothing written at `output`."""
-    rc, out, err = cjsim(*args)
-    label = " ".join(args)
-    check(rc == 1, f"{label}: exit {rc}, expected 1 (bad input)\n{err}")
-    for p in patterns:
-        check(re.search(p, err, re.M), f"{label}: stderr lacks /{p}/:\n{err}")
-    check("fix:" in err, f"{label}: no fix offered:\n{err}")
-    if output:
-        check(not os.path.exists(output), f"{label}: wrote {output} despite bad input")
-        litter = [n for n in os.listdir(os.path.dirname(output)) if ".tmp-" in n]
-        check(not litter, f"{label}: left temporary files {litter}")
+    program.expect(args, 1, patterns, output=output)
+
+
+def expect_output_refused(args, patterns, output=None):
+    """An output path cjsim will not write (tools/cli/common/output_path.hpp): exit 2 before any
+    work, every pattern found in stderr, a fix given, nothing written at `output`."""
+    program.expect(args, 2, patterns, output=output)
 
 
 def shipped():
@@ -298,7 +286,7 @@ def case_runtime_failure_exit_2():
 
 def case_output_defaults_and_replaces_atomically():
     """Without -o the file goes to results/<stem>.h5 under the working folder; a second run
-    replaces the first only when complete (same seed: byte-identical file)."""
+    replaces the first by renaming a complete file over it (same seed: the same results)."""
     here = os.path.join(WORK, "default_out")
     os.makedirs(here, exist_ok=True)
     with open(os.path.join(here, "small.toml"), "w", encoding="utf-8") as f:
@@ -310,6 +298,23 @@ def case_output_defaults_and_replaces_atomically():
     check(out.rstrip().endswith("results: results/small.h5"), f"does not print the default path:\n{out}")
     leftovers = [n for n in os.listdir(os.path.join(here, "results")) if n != "small.h5"]
     check(not leftovers, f"temporary files left beside the result: {leftovers}")
+    # The second run: a new file renamed over the first (a new inode; writing in place would keep
+    # the old one) with the same results (same seed: h5diff finds nothing but the wall times of
+    # the profile), nothing left beside it. That the first stays whole while the second is
+    # written, or killed, is fault.killed's and fault.disk_full's business.
+    first = os.path.join(here, "first.h5")
+    shutil.copyfile(target, first)
+    inode = os.stat(target).st_ino
+    rc, out, err = cjsim("run", "small.toml", "--quiet", "--no-customers", cwd=here)
+    check(rc == 0, f"second run: exit {rc}\n{err}")
+    diff = subprocess.run(["h5diff", "--exclude-path", "/runs/base/replicate_0/profile", first,
+                           target], capture_output=True, text=True)
+    check(diff.returncode == 0, f"the second run's results differ from the first (same seed):\n"
+                                f"{diff.stdout[-2000:]}{diff.stderr[-2000:]}")
+    check(os.stat(target).st_ino != inode, "the second run rewrote the file in place instead of "
+                                           "renaming a complete file over it")
+    leftovers = [n for n in os.listdir(os.path.join(here, "results")) if n != "small.h5"]
+    check(not leftovers, f"temporary files left beside the result after the second run: {leftovers}")
 
 
 def case_bench():
@@ -321,6 +326,15 @@ def case_bench():
     import io
     bench_toml = os.path.join(SCENARIOS, "bench.toml")
     table = os.path.join(WORK, "bench", "machine.csv")
+    # A --csv in a missing folder is refused before measuring, as every output is (the folder
+    # is not made behind the user's back).
+    missing = os.path.join(WORK, "no_such_folder", "b.csv")
+    rc, _, err = cjsim("bench", "--scenario", bench_toml, "-n", "3k", "-t", "1", "--repeat", "1",
+                       "--csv", missing, "-q")
+    check(rc == 2 and "--csv" in err and "does not exist" in err,
+          f"bench --csv in a missing folder: exit {rc}: {err}")
+    check(not os.path.exists(os.path.dirname(missing)), "bench made the missing folder")
+    os.makedirs(os.path.dirname(table), exist_ok=True)
     days = 30
     rc, out, err = cjsim("bench", "--scenario", bench_toml, "-n", "3k,5000", "-t", "1,2",
                          "--repeat", "2", "--set", f"simulation.days={days}", "--csv", table, "-q",
@@ -477,9 +491,11 @@ def case_run_tables():
     check(rc == 0 and out.startswith('"View","KPI"') and "Funnel view" not in out.split("\n")[0],
           f"--csv - writes only the CSV to standard output (exit {rc}): {out[:120]!r}")
     # Bad outputs are refused before any work, naming the option.
-    expect_bad_input(["run", base, "--xlsx", "-"], [r"--xlsx", r"standard output"])
-    expect_bad_input(["run", base, "--csv", WORK], [r"--csv", r"not a regular file"])
-    expect_bad_input(["run", base, "--xlsx", os.path.join(WORK, "nope", "t.xlsx")], [r"--xlsx", r"does not exist"])
+    # The one rule of every output (tools/cli/common/output_path.hpp): exit 2, the option named.
+    expect_output_refused(["run", base, "--xlsx", "-"], [r"--xlsx", r"standard output"])
+    expect_output_refused(["run", base, "--csv", WORK], [r"--csv", r"a folder"])
+    expect_output_refused(["run", base, "--xlsx", os.path.join(WORK, "nope", "t.xlsx")],
+                          [r"--xlsx", r"does not exist"])
 
 
 def case_sweep_tables():
@@ -494,10 +510,10 @@ def case_sweep_tables():
         if os.path.exists(p):
             os.remove(p)
     # Bad table outputs are refused before any work: no sweep file appears.
-    expect_bad_input(["sweep", base, "--vary", "channels.search.budget=0,1000", "-o", h5, "--xlsx", "-"],
-                     [r"--xlsx", r"standard output"], output=h5)
-    expect_bad_input(["sweep", base, "--vary", "channels.search.budget=0,1000", "-o", h5, "--csv",
-                      os.path.join(WORK, "nope", "s.csv")], [r"--csv", r"does not exist"], output=h5)
+    expect_output_refused(["sweep", base, "--vary", "channels.search.budget=0,1000", "-o", h5, "--xlsx", "-"],
+                          [r"--xlsx", r"standard output"], output=h5)
+    expect_output_refused(["sweep", base, "--vary", "channels.search.budget=0,1000", "-o", h5, "--csv",
+                           os.path.join(WORK, "nope", "s.csv")], [r"--csv", r"does not exist"], output=h5)
     rc, out, err = cjsim("sweep", base, "--quiet", "--replicates", "3", "--set", "simulation.currency=RUB",
                          "--vary", "channels.search.budget=0,1000,20000", "-o", h5, "--csv", csv, "--xlsx", xlsx)
     check(rc == 0, f"sweep --csv --xlsx: exit {rc}\n{err}")
@@ -574,17 +590,4 @@ def case_readme_sweep_pandas():
           f"the table, with its variant names as words:\n{p.stdout[:600]}")
 
 
-CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}
-
-if CASE == "--list":
-    print(";".join(sorted(CASES)))
-    sys.exit(0)
-if CASE not in CASES:
-    sys.exit(f"check_cli.py: no case '{CASE}' (have: {', '.join(sorted(CASES))})")
-CASES[CASE]()
-if failures:
-    print(f"cli.{CASE}: {len(failures)} failure(s)", file=sys.stderr)
-    for f in failures:
-        print(" - " + f, file=sys.stderr)
-    sys.exit(1)
-print(f"cli.{CASE}: ok")
+run_case("cli", CASE, checks)

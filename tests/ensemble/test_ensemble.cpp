@@ -104,12 +104,15 @@ TEST_CASE("ensemble: a plan's own seed keys its run (calibration's particles)", 
   o.seed = 99;  // the plans' own seeds win
   o.purchase_paths = true;
   std::atomic<int> with_paths{0};
+  std::vector<std::uint64_t> used(3, 0);  // one slot per plan; checked after the runs (Catch's
+                                          // assertions are not thread-safe)
   const RunSink collect = c.sink(1);
   run_ensemble(plans, o, [&](const RunPlan& p, RunResult&& r) {
-    CHECK(r.seed == seeds[p.id]);
+    used[p.id] = r.seed;
     if (r.touch_paths.recorded()) ++with_paths;
     collect(p, std::move(r));
   });
+  for (std::size_t k = 0; k < 3; ++k) CHECK(used[k] == seeds[k]);
   CHECK(with_paths == 3);
   CHECK(c.runs[0] == c.runs[2]);
   CHECK(c.runs[0] != c.runs[1]);

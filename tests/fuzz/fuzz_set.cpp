@@ -10,9 +10,8 @@
 #include "fuzz_checks.hpp"
 
 namespace {
-const std::vector<cjsim::ScenarioDocument>& bases() {
-  static const std::vector<cjsim::ScenarioDocument> all =
-      cjsim::fuzz::load_set_bases(CJSIM_SOURCE_DIR);
+const cjsim::fuzz::Bases& bases() {
+  static const cjsim::fuzz::Bases all = cjsim::fuzz::load_set_bases(CJSIM_SOURCE_DIR);
   return all;
 }
 }  // namespace

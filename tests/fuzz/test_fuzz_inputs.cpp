@@ -3,6 +3,7 @@
 // defect the fuzzer found stays fixed without clang or libFuzzer.
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -63,6 +64,29 @@ TEST_CASE("fuzz inputs: the --set seeds and regressions pass the override checks
     INFO(f.string());
     CHECK_NOTHROW(cjsim::fuzz::check_set_input(read_file(f), bases));
   }
+}
+
+TEST_CASE("fuzz inputs: a seed names its scenario, so adding one never retargets it",
+          "[scenario][fuzz]") {
+  const auto bases = cjsim::fuzz::load_set_bases(CJSIM_SOURCE_DIR);
+  for (std::size_t i = 0; i < bases.size(); ++i) {
+    const std::string text = bases.names[i] + "\nsimulation.customers=5";
+    std::string_view input = text;
+    const cjsim::ScenarioDocument& picked = bases.pick(input);
+    CHECK(&picked == &bases.docs[i]);
+    CHECK(input == "simulation.customers=5");
+  }
+  // Seed files start with the stem of a shipped scenario.
+  for (const fs::path& f :
+       inputs({kSource / "tests/fuzz/seeds/set", kSource / "tests/fuzz/seeds/vary"})) {
+    const std::string text = read_file(f);
+    const std::string first = text.substr(0, text.find('\n'));
+    INFO(f.string() << " starts with '" << first << "'");
+    CHECK(std::find(bases.names.begin(), bases.names.end(), first) != bases.names.end());
+  }
+  // Anything else picks by a hash of its first line: the same every time.
+  std::string_view a = "zzz\nx=1", b = "zzz\nx=1";
+  CHECK(&bases.pick(a) == &bases.pick(b));
 }
 
 TEST_CASE("fuzz inputs: the --vary seeds and regressions pass the sweep checks",

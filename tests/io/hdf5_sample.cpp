@@ -1,5 +1,5 @@
 // Writes a sample result file from synthetic runs, for the Python client test
-// (tests/client/read_results.py), plus "<file>.expected.json" holding the values written, so
+// (tests/io/read_results.py), plus "<file>.expected.json" holding the values written, so
 // the client checks what h5py, pandas and xarray read against what the engine wrote.
 //
 //   hdf5_sample OUT.h5

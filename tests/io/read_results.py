@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Reads a sample result file the way results/README.md tells users to, and checks the numbers.
 
-    /usr/bin/python3 tests/client/read_results.py SAMPLE.h5
+    /usr/bin/python3 tests/io/read_results.py SAMPLE.h5
 
 SAMPLE.h5 and SAMPLE.h5.expected.json come from tests/io/hdf5_sample.cpp. Every ```python block of
 results/README.md is run as written (only its `path = "..."` line points at SAMPLE.h5), then the

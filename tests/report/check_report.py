@@ -33,23 +33,13 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cdp import Chromium, Page  # noqa: E402
 
-FAILURES = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import Checks  # noqa: E402
+
+checks = Checks(echo=True)
+check = checks.check
+finish = checks.finish
 sys.stdout.reconfigure(line_buffering=True)
-
-
-def check(ok, what):
-    print(("ok    " if ok else "FAIL  ") + what)
-    if not ok:
-        FAILURES.append(what)
-
-
-def finish():
-    if FAILURES:
-        print(f"\n{len(FAILURES)} check(s) failed:")
-        for f in FAILURES:
-            print("  - " + f)
-        sys.exit(1)
-    print("\nall checks passed")
 
 
 # ---- what the file says (independent of the C++ reduction) -----------------------------------

@@ -45,18 +45,6 @@ TEST_CASE("report: cumulative sums", "[report]") {
   CHECK(cumulative_sum({}).empty());
 }
 
-TEST_CASE("report: the --set overrides of a stored command line", "[report]") {
-  CHECK(split_command_line("cjsim run 'a b' 'c'\\''d' \"e f\" g\\ h") ==
-        std::vector<std::string>{"cjsim", "run", "a b", "c'd", "e f", "g h"});
-  CHECK(stored_overrides("build/cjsim run s.toml --set simulation.customers=20000 -r 3 "
-                         "'--set=channels.search.budget=5' --set "
-                         "'edges.consideration -> purchase.rate=0.05'") ==
-        std::vector<std::string>{"simulation.customers=20000", "channels.search.budget=5",
-                                 "edges.consideration -> purchase.rate=0.05"});
-  CHECK(stored_overrides("cjsim run s.toml").empty());
-  CHECK(stored_overrides("cjsim run s.toml --set").empty());
-}
-
 TEST_CASE("report: JSON inside a script element cannot end it", "[report]") {
   const nlohmann::json data{{"label", "</script><script>alert(1)</script> & <!--"}};
   const std::string text = json_for_script(data);

@@ -8,7 +8,6 @@
 
 #include <catch2/catch.hpp>
 
-#include "base/did_you_mean.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "scenario/document_impl.hpp"
 
@@ -394,32 +393,6 @@ TEST_CASE("scenario check: channels", "[scenario][check]") {
   CHECK(std::count_if(ds.begin(), ds.end(), [](const Diagnostic& x) {
           return x.key.rfind("channels.service", 0) == 0;
         }) == 2);
-}
-
-// ---- did you mean -----------------------------------------------------------------------------
-
-TEST_CASE("scenario: edit distance counts typos, swapped letters as one",
-          "[scenario][did_you_mean]") {
-  CHECK(edit_distance("budjet", "budget") == 1);
-  CHECK(edit_distance("bugdet", "budget") == 1);  // transposition
-  CHECK(edit_distance("chanels", "channels") == 1);
-  CHECK(edit_distance("", "abc") == 3);
-  CHECK(edit_distance("kitten", "sitting") == 3);
-  CHECK(edit_distance("same", "same") == 0);
-}
-
-TEST_CASE("scenario: suggestions only when close, ties to the first declared",
-          "[scenario][did_you_mean]") {
-  const std::vector<std::string> keys = {"cost", "budget", "flights", "reaches", "lift"};
-  CHECK(closest_match("budjet", keys) == std::optional<std::string>("budget"));
-  CHECK(closest_match("Budget", keys) == std::optional<std::string>("budget"));
-  CHECK_FALSE(closest_match("colour", keys).has_value());
-  CHECK_FALSE(closest_match("x", keys).has_value());
-  CHECK(closest_match("lifts", keys) == std::optional<std::string>("lift"));
-  CHECK(closest_match("cat", {"cap", "car"}) == std::optional<std::string>("cap"));
-  CHECK(did_you_mean("reachs", keys, "none") == "did you mean 'reaches'?");
-  CHECK(did_you_mean("zzz", keys, "none") == "none");
-  CHECK(join_names({"a", "b", "c"}) == "a, b, c");
 }
 
 // ---- key paths --------------------------------------------------------------------------------

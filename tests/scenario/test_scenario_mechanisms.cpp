@@ -444,3 +444,63 @@ edges = ["loyal -> buyer"]
   CHECK(contains(with_key(set, "heterogeneity.z.cv").message, "cv must be >= 0"));
   CHECK(where(with_key(set, "heterogeneity.z.cv")) == "--set:1:20");
 }
+
+// ---- relationship memory ----------------------------------------------------------------------
+
+TEST_CASE("relationship: groups are read, and their numbers reachable by --set", "[scenario]") {
+  const std::string text = kWorld + R"(
+[relationship.blind_eye]
+label        = "a loyal customer forgives small flaws"
+edges        = ["loyal->lost"]
+segments     = ["b"]
+per_purchase = 0.7
+memory       = 0.9
+weight       = "satisfaction"
+
+[relationship.habit]
+edges        = ["loyal -> buyer"]
+per_purchase = 1.2
+)";
+  const Scenario s = load(text);
+  const ScenarioDef& d = s.variants.front().def;
+  REQUIRE(d.relationship.size() == 2);
+  CHECK(d.relationship[0].name == "blind_eye");
+  CHECK(d.relationship[0].label == "a loyal customer forgives small flaws");
+  CHECK(d.relationship[0].edges == std::vector<std::string>{"loyal -> lost"});
+  CHECK(d.relationship[0].segments == std::vector<std::string>{"b"});
+  CHECK(d.relationship[0].per_purchase == 0.7);
+  CHECK(d.relationship[0].memory == 0.9);
+  CHECK(d.relationship[0].weight == BondWeight::satisfaction);
+  CHECK(d.relationship[1].memory == 1.0);
+  CHECK(d.relationship[1].weight == BondWeight::purchases);
+  const Scenario o = load(text, {"relationship.habit.per_purchase=1.5"});
+  CHECK(o.variants.front().def.relationship[1].per_purchase == 1.5);
+}
+
+TEST_CASE("relationship: bad groups are refused with their place and fix",
+          "[scenario][diagnostics]") {
+  const auto ds = problems(kWorld + R"(
+[relationship.x]
+edges        = ["loyal -> lost", "loyal -> lots"]
+per_purchase = 20
+memory       = 1.5
+weight       = "satisfation"
+segmnets     = ["a"]
+
+[relationship.y]
+edges = ["loyal -> lost"]
+)");
+  CHECK(with_key(ds, "relationship.x.segmnets").fix == "did you mean 'segments'?");
+  CHECK(contains(with_key(ds, "relationship.x.edges[1]").fix, "did you mean 'loyal -> lost'?"));
+  CHECK(contains(with_key(ds, "relationship.x.per_purchase").message,
+                 "per_purchase must be at most 10"));
+  CHECK(contains(with_key(ds, "relationship.x.memory").message, "memory must be"));
+  CHECK(with_key(ds, "relationship.x.weight").fix == "did you mean 'satisfaction'?");
+  CHECK(contains(with_key(ds, "relationship.y.per_purchase").message, "has no per_purchase"));
+  CHECK(contains(with_key(ds, "relationship.y.edges[0]").message, "already in relationship 'x'"));
+  const auto set = problems(kWorld, {"relationship.z.per_purchase=0.01"});
+  CHECK(contains(with_key(set, "relationship.z.edges").message, "names no edges"));
+  CHECK(contains(with_key(set, "relationship.z.per_purchase").message,
+                 "per_purchase must be at least 0.1"));
+  CHECK(where(with_key(set, "relationship.z.per_purchase")) == "--set:1:29");
+}

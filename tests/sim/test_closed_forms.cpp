@@ -185,17 +185,21 @@ TEST_CASE("closed form 3: word of mouth reproduces the Bass diffusion curve and 
   const int T = d.simulation.days;
   const auto N = static_cast<double>(d.simulation.customers);
   // The engine's day: an unaware customer recommended yesterday adopts; otherwise the external
-  // hazard p acts. Each adopter makes Poisson(q) recommendations to uniform customers, so
-  // P(adopt on day t) = 1 - exp(-p) exp(-q F(t-1)). This recursion is the daily-step form of
-  // dF/dt = (p + q F)(1 - F), whose solution is the Bass curve.
+  // hazard p acts. Each adopter makes Poisson(q) recommendations to uniform customers, so given
+  // yesterday's adopted share F, P(adopt on day t) = 1 - exp(-p) exp(-q F) exactly (Poisson
+  // splitting). The recursion below puts the expected F in; the difference (Jensen's, of order
+  // q Var(F) per day, Var(F) ~ 1/N) stays below 1e-4 over the horizon, far inside the tolerance.
+  // This recursion is the daily-step form of dF/dt = (p + q F)(1 - F), whose solution is the Bass
+  // curve.
   std::vector<double> f(static_cast<std::size_t>(T) + 1, 0.0);
   for (int t = 0; t < T; ++t) {
     const double prev = t > 0 ? f[static_cast<std::size_t>(t - 1)] : 0.0;
     const double now = f[static_cast<std::size_t>(t)];
     f[static_cast<std::size_t>(t) + 1] = now + (1 - now) * (1 - std::exp(-p - q * prev));
   }
-  // Replicates give the sampling spread of F(t) (feedback makes it wider than binomial).
-  constexpr int R = 8;
+  // Replicates give the sampling spread of F(t) (feedback makes it wider than binomial); 48 of
+  // them keep Student t's multiplier near 7 at 1e-6 (with 8 it was 26).
+  constexpr int R = 48;
   std::vector<std::vector<double>> sims;
   for (int r = 0; r < R; ++r) {
     const RunResult res = run(d, r);
@@ -206,31 +210,33 @@ TEST_CASE("closed form 3: word of mouth reproduces the Bass diffusion curve and 
     }
     sims.push_back(fr);
   }
-  const boost::math::students_t_distribution<double> student(R - 1);
+  // Checkpoints every 10 days, and the peak below: one family at 1e-6.
   const int checkpoints = T / 10;
-  const double tq = boost::math::quantile(student, 1 - 1e-6 / (2.0 * checkpoints));
-  double max_gap_to_bass = 0;
+  const double tq = t_for(1e-6, checkpoints + 1, R);
+  double worst = 0;  // the largest relative error any checkpoint detects
+  std::vector<double> mean_curve(f.size(), 0.0), se_curve(f.size(), 0.0);
+  for (std::size_t t = 0; t < f.size(); ++t) {
+    double mean = 0, ss = 0;
+    for (const auto& s : sims) mean += s[t] / R;
+    for (const auto& s : sims) ss += (s[t] - mean) * (s[t] - mean);
+    mean_curve[t] = mean;
+    se_curve[t] = std::sqrt(ss / (R - 1) / R);
+  }
   for (int t = 10; t <= T; t += 10) {
     const auto tu = static_cast<std::size_t>(t);
-    double mean = 0, ss = 0;
-    for (const auto& s : sims) mean += s[tu] / R;
-    for (const auto& s : sims) ss += (s[tu] - mean) * (s[tu] - mean);
-    const double se = std::sqrt(ss / (R - 1) / R);
-    INFO("day " << t << ": simulated " << mean << " +- " << se << ", daily recursion " << f[tu]
-                << ", Bass " << bass(p, q, t));
-    CHECK(std::fabs(mean - f[tu]) <= tq * se + 1.0 / N);
-    max_gap_to_bass = std::max(max_gap_to_bass, std::fabs(f[tu] - bass(p, q, t)));
+    INFO("day " << t << ": simulated " << mean_curve[tu] << " +- " << se_curve[tu]
+                << ", daily recursion " << f[tu] << ", Bass " << bass(p, q, t));
+    CHECK(std::fabs(mean_curve[tu] - f[tu]) <= tq * se_curve[tu] + 1.0 / N);
+    worst = std::max(worst, (tq + 1.3) * se_curve[tu] / f[tu]);
   }
-  // Daily steps versus continuous time: word of mouth acts a day late. At a diffusion that takes
-  // months (these rates) that shifts the curve by less than 3 percentage points anywhere.
-  INFO("largest gap between the daily recursion and the Bass curve: " << max_gap_to_bass);
-  CHECK(max_gap_to_bass < 0.03);
+  // What that detects: an adoption curve off by this share of itself at some checkpoint.
+  INFO("smallest relative error detected at every checkpoint: " << worst);
+  CHECK(worst < 0.10);
 
-  // The peak of adoptions near t* = ln(q/p) / (p + q).
+  // The peak of adoptions near t* = ln(q/p) / (p + q). Adoptions peak where the S-curve
+  // inflects, F(t*) = (q - p) / 2q; the day F crosses that level is a steep, well-conditioned
+  // statistic (the top of the adoption curve is flat, so its argmax would jitter by days).
   const double t_star = std::log(q / p) / (p + q);
-  // Adoptions peak where the S-curve inflects: F(t*) = (q - p) / 2q. The day F crosses that
-  // level is a steep, well-conditioned statistic (the top of the adoption curve is flat, so
-  // its argmax would jitter by days).
   const double level = (q - p) / (2 * q);
   auto crossing = [level](const std::vector<double>& curve) {
     for (std::size_t t = 1; t < curve.size(); ++t) {
@@ -240,16 +246,75 @@ TEST_CASE("closed form 3: word of mouth reproduces the Bass diffusion curve and 
     }
     return -1.0;
   };
-  std::vector<double> mean_curve(f.size(), 0.0);
-  for (const auto& sim : sims) {
-    for (std::size_t t = 0; t < f.size(); ++t) mean_curve[t] += sim[t] / R;
-  }
   const double simulated_peak = crossing(mean_curve), recursion_peak = crossing(f);
-  INFO("adoption peak (F = " << level << "): simulated day " << simulated_peak
-                             << ", daily recursion " << recursion_peak << ", Bass t* = " << t_star);
-  // Simulated versus recursion: F's standard error there is under 0.002 and F rises ~0.008 a
-  // day, so a quarter of a day is more than 8 standard errors.
-  CHECK(std::fabs(simulated_peak - recursion_peak) <= 0.25);
-  // Versus continuous time: the day of lag on word of mouth moves the peak by under 5% of t*.
-  CHECK(std::fabs(simulated_peak - t_star) <= 0.05 * t_star);
+  // Its standard error: that of the mean curve where it crosses, over the curve's slope there.
+  const auto at = static_cast<std::size_t>(recursion_peak);
+  const double slope = f[at + 1] - f[at];
+  const double peak_se = se_curve[at] / slope;
+  INFO("adoption peak (F = " << level << "): simulated day " << simulated_peak << " +- " << peak_se
+                             << ", daily recursion " << recursion_peak
+                             << ", continuous Bass t* = " << t_star);
+  CHECK(std::fabs(simulated_peak - recursion_peak) <= tq * peak_se + 1.0 / (N * slope));
+  // Versus continuous time the daily step delays word of mouth by a day, which moves the peak by
+  // recursion_peak - t* (a property of the daily model, printed here, not an engine check).
+  WARN("the daily step moves the peak from the continuous t* = "
+       << t_star << " to day " << recursion_peak << "; the curve's largest gap to Bass is " << [&] {
+            double gap = 0;
+            for (int t = 0; t <= T; ++t)
+              gap = std::max(gap, std::fabs(f[static_cast<std::size_t>(t)] - bass(p, q, t)));
+            return gap;
+          }());
+}
+
+TEST_CASE("stage conversion: first entries into B after A over customers in A before B",
+          "[closed-form]") {
+  // A chain everyone starts at the head of, with no way back and no skips: whoever reached a
+  // stage came through the previous one, after it, so conversion is exactly leads(B) / leads(A).
+  ScenarioDef chain = default_scenario();
+  chain.simulation.customers = 20'000;
+  chain.simulation.days = 60;
+  chain.stages = {stage("a", Role::unaware, 1.0), stage("b", Role::journey),
+                  stage("c", Role::journey), stage("buy", Role::purchase)};
+  chain.edges = {edge("a", "b", 0.05, true), edge("b", "c", 0.04, true),
+                 edge("c", "buy", 0.06, true)};
+  const KpiTable k = compute_kpis(run(chain));
+  for (const char* s : {"b", "c", "buy"}) {
+    const std::string prev = std::string(s) == "b" ? "a" : std::string(s) == "c" ? "b" : "c";
+    INFO(s);
+    CHECK(k.value(std::string("leads.") + s) > 0);
+    CHECK(k.value(std::string("conversion.") + s) ==
+          k.value(std::string("leads.") + s) / k.value("leads." + prev));
+  }
+
+  // With back-steps, leaving, win-back and customers who start past the head, leads no longer
+  // say who came from where (a ratio of them exceeded 100% on the bench world). Conversion
+  // stays a share, and the engine's counts are bounded by the per-customer table's.
+  const ScenarioDef d = markov_world();
+  const RunResult r = run(d);
+  const StageFirsts& f = r.stage_firsts;
+  const auto S = d.stages.size();
+  REQUIRE(f.before_next.size() == S);
+  REQUIRE(f.after_previous.size() == S);
+  std::vector<std::uint64_t> leads(S, 0), started(S, 0);
+  for (std::size_t i = 0; i < r.customers.size(); ++i) {
+    for (std::size_t s = 0; s < S; ++s) leads[s] += (r.customers.stages_reached[i] >> s) & 1u;
+  }
+  for (std::size_t s = 0; s < S; ++s) {
+    for (int g = 0; g < r.daily.segments; ++g)
+      started[s] += r.daily.stage_counts[r.daily.at_stage(0, static_cast<int>(s), g)];
+  }
+  CHECK(f.after_previous[0] == 0);
+  for (std::size_t s = 1; s < S; ++s) {
+    INFO("stage " << s);
+    // Customers who started in s never enter it "first" by a move.
+    CHECK(f.after_previous[s] <= leads[s] - started[s]);
+    CHECK(f.before_next[s - 1] <= leads[s - 1]);
+    CHECK(f.after_previous[s] <= f.before_next[s - 1]);
+  }
+  const KpiTable km = compute_kpis(r);
+  for (const std::string s : {"b", "c", "buy"}) {
+    const double v = km.value("conversion." + s);
+    CHECK(v >= 0);
+    CHECK(v <= 1);
+  }
 }

@@ -28,7 +28,8 @@ ScenarioDef busy_world(const std::string& network) {
 }
 
 // The busy world with the mechanisms of issue 16 switched on as well: calendar demand (an
-// occasion, a weekly rhythm and a monthly season), individual differences (Gamma and lognormal).
+// occasion, a weekly rhythm and a monthly season), individual differences (Gamma and lognormal),
+// relationship memory.
 ScenarioDef mechanisms_world() {
   Scenario s = load_scenario(
       std::string(CJSIM_SOURCE_DIR) + "/scenarios/bench.toml",
@@ -43,7 +44,9 @@ ScenarioDef mechanisms_world() {
        "heterogeneity.buyers={edges=[\"loyal -> purchase\", \"advocate -> purchase\"], "
        "cv=1.2}",
        "heterogeneity.awareness={edges=[\"unaware -> aware\"], cv=0.8, "
-       "distribution=\"lognormal\", segments=[\"regular\"]}"});
+       "distribution=\"lognormal\", segments=[\"regular\"]}",
+       "relationship.loyalty={edges=[\"loyal -> lost\"], per_purchase=0.6, memory=0.8, "
+       "weight=\"satisfaction\"}"});
   return s.variants.front().def;
 }
 
@@ -166,6 +169,7 @@ TEST_CASE("determinism: with issue 16's mechanisms on, identical bits for any th
   ScenarioDef off = d;
   off.calendar.clear();
   off.heterogeneity.clear();
+  off.relationship.clear();
   CHECK(run(off, 2).daily.stage_counts != one.daily.stage_counts);
   // Following a customer changes nothing with them either.
   for (const std::uint64_t who : {3u, 4242u}) {

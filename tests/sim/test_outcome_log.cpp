@@ -1,7 +1,9 @@
 // The outcome log (outcome_log.hpp) against updating each record on the spot: the same bits
-// whenever the log is applied, since every customer's updates keep their time order.
+// whenever the log is applied, since every customer's updates keep their time order; and the
+// same counts of first entries into each stage.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -40,6 +42,8 @@ TEST_CASE("outcome log: applied now and then, the records equal on-the-spot upda
   std::vector<std::uint32_t> direct_high(kCustomers, 0), logged_high(kCustomers, 0);
   OutcomeLog log;
   std::vector<std::uint32_t> order, counts;
+  // First entries into each stage (OutcomeLog::firsts), counted on the spot.
+  std::array<std::uint64_t, 32> before_next{}, after_previous{};
   int applies = 0;
   for (int day = 0; day < 400; ++day) {
     // A busy day: a few customers hit many times (revenue sums in time order, referrals and
@@ -51,6 +55,13 @@ TEST_CASE("outcome log: applied now and then, the records equal on-the-spot upda
         case 0: {
           const int stage = static_cast<int>(draw() % 32);
           const bool back = draw() % 3 == 0, churned = draw() % 50 == 0;
+          const std::uint32_t reached = o.stages_low | direct_high[j] << kStagesInRecord;
+          if (((reached >> stage) & 1u) == 0) {
+            if (stage == 31 || ((reached >> (stage + 1)) & 1u) == 0)
+              ++before_next[static_cast<std::size_t>(stage)];
+            if (stage > 0 && ((reached >> (stage - 1)) & 1u) != 0)
+              ++after_previous[static_cast<std::size_t>(stage)];
+          }
           if (stage < kStagesInRecord) {
             o.stages_low = static_cast<std::uint8_t>(o.stages_low | 1u << stage);
           } else {
@@ -96,6 +107,13 @@ TEST_CASE("outcome log: applied now and then, the records equal on-the-spot upda
     REQUIRE(same(direct[j], logged[j]));
     REQUIRE(direct_high[j] == logged_high[j]);
   }
+  CHECK(log.firsts().before_next == before_next);
+  CHECK(log.firsts().after_previous == after_previous);
+  // Both kinds of first entries happened, in both halves of the mask.
+  CHECK(after_previous[3] > 0);
+  CHECK(after_previous[20] > 0);
+  CHECK(before_next[3] > 0);
+  CHECK(before_next[20] > 0);
   // Both halves of the mask were written (stages are drawn from 0 to 31).
   CHECK(direct[1].stages_low != 1u);
   CHECK(direct_high[1] != 0u);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/math/distributions/binomial.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
@@ -16,6 +17,7 @@
 #include <random>
 #include <set>
 
+#include "base/parallel.hpp"
 #include "cjsim/errors.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/sweep.hpp"
@@ -333,21 +335,21 @@ TEST_CASE("sweep: a row's summary does not depend on the order its runs arrive i
 
 TEST_CASE("sweep: with common random numbers more ad budget never buys fewer customers",
           "[sweep][crn]") {
-  // 4,000 prospects, 60 days, hazard h = 0.002/day, lift L = 11 on the exposure day. Budget b
-  // buys b / 60 contacts a day (cost 1); neighbouring points differ by 12,000 contacts. Each
+  // 8,000 prospects, 60 days, hazard h = 0.002/day, lift L = 11 on the exposure day. Budget b
+  // buys b / 60 contacts a day (cost 1); neighbouring points differ by 24,000 contacts. Each
   // extra contact adds (L - 1) h = 0.02 to that day's hazard, so the expected increase in new
-  // customers between neighbours is about 12,000 x 0.02 = 240, less depletion (at most a third
-  // of the prospects buy): at least 150. The paired difference of one replicate changes only for
+  // customers between neighbours is about 24,000 x 0.02 = 480, less depletion (at most a third
+  // of the prospects buy): at least 300. The paired difference of one replicate changes only for
   // customers whose contacts differ between the two points; bounding its variance by the
-  // Poisson count of extra purchases over all contacts of both points (<= 60,000 x 0.02 = 1,200)
-  // gives a standard deviation below 35, so a decrease is more than 4 standard deviations away
-  // (one-sided p < 3e-5 per step; 12 steps here). Without common random numbers the same step
-  // would carry the noise of two independent runs (sd about 2 x 28 = 40 per run pair).
-  const SweepPlan plan = plan_sweep(doc_of(two_stage_world(4000, 60, 0.002, 11, 4)),
-                                    vary({"channels.ads.budget=0:36000:4"}));
+  // Poisson count of extra purchases over all contacts of both points (<= 120,000 x 0.02 =
+  // 2,400) gives a standard deviation below 49, so a decrease is more than 6.1 standard
+  // deviations away: one-sided, below 1e-6 for the 12 steps together (each needs 5.6). Without
+  // common random numbers the same step would carry the noise of two independent runs.
+  const SweepPlan plan = plan_sweep(doc_of(two_stage_world(8000, 60, 0.002, 11, 4)),
+                                    vary({"channels.ads.budget=0:72000:4"}));
   REQUIRE(plan.rows.size() == 4);
   std::vector<std::vector<double>> curve(4, std::vector<double>(4));
-  tbb::parallel_for(0, 16, [&](int task) {
+  cjsim::parallel_for(0, 16, [&](int task) {
     const int row = task / 4, r = task % 4;
     curve[static_cast<std::size_t>(r)][static_cast<std::size_t>(row)] =
         kpi(run_sweep_replicate(plan, row, r, 1, false), "new_customers");
@@ -368,25 +370,26 @@ TEST_CASE("sweep: with common random numbers more ad budget never buys fewer cus
 }
 
 TEST_CASE("sweep: 95% intervals cover the true mean about 95% of the time", "[sweep][slow]") {
-  // 400 small replicated sweeps (seeds 1..400, the sweep's first axis), each over two purchase
-  // rates with 5 replicates: a world with no ads, where new customers ~ Binomial(N, p) with
-  // p = 1 - exp(-h T) exactly, so the true mean is N p. Sweeps with different seeds are
-  // independent, so for each rate the number of the 400 intervals that contain N p is
-  // Binomial(400, 0.95) when the intervals are right: mean 380, sd 4.36. We accept 380 +- 4 sd,
-  // [363, 397] (a false alarm once in about 16,000 runs of this test). Binomial(1000, p) is
-  // near normal for these p (mean 58 and 259), so Student t's nominal 95% holds. An interval
-  // from the normal quantile (1.96 instead of t(4) = 2.78) would cover ~88% (352), one with the
-  // sd in place of sd / sqrt(n) ~100% (400): both fail.
-  const int sweeps = 400;
+  // 1,000 small replicated sweeps (seeds 1..1000, the sweep's first axis), each over two
+  // purchase rates with 5 replicates: a world with no ads, where new customers ~ Binomial(N, p)
+  // with p = 1 - exp(-h T) exactly, so the true mean is N p. Sweeps with different seeds are
+  // independent, so for each rate the number of the 1,000 intervals that contain N p is
+  // Binomial(1000, 0.95) when the intervals are right. The accepted range is that binomial's
+  // central range at a false-alarm rate of 1e-6 for both rates together (1e-6 / 4 in each tail):
+  // [912, 981], about +-5.5 sd of the 950 expected. Binomial(1000, p) is near normal for these p
+  // (mean 58 and 259), so Student t's nominal 95% holds. What it detects: an interval from the
+  // normal quantile (1.96 instead of t(4) = 2.78) covers ~88% (880), one with the sd in place of
+  // sd / sqrt(n) ~100% (1000); both fail, and so does any coverage off by 4 points or more.
+  const int sweeps = 1000;
   const int customers = 1000, days = 30;
   const std::vector<double> rates{0.002, 0.01};
   const SweepPlan plan =
       plan_sweep(doc_of(two_stage_world(customers, days, 0.002, 1, 5)),
-                 vary({"simulation.seed=1:400:400", "edges.prospect -> buyer.rate=0.002,0.01"}));
+                 vary({"simulation.seed=1:1000:1000", "edges.prospect -> buyer.rate=0.002,0.01"}));
   REQUIRE(plan.rows.size() == static_cast<std::size_t>(2 * sweeps));
   REQUIRE(plan.replicates == 5);
   std::vector<int> covered(plan.rows.size(), 0);
-  tbb::parallel_for(0, static_cast<int>(plan.rows.size()), [&](int row) {
+  cjsim::parallel_for(0, static_cast<int>(plan.rows.size()), [&](int row) {
     std::vector<RunDigest> digests;
     for (int r = 0; r < plan.replicates; ++r)
       digests.push_back(run_sweep_replicate(plan, row, r, 1, false));
@@ -398,12 +401,18 @@ TEST_CASE("sweep: 95% intervals cover the true mean about 95% of the time", "[sw
     covered[static_cast<std::size_t>(row)] =
         result.summary.ci_low[k] <= truth && truth <= result.summary.ci_high[k];
   });
+  const boost::math::binomial_distribution<double> coverage(sweeps, 0.95);
+  const double lo = boost::math::quantile(coverage, 1e-6 / 4);
+  const double hi = boost::math::quantile(boost::math::complement(coverage, 1e-6 / 4));
+  REQUIRE(lo > 0.88 * sweeps);  // the normal-quantile interval would fail
+  REQUIRE(hi < sweeps);         // the sd-for-standard-error interval would fail
   for (std::size_t which = 0; which < rates.size(); ++which) {
     int count = 0;
     for (std::size_t row = which; row < covered.size(); row += 2) count += covered[row];
-    WARN("rate " << rates[which] << ": " << count << " of " << sweeps << " intervals cover N p");
-    CHECK(count >= 363);
-    CHECK(count <= 397);
+    WARN("rate " << rates[which] << ": " << count << " of " << sweeps
+                 << " intervals cover N p (accepted " << lo << " to " << hi << ")");
+    CHECK(count >= lo);
+    CHECK(count <= hi);
   }
 }
 

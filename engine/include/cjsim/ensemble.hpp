@@ -120,6 +120,11 @@ struct VariantRuns {
   const ScenarioDef* def = nullptr;
   int replicates = 1;
   bool touch_paths = false;
+  // When set: each replicate also runs this definition (the same world with every budget at 0;
+  // cjsim run --incremental) on the same random numbers, and the run's KPIs add what marketing
+  // added (compute_kpis's zero_spend). Those runs go to no file and to no on_run; their plans'
+  // id is variants.size() + the variant's index.
+  const ScenarioDef* zero_spend = nullptr;
 };
 
 // Runs every variant's replicates (plans variant by variant), computes each run's KPIs and, per

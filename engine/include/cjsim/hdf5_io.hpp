@@ -22,16 +22,21 @@
 
 namespace cjsim {
 
-struct ChannelValue;  // cjsim/value.hpp (include it to use the channel value methods)
-struct Scenario;      // cjsim/scenario_io.hpp
-struct ScenarioDef;   // cjsim/scenario.hpp
+struct ChannelValue;     // cjsim/value.hpp (include it to use the channel value methods)
+struct Scenario;         // cjsim/scenario_io.hpp
+class ScenarioDocument;  // cjsim/scenario_io.hpp
+struct ScenarioDef;      // cjsim/scenario.hpp
 
 // What a file says about itself (root attributes and the scenario datasets).
 struct FileMeta {
   std::string scenario_name;
   std::string scenario_source;  // path of the scenario file as given
   std::string scenario_text;    // the scenario file's text
-  std::string effective_toml;   // the scenario after --set overrides
+  std::string effective_toml;   // the scenario after --set overrides, in declared order
+  // The --set overrides in the order given (/scenario_overrides): scenario_text with these
+  // applied is the world the file was written from (stored_document). Nothing when the file
+  // is from before they were stored.
+  std::optional<std::vector<std::string>> overrides;
   std::string command_line;
   std::uint64_t seed = 0;
   std::string currency;         // ISO 4217 code of every amount (simulation.currency); "" = none
@@ -45,6 +50,12 @@ struct FileMeta {
 // (`seed` when given, else simulation.seed) and the currency.
 FileMeta run_file_meta(const Scenario& scenario, const ScenarioDef& def,
                        const std::string& command_line, std::optional<std::uint64_t> seed = {});
+
+// The scenario a file was written from, rebuilt from the file alone: /scenario with the stored
+// --set overrides applied in order (`file` names the file in messages). A file from before the
+// overrides were stored is accepted when /scenario alone gives /scenario_effective (it was run
+// without --set); else InputError saying so and how to write a file that can be rebuilt.
+ScenarioDocument stored_document(const FileMeta& meta, const std::string& file);
 
 // Writes one result file. Create it before simulating: an output folder that is missing or
 // read-only fails here, before any work. Runs may be written in any order, each (variant,
@@ -83,6 +94,13 @@ class ResultWriter {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// HDF5 1.10 can crash on a damaged or hostile file in ways no caller can check first (it trusts
+// sizes and addresses inside the file). After this call, a crash inside the HDF5 library while
+// a ResultFile, SweepFile or sweep partial folder is being read ends the process with
+// "<file>: the file is damaged (the HDF5 library crashed reading it ...)" and exit 1, removing
+// temporary outputs; every other crash stays a crash. Call once, early in main().
+void contain_hdf5_crashes();
 
 // One run read back.
 struct StoredRun {

@@ -25,18 +25,29 @@ struct KpiDef {
 struct KpiTable {
   std::vector<KpiDef> defs;
   std::vector<double> values;  // NaN where a KPI is undefined (e.g. CAC with no new customers)
+  // Why a value is NaN, in words a table prints as its footnote ("the horizon ends before day
+  // 365 after every first purchase"); "" when the value is defined. Empty (no notes at all) for
+  // tables read from files written before notes were stored.
+  std::vector<std::string> notes;
 
-  double value(const std::string& id) const;  // throws std::out_of_range for unknown ids
+  double value(const std::string& id) const;     // throws std::out_of_range for unknown ids
+  const std::string& note(std::size_t k) const;  // "" when there is none
 };
 
-// KPIs of one run. The set of KPIs depends only on the names (stages, segments, channels), so
-// runs of one scenario always share defs.
-KpiTable compute_kpis(const RunResult& run);
+// KPIs of one run (formulas: each KpiDef's description, `cjsim run --explain`, results/README.md
+// "KPIs"). The set of KPIs depends only on the names (stages, segments, channels, edges), so runs
+// of one scenario always share defs. With `zero_spend` (the same world, seed and replicate with
+// every budget at 0: common random numbers), also the incremental margin and ROMI of the plan.
+KpiTable compute_kpis(const RunResult& run, const RunResult* zero_spend = nullptr);
+
+// The KPIs a run with these names has (values NaN): what `cjsim run --explain` prints.
+KpiTable kpi_definitions(const Names& names, int days, bool incremental = false);
 
 // Replicates summarised: mean, sample sd and a 95% Student-t confidence interval per KPI.
 struct KpiSummary {
   std::vector<KpiDef> defs;
   std::vector<double> mean, sd, ci_low, ci_high;
+  std::vector<std::string> notes;  // why a mean is NaN (a replicate's note); may be empty
   int replicates = 0;
 };
 KpiSummary summarize(const std::vector<KpiTable>& replicates, double confidence = 0.95);

@@ -55,9 +55,16 @@ struct OptimizeResult {
   std::vector<double> start, allocation;  // per unit
   std::vector<std::string> channels;      // every channel that costs money (the units' channels)
   std::vector<double> channel_min, channel_max, channel_total;  // per channel (declared order)
-  std::vector<bool> at_bound;           // per unit: its channel sits on a bound
-  std::vector<bool> saturated;          // per unit: more budget is not spent (it reaches everyone)
-  std::vector<Estimate> spent;          // per unit: what it really spent at the allocation
+  std::vector<bool> at_bound;   // per unit: its channel sits on a bound
+  std::vector<bool> saturated;  // per unit: more budget is not spent (it reaches everyone)
+  std::vector<Estimate> spent;  // per unit: what it really spent at the allocation
+  // Money of the total that no channel can spend: every channel is at the most it was seen to
+  // spend (too few eligible customers at its cost) or at its maximum. The allocation then sums
+  // to total - unspendable.
+  double unspendable = 0;
+  // Per channel (declared order): the most it can spend, when it was found unable to spend its
+  // budget during the search (NaN otherwise). Its budget is kept at or below this.
+  std::vector<double> channel_capacity;
   Estimate value;                       // objective at the allocation
   Estimate start_value;                 // objective of the start (the plan scaled to total)
   Estimate improvement;                 // paired: allocation minus start

@@ -20,6 +20,9 @@ struct Names {
   std::vector<std::uint8_t> stage_advocates;  // 1 where customers recommend (advocate = true)
   std::vector<std::string> segments;          // declared order
   std::vector<std::string> channels;          // declared order
+  // Bit s: channel c can expose customers in stage s (its `reaches`), per channel. Empty in
+  // files written before it was stored.
+  std::vector<std::uint32_t> channel_reaches;
   std::vector<std::string>
       sources;  // acquisition sources: channels..., referral, organic, existing, none
   std::vector<std::string> edges;  // "from -> to", declared order
@@ -147,11 +150,23 @@ struct Profile {
   double total = 0;
 };
 
+// The counts behind the funnel's stage conversion (kpi.cpp, engine/README.md "KPIs"), per stage
+// s in declared order, over the horizon. Counted by the engine as it writes the outcome records,
+// so they cost no memory per customer and need no per-customer table; not stored in result files
+// (the KPI is). Empty for a run read from a file.
+struct StageFirsts {
+  // Customers who were in stage s before they were ever in stage s + 1 (the start counts).
+  std::vector<std::uint64_t> before_next;
+  // Customers whose first entry into stage s came after they had been in stage s - 1.
+  std::vector<std::uint64_t> after_previous;
+};
+
 struct RunResult {
   Names names;
   DailySeries daily;
   // Stage-to-stage transitions over the horizon: segments x stages x stages (from, to).
   std::vector<std::uint64_t> flows;
+  StageFirsts stage_firsts;
   CustomerTable customers;
   std::vector<TraceEvent> trace;  // empty unless RunOptions::trace_customer was set
   TouchPaths touch_paths;         // empty unless RunOptions::touch_paths was set

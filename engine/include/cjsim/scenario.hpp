@@ -207,6 +207,22 @@ struct HeterogeneityDef {
   HeterogeneityKind distribution = HeterogeneityKind::gamma;  // Gamma(1/cv^2, cv^2) or lognormal
 };
 
+// Relationship memory (docs/model.md "Relationship memory"): each customer of the chosen
+// segments keeps a bond that purchases build, bond <- memory * bond + weight at each purchase
+// (weight 1, or the purchase's satisfaction / experience.reference), and the rates of the
+// group's edges are multiplied by per_purchase^bond: below 1 on leaving (a loyal customer turns
+// a blind eye to small flaws), above 1 on buying again. An edge belongs to at most one group.
+enum class BondWeight : std::uint8_t { purchases, satisfaction };
+struct RelationshipDef {
+  std::string name;
+  std::string label;
+  std::vector<std::string> edges;     // "from -> to"; at least one
+  std::vector<std::string> segments;  // empty = every segment; others keep multiplier 1
+  double per_purchase = 1.0;          // multiplier per unit of bond (> 0)
+  double memory = 1.0;                // share of the bond kept at the next purchase (0 ... 1)
+  BondWeight weight = BondWeight::purchases;
+};
+
 struct ScenarioDef {
   SimulationDef simulation;
   std::vector<SegmentDef> segments;
@@ -219,6 +235,7 @@ struct ScenarioDef {
   WordOfMouthDef word_of_mouth;
   std::vector<CalendarDef> calendar;            // empty: rates do not change with the date
   std::vector<HeterogeneityDef> heterogeneity;  // empty: a segment's customers are alike
+  std::vector<RelationshipDef> relationship;    // empty: purchases leave no bond
 };
 
 // Makers with the defaults above (Box2D's b2DefaultWorldDef). default_scenario() has one

@@ -44,15 +44,27 @@ class ScenarioDocument {
   // The number at a dotted path, if there is one (sweeps check their axes with it).
   bool has_number(const std::string& dotted_path) const;
 
+  // The variants that set `dotted_path` themselves (for a channel's budget, or its flights
+  // instead), as "variant 'X' sets channels.loyalty.budget = 0". An override or a sweep axis at
+  // that path replaces their value in every variant, which cjsim says in a warning.
+  std::vector<std::string> variants_setting(const std::string& dotted_path) const;
+
   const std::string& source_name() const;             // file path or the stand-in name
   const std::string& text() const;                    // the file's text as read
   const std::vector<std::string>& overrides() const;  // assignments applied, in order
 
-  // The scenario as TOML after overrides (written into output files beside the original).
+  // The scenario as TOML after overrides, each table's keys in the order the file declares
+  // them (overrides' new keys after, alphabetically): it builds the same world as the file with
+  // its overrides, variants included. Written into result files beside the original.
   std::string effective_toml() const;
 
+  // Whether both documents hold the same keys and values after their overrides (order aside).
+  bool same_tree(const ScenarioDocument& other) const;
+
+  // The parsed tree is the engine's own business (engine/src/scenario/document_impl.hpp, where
+  // document_impl() is declared for the engine's sweeps, builder and calibration).
   struct Impl;
-  const Impl& impl() const { return *impl_; }  // engine internals (sweeps) only
+  friend const Impl& document_impl(const ScenarioDocument& doc);
 
  private:
   explicit ScenarioDocument(std::unique_ptr<Impl> impl);
@@ -71,6 +83,9 @@ struct Scenario {
   std::string effective_toml;  // after overrides
   std::vector<std::string> overrides;
   std::vector<Variant> variants;  // at least one
+  // What the user should know but did not get wrong: an override that replaces a variant's own
+  // setting. Commands print them as "warning: ..." on stderr.
+  std::vector<std::string> warnings;
 };
 
 // Validates everything (unknown keys with did-you-mean, types, ranges, references, shares,

@@ -65,6 +65,10 @@ MemoryEstimate estimate_memory(const ScenarioDef& def);
 // the message (no place yet).
 std::optional<Diagnostic> memory_problem(const ScenarioDef& def);
 
+// The names a run of `def` reports its results under (stages, segments, channels, edges, and
+// what each channel reaches), without running it: what KPI definitions are made of.
+Names run_names(const ScenarioDef& def);
+
 // Bytes of per-customer state the daily step touches (hot columns), for the bench table.
 std::uint64_t hot_bytes_per_customer();
 

@@ -36,8 +36,9 @@ double quantile_sorted(const std::vector<double>& sorted, double q);
 // Kaplan-Meier survival from counts by time since the origin: events[k] subjects had the event
 // k days after it, censored[k] were last seen k days after it (still without the event).
 // S[k] = P(no event within k days), the product over j <= k of (1 - events[j] / at risk at j);
-// NaN from the first k nobody was followed to. Throws std::invalid_argument when the sizes
-// differ. Retention (kpi.hpp's retention_counts) is the survival of "not churned yet".
+// NaN from the first k nobody was followed to, unless the curve reached 0 (then 0 for ever). Throws
+// std::invalid_argument when the sizes differ. Retention (kpi.hpp's retention_counts) is the
+// survival of "not churned yet".
 std::vector<double> kaplan_meier(const std::vector<std::uint64_t>& events,
                                  const std::vector<std::uint64_t>& censored);
 

@@ -99,6 +99,8 @@ struct SweepPlan {
   std::uint64_t seed = 0;                      // keys the streams (and the hypercube's draws)
   std::optional<std::uint64_t> seed_override;  // --seed, passed on to every run
   int days = 0;                                // the longest horizon of any row
+  // Axes or --set overrides that replace a variant's own setting (printed as warnings).
+  std::vector<std::string> warnings;
 };
 
 // Reads the design from `settings` and the document's [sweep], checks every axis (unknown key

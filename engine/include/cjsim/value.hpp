@@ -35,6 +35,37 @@ void scale_channel(ScenarioDef& def, std::size_t channel, double factor);
 // with no budget gets one flight over the whole horizon.
 void set_channel_budget(ScenarioDef& def, std::size_t channel, double amount);
 
+// --- budgets that cannot be spent ----------------------------------------------------------------
+
+// A channel that left money unspent. The engine spends at least 99% of a flight whenever enough
+// customers are eligible (docs/model.md "Budget rule"), so more than 1% left means the channel
+// ran out of customers to pay for: its stages and segments held too few at its cost per contact.
+struct Underspend {
+  std::string channel;
+  double budget = 0;          // its flights over the horizon
+  double spent = 0;           // mean over the runs
+  double most = 0;            // what exposing every eligible customer every flight day would cost
+  double eligible_a_day = 0;  // mean eligible customers a flight day
+  int exhausted_days = 0;     // flight days it exposed every eligible customer (mean, rounded)
+  int flight_days = 0;
+  double left() const { return budget - spent; }
+};
+
+// Channels (cost > 0) of `def` that spent less than 99% of their budget, on average over `runs`
+// (the daily series of runs of `def`). Empty when every budget was spent.
+std::vector<Underspend> find_underspend(const ScenarioDef& def,
+                                        const std::vector<const DailySeries*>& runs);
+// The same from each channel's mean spend only (what a sweep table keeps): no cause measured.
+std::vector<Underspend> find_underspend(const ScenarioDef& def,
+                                        const std::vector<double>& spend_per_channel);
+// "channel 'social' spent 113,412 of its 200,000 (86,588 left): ..." with the cause in words.
+std::string describe(const Underspend& u);
+
+// Before running: channels whose budget exceeds what they could possibly spend, by an upper
+// bound on their eligible customers (every customer of their segments every flight day, or, for
+// stages nobody enters after the start, the customers who start there). Messages for validate.
+std::vector<std::string> unspendable_budgets(const ScenarioDef& def);
+
 // --- channel value ----------------------------------------------------------------------------
 
 // One number of the value table: a measure of one channel under one counterfactual, optionally

@@ -37,6 +37,10 @@ struct Problem {
   std::vector<std::size_t> unit_channel;  // index into `channels`
   std::vector<int> unit_quarter;          // -1 without quarters
   std::vector<double> lo, hi;             // per optimized channel
+  // Per optimized channel: the most it was seen to spend when it could not spend its budget
+  // (infinity until then). Money above it stays unspent, so the projection keeps the channel's
+  // budget at or below it and gives the rest to channels that can spend it.
+  std::vector<double> cap;
   int evaluations = 0;
 
   std::size_t units() const { return unit_channel.size(); }
@@ -102,21 +106,46 @@ struct Problem {
     return t;
   }
 
+  // The bounds of channel k as the projection uses them: its maximum lowered to what it can
+  // spend (cap), its minimum no higher than that.
+  double upper(std::size_t k) const { return std::min(hi[k], cap[k]); }
+  double lower(std::size_t k) const { return std::min(lo[k], upper(k)); }
+
+  // Channels that spent less than 99% of their budget at x (the engine spends at least that
+  // whenever enough customers are eligible): what they spent is all they can.
+  bool learn_caps(const std::vector<double>& x, const Evaluation& e) {
+    const std::vector<double> totals = channel_totals(x);
+    std::vector<double> spent(channels.size(), 0.0);
+    const auto R = static_cast<double>(e.unit_spend.size());
+    for (const Column& replicate : e.unit_spend) {
+      for (std::size_t u = 0; u < units(); ++u) spent[unit_channel[u]] += replicate[u] / R;
+    }
+    bool changed = false;
+    for (std::size_t k = 0; k < channels.size(); ++k) {
+      if (spent[k] < 0.99 * totals[k] && spent[k] < cap[k]) {
+        cap[k] = spent[k];
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
   // A feasible allocation near x: channel totals shifted by one common amount and clamped to
   // their bounds so they sum to the total (the Euclidean projection onto that set), then each
-  // channel's total shared over its quarters in proportion to x.
+  // channel's total shared over its quarters in proportion to x. When the channels cannot spend
+  // the total (every one at what it can spend), they sum to less: the rest is unspendable.
   std::vector<double> project(std::vector<double> x) const {
     for (double& v : x) v = std::max(v, 0.0);
     const std::vector<double> y = channel_totals(x);
     auto sum_at = [&](double shift) {
       double s = 0;
-      for (std::size_t k = 0; k < y.size(); ++k) s += std::clamp(y[k] + shift, lo[k], hi[k]);
+      for (std::size_t k = 0; k < y.size(); ++k) s += std::clamp(y[k] + shift, lower(k), upper(k));
       return s;
     };
     double a = 0, b = 0;
     for (std::size_t k = 0; k < y.size(); ++k) {
-      a = std::min(a, lo[k] - y[k]);
-      b = std::max(b, hi[k] - y[k]);
+      a = std::min(a, lower(k) - y[k]);
+      b = std::max(b, upper(k) - y[k]);
     }
     for (int i = 0; i < 200; ++i) {
       const double m = (a + b) / 2;
@@ -127,7 +156,7 @@ struct Problem {
     for (std::size_t u = 0; u < units(); ++u) count[unit_channel[u]] += 1;
     for (std::size_t u = 0; u < units(); ++u) {
       const std::size_t k = unit_channel[u];
-      const double target = std::clamp(y[k] + shift, lo[k], hi[k]);
+      const double target = std::clamp(y[k] + shift, lower(k), upper(k));
       x[u] = y[k] > 0 ? x[u] * target / y[k] : target / count[k];
     }
     return x;
@@ -229,7 +258,7 @@ OptimizeResult optimize_budget(const ScenarioDef& def, const OptimizeOptions& o)
   if (o.quarters && def.simulation.days < 4) {
     bad("flights", "quarters need a horizon of at least 4 days", "drop --flights quarters");
   }
-  Problem p{def, o, {}, {}, {}, {}, {}, 0};
+  Problem p{def, o, {}, {}, {}, {}, {}, {}, 0};
   OptimizeResult out;
   out.objective = o.objective;
   for (std::size_t c = 0; c < C; ++c) {
@@ -245,6 +274,7 @@ OptimizeResult optimize_budget(const ScenarioDef& def, const OptimizeOptions& o)
     p.channels.push_back(c);
     p.lo.push_back(lo);
     p.hi.push_back(std::min(hi, o.total));
+    p.cap.push_back(std::numeric_limits<double>::infinity());
     out.channels.push_back(def.channels[c].name);
     for (int q = o.quarters ? 0 : -1; q < (o.quarters ? 4 : 0); ++q) {
       p.unit_channel.push_back(p.channels.size() - 1);
@@ -281,6 +311,11 @@ OptimizeResult optimize_budget(const ScenarioDef& def, const OptimizeOptions& o)
   out.start = x;
   const Evaluation start = p.evaluate({x}).front();
   Evaluation current = start;
+  // A channel that cannot spend its share at the start gives the rest to the others.
+  if (p.learn_caps(x, current)) {
+    x = p.project(x);
+    current = p.evaluate({x}).front();
+  }
 
   const std::size_t U = p.units();
   const double floor_step = o.tolerance * o.total;
@@ -350,6 +385,10 @@ OptimizeResult optimize_budget(const ScenarioDef& def, const OptimizeOptions& o)
     }
     if (best < candidates.size()) {
       x = candidates[best];
+      if (p.learn_caps(x, current)) {
+        x = p.project(x);
+        current = p.evaluate({x}).front();
+      }
       stale = true;
       delta = std::min(delta * 1.5, o.total / 2);
     } else {
@@ -366,6 +405,11 @@ OptimizeResult optimize_budget(const ScenarioDef& def, const OptimizeOptions& o)
   }
   out.rounds = round;
   out.allocation = x;
+  out.unspendable = std::max(0.0, o.total - std::accumulate(x.begin(), x.end(), 0.0));
+  out.channel_capacity.assign(C, std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t k = 0; k < p.channels.size(); ++k) {
+    if (std::isfinite(p.cap[k])) out.channel_capacity[p.channels[k]] = p.cap[k];
+  }
   out.channel_total = std::vector<double>(C, 0.0);
   for (std::size_t u = 0; u < U; ++u) out.channel_total[out.unit_channel[u]] += x[u];
   out.value = estimate_mean(current.objective);

@@ -76,6 +76,13 @@ std::vector<double> kaplan_meier(const std::vector<std::uint64_t>& events,
     s[k] = survival;
     at_risk -= events[k] + censored[k];
   }
+  // A curve that reached 0 stays 0: everyone followed that far had the event, so nobody is left
+  // to survive later; only a curve still above 0 is unknown past the last subject.
+  if (survival == 0.0) {
+    for (double& v : s) {
+      if (std::isnan(v)) v = 0.0;
+    }
+  }
   return s;
 }
 

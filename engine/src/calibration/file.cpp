@@ -424,8 +424,8 @@ void write_calibration_file(const std::string& path, const FileMeta& meta,
                             const CalibrationResult& r) {
   FileMeta m = meta;
   m.kind = "calibration";
+  m.overrides = overrides;  // /scenario_overrides, as in every result file
   write_atomically(path, m, [&](hid_t root) {
-    h5::write_strings(root, "overrides", overrides);
     h5::Group g = h5::create_group(root, kGroup);
     const hid_t c = g.get();
     h5::write_attribute(c, "variant", r.variant);
@@ -578,7 +578,10 @@ CalibrationFile read_calibration_file(const std::string& path) {
     f.meta.scenario_source = in.attribute(root, "scenario_source");
     f.meta.scenario_text = in.text(root, "scenario");
     f.meta.effective_toml = in.text(root, "scenario_effective");
-    f.overrides = in.strings(root, "overrides", In::npos);
+    // /overrides: calibration files written before every result file stored its --set list.
+    f.overrides = in.strings(
+        root, has_link(root, "scenario_overrides") ? "scenario_overrides" : "overrides", In::npos);
+    f.meta.overrides = f.overrides;
     h5::Group g = in.group(root, kGroup);
     const hid_t c = g.get();
     CalibrationResult& r = f.result;
@@ -746,6 +749,7 @@ CalibrationFile read_calibration_file(const std::string& path) {
 }
 
 FitProblem fit_problem_from(const CalibrationFile& f) {
+  // Named as the scenario file was (calendar and observed files are found beside it).
   ScenarioDocument doc =
       ScenarioDocument::from_string(f.meta.scenario_text, f.meta.scenario_source);
   for (const std::string& o : f.overrides) doc.set(o);

@@ -42,7 +42,7 @@ void check_calibration_output(const std::string& path) {
 }
 
 std::string fitted_scenario_text(const ScenarioDocument& doc, const CalibrationResult& r) {
-  const ScenarioDocument::Impl& impl = doc.impl();
+  const ScenarioDocument::Impl& impl = document_impl(doc);
   std::vector<std::string> lines;
   {
     std::string line;

@@ -73,7 +73,7 @@ std::vector<FlightDef> shifted(const std::vector<FlightDef>& flights, int shift)
 
 bool in_base(const ScenarioDocument& doc, const std::string& channel) {
   const KeyPathParse p = parse_key_path("channels." + render_key(channel));
-  return p.error.empty() && find_node(doc.impl().root, p.path) != nullptr;
+  return p.error.empty() && find_node(document_impl(doc).root, p.path) != nullptr;
 }
 
 const Variant& pick(const Scenario& s, const std::string& name) {

@@ -48,7 +48,7 @@ const char* collection_of(const std::string& key) {
 class Reader {
  public:
   Reader(const ScenarioDocument& doc, const Scenario& base)
-      : doc_(doc), impl_(doc.impl()), base_(base.variants.front().def) {}
+      : doc_(doc), impl_(document_impl(doc)), base_(base.variants.front().def) {}
 
   CalibrationSpec read(const toml::table& t, CalibrationSpec defaults) {
     spec_ = std::move(defaults);
@@ -821,7 +821,7 @@ class Reader {
 }  // namespace
 
 CalibrationSpec read_calibrate_section(const ScenarioDocument& doc) {
-  const toml::node* node = doc.impl().root.get("calibrate");
+  const toml::node* node = document_impl(doc).root.get("calibrate");
   if (node == nullptr) {
     throw InputError(SourcePlace{doc.source_name(), 0, 0}, "calibrate",
                      "the scenario has no [calibrate] table: nothing says what to fit",
@@ -829,8 +829,8 @@ CalibrationSpec read_calibrate_section(const ScenarioDocument& doc) {
                      "\"calibrate\")");
   }
   if (!node->is_table()) {
-    throw InputError(doc.impl().place_of("calibrate"), "calibrate", "calibrate must be a table",
-                     "write [calibrate] with its keys below it");
+    throw InputError(document_impl(doc).place_of("calibrate"), "calibrate",
+                     "calibrate must be a table", "write [calibrate] with its keys below it");
   }
   const Scenario base = build_scenario(doc);
   Reader reader(doc, base);

@@ -14,12 +14,16 @@
 #include <optional>
 #include <utility>
 
+#include "base/parallel.hpp"
 #include "cjsim/ensemble.hpp"
 #include "cjsim/simulation.hpp"
 
 namespace cjsim {
 
 namespace {
+
+// ThreadSanitizer's token for what is handed to libtbb (see RunPool::RunPool); unused otherwise.
+[[maybe_unused]] char handed_over = 0;
 
 // Thrown from a run's daily callback when the ensemble stops; never leaves this file.
 struct Stopped {};
@@ -173,8 +177,21 @@ RunPool::RunPool(EnsembleOptions options, RunSink sink) : state_(std::make_uniqu
   s.allow.emplace(tbb::global_control::max_allowed_parallelism,
                   static_cast<std::size_t>(s.shape.slots * s.shape.inner + 1));
   s.arena.emplace(s.shape.slots, 0);
+  // ThreadSanitizer cannot see libtbb's hand-overs (Debian's libtbb is not instrumented): the
+  // arena may run a functor on a worker, and the slots run on workers. Each functor and slot
+  // first acquires what was released before it was handed over (a fixed address, so that the
+  // acquire reads no capture), and each slot releases what it did for join().
+  tsan_release(&handed_over);
   s.arena->execute([&] {
-    for (int k = 0; k < s.shape.slots; ++k) s.group.run([&s] { s.slot(); });
+    tsan_acquire(&handed_over);
+    for (int k = 0; k < s.shape.slots; ++k) {
+      tsan_release(&handed_over);
+      s.group.run([&s] {
+        tsan_acquire(&handed_over);
+        s.slot();
+        tsan_release(&s.group);
+      });
+    }
   });
 }
 
@@ -230,7 +247,12 @@ void RunPool::join() {
   State& s = *state_;
   if (!s.joined) {
     s.joined = true;
-    s.arena->execute([&] { s.group.wait(); });
+    tsan_release(&handed_over);
+    s.arena->execute([&] {
+      tsan_acquire(&handed_over);
+      s.group.wait();
+    });
+    tsan_acquire(&s.group);
   }
   if (const std::exception_ptr e = error()) std::rethrow_exception(e);
 }

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -115,6 +117,43 @@ void sync_folder(const std::string& folder) {
   if (fd < 0) return;
   static_cast<void>(::fsync(fd));
   ::close(fd);
+}
+
+namespace {
+
+struct TemporarySlot {
+  std::atomic<bool> used{false};
+  std::atomic<bool> ready{false};
+  char path[4096] = {};
+};
+std::array<TemporarySlot, 16> g_temporaries;
+
+}  // namespace
+
+void register_temporary(const std::string& temp) {
+  if (temp.size() >= sizeof(TemporarySlot::path)) return;
+  for (TemporarySlot& slot : g_temporaries) {
+    if (slot.used.exchange(true)) continue;
+    std::memcpy(slot.path, temp.c_str(), temp.size() + 1);
+    slot.ready.store(true);
+    return;
+  }
+}
+
+void forget_temporary(const std::string& temp) {
+  for (TemporarySlot& slot : g_temporaries) {
+    if (slot.ready.load() && temp == slot.path) {
+      slot.ready.store(false);
+      slot.used.store(false);
+      return;
+    }
+  }
+}
+
+void remove_registered_temporaries() {
+  for (TemporarySlot& slot : g_temporaries) {
+    if (slot.ready.load()) ::unlink(slot.path);
+  }
 }
 
 void write_file_atomically(const std::string& path, const void* data, std::size_t size) {

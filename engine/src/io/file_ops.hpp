@@ -35,6 +35,13 @@ void sync_file(const std::string& path, const std::string& final_path);
 // Best effort: the rename itself survives a power cut once the folder's entry is on disk.
 void sync_folder(const std::string& folder);
 
+// Temporary files being written, so that a process ending abruptly inside a library call
+// (hdf5_crash_guard.hpp) can still remove them. register_temporary keeps at most 16 names at a
+// time (more are simply not remembered); remove_registered_temporaries is async-signal-safe.
+void register_temporary(const std::string& temp);
+void forget_temporary(const std::string& temp);
+void remove_registered_temporaries();
+
 // Writes `size` bytes to the temporary name of `path`, syncs them and renames: afterwards `path`
 // holds all of them, and after a crash at any moment either its old content or nothing new.
 void write_file_atomically(const std::string& path, const void* data, std::size_t size);

@@ -85,15 +85,16 @@ h5::Datatype customer_file_type() {
   return type;
 }
 
-h5::Datatype kpi_type() {
+h5::Datatype kpi_type(bool with_note) {
   h5::Datatype text = h5::string_type();
   h5::Datatype type = compound(sizeof(KpiRow));
   insert_kpi_strings<KpiRow>(type.get(), text.get());
   insert(type.get(), "value", offsetof(KpiRow, value), H5T_NATIVE_DOUBLE);
+  if (with_note) insert(type.get(), "note", offsetof(KpiRow, note), text.get());
   return type;
 }
 
-h5::Datatype kpi_summary_type() {
+h5::Datatype kpi_summary_type(bool with_note) {
   h5::Datatype text = h5::string_type();
   h5::Datatype type = compound(sizeof(KpiSummaryRow));
   insert_kpi_strings<KpiSummaryRow>(type.get(), text.get());
@@ -101,6 +102,7 @@ h5::Datatype kpi_summary_type() {
   insert(type.get(), "sd", offsetof(KpiSummaryRow, sd), H5T_NATIVE_DOUBLE);
   insert(type.get(), "ci_low", offsetof(KpiSummaryRow, ci_low), H5T_NATIVE_DOUBLE);
   insert(type.get(), "ci_high", offsetof(KpiSummaryRow, ci_high), H5T_NATIVE_DOUBLE);
+  if (with_note) insert(type.get(), "note", offsetof(KpiSummaryRow, note), text.get());
   return type;
 }
 

@@ -17,6 +17,8 @@ namespace cjsim::h5layout {
 inline constexpr const char* kRunsGroup = "runs";
 inline constexpr const char* kScenario = "scenario";
 inline constexpr const char* kScenarioEffective = "scenario_effective";
+inline constexpr const char* kScenarioOverrides = "scenario_overrides";
+inline constexpr std::size_t kMaxOverrides = 100000;  // a reader's bound on the --set list
 inline constexpr const char* kKpis = "kpis";
 inline constexpr const char* kKpiSummary = "kpi_summary";
 inline constexpr const char* kCustomers = "customers";
@@ -69,8 +71,10 @@ struct KpiRow {
   const char* unit;
   const char* description;
   double value;
+  const char* note;  // why value is NaN, "" otherwise; absent from older files
 };
-h5::Datatype kpi_type();
+// `with_note`: false reads files written before the note field existed.
+h5::Datatype kpi_type(bool with_note = true);
 
 struct KpiSummaryRow {
   const char* id;
@@ -82,8 +86,9 @@ struct KpiSummaryRow {
   double sd;
   double ci_low;
   double ci_high;
+  const char* note;  // why mean is NaN, "" otherwise; absent from older files
 };
-h5::Datatype kpi_summary_type();
+h5::Datatype kpi_summary_type(bool with_note = true);
 
 // One row of /runs/<v>/channel_value (cjsim value).
 inline constexpr const char* kChannelValue = "channel_value";

@@ -87,12 +87,15 @@ T read_attribute(hid_t object, const char* name) {
   read_number_attribute(object, name, memory_type<T>(), &value);
   return value;
 }
-std::size_t attribute_size(hid_t object, const char* name);  // number of elements
-void read_numbers_attribute(hid_t object, const char* name, hid_t mem_type, void* values);
+// Number of elements; a count whose bytes exceed the file is refused as damage.
+std::size_t attribute_size(hid_t object, const char* name);
+// Exactly `count` numbers (Hdf5Failure when the attribute holds another count or no numbers).
+void read_numbers_attribute(hid_t object, const char* name, hid_t mem_type, void* values,
+                            std::size_t count);
 template <class T>
 std::vector<T> read_array_attribute(hid_t object, const char* name) {
   std::vector<T> values(attribute_size(object, name));
-  if (!values.empty()) read_numbers_attribute(object, name, memory_type<T>(), values.data());
+  read_numbers_attribute(object, name, memory_type<T>(), values.data(), values.size());
   return values;
 }
 
@@ -105,11 +108,23 @@ Dataset write_dataset(hid_t parent, const std::string& name, const std::vector<h
   return write_numbers(parent, name, dims, memory_type<T>(), file_type<T>(), values.data());
 }
 std::vector<hsize_t> dims_of(hid_t dataset);
-void read_numbers(hid_t dataset, hid_t mem_type, void* data);
+// The dataset's element count, checked before anything is allocated for it: the product of its
+// dimensions must not overflow and must fit in the bytes the dataset stores (times what its
+// filters can expand them to, deflate at most 1032:1). Hdf5Failure otherwise.
+hsize_t stored_elements(hid_t dataset);
+// Exactly `count` numbers, converted to mem_type (Hdf5Failure when the dataset holds another
+// count, or no numbers).
+void read_numbers(hid_t dataset, hid_t mem_type, void* data, std::size_t count);
 template <class T>
 std::vector<T> read_all(hid_t dataset, std::size_t count) {
+  if (stored_elements(dataset) != count) {
+    throw Hdf5Failure(path_of(dataset),
+                      "holds " + std::to_string(stored_elements(dataset)) + " values, expected " +
+                          std::to_string(count),
+                      Hdf5Failure::Cause::other);
+  }
   std::vector<T> values(count);
-  read_numbers(dataset, memory_type<T>(), values.data());
+  read_numbers(dataset, memory_type<T>(), values.data(), count);
   return values;
 }
 

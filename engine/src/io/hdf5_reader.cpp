@@ -2,6 +2,7 @@
 // wrong with a file is an InputError naming the file, the object and what is wrong with it.
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -15,6 +16,7 @@
 #include "cjsim/hdf5_io.hpp"
 #include "cjsim/value.hpp"
 #include "cjsim/version.hpp"
+#include "io/hdf5_crash_guard.hpp"
 #include "io/hdf5_customer_table.hpp"
 #include "io/hdf5_handles.hpp"
 #include "io/hdf5_layout.hpp"
@@ -28,7 +30,15 @@ using namespace h5layout;
 namespace {
 
 const char* const kRewriteFix =
-    "the file is incomplete or was not written by cjsim: write it again with cjsim run";
+    "write it again with the cjsim command that made it, or copy it again if it was copied";
+
+// The limits of check_scenario (scenarios/README.md "Limits"): a file that claims more was not
+// written by cjsim, and is refused before anything is allocated for it.
+constexpr std::size_t kMaxStages = 32;
+constexpr std::size_t kMaxSegments = 250;
+constexpr std::size_t kMaxChannels = 32;
+constexpr hsize_t kMaxDays = 36'500;
+constexpr std::uint64_t kMaxCustomers = 4'294'967'295ull;
 
 std::string shape_text(const std::vector<hsize_t>& dims) {
   std::string text = "(";
@@ -44,8 +54,12 @@ class FileReader {
   explicit FileReader(const std::string& path) : path_(path) {}
 
   [[noreturn]] void bad(const std::string& object, const std::string& message,
-                        const std::string& fix = kRewriteFix) const {
+                        const std::string& fix) const {
     throw InputError(SourcePlace{path_, 0, 0}, object, message, fix);
+  }
+  // What cjsim never writes: "the file is damaged (detail)".
+  [[noreturn]] void bad(const std::string& object, const std::string& detail) const {
+    bad(object, "the file is damaged (" + detail + ")", kRewriteFix);
   }
 
   std::string place(hid_t parent, const std::string& name) const {
@@ -80,9 +94,14 @@ class FileReader {
     return h5::read_attribute<T>(object, name);
   }
 
-  std::vector<std::string> strings(hid_t parent, const char* name) const {
+  std::vector<std::string> strings(hid_t parent, const char* name, std::size_t at_most) const {
     h5::Dataset d = dataset(parent, name);
-    if (h5::dims_of(d.get()).size() != 1) bad(place(parent, name), "expected a list of names");
+    const std::vector<hsize_t> dims = h5::dims_of(d.get());
+    if (dims.size() != 1) bad(place(parent, name), "expected a list of names");
+    if (dims[0] > at_most) {
+      bad(place(parent, name),
+          fmt::format("{} names, more than cjsim allows ({})", dims[0], at_most));
+    }
     return h5::read_strings(d.get());
   }
 
@@ -130,6 +149,13 @@ class FileReader {
   const std::string& path_;
 };
 
+bool has_field(hid_t dataset, const char* field) {
+  h5::Datatype stored(h5::check(H5Dget_type(dataset), "reading " + h5::path_of(dataset)));
+  const bool found = H5Tget_member_index(stored.get(), field) >= 0;
+  H5Eclear2(H5E_DEFAULT);
+  return found;
+}
+
 std::string copy_text(const char* text) {
   return text == nullptr ? std::string() : text;
 }
@@ -140,7 +166,7 @@ template <class Row, class Use>
 void read_kpi_rows(const FileReader& reader, hid_t dataset, hid_t type, Use&& use) {
   std::vector<hsize_t> dims = h5::dims_of(dataset);
   if (dims.size() != 1) reader.bad(h5::path_of(dataset), "expected one row per KPI");
-  std::vector<Row> rows(dims[0], Row{});
+  std::vector<Row> rows(h5::stored_elements(dataset), Row{});
   if (rows.empty()) return;
   h5::check(H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()),
             "reading " + h5::path_of(dataset));
@@ -165,21 +191,31 @@ KpiTable read_kpis(const FileReader& reader, hid_t run_group) {
   h5::Dataset dataset = reader.dataset(run_group, kKpis);
   reader.require_fields(dataset.get(), {"id", "label", "view", "unit", "description", "value"});
   KpiTable kpis;
-  h5::Datatype type = kpi_type();
+  const bool with_note = has_field(dataset.get(), "note");
+  h5::Datatype type = kpi_type(with_note);
   read_kpi_rows<KpiRow>(reader, dataset.get(), type.get(), [&](KpiDef def, const KpiRow& row) {
     kpis.defs.push_back(std::move(def));
     kpis.values.push_back(row.value);
+    kpis.notes.push_back(with_note ? copy_text(row.note) : std::string());
   });
   return kpis;
 }
 
 Names read_names(const FileReader& reader, hid_t group) {
   Names names;
-  names.stages = reader.strings(group, kStage);
-  names.segments = reader.strings(group, kSegment);
-  names.channels = reader.strings(group, kChannel);
-  names.sources = reader.strings(group, kSource);
-  names.edges = reader.strings(group, kEdge);
+  names.stages = reader.strings(group, kStage, kMaxStages);
+  names.segments = reader.strings(group, kSegment, kMaxSegments);
+  names.channels = reader.strings(group, kChannel, kMaxChannels);
+  names.sources = reader.strings(group, kSource, kMaxChannels + 4);
+  names.edges = reader.strings(group, kEdge, kMaxStages * kMaxStages);
+  if (names.stages.empty() || names.segments.empty()) {
+    reader.bad(h5::path_of(group), "a run without stages or segments");
+  }
+  if (names.sources.size() != names.channels.size() + 4) {
+    reader.bad(reader.place(group, kSource),
+               "expected every channel, then referral, organic, "
+               "existing and none");
+  }
   h5::Dataset stage = reader.dataset(group, kStage);
   reader.require_attribute(stage.get(), "role");
   for (const std::string& text : h5::read_strings_attribute(stage.get(), "role")) {
@@ -189,6 +225,17 @@ Names read_names(const FileReader& reader, hid_t group) {
   }
   if (names.stage_roles.size() != names.stages.size()) {
     reader.bad(h5::path_of(stage.get()), "attribute 'role' needs one role per stage");
+  }
+  h5::Dataset channel = reader.dataset(group, kChannel);
+  if (h5::has_attribute(channel.get(), "reaches")) {
+    names.channel_reaches = h5::read_array_attribute<std::uint32_t>(channel.get(), "reaches");
+    const std::uint32_t all = names.stages.size() >= 32 ? ~0u : (1u << names.stages.size()) - 1u;
+    bool within = names.channel_reaches.size() == names.channels.size();
+    for (const std::uint32_t r : names.channel_reaches) within = within && (r & ~all) == 0;
+    if (!within) {
+      reader.bad(h5::path_of(channel.get()),
+                 "attribute 'reaches' needs one set of stages per channel");
+    }
   }
   reader.require_attribute(stage.get(), "advocate");
   names.stage_advocates = h5::read_array_attribute<std::uint8_t>(stage.get(), "advocate");
@@ -225,6 +272,10 @@ DailySeries read_daily(const FileReader& reader, hid_t group, const Names& names
   std::vector<hsize_t> days_dims = h5::dims_of(reader.dataset(group, kDay).get());
   if (days_dims.size() != 1) reader.bad(reader.place(group, kDay), "expected a list of days");
   const hsize_t days = days_dims[0];
+  if (days > kMaxDays) {
+    reader.bad(reader.place(group, kDay),
+               fmt::format("{} days, cjsim runs at most {}", days, kMaxDays));
+  }
   const hsize_t stages = names.stages.size();
   const hsize_t segments = names.segments.size();
   const hsize_t channels = names.channels.size();
@@ -251,15 +302,45 @@ DailySeries read_daily(const FileReader& reader, hid_t group, const Names& names
   return d;
 }
 
-CustomerTable read_customers(const FileReader& reader, hid_t group) {
+// Every code of the table points into its scale and every day lies in the horizon, so the code
+// that reads the table (report, KPIs) can index with them.
+void check_customers(const FileReader& reader, const std::string& where, const CustomerTable& t,
+                     const Names& names, int days) {
+  const std::size_t stages = names.stages.size();
+  const std::uint32_t reachable =
+      stages >= 32 ? ~std::uint32_t{0} : (std::uint32_t{1} << stages) - 1;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const char* wrong = nullptr;
+    if (t.segment[i] >= names.segments.size()) wrong = "segment";
+    if (t.final_stage[i] >= stages) wrong = "final_stage";
+    if (t.source[i] >= names.sources.size()) wrong = "source";
+    if (t.first_purchase_day[i] < -1 || t.first_purchase_day[i] >= days) {
+      wrong = "first_purchase_day";
+    }
+    if (t.churn_day[i] < -1 || t.churn_day[i] >= days ||
+        (t.churn_day[i] >= 0 && t.churn_day[i] < t.first_purchase_day[i])) {
+      wrong = "churn_day";
+    }
+    if ((t.stages_reached[i] & ~reachable) != 0) wrong = "stages_reached";
+    if (wrong != nullptr) {
+      reader.bad(where, fmt::format("customer {} has an impossible {}", i, wrong));
+    }
+  }
+}
+
+CustomerTable read_customers(const FileReader& reader, hid_t group, std::uint64_t customers) {
   h5::Dataset dataset = reader.dataset(group, kCustomers);
   reader.require_fields(dataset.get(),
                         {"segment", "final_stage", "source", "first_purchase_day", "churn_day",
                          "purchases", "revenue", "back_steps", "referrals", "stages_reached"});
   std::vector<hsize_t> dims = h5::dims_of(dataset.get());
   if (dims.size() != 1) reader.bad(h5::path_of(dataset.get()), "expected one row per customer");
+  const hsize_t rows = h5::stored_elements(dataset.get());
+  if (rows != 0 && rows != customers) {
+    reader.bad(h5::path_of(dataset.get()),
+               fmt::format("{} rows for {} customers (attribute 'customers')", rows, customers));
+  }
   CustomerTable table;
-  const std::size_t rows = dims[0];
   table.segment.reserve(rows);
   table.final_stage.reserve(rows);
   table.source.reserve(rows);
@@ -270,7 +351,7 @@ CustomerTable read_customers(const FileReader& reader, hid_t group) {
   table.back_steps.reserve(rows);
   table.referrals.reserve(rows);
   table.stages_reached.reserve(rows);
-  read_customer_rows(dataset.get(), 0, dims[0], table);
+  read_customer_rows(dataset.get(), 0, rows, table);
   return table;
 }
 
@@ -315,6 +396,11 @@ h5::File open_checked(const FileReader& reader) {
   if (S_ISDIR(info.st_mode)) {
     reader.bad("", "is a folder, not a result file", "pass a .h5 file written by cjsim run");
   }
+  if (!S_ISREG(info.st_mode)) {
+    // A FIFO would block HDF5's open for ever, a device feed it endless bytes.
+    reader.bad("", "is not a regular file (a device, FIFO or socket), so not a result file",
+               "pass a .h5 file written by cjsim run or cjsim sweep");
+  }
   const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
   H5Eclear2(H5E_DEFAULT);
   if (is_hdf5 == 0) {
@@ -324,12 +410,16 @@ h5::File open_checked(const FileReader& reader) {
   if (id < 0) {
     const h5::Hdf5Failure failure = h5::current_failure("opening the file");
     if (failure.cause() == h5::Hdf5Failure::Cause::truncated) {
-      reader.bad("", "the file is truncated: " + truncation_text(failure.detail()),
+      reader.bad("", "the file is damaged (truncated: " + truncation_text(failure.detail()) + ")",
                  "it was cut short (interrupted copy or download, full disk): copy it again or "
                  "write it again with cjsim run");
     }
-    reader.bad("", "cannot open the HDF5 file: " + failure.detail(),
-               "the file is damaged or unreadable: check its permissions, or write it again");
+    if (::access(path.c_str(), R_OK) != 0) {
+      reader.bad("", std::string("cannot read the file: ") + std::strerror(errno),
+                 "check its permissions");
+    }
+    reader.bad("", "the file is damaged (HDF5 cannot open it: " + failure.detail() + ")",
+               kRewriteFix);
   }
   h5::File file(id);
   const hid_t root = file.get();
@@ -371,6 +461,16 @@ FileMeta read_meta(const FileReader& reader, hid_t root) {
   }
   meta.scenario_text = reader.text(root, kScenario);
   meta.effective_toml = reader.text(root, kScenarioEffective);
+  // Files from before the --set list was stored have none (stored_document says what that means).
+  if (h5::has_link(root, kScenarioOverrides)) {
+    h5::Dataset d = reader.dataset(root, kScenarioOverrides);
+    const std::vector<hsize_t> dims = h5::dims_of(d.get());
+    if (dims.size() != 1 || dims[0] > kMaxOverrides) {
+      reader.bad("/" + std::string(kScenarioOverrides),
+                 fmt::format("expected a list of at most {} --set overrides", kMaxOverrides));
+    }
+    meta.overrides = h5::read_strings(d.get());
+  }
   return meta;
 }
 
@@ -387,8 +487,18 @@ std::vector<std::pair<std::string, int>> runs_in(hid_t runs) {
 }
 
 [[noreturn]] void throw_read_failure(const h5::Hdf5Failure& failure, const std::string& path) {
-  throw InputError(SourcePlace{path, 0, 0}, "", std::string("cannot read ") + failure.what(),
-                   "the file is damaged: write it again with cjsim run");
+  if (failure.cause() == h5::Hdf5Failure::Cause::truncated) {
+    throw InputError(SourcePlace{path, 0, 0}, "",
+                     "the file is damaged (truncated: " + truncation_text(failure.detail()) + ")",
+                     "it was cut short (interrupted copy or download, full disk): copy it again "
+                     "or write it again with the cjsim command that made it");
+  }
+  throw InputError(
+      SourcePlace{path, 0, 0}, failure.action(),
+      "the file is damaged (" +
+          (failure.detail().empty() ? std::string("HDF5 could not read it") : failure.detail()) +
+          ")",
+      kRewriteFix);
 }
 
 }  // namespace
@@ -402,6 +512,7 @@ struct ResultFile::Impl {
   template <class Read>
   auto guarded(Read&& read) const {
     h5::silence_errors();
+    const h5::ReadingFile reading(path);
     try {
       return read(FileReader(path));
     } catch (const h5::Hdf5Failure& failure) {
@@ -470,7 +581,15 @@ StoredRun ResultFile::load(const std::string& variant, int replicate, bool with_
     const hsize_t stages = run.names.stages.size();
     run.flows =
         reader.array<std::uint64_t>(g, "flows", {run.names.segments.size(), stages, stages});
-    if (with_customers) run.customers = read_customers(reader, g);
+    if (run.customers_total > kMaxCustomers) {
+      reader.bad(h5::path_of(g), fmt::format("{} customers, more than cjsim simulates ({})",
+                                             run.customers_total, kMaxCustomers));
+    }
+    if (with_customers) {
+      run.customers = read_customers(reader, g, run.customers_total);
+      check_customers(reader, h5::path_of(g) + "/" + kCustomers, run.customers, run.names,
+                      run.daily.days);
+    }
     run.profile = read_profile(reader, g, run.peak_rss_bytes);
     stored.kpis = read_kpis(reader, g);
     return stored;
@@ -487,15 +606,17 @@ std::optional<KpiSummary> ResultFile::summary(const std::string& variant) const 
                                           "sd", "ci_low", "ci_high"});
     KpiSummary summary;
     summary.replicates = reader.number_attribute<std::int32_t>(dataset.get(), "replicates");
-    h5::Datatype type = kpi_summary_type();
-    read_kpi_rows<KpiSummaryRow>(reader, dataset.get(), type.get(),
-                                 [&](KpiDef def, const KpiSummaryRow& row) {
-                                   summary.defs.push_back(std::move(def));
-                                   summary.mean.push_back(row.mean);
-                                   summary.sd.push_back(row.sd);
-                                   summary.ci_low.push_back(row.ci_low);
-                                   summary.ci_high.push_back(row.ci_high);
-                                 });
+    const bool with_note = has_field(dataset.get(), "note");
+    h5::Datatype type = kpi_summary_type(with_note);
+    read_kpi_rows<KpiSummaryRow>(
+        reader, dataset.get(), type.get(), [&](KpiDef def, const KpiSummaryRow& row) {
+          summary.notes.push_back(with_note ? copy_text(row.note) : std::string());
+          summary.defs.push_back(std::move(def));
+          summary.mean.push_back(row.mean);
+          summary.sd.push_back(row.sd);
+          summary.ci_low.push_back(row.ci_low);
+          summary.ci_high.push_back(row.ci_high);
+        });
     return summary;
   });
 }
@@ -507,7 +628,18 @@ std::optional<TouchPaths> ResultFile::touch_paths(const std::string& variant, in
     h5::Group group = reader.group(variant_group.get(), replicate_group_name(replicate));
     if (!h5::has_link(group.get(), kTouchPaths)) return std::nullopt;
     const auto customers = reader.number_attribute<std::uint64_t>(group.get(), "customers");
-    return read_touch_paths(group.get(), customers, impl_->path);
+    if (customers > kMaxCustomers) {
+      reader.bad(
+          h5::path_of(group.get()),
+          fmt::format("{} customers, more than cjsim simulates ({})", customers, kMaxCustomers));
+    }
+    const Names names = read_names(reader, group.get());
+    const std::vector<hsize_t> days = h5::dims_of(reader.dataset(group.get(), kDay).get());
+    if (days.size() != 1 || days[0] > kMaxDays) {
+      reader.bad(reader.place(group.get(), kDay), "expected a list of at most 36,500 days");
+    }
+    return read_touch_paths(group.get(), customers, names.channels.size(),
+                            static_cast<int>(days[0]), impl_->path);
   });
 }
 
@@ -525,7 +657,8 @@ std::optional<ChannelValue> ResultFile::channel_value(const std::string& variant
     ChannelValue value;
     value.replicates = reader.number_attribute<std::int32_t>(dataset.get(), "replicates");
     value.step = reader.number_attribute<double>(dataset.get(), "step");
-    std::vector<ChannelValueFileRow> rows(dims[0], ChannelValueFileRow{});
+    std::vector<ChannelValueFileRow> rows(h5::stored_elements(dataset.get()),
+                                          ChannelValueFileRow{});
     if (rows.empty()) return value;
     h5::Datatype type = channel_value_type();
     h5::check(H5Dread(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()),

@@ -55,19 +55,21 @@ void write_touch_paths(hid_t run_group, const TouchPaths& paths) {
                "order value of a purchase, 0 for an exposure");
 }
 
-TouchPaths read_touch_paths(hid_t run_group, std::uint64_t customers, const std::string& file) {
+TouchPaths read_touch_paths(hid_t run_group, std::uint64_t customers, std::size_t channels,
+                            int days, const std::string& file) {
   h5::Group group = h5::open_group(run_group, kTouchPaths);
   const std::string where = h5::path_of(group.get());
   auto bad = [&](const std::string& message) {
-    throw InputError(SourcePlace{file, 0, 0}, where, message,
-                     "the file is damaged: write it again with cjsim run --touch-paths");
+    throw InputError(SourcePlace{file, 0, 0}, where, "the file is damaged (" + message + ")",
+                     "write it again with cjsim run --touch-paths (or cjsim value -o FILE "
+                     "--touch-paths)");
   };
   auto column = [&]<class T>(const char* name, std::vector<T>& out) {
     if (!h5::has_link(group.get(), name)) bad(fmt::format("missing dataset '{}'", name));
     h5::Dataset d = h5::open_dataset(group.get(), name);
     const std::vector<hsize_t> dims = h5::dims_of(d.get());
     if (dims.size() != 1) bad(fmt::format("'{}' must be one-dimensional", name));
-    out = h5::read_all<T>(d.get(), dims[0]);
+    out = h5::read_all<T>(d.get(), h5::stored_elements(d.get()));
   };
   TouchPaths paths;
   column.operator()<std::uint64_t>("offsets", paths.offsets);
@@ -75,7 +77,7 @@ TouchPaths read_touch_paths(hid_t run_group, std::uint64_t customers, const std:
   column.operator()<std::uint8_t>("event", paths.event);
   column.operator()<float>("value", paths.value);
   const std::size_t events = paths.event.size();
-  if (paths.offsets.size() != customers + 1) {
+  if (paths.offsets.empty() || paths.offsets.size() - 1 != customers) {
     bad(fmt::format("offsets holds {} entries, expected customers + 1 = {}", paths.offsets.size(),
                     customers + 1));
   }
@@ -85,6 +87,13 @@ TouchPaths read_touch_paths(hid_t run_group, std::uint64_t customers, const std:
   if (paths.offsets.front() != 0 || paths.offsets.back() != events ||
       !std::is_sorted(paths.offsets.begin(), paths.offsets.end())) {
     bad("offsets must rise from 0 to the number of events");
+  }
+  for (std::size_t e = 0; e < events; ++e) {
+    if ((paths.event[e] >= channels && paths.event[e] != TouchPaths::kPurchase) ||
+        paths.day[e] < 0 || paths.day[e] >= days) {
+      bad(fmt::format("event {} names channel {} on day {}: no such channel or day", e,
+                      paths.event[e], paths.day[e]));
+    }
   }
   return paths;
 }

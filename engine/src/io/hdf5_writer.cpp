@@ -171,7 +171,7 @@ void write_kpis(hid_t group, const KpiTable& kpis, hid_t kpi_scale) {
   for (std::size_t k = 0; k < kpis.defs.size(); ++k) {
     const KpiDef& def = kpis.defs[k];
     rows.push_back(KpiRow{def.id.c_str(), def.label.c_str(), view_text(def.view), def.unit.c_str(),
-                          def.description.c_str(), kpis.values[k]});
+                          def.description.c_str(), kpis.values[k], kpis.note(k).c_str()});
   }
   h5::Datatype type = kpi_type();
   h5::Dataset dataset =
@@ -225,6 +225,7 @@ void write_run_group(hid_t group, const RunResult& run, const KpiTable& kpis) {
   h5::Dataset to_stage = name_scale(group, kToStage, n.stages);
   h5::Dataset segment = name_scale(group, kSegment, n.segments);
   h5::Dataset channel = name_scale(group, kChannel, n.channels);
+  if (!n.channel_reaches.empty()) h5::write_attribute(channel.get(), "reaches", n.channel_reaches);
   name_scale(group, kSource, n.sources);
   name_scale(group, kEdge, n.edges);
   h5::Dataset kpi = name_scale(group, kKpi, kpi_ids(kpis.defs));
@@ -273,6 +274,7 @@ void write_file_head(hid_t root, const FileMeta& meta) {
   h5::write_attribute(root, "currency", meta.currency);
   h5::write_string(root, kScenario, meta.scenario_text);
   h5::write_string(root, kScenarioEffective, meta.effective_toml);
+  h5::write_strings(root, kScenarioOverrides, meta.overrides.value_or(std::vector<std::string>{}));
 }
 
 }  // namespace h5layout
@@ -295,7 +297,8 @@ void write_summary_table(hid_t variant_group, const KpiSummary& summary) {
     const KpiDef& def = summary.defs[k];
     rows.push_back(KpiSummaryRow{def.id.c_str(), def.label.c_str(), view_text(def.view),
                                  def.unit.c_str(), def.description.c_str(), summary.mean[k],
-                                 summary.sd[k], summary.ci_low[k], summary.ci_high[k]});
+                                 summary.sd[k], summary.ci_low[k], summary.ci_high[k],
+                                 k < summary.notes.size() ? summary.notes[k].c_str() : ""});
   }
   h5::Dataset kpi = name_scale(variant_group, kKpi, kpi_ids(summary.defs));
   h5::Datatype type = kpi_summary_type();

@@ -73,7 +73,15 @@ Model compile_model(const ScenarioDef& def) {
     m.names.stage_advocates.push_back(s.advocate ? 1 : 0);
   }
   for (const auto& g : def.segments) m.names.segments.push_back(g.name);
-  for (const auto& c : def.channels) m.names.channels.push_back(c.name);
+  for (const auto& c : def.channels) {
+    m.names.channels.push_back(c.name);
+    std::uint32_t reaches = 0;
+    for (const auto& name : c.reaches) {
+      const int s = index_of(m.names.stages, name);
+      if (s >= 0) reaches |= 1u << s;
+    }
+    m.names.channel_reaches.push_back(reaches);
+  }
   m.names.sources = m.names.channels;
   for (const char* s : {"referral", "organic", "existing", "none"}) m.names.sources.emplace_back(s);
   for (const auto& e : def.edges) m.names.edges.push_back(edge_name(e));
@@ -152,11 +160,38 @@ Model compile_model(const ScenarioDef& def) {
       }
     }
   }
-  // Individual differences: each grouped edge's group, and the cells that take the per-customer
-  // path because of them.
+  // Individual differences and relationship memory: each edge's group, and the cells that take
+  // the per-customer path because of them (the from-stage of a listed edge, for the segments
+  // the group covers).
   std::vector<std::uint8_t> personal(SG, 0);
-  if (!def.heterogeneity.empty()) {
+  auto covered = [&](const std::vector<std::string>& segments) {
+    std::vector<std::uint8_t> on(static_cast<std::size_t>(G), segments.empty() ? 1 : 0);
+    for (const auto& name : segments) {
+      const int g = index_of(m.names.segments, name);
+      if (g >= 0) on[static_cast<std::size_t>(g)] = 1;
+    }
+    return on;
+  };
+  auto mark = [&](const std::vector<std::string>& edges, const std::vector<std::uint8_t>& on,
+                  std::size_t k, std::vector<std::int8_t>& edge_of) {
+    for (const auto& name : edges) {
+      const auto it = compiled_index.find(canonical_edge(name));
+      if (it == compiled_index.end()) continue;
+      edge_of[static_cast<std::size_t>(it->second)] = static_cast<std::int8_t>(k);
+      const int s = m.edge_from[static_cast<std::size_t>(it->second)];
+      for (int g = 0; g < G; ++g) {
+        if (on[static_cast<std::size_t>(g)]) personal[m.sg(s, g)] = 1;
+      }
+    }
+  };
+  // Both per-edge tables exist as soon as either mechanism does, so the hazard asks one
+  // question (personal_edges) when neither is declared.
+  m.personal_edges = !def.heterogeneity.empty() || !def.relationship.empty();
+  if (m.personal_edges) {
     m.edge_group.assign(static_cast<std::size_t>(E), -1);
+    m.edge_bond.assign(static_cast<std::size_t>(E), -1);
+  }
+  if (!def.heterogeneity.empty()) {
     for (std::size_t k = 0; k < def.heterogeneity.size(); ++k) {
       const HeterogeneityDef& h = def.heterogeneity[k];
       Model::Group group;
@@ -165,22 +200,23 @@ Model compile_model(const ScenarioDef& def) {
         group.shape = 1.0 / (h.cv * h.cv);
         group.sigma = std::sqrt(std::log1p(h.cv * h.cv));
       }
-      group.segment.assign(static_cast<std::size_t>(G), h.segments.empty() ? 1 : 0);
-      for (const auto& name : h.segments) {
-        const int g = index_of(m.names.segments, name);
-        if (g >= 0) group.segment[static_cast<std::size_t>(g)] = 1;
-      }
-      for (const auto& name : h.edges) {
-        const auto it = compiled_index.find(canonical_edge(name));
-        if (it == compiled_index.end()) continue;
-        m.edge_group[static_cast<std::size_t>(it->second)] = static_cast<std::int8_t>(k);
-        const int s = m.edge_from[static_cast<std::size_t>(it->second)];
-        for (int g = 0; g < G; ++g) {
-          if (group.segment[static_cast<std::size_t>(g)]) personal[m.sg(s, g)] = 1;
-        }
-      }
+      group.segment = covered(h.segments);
+      mark(h.edges, group.segment, k, m.edge_group);
       m.groups.push_back(std::move(group));
     }
+  }
+  if (!def.relationship.empty()) {
+    for (std::size_t k = 0; k < def.relationship.size(); ++k) {
+      const RelationshipDef& r = def.relationship[k];
+      Model::Bond bond;
+      bond.log_per_purchase = std::log(r.per_purchase);
+      bond.memory = r.memory;
+      bond.by_satisfaction = r.weight == BondWeight::satisfaction;
+      bond.segment = covered(r.segments);
+      mark(r.edges, bond.segment, k, m.edge_bond);
+      m.bonds.push_back(std::move(bond));
+    }
+    m.has_bonds = true;
   }
   m.reference = def.experience.reference.value_or(def.experience.quality_mean);
   m.inv_reference = 1.0 / m.reference;

@@ -138,7 +138,28 @@ struct Model {
     std::vector<std::uint8_t> segment;  // segment: 1 = drawn, 0 = multiplier 1
   };
   std::vector<Group> groups;            // empty: no individual differences
-  std::vector<std::int8_t> edge_group;  // compiled edge: its group, or -1 (groups only)
+  std::vector<std::int8_t> edge_group;  // compiled edge: its group, or -1 (personal_edges only)
+
+  // --- relationship memory ([relationship]) ---------------------------------------------------
+  // Each relationship's multiplier per customer, per_purchase^bond, starts at 1 and is updated
+  // at each purchase of a customer of its segments (Engine::purchase):
+  //   m <- clamp(exp(memory * ln m + weight * ln per_purchase), kBondMin, kBondMax)
+  // i.e. bond <- memory * bond + weight. Cells whose stage has such an edge for their segment
+  // are kCellSlow, as for individual differences.
+  struct Bond {
+    double log_per_purchase = 0;  // ln per_purchase
+    double memory = 1;
+    bool by_satisfaction = false;       // weight = satisfaction / reference, else 1
+    std::vector<std::uint8_t> segment;  // segment: 1 = keeps a bond
+  };
+  static constexpr double kBondMin = 1e-6, kBondMax = 1e6;
+  std::vector<Bond> bonds;  // empty: no relationship memory
+  std::vector<std::int8_t>
+      edge_bond;  // compiled edge: its relationship, or -1 (personal_edges only)
+  // Groups or relationships exist: edge_group and edge_bond are filled, and a purchase
+  // (has_bonds) updates the bonds. Plain flags, so that a world without them pays one test.
+  bool personal_edges = false;
+  bool has_bonds = false;
 
   // --- calendar demand (scenario [calendar]) ---------------------------------------------------
   // Each entry's factor on every day, and the (edge, segment) cells of `base` it multiplies.

@@ -30,9 +30,9 @@ namespace cjsim {
 namespace {
 
 const std::vector<std::string> kTopKeys = {
-    "simulation",    "segments",   "stages", "edges",    "channels",
-    "salience",      "experience", "order",  "calendar", "heterogeneity",
-    "word_of_mouth", "variants",   "sweep",  "calibrate"};
+    "simulation",   "segments",      "stages",   "edges",    "channels",
+    "salience",     "experience",    "order",    "calendar", "heterogeneity",
+    "relationship", "word_of_mouth", "variants", "sweep",    "calibrate"};
 
 constexpr double kMaxBudget = 1e12;  // check_scenario's limit on money (kMoneyLimit)
 
@@ -485,6 +485,7 @@ class ScenarioReader {
     word_of_mouth();
     calendar();
     heterogeneity();
+    relationship();
     channels();
     return std::move(r_);
   }
@@ -1016,6 +1017,48 @@ class ScenarioReader {
     }
   }
 
+  void relationship() {
+    const toml::table* t =
+        section("relationship",
+                "[relationship.loyalty] with edges = [\"loyal -> lost\"], per_purchase = 0.7");
+    if (t == nullptr) return;
+    static const std::vector<std::string> weights = {"purchases", "satisfaction"};
+    for (const std::string& name : layers_.ordered_keys(*t, "relationship")) {
+      const std::string path = join_key("relationship", name);
+      RelationshipDef r;
+      r.name = name;
+      r.label = name;
+      if (const toml::table* rt = entry(*t, name, path, "relationship",
+                                        "{ edges = [\"loyal -> lost\"], per_purchase = 0.7 }")) {
+        Fields f(*rt, path, {"label", "edges", "segments", "per_purchase", "memory", "weight"}, p_);
+        f.text("label", r.label, "label = \"a loyal customer forgives small flaws\"");
+        f.require("edges", fmt::format("relationship '{}' names no edges", name),
+                  "list the edges whose rates the customer's purchases change, e.g. edges = "
+                  "[\"loyal -> lost\"]");
+        f.names("edges", r.edges, "edge names", "edges = [\"loyal -> lost\"]");
+        for (std::string& e : r.edges) e = canonical_key(e);
+        f.names("segments", r.segments, "segment names", "segments = [\"regular\"]");
+        f.require("per_purchase", fmt::format("relationship '{}' has no per_purchase", name),
+                  "give the factor each purchase puts on the edges' rates, e.g. per_purchase = "
+                  "0.7 (below 1: less often, above 1: more often)");
+        f.number("per_purchase", r.per_purchase, "factor per purchase", "per_purchase = 0.7");
+        f.number("memory", r.memory, "share of the bond kept", "memory = 0.8");
+        std::string weight;
+        if (f.text("weight", weight, "weight = \"satisfaction\"")) {
+          const auto it = std::find(weights.begin(), weights.end(), weight);
+          if (it == weights.end()) {
+            p_.add(f.key("weight"), fmt::format("unknown weight '{}'", weight),
+                   did_you_mean(weight, weights, "use \"purchases\" or \"satisfaction\""));
+            p_.taint(f.key("weight"));
+          } else {
+            r.weight = static_cast<BondWeight>(it - weights.begin());
+          }
+        }
+      }
+      r_.def.relationship.push_back(std::move(r));
+    }
+  }
+
   void flights(Fields& f, ChannelDef& c) {
     const toml::array* a = f.array("flights", "a list of flights (an array of tables)",
                                    "flights = [{ from = 0, to = 89, amount = 20_000 }]");
@@ -1271,7 +1314,7 @@ int file_rank(const SourcePlace& place, const std::string& source) {
 }  // namespace
 
 Scenario build_scenario(const ScenarioDocument& doc) {
-  const ScenarioDocument::Impl& im = doc.impl();
+  const ScenarioDocument::Impl& im = document_impl(doc);
   const Layers base_layers(im, "");
   Problems structure;
   bool named = false;
@@ -1282,6 +1325,14 @@ Scenario build_scenario(const ScenarioDocument& doc) {
   scenario.text = im.text;
   scenario.effective_toml = doc.effective_toml();
   scenario.overrides = im.override_texts;
+  for (const Override& o : im.overrides) {
+    if (o.targets_variant()) continue;
+    for (const std::string& v : doc.variants_setting(o.rendered)) {
+      scenario.warnings.push_back(fmt::format(
+          "--set {} replaces a variant's own value ({}): overrides win in every variant", o.text,
+          v));
+    }
+  }
 
   std::vector<Diagnostic> all;
   for (const Problem& pr : structure.list) all.push_back(base_layers.place(pr));

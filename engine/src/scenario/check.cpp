@@ -66,6 +66,9 @@ constexpr int kMaxOccasionWindow = 180;  // days before or after an occasion
 // that Gamma draws underflow. Each group costs 4 bytes per customer.
 constexpr Limit kCvGroupLimit{10, "at cv = 10 nearly every customer's multiplier is 0"};
 constexpr std::size_t kMaxGroups = 8;
+// Relationship memory: a factor per purchase beyond 10 (or below 1/10) reaches the multiplier's
+// bounds (Model::kBondMin, kBondMax) within six purchases.
+constexpr Limit kPerPurchaseLimit{10, "the multiplier is kept between 1e-6 and 1e6"};
 
 // Ten significant digits: enough to tell 1.000002 from 1, short enough for 0.1 + 0.2.
 std::string num(double v) {
@@ -111,6 +114,7 @@ class Checker {
     word_of_mouth();
     calendar();
     heterogeneity();
+    relationship();
     channels();
     return std::move(out_);
   }
@@ -701,6 +705,53 @@ class Checker {
       in_range(join_key(key, "cv"), "cv", h.cv, 0.0, kCvGroupLimit,
                "give the coefficient of variation (sd / mean) of the multiplier, e.g. cv = 1.0; "
                "0 = everyone alike");
+    }
+  }
+
+  void relationship() {
+    const auto& groups = def_.relationship;
+    if (groups.empty()) return;
+    unique_names("relationship", "relationship", groups,
+                 [](const RelationshipDef& r) -> const std::string& { return r.name; });
+    if (groups.size() > kMaxGroups) {
+      add("relationship",
+          fmt::format("{} relationships, at most {} are allowed", groups.size(), kMaxGroups),
+          "put edges that go together in one relationship");
+    }
+    std::map<std::string, std::string> owner;  // edge -> the relationship it belongs to
+    for (const RelationshipDef& r : groups) {
+      const std::string key = join_key("relationship", r.name);
+      name(key, "relationship", r.name);
+      if (r.edges.empty()) {
+        add(join_key(key, "edges"), fmt::format("relationship '{}' names no edges", r.name),
+            "list the edges whose rates the customer's purchases change");
+      }
+      edge_list(join_key(key, "edges"), r.edges, fmt::format("relationship '{}'", r.name));
+      for (std::size_t i = 0; i < r.edges.size(); ++i) {
+        const std::string n = canonical_key(r.edges[i]);
+        if (find_edge(n) == nullptr) continue;
+        const auto [it, fresh] = owner.try_emplace(n, r.name);
+        if (!fresh && it->second != r.name) {
+          add(join_index(join_key(key, "edges"), i),
+              fmt::format("edge '{}' is already in relationship '{}'", n, it->second),
+              "an edge has one bond per customer: keep it in one relationship");
+        }
+      }
+      segment_list(join_key(key, "segments"), r.segments);
+      const std::string factor = join_key(key, "per_purchase");
+      if (in_range(factor, "per_purchase", r.per_purchase, 0.0, kPerPurchaseLimit,
+                   "give the factor each purchase puts on the rates, e.g. per_purchase = 0.7 "
+                   "(1 = no effect)") &&
+          r.per_purchase < 1.0 / kPerPurchaseLimit.max) {
+        add(factor,
+            fmt::format("per_purchase must be at least {}, got {}",
+                        num(1.0 / kPerPurchaseLimit.max), num(r.per_purchase)),
+            "a factor below 0.1 per purchase reaches the multiplier's floor (1e-6) within six "
+            "purchases; use 0.1 or more");
+      }
+      between(join_key(key, "memory"), "memory", r.memory, 0.0, 1.0,
+              "give the share of the bond a purchase keeps, e.g. memory = 0.8 (1 = every "
+              "purchase counts for ever, 0 = only the last one)");
     }
   }
 

@@ -5,11 +5,11 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "base/did_you_mean.hpp"
+#include "base/text_input.hpp"
 #include "scenario/document_impl.hpp"
 
 namespace cjsim {
@@ -141,6 +141,37 @@ bool is_bare_word(std::string_view v) {
   return !v.empty() && v.find_first_of("\"'[]{}=\n\r") == std::string_view::npos;
 }
 
+// "1e309", "-5", ".5", "99999999999999999999": what a user means as a number.
+bool looks_numeric(std::string_view v) {
+  std::size_t at = 0;
+  if (at < v.size() && (v[at] == '+' || v[at] == '-')) ++at;
+  if (at < v.size() && v[at] == '.') ++at;
+  if (at >= v.size() || v[at] < '0' || v[at] > '9') return false;
+  return v.find_first_not_of("0123456789+-._eE") == std::string_view::npos;
+}
+
+// A value as inline TOML text ({ a = 1, b = [2, 3] }), for an override that expands a table.
+std::string inline_toml(const toml::node& n) {
+  std::string text;
+  if (const toml::table* t = n.as_table()) {
+    text = "{";
+    for (auto&& [k, v] : *t) {
+      text += (text.size() > 1 ? ", " : " ") + render_key(k.str()) + " = " + inline_toml(v);
+    }
+    return text + (text.size() > 1 ? " }" : "}");
+  }
+  if (const toml::array* a = n.as_array()) {
+    text = "[";
+    for (const toml::node& e : *a) text += (text.size() > 1 ? ", " : "") + inline_toml(e);
+    return text + "]";
+  }
+  std::ostringstream os;
+  n.visit([&](const auto& v) {
+    if constexpr (toml::is_value<decltype(v)>) os << v;
+  });
+  return os.str();
+}
+
 // Parses the value of an assignment as TOML; `offset` is where it starts in the argument.
 toml::array parse_override_value(std::string_view value, std::size_t offset,
                                  const std::string& key) {
@@ -153,6 +184,25 @@ toml::array parse_override_value(std::string_view value, std::size_t offset,
     }
     t.get("v")->visit([&](const auto& v) { holder.push_back(v); });
   } catch (const toml::parse_error& e) {
+    if (looks_numeric(value)) {
+      // A number TOML cannot hold is a number all the same: say that, rather than read it as
+      // a word and then complain that a string is not a number.
+      const std::string text(value);
+      char* end = nullptr;
+      errno = 0;
+      const double x = std::strtod(text.c_str(), &end);
+      if (end != nullptr && *end == '\0' && (errno == ERANGE || !std::isfinite(x))) {
+        throw_set_error(
+            offset, key,
+            fmt::format("{} is out of range: a number must lie within about "
+                        "\u00b11.8e308 (and a whole number within \u00b19.2e18)",
+                        value),
+            "give a smaller number; scenarios/README.md \"Limits\" has each key's range");
+      }
+      throw_set_error(offset, key,
+                      fmt::format("{} is not a number TOML can read: {}", value, e.description()),
+                      "write a number such as 150000, 150_000, 1.5e5 or 0.25");
+    }
     if (is_bare_word(value)) {
       holder.clear();
       holder.push_back(std::string(value));
@@ -487,6 +537,10 @@ SourcePlace ScenarioDocument::Impl::place_of(const std::string& path) const {
 // ---- ScenarioDocument -----------------------------------------------------------------------
 
 ScenarioDocument::ScenarioDocument(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+const ScenarioDocument::Impl& document_impl(const ScenarioDocument& doc) {
+  return *doc.impl_;
+}
 ScenarioDocument::ScenarioDocument(const ScenarioDocument& other)
     : impl_(std::make_unique<Impl>(*other.impl_)) {}
 ScenarioDocument& ScenarioDocument::operator=(const ScenarioDocument& other) {
@@ -498,24 +552,8 @@ ScenarioDocument& ScenarioDocument::operator=(ScenarioDocument&&) noexcept = def
 ScenarioDocument::~ScenarioDocument() = default;
 
 ScenarioDocument ScenarioDocument::from_file(const std::string& path) {
-  auto unreadable = [&](int err) {
-    return InputError(SourcePlace{path, 0, 0}, "",
-                      fmt::format("cannot read scenario '{}': {}", path, std::strerror(err)),
-                      "check the path; scenarios ship in scenarios/");
-  };
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw unreadable(EISDIR);
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) throw unreadable(errno);
-  std::string text;
-  char buffer[65536];
-  std::size_t got = 0;
-  while ((got = std::fread(buffer, 1, sizeof buffer, f)) > 0) text.append(buffer, got);
-  const bool failed = std::ferror(f) != 0;
-  const int err = errno;
-  std::fclose(f);
-  if (failed) throw unreadable(err);
-  return from_string(text, path);
+  return from_string(
+      read_text_input(path, "scenario", "check the path; scenarios ship in scenarios/"), path);
 }
 
 ScenarioDocument ScenarioDocument::from_string(const std::string& text,
@@ -575,6 +613,22 @@ void ScenarioDocument::set(const std::string& assignment) {
   o.path = std::move(parsed.path);
   o.rendered = rendered;
   o.value = parse_override_value(value, value_offset, rendered);
+  // A table value for a table that exists would replace it, dropping every key it does not
+  // repeat (--set 'simulation={customers=500}' would reset the seed, the name, the
+  // replicates): it is merged instead, key by key, as if each were given with its dotted path.
+  // A table value for a new path (a stage, a channel, a calendar entry) creates it; {} empties
+  // a table on purpose (channels.x.lift={} takes a channel's lifts away).
+  if (const toml::table* t = o.value.get(0)->as_table(); t != nullptr && !t->empty()) {
+    const toml::node* existing = find_node(impl_->root, o.path);
+    if (existing != nullptr && existing->is_table()) {
+      std::vector<std::string> keys;
+      for (auto&& [k, v] : *t) {
+        keys.push_back(fmt::format("{}.{}={}", rendered, render_key(k.str()), inline_toml(v)));
+      }
+      for (const std::string& k : keys) set(k);
+      return;
+    }
+  }
   o.value_column = to_int(value_offset) + 1;
   apply_override(*impl_, std::move(o));
 }
@@ -608,6 +662,45 @@ bool ScenarioDocument::has_number(const std::string& dotted_path) const {
   return n != nullptr && n->is_number();
 }
 
+std::vector<std::string> ScenarioDocument::variants_setting(const std::string& dotted_path) const {
+  std::vector<std::string> found;
+  const KeyPathParse parsed = parse_key_path(dotted_path);
+  if (!parsed.error.empty() || parsed.path.empty() || parsed.path.front().key == "variants") {
+    return found;
+  }
+  const toml::node* variants = impl_->root.get("variants");
+  if (variants == nullptr || !variants->is_table()) return found;
+  // The key itself, and for a channel's budget its alternative (flights), which a variant may
+  // set instead: either way the variant's own plan for that channel is replaced.
+  std::vector<KeyPath> paths{parsed.path};
+  if (is_channel_path(KeyPath(parsed.path.begin(), parsed.path.end() - 1)) &&
+      parsed.path.back().indices.empty() &&
+      (parsed.path.back().key == "budget" || parsed.path.back().key == "flights")) {
+    KeyPath other = parsed.path;
+    other.back().key = parsed.path.back().key == "budget" ? "flights" : "budget";
+    paths.push_back(std::move(other));
+  }
+  for (auto&& [name, table] : *variants->as_table()) {
+    if (!table.is_table()) continue;
+    for (const KeyPath& path : paths) {
+      const toml::node* n = find_node(*table.as_table(), path);
+      if (n == nullptr) continue;
+      std::ostringstream value;
+      if (n->is_table() || n->is_array()) {
+        value << "its own " << (n->is_table() ? "table" : "list");
+      } else {
+        n->visit([&](const auto& v) {
+          if constexpr (toml::is_value<decltype(v)>) value << v;
+        });
+      }
+      found.push_back(fmt::format("variant '{}' sets {} = {}", std::string(name.str()),
+                                  render_key_path(path), value.str()));
+      break;
+    }
+  }
+  return found;
+}
+
 const std::string& ScenarioDocument::source_name() const {
   return impl_->source_name;
 }
@@ -616,12 +709,6 @@ const std::string& ScenarioDocument::text() const {
 }
 const std::vector<std::string>& ScenarioDocument::overrides() const {
   return impl_->override_texts;
-}
-
-std::string ScenarioDocument::effective_toml() const {
-  std::ostringstream out;
-  out << impl_->root;
-  return out.str();
 }
 
 }  // namespace cjsim

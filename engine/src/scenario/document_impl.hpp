@@ -133,4 +133,7 @@ struct ScenarioDocument::Impl {
   SourcePlace place_of(const std::string& path) const;
 };
 
+// The tree behind a document, for the engine's own readers (sweeps, the builder, calibration).
+const ScenarioDocument::Impl& document_impl(const ScenarioDocument& doc);
+
 }  // namespace cjsim

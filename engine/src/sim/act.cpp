@@ -69,10 +69,13 @@ double Engine::edge_hazard(int edge, int segment, double hill, double satisfacti
       h *= m_.lift[m_.ceg(c, edge, segment)];
     }
   }
-  // Individual differences: the customer's own multiplier of this edge's group.
-  if (!m_.groups.empty()) {
+  if (m_.personal_edges) {
+    // Individual differences: the customer's own multiplier of this edge's group.
     const std::int8_t k = m_.edge_group[e];
     if (k >= 0) h *= static_cast<double>(pop_.differences[static_cast<std::size_t>(k)][customer]);
+    // Relationship memory: per_purchase^bond, as the customer's purchases left it.
+    const std::int8_t r = m_.edge_bond[e];
+    if (r >= 0) h *= static_cast<double>(pop_.bond[static_cast<std::size_t>(r)][customer]);
   }
   return h;
 }
@@ -328,6 +331,21 @@ void Engine::transition(std::uint32_t i, int from, int to, int edge, int day, Bl
   if (role == Role::purchase) purchase<kTrace>(i, day, block);
 }
 
+// Relationship memory: a purchase of a customer of segment g adds to each of his bonds,
+// bond <- memory * bond + weight, kept as the multiplier per_purchase^bond itself.
+void Engine::build_bonds(std::uint32_t i, std::size_t g, double quality) {
+  for (std::size_t k = 0; k < m_.bonds.size(); ++k) {
+    const Model::Bond& bond = m_.bonds[k];
+    if (!bond.segment[g]) continue;
+    float& multiplier = pop_.bond[k][i];
+    const double weight = bond.by_satisfaction ? quality * m_.inv_reference : 1.0;
+    multiplier = static_cast<float>(
+        std::clamp(std::exp(bond.memory * std::log(static_cast<double>(multiplier)) +
+                            weight * bond.log_per_purchase),
+                   Model::kBondMin, Model::kBondMax));
+  }
+}
+
 template <bool kTrace>
 void Engine::purchase(std::uint32_t i, int day, BlockScratch& block) {
   Population& p = pop_;
@@ -336,6 +354,8 @@ void Engine::purchase(std::uint32_t i, int day, BlockScratch& block) {
   const double quality = clamp01(m_.quality_mean + m_.quality_sd * z[0]);
   const double value = std::exp(m_.order_mu[g] + m_.order_sigma[g] * z[1]);
   p.satisfaction[i] = static_cast<float>(quality);
+  // Relationship memory: the purchase adds to the bond (bond <- memory * bond + weight).
+  if (m_.has_bonds) build_bonds(i, g, quality);
   block.log.purchased(i - block.begin, static_cast<float>(value));
   ++block.purchases[g];
   block.revenue[g] += value;

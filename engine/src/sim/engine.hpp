@@ -122,6 +122,7 @@ class Engine {
                   std::uint32_t clock_word);
   template <bool kTrace>
   void purchase(std::uint32_t i, int day, BlockScratch& block);
+  void build_bonds(std::uint32_t i, std::size_t g, double quality);  // relationship memory
   template <bool kTrace>
   void speak(std::uint32_t i, int day, Purpose purpose, BlockScratch& block);
   void apply_log(BlockScratch& block, std::vector<std::uint32_t>& order,

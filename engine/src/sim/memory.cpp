@@ -89,6 +89,8 @@ MemoryEstimate estimate_memory(const ScenarioDef& def) {
       days * (stages * segments * 8 + channels * 24 + segments * 32 + 24) + stages * segments * 8;
   // Individual differences: a float per customer and heterogeneity group.
   m.per_customer += 4 * def.heterogeneity.size();
+  // Relationship memory: a float per customer and relationship.
+  m.per_customer += 4 * def.relationship.size();
   const std::uint64_t per_customer = m.per_customer + graph_per_customer;
   m.bytes = saturating_mul(n, per_customer);
   // Fixed overhead: metrics, per-block scratch and the HDF5 library's buffers.

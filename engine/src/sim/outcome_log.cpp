@@ -38,15 +38,23 @@ void OutcomeLog::apply(Outcome* records, std::uint32_t* stages_high,
     const Update& u = updates_[order[at]];
     Outcome& o = records[u.j];
     switch (u.kind) {
-      case kMoved:
-        if (u.small < kStagesInRecord) {
-          o.stages_low = static_cast<std::uint8_t>(o.stages_low | 1u << u.small);
-        } else {
-          stages_high[u.j] |= 1u << (u.small - kStagesInRecord);
+      case kMoved: {
+        const unsigned s = u.small;
+        const std::uint32_t reached =
+            o.stages_low | (stages_high == nullptr ? 0u : stages_high[u.j] << kStagesInRecord);
+        if (((reached >> s) & 1u) == 0) {  // the first entry into s
+          if (s + 1 == 32 || ((reached >> (s + 1)) & 1u) == 0) ++firsts_.before_next[s];
+          if (s > 0 && ((reached >> (s - 1)) & 1u) != 0) ++firsts_.after_previous[s];
+          if (s < kStagesInRecord) {
+            o.stages_low = static_cast<std::uint8_t>(o.stages_low | 1u << s);
+          } else {
+            stages_high[u.j] |= 1u << (s - kStagesInRecord);
+          }
         }
         if (u.value & 1u) saturating_add(o.back_steps, 1);
         if (u.value & 2u) o.churn_day = static_cast<std::uint16_t>(u.value >> 2);
         break;
+      }
       case kPurchase:
         saturating_add(o.purchases, 1);
         o.revenue += std::bit_cast<float>(u.value);

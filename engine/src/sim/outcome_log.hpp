@@ -7,6 +7,7 @@
 // Applied in time order per customer, the updates give the same bits as applying them at once.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -36,6 +37,16 @@ class OutcomeLog {
   void apply(Outcome* records, std::uint32_t* stages_high, std::vector<std::uint32_t>& order,
              std::vector<std::uint32_t>& counts);
 
+  // First entries into each stage s by a move, counted as the updates are applied (in each
+  // customer's time order, so from the bits as they stood at that moment): those made before
+  // the customer was ever in stage s + 1, and those made after the customer had been in stage
+  // s - 1 (RunResult::stage_firsts). A start in stage s is not a move: the engine adds those.
+  struct Firsts {
+    std::array<std::uint64_t, 32> before_next{};
+    std::array<std::uint64_t, 32> after_previous{};
+  };
+  const Firsts& firsts() const { return firsts_; }
+
  private:
   enum Kind : std::uint8_t { kMoved, kPurchase, kFirst, kReferrals };
   struct Update {
@@ -50,6 +61,7 @@ class OutcomeLog {
   }
 
   std::vector<Update> updates_;
+  Firsts firsts_;
 };
 
 }  // namespace cjsim

@@ -102,6 +102,9 @@ struct Population {
   // --- individual differences: one multiplier per heterogeneity group, only when there are
   // groups (4 bytes a customer each), drawn once in init ---------------------------------
   std::vector<Column<float>> differences;
+  // --- relationship memory: one multiplier per_purchase^bond per relationship, only when there
+  // are relationships (4 bytes a customer each), 1 at the start, updated at purchases -------
+  std::vector<Column<float>> bond;
 
   // --- outcome: one record per customer, touched on events ------------------------------
   Column<Outcome> outcome;

@@ -21,6 +21,7 @@
 #include "cjsim/scenario_io.hpp"
 #include "random/rng_lanes.hpp"
 #include "sim/engine.hpp"
+#include "sim/validate.hpp"
 
 namespace cjsim {
 
@@ -102,6 +103,8 @@ void Engine::init() {
   pop_.allocate(n, m_.stages);
   pop_.differences.resize(m_.groups.size());
   for (Column<float>& column : pop_.differences) column.resize(n);
+  pop_.bond.resize(m_.bonds.size());
+  for (Column<float>& column : pop_.bond) column.resize(n);
   graph_.emplace(m_.network, n, streams_);
 
   const std::uint32_t block_count = (n + kBlockSize - 1) / kBlockSize;
@@ -205,6 +208,7 @@ void Engine::init() {
               pop_.differences[k][i] =
                   difference(m_.groups[k], g, i, static_cast<std::uint32_t>(k));
             }
+            for (Column<float>& bond : pop_.bond) bond[i] = 1.0f;
             ++block.counts[m_.sg(s, g)];
           }
           if (m_.holdout_channels != 0) init_holdouts(block);
@@ -284,6 +288,23 @@ RunResult Engine::finish() {
                         }
                       });
   const auto S = static_cast<std::size_t>(m_.stages), G = static_cast<std::size_t>(m_.segments);
+  // First entries by a move, from the logs; a start in stage s counts as being in s before s + 1.
+  StageFirsts& firsts = out_.stage_firsts;
+  firsts.before_next.assign(S, 0);
+  firsts.after_previous.assign(S, 0);
+  for (const BlockScratch& block : blocks_) {
+    for (std::size_t s = 0; s < S; ++s) {
+      firsts.before_next[s] += block.log.firsts().before_next[s];
+      firsts.after_previous[s] += block.log.firsts().after_previous[s];
+    }
+  }
+  const DailySeries& d = out_.daily;
+  for (std::size_t s = 0; s < S; ++s) {
+    for (std::size_t g = 0; g < G; ++g) {
+      firsts.before_next[s] +=
+          d.stage_counts[d.at_stage(0, static_cast<int>(s), static_cast<int>(g))];
+    }
+  }
   out_.flows.assign(G * S * S, 0);
   for (const BlockScratch& block : blocks_) {
     for (int e = 0; e < m_.edges; ++e) {
@@ -342,6 +363,9 @@ RunResult Engine::run() {
       t0 = Clock::now();
       account(day);
       profile.account += seconds_since(t0);
+#if CJSIM_VALIDATION
+      validate_day(m_, pop_, out_.daily, day);  // the debug preset's self-checks
+#endif
       if (options_.progress) options_.progress(Progress{day + 1, m_.days});
     }
     t0 = Clock::now();
@@ -370,6 +394,10 @@ RunResult simulate(const ScenarioDef& def, const RunOptions& options) {
   }
   Engine engine(compile_model(def), options);
   return engine.run();
+}
+
+Names run_names(const ScenarioDef& def) {
+  return compile_model(def).names;
 }
 
 }  // namespace cjsim

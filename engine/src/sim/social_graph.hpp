@@ -6,6 +6,7 @@
 #include <boost/graph/compressed_sparse_row_graph.hpp>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "cjsim/scenario.hpp"
 #include "random/rng.hpp"
@@ -26,6 +27,9 @@ class SocialGraph {
 
   std::uint64_t degree(std::uint32_t customer) const;
   std::uint64_t edge_count() const;  // directed (each contact counted from both ends)
+  // The contacts of `customer`, once per link (a pair joined twice appears twice); empty for the
+  // fully mixed network. For tests and tools: the day loop uses pick_contact.
+  std::vector<std::uint32_t> contacts(std::uint32_t customer) const;
 
  private:
   using Csr =

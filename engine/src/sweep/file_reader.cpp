@@ -8,6 +8,7 @@
 #include "cjsim/errors.hpp"
 #include "cjsim/hdf5_io.hpp"
 #include "cjsim/sweep_io.hpp"
+#include "io/hdf5_crash_guard.hpp"
 #include "io/hdf5_handles.hpp"
 #include "io/hdf5_layout.hpp"
 #include "io/hdf5_objects.hpp"
@@ -20,8 +21,7 @@ using namespace h5layout;
 
 namespace {
 
-const char* const kSweepFix =
-    "the file is incomplete or was not written by cjsim sweep: run the sweep again";
+const char* const kSweepFix = "run the sweep again (or copy the file again if it was copied)";
 
 // The whole /sweep table in the in-memory layout of SweepColumns (point, variant pointer,
 // numbers), read at once: reading field by field would convert every row's strings each time.
@@ -72,16 +72,16 @@ struct TableRecords {
 void require_fields(hid_t table, const SweepColumns& columns, const std::string& path) {
   h5::Datatype stored(h5::check(H5Dget_type(table), "reading /sweep"));
   if (H5Tget_class(stored.get()) != H5T_COMPOUND) {
-    throw InputError(SourcePlace{path, 0, 0}, "/sweep", "expected a table (compound dataset)",
-                     kSweepFix);
+    throw InputError(SourcePlace{path, 0, 0}, "/sweep",
+                     "the file is damaged (expected a table, a compound dataset)", kSweepFix);
   }
   std::vector<std::string> fields{"point", "variant"};
   fields.insert(fields.end(), columns.numeric.begin(), columns.numeric.end());
   for (const std::string& f : fields) {
     if (H5Tget_member_index(stored.get(), f.c_str()) < 0) {
       H5Eclear2(H5E_DEFAULT);
-      throw InputError(SourcePlace{path, 0, 0}, "/sweep", fmt::format("missing field '{}'", f),
-                       kSweepFix);
+      throw InputError(SourcePlace{path, 0, 0}, "/sweep",
+                       fmt::format("the file is damaged (missing field '{}')", f), kSweepFix);
     }
   }
 }
@@ -94,8 +94,11 @@ struct SweepFile::Impl {
   h5::File file;
 
   [[noreturn]] void bad(const std::string& object, const std::string& message,
-                        const std::string& fix = kSweepFix) const {
+                        const std::string& fix) const {
     throw InputError(SourcePlace{path, 0, 0}, object, message, fix);
+  }
+  [[noreturn]] void bad(const std::string& object, const std::string& detail) const {
+    bad(object, "the file is damaged (" + detail + ")", kSweepFix);
   }
 
   h5::Dataset dataset(hid_t parent, const std::string& name, const std::string& where) const {
@@ -108,11 +111,12 @@ struct SweepFile::Impl {
   auto guarded(Read&& read) const {
     std::lock_guard<std::mutex> lock(hdf5_mutex());
     h5::silence_errors();
+    const h5::ReadingFile reading(path);
     try {
       return read();
     } catch (const h5::Hdf5Failure& failure) {
-      bad("", std::string("cannot read ") + failure.what(),
-          "the file is damaged: run the sweep again");
+      bad(failure.action(),
+          failure.detail().empty() ? std::string("HDF5 could not read it") : failure.detail());
     }
   }
 
@@ -120,7 +124,20 @@ struct SweepFile::Impl {
     h5::Dataset table = dataset(file.get(), kSweepTable, "/sweep");
     const std::vector<hsize_t> dims = h5::dims_of(table.get());
     if (dims.size() != 1) bad("/sweep", "expected one row per point and variant");
-    return dims[0];
+    return h5::stored_elements(table.get());
+  }
+
+  // /points/kpi_values must be (rows, replicates, KPIs): compare pairs its rows by index.
+  void check_kpi_values(std::size_t rows, int replicates, std::size_t kpis) const {
+    h5::Group points = h5::open_group(file.get(), kPointsGroup);
+    h5::Dataset values = dataset(points.get(), kKpiValues, "/points/kpi_values");
+    const std::vector<hsize_t> dims = h5::dims_of(values.get());
+    const std::vector<hsize_t> expected{rows, static_cast<hsize_t>(replicates), kpis};
+    if (replicates < 1 || dims != expected) {
+      bad("/points/kpi_values",
+          fmt::format("expected {} rows x {} replicates x {} KPIs", rows, replicates, kpis));
+    }
+    static_cast<void>(h5::stored_elements(values.get()));
   }
 };
 
@@ -144,6 +161,12 @@ SweepFile SweepFile::open(const std::string& path) {
         h5::File(h5::check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "opening the file"));
     static_cast<void>(impl->rows());
     if (!h5::has_link(impl->file.get(), kPointsGroup)) impl->bad("/points", "missing group");
+    SweepManifest m;
+    h5::Dataset table = impl->dataset(impl->file.get(), kSweepTable, "/sweep");
+    read_manifest_attributes(table.get(), m);
+    h5::Group points = h5::open_group(impl->file.get(), kPointsGroup);
+    if (!h5::has_link(points.get(), kKpi)) impl->bad("/points/kpi", "missing dataset");
+    impl->check_kpi_values(impl->rows(), m.replicates, read_kpi_scale(points.get()).size());
     return 0;
   });
   return SweepFile(std::move(impl));

@@ -5,6 +5,7 @@
 
 #include "cjsim/errors.hpp"
 #include "cjsim/sweep_io.hpp"
+#include "io/hdf5_crash_guard.hpp"
 #include "io/hdf5_handles.hpp"
 #include "io/hdf5_layout.hpp"
 #include "io/hdf5_objects.hpp"
@@ -96,6 +97,7 @@ std::vector<char> encode_sweep_row(const SweepRowResult& r, const SweepPlan& pla
 namespace h5layout {
 
 RowFile read_row_file(const std::string& path) {
+  const h5::ReadingFile reading(path);
   h5::File file(h5::check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "opening " + path));
   const hid_t root = file.get();
   RowFile f;
@@ -103,6 +105,10 @@ RowFile read_row_file(const std::string& path) {
   f.point = h5::read_attribute<std::int32_t>(root, "point");
   f.variant = h5::read_string_attribute(root, "variant");
   f.replicates = h5::read_attribute<std::int32_t>(root, "replicates");
+  if (f.replicates < 1 || f.replicates > 10'000) {
+    throw h5::Hdf5Failure("reading " + path, fmt::format("{} replicates", f.replicates),
+                          h5::Hdf5Failure::Cause::other);
+  }
   f.kpis = read_kpi_scale(root);
   const std::size_t K = f.kpis.size();
   const auto R = static_cast<std::size_t>(f.replicates);
@@ -149,20 +155,18 @@ RowFile read_row_file(const std::string& path) {
   return f;
 }
 
-int row_of_file(const std::string& path) {
+bool row_file_holds(const std::string& path, int row, const SweepManifest& m) {
+  std::lock_guard<std::mutex> lock(hdf5_mutex());
   h5::silence_errors();
-  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (id < 0) {
-    H5Eclear2(H5E_DEFAULT);
-    return -1;
-  }
-  h5::File file(id);
   try {
-    if (!h5::has_attribute(id, "row") || !h5::has_attribute(id, "kind")) return -1;
-    if (h5::read_string_attribute(id, "kind") != kRowKind) return -1;
-    return h5::read_attribute<std::int32_t>(id, "row");
+    const RowFile f = read_row_file(path);
+    const int variants = static_cast<int>(m.variants.size());
+    return variants > 0 && f.row == row && f.point == row / variants &&
+           f.variant == m.variants[static_cast<std::size_t>(row % variants)] &&
+           f.replicates == m.replicates && f.days <= m.days && f.days > 0;
   } catch (const h5::Hdf5Failure&) {
-    return -1;
+    H5Eclear2(H5E_DEFAULT);
+    return false;
   }
 }
 

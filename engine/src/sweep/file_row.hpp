@@ -9,6 +9,7 @@
 
 #include "cjsim/kpi.hpp"
 #include "cjsim/sweep.hpp"
+#include "cjsim/sweep_io.hpp"
 
 namespace cjsim::h5layout {
 
@@ -30,7 +31,9 @@ struct RowFile {
 // Throws h5::Hdf5Failure when the file is unreadable or incomplete.
 RowFile read_row_file(const std::string& path);
 
-// The row number a row file says it holds, or -1 when it cannot be read (a damaged file).
-int row_of_file(const std::string& path);
+// Whether the row file reads whole (every dataset, in bounds) and holds `row` of the sweep `m`
+// (its row, point, variant, replicates and horizon): what --resume keeps; the rest is
+// recomputed.
+bool row_file_holds(const std::string& path, int row, const SweepManifest& m);
 
 }  // namespace cjsim::h5layout

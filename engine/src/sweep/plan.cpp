@@ -44,13 +44,21 @@ const char* named_collection(const std::string& key) {
 // The key of an axis must exist in the scenario as a number, or be a key the scenario accepts a
 // number at (a default not written in the file, such as a channel's budget given as flights).
 void check_axis_key(const ScenarioDocument& doc, SweepAxis& axis) {
-  const ScenarioDocument::Impl& impl = doc.impl();
+  const ScenarioDocument::Impl& impl = document_impl(doc);
   const KeyPathParse parsed = parse_key_path(axis.path);
   if (!parsed.error.empty()) {
     throw InputError(axis.place, axis.path, fmt::format("not a key path: {}", parsed.error),
                      "components are separated by '.', e.g. channels.search.budget");
   }
   const KeyPath& path = parsed.path;
+  // The sweep's own count of runs per point: varying it as a scenario value would change
+  // nothing (every point runs the sweep's replicates).
+  if (axis.path == "simulation.replicates") {
+    throw InputError(axis.place, axis.path,
+                     "replicates are not a scenario value a point can vary: every point runs "
+                     "the sweep's replicates",
+                     "give the runs per point with --replicates R (or replicates = R in [sweep])");
+  }
   if (const toml::node* n = find_node(impl.root, path)) {
     if (!n->is_number()) {
       const char* what = n->is_table()     ? "a table"
@@ -201,6 +209,15 @@ SweepPlan plan_sweep(const ScenarioDocument& doc, const SweepSettings& settings)
   for (SweepAxis& a : spec.axes) check_axis_key(doc, a);
 
   SweepPlan plan;
+  plan.warnings = base.warnings;
+  for (const SweepAxis& a : spec.axes) {
+    for (const std::string& v : doc.variants_setting(a.path)) {
+      plan.warnings.push_back(fmt::format(
+          "the sweep varies {}, which a variant sets itself ({}): at every point the varied "
+          "value replaces the variant's",
+          a.path, v));
+    }
+  }
   plan.design = spec.design;
   plan.lhs_points = spec.design == SweepDesign::lhs ? spec.points : 0;
   for (const SweepAxis& a : spec.axes) plan.axes.push_back(a.path);

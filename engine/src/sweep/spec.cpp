@@ -291,7 +291,7 @@ const char* design_name(SweepDesign d) {
 }
 
 SweepSpec read_sweep_section(const ScenarioDocument& doc) {
-  const ScenarioDocument::Impl& impl = doc.impl();
+  const ScenarioDocument::Impl& impl = document_impl(doc);
   const toml::node* node = impl.root.get("sweep");
   if (node == nullptr) return {};
   const toml::table* table = node->as_table();

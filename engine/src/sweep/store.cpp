@@ -23,6 +23,7 @@
 #include "cjsim/hdf5_io.hpp"
 #include "cjsim/sweep_io.hpp"
 #include "io/file_ops.hpp"
+#include "io/hdf5_crash_guard.hpp"
 #include "io/hdf5_handles.hpp"
 #include "io/hdf5_layout.hpp"
 #include "io/hdf5_objects.hpp"
@@ -73,6 +74,15 @@ FileMeta read_head(hid_t root) {
   }
   meta.scenario_text = h5::read_string(h5::open_dataset(root, kScenario).get());
   meta.effective_toml = h5::read_string(h5::open_dataset(root, kScenarioEffective).get());
+  if (h5::has_link(root, kScenarioOverrides)) {
+    h5::Dataset d = h5::open_dataset(root, kScenarioOverrides);
+    const std::vector<hsize_t> dims = h5::dims_of(d.get());
+    if (dims.size() != 1 || dims[0] > kMaxOverrides) {
+      throw h5::Hdf5Failure("/scenario_overrides", "not a list of --set overrides",
+                            h5::Hdf5Failure::Cause::other);
+    }
+    meta.overrides = h5::read_strings(d.get());
+  }
   return meta;
 }
 
@@ -80,6 +90,7 @@ FileMeta read_head(hid_t root) {
 std::optional<SweepManifest> read_manifest(const std::string& path) {
   std::lock_guard<std::mutex> lock(hdf5_mutex());
   h5::silence_errors();
+  const h5::ReadingFile reading(path);
   const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (id < 0) {
     H5Eclear2(H5E_DEFAULT);
@@ -91,9 +102,7 @@ std::optional<SweepManifest> read_manifest(const std::string& path) {
     m.meta = read_head(id);
     read_manifest_attributes(id, m);
     h5::Dataset values = h5::open_dataset(id, "point_values");
-    std::size_t count = 1;
-    for (hsize_t n : h5::dims_of(values.get())) count *= n;
-    m.point_values = h5::read_all<double>(values.get(), count);
+    m.point_values = h5::read_all<double>(values.get(), h5::stored_elements(values.get()));
     return m;
   } catch (const h5::Hdf5Failure&) {
     return std::nullopt;
@@ -460,7 +469,7 @@ SweepStore::SweepStore(std::string final_path, SweepManifest manifest, bool resu
                                    s.folder));
     }
     for (const auto& [row, file] : saved) {
-      if (row >= 0 && row < s.manifest.rows() && row_of_file(file) == row) {
+      if (row >= 0 && row < s.manifest.rows() && row_file_holds(file, row, s.manifest)) {
         s.done[static_cast<std::size_t>(row)] = true;
         s.found_partial = true;
       } else {

@@ -9,12 +9,12 @@
 #include "cjsim/attribution.hpp"
 #include "cjsim/files.hpp"
 #include "cjsim/hdf5_io.hpp"
+#include "cjsim/scenario_io.hpp"
 #include "cjsim/value.hpp"
 #include "commands/commands.hpp"
 #include "common/key_words.hpp"
 #include "common/options.hpp"
 #include "common/progress.hpp"
-#include "common/stored_scenario.hpp"
 #include "common/table_output.hpp"
 #include "common/text_table.hpp"
 #include "common/variants.hpp"
@@ -60,16 +60,13 @@ int cmd_attribute(const Args& args, const std::string& command_line) {
       "threads,t", po::value(&threads)->default_value(0)->value_name("N"),
       "threads for --truth (0 = every core)")("quiet,q", po::bool_switch(&quiet), "no progress");
   files.add_options(opts, "the credit tables and the models' errors");
-  po::options_description hidden;
-  hidden.add_options()("input", po::value(&input)->required());
-  po::positional_options_description pos;
-  pos.add("input", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm, "cjsim attribute RESULT.h5 [options]",
-             "  cjsim attribute results/loop_value.h5\n"
-             "  cjsim attribute results/run.h5 --truth --half-life 14 --markov-order 2\n"
-             "  cjsim attribute results/run.h5 --variant loop_minded --csv results/credit.csv "
-             "--xlsx results/credit.xlsx\n")) {
+  if (!parse_with_argument(
+          args, opts, input, true, vm, "cjsim attribute RESULT.h5 [options]",
+          "  cjsim attribute results/loop_value.h5\n"
+          "  cjsim attribute results/run.h5 --truth --half-life 14 --markov-order 2\n"
+          "  cjsim attribute results/run.h5 --variant loop_minded --csv results/credit.csv "
+          "--xlsx results/credit.xlsx\n")) {
     return 0;
   }
   check_threads(threads);
@@ -111,7 +108,7 @@ int cmd_attribute(const Args& args, const std::string& command_line) {
   std::optional<ChannelValue> truth_table = file.channel_value(variant);
   std::string truth_source = "stored in the file by cjsim value";
   if (!truth_table && truth) {
-    const Scenario scenario = stored_scenario(file);
+    const Scenario scenario = build_scenario(stored_document(file.meta(), file.path()));
     const Variant& v = pick_variant(scenario, variant);
     Progress progress("truth", quiet);
     ValueOptions vo;
@@ -153,7 +150,7 @@ int cmd_attribute(const Args& args, const std::string& command_line) {
   // Labels from the stored scenario when it still builds; names otherwise.
   std::optional<Scenario> labels;
   try {
-    labels.emplace(stored_scenario(file));
+    labels.emplace(build_scenario(stored_document(file.meta(), file.path())));
   } catch (const InputError&) {
   }
   const ScenarioDef* def = labels ? &pick_variant(*labels, variant).def : nullptr;

@@ -28,8 +28,9 @@
 #include "commands/commands.hpp"
 #include "common/kpi_table.hpp"
 #include "common/options.hpp"
+#include "common/output_path.hpp"
 #include "common/progress.hpp"
-#include "common/run_support.hpp"
+#include "common/run_output.hpp"
 
 namespace cjsim::cli {
 
@@ -168,8 +169,6 @@ void print_small_row(const Row& row) {
 // Written next to its final name and renamed, like every cjsim output (cjsim/files.hpp).
 void write_csv(const std::string& path, const std::vector<Row>& rows, const std::string& machine,
                const std::string& cpu, unsigned cores) {
-  std::filesystem::path p(path);
-  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
   char date[32];
   const std::time_t now = std::time(nullptr);
   std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&now));
@@ -273,7 +272,13 @@ int cmd_bench(const Args& args, const std::string& command_line) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const std::string cpu = cpu_model();
   const std::string machine = machine_slug(cpu, cores);
-  if (csv.empty()) csv = fmt::format("results/bench/{}.csv", machine);
+  // The default folder is made; a folder given with --csv must exist, as for every output.
+  if (csv.empty()) {
+    csv = fmt::format("results/bench/{}.csv", machine);
+    if (!no_csv) std::filesystem::create_directories("results/bench");
+  }
+  OutputClaim csv_out;
+  if (!no_csv) csv_out = claim_output(csv, "--csv");
   for (const int t : threads) {
     if (static_cast<unsigned>(t) > cores) {
       fmt::print(stderr, "note: {} threads on {} cores measures oversubscription\n", t, cores);
@@ -341,7 +346,7 @@ int cmd_bench(const Args& args, const std::string& command_line) {
                                 repeats)
                   : std::string("one run per case (--repeat 1).\n"));
   if (!no_csv) {
-    write_csv(csv, rows, machine, cpu, cores);
+    write_csv(csv_out.path(), rows, machine, cpu, cores);
     fmt::print("table: {}\n", csv);
   }
   return 0;

@@ -14,7 +14,7 @@
 #include "commands/commands.hpp"
 #include "common/options.hpp"
 #include "common/progress.hpp"
-#include "common/run_support.hpp"
+#include "common/run_output.hpp"
 #include "common/text_table.hpp"
 #include "report/page.hpp"
 
@@ -165,20 +165,17 @@ int cmd_calibrate(const Args& args, const std::string& command_line) {
       "also write the scenario at the posterior median, each fitted value commented")(
       "quiet,q", po::bool_switch(&quiet), "no progress, only the tables");
   add_run_settings(opts, rs);
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value(&scenario_path)->required());
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm,
-             "cjsim calibrate SCENARIO [--observed FILE] [-o FILE.h5] [options]",
-             "  cjsim calibrate my_shop.toml --observed data/weekly.csv -o results/shop_cal.h5\n"
-             "  cjsim calibrate my_shop.toml --observed data/orders.csv --observed data/weekly.csv "
-             "--threads 2\n"
-             "  cjsim calibrate my_shop.toml -o results/shop_cal.h5 --resume   # after Ctrl-C\n"
-             "  cjsim calibrate my_shop.toml --budget 40000 --write-scenario my_shop_fitted.toml\n"
-             "then: cjsim report results/shop_cal.h5; cjsim forecast results/shop_cal.h5 "
-             "--periods 26\n")) {
+  if (!parse_with_argument(
+          args, opts, scenario_path, true, vm,
+          "cjsim calibrate SCENARIO [--observed FILE] [-o FILE.h5] [options]",
+          "  cjsim calibrate my_shop.toml --observed data/weekly.csv -o results/shop_cal.h5\n"
+          "  cjsim calibrate my_shop.toml --observed data/orders.csv --observed data/weekly.csv "
+          "--threads 2\n"
+          "  cjsim calibrate my_shop.toml -o results/shop_cal.h5 --resume   # after Ctrl-C\n"
+          "  cjsim calibrate my_shop.toml --budget 40000 --write-scenario my_shop_fitted.toml\n"
+          "then: cjsim report results/shop_cal.h5; cjsim forecast results/shop_cal.h5 "
+          "--periods 26\n")) {
     return 0;
   }
   check_threads(rs.threads);

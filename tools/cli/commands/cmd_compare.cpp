@@ -4,6 +4,7 @@
 //   cjsim compare SWEEP.h5        every sweep row against a baseline row (--baseline)
 // A '*' marks a difference whose interval excludes 0.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -77,6 +78,10 @@ struct Side {
   std::string variant;
   std::map<int, KpiTable> by_replicate;
   std::set<std::uint64_t> seeds;
+  // The world of the first run (every run of a variant shares it).
+  Names names;
+  std::uint64_t customers = 0;
+  int days = 0;
 };
 
 Side load_side(const ResultFile& file, const std::string& variant) {
@@ -86,9 +91,42 @@ Side load_side(const ResultFile& file, const std::string& variant) {
     if (v != variant) continue;
     StoredRun run = file.load(v, r, false);
     s.seeds.insert(run.run.seed);
+    if (s.by_replicate.empty()) {
+      s.names = run.run.names;
+      s.customers = run.run.customers_total;
+      s.days = run.run.daily.days;
+    }
     s.by_replicate[r] = std::move(run.kpis);
   }
   return s;
+}
+
+std::string listed(const std::vector<std::string>& names) {
+  return names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", "));
+}
+
+// What makes A and B different worlds (not two plans in one world): each difference in words.
+std::vector<std::string> world_differences(const Side& a, const Side& b) {
+  std::vector<std::string> out;
+  if (a.customers != b.customers) {
+    out.push_back(fmt::format("customers {} vs {}",
+                              format_value(static_cast<double>(a.customers), "customers"),
+                              format_value(static_cast<double>(b.customers), "customers")));
+  }
+  if (a.days != b.days) out.push_back(fmt::format("horizon {} vs {} days", a.days, b.days));
+  const std::pair<const char*, const std::vector<std::string>*> lists[] = {
+      {"stages", &a.names.stages},
+      {"segments", &a.names.segments},
+      {"channels", &a.names.channels}};
+  const std::vector<std::string>* other[] = {&b.names.stages, &b.names.segments, &b.names.channels};
+  for (std::size_t k = 0; k < 3; ++k) {
+    if (*lists[k].second != *other[k]) {
+      out.push_back(fmt::format("{} [{}] vs [{}]", lists[k].first, listed(*lists[k].second),
+                                listed(*other[k])));
+    }
+  }
+  if (a.names.edges != b.names.edges) out.push_back("the edges between stages differ");
+  return out;
 }
 
 // Which KPIs to show: --kpi ids (checked), or every one.
@@ -183,11 +221,25 @@ int compare_runs(const std::string& path_a, const std::string& path_b, const std
 
   std::FILE* out = files.text();
   fmt::print(out, "A: {} ({})\nB: {} ({})\n", path_a, sa.variant, path_b, sb.variant);
-  const bool crn = sa.seeds == sb.seeds && sa.seeds.size() == 1;
-  fmt::print(
-      out, "{} pair{} of replicates{}\n\n", pairs.size(), pairs.size() == 1 ? "" : "s",
-      crn ? fmt::format(" with common random numbers (seed {})", *sa.seeds.begin())
-          : " (the seeds differ: the pairs share no random numbers, so intervals are wider)");
+  // Common random numbers hold only for one world under two plans: the same seed, customers,
+  // horizon, stages, segments and channels (random streams are keyed by them).
+  const std::vector<std::string> differ = world_differences(sa, sb);
+  const bool same_seed = sa.seeds == sb.seeds && sa.seeds.size() == 1;
+  const bool crn = same_seed && differ.empty();
+  fmt::print(out, "{} pair{} of replicates{}\n\n", pairs.size(), pairs.size() == 1 ? "" : "s",
+             crn ? fmt::format(" with common random numbers (seed {})", *sa.seeds.begin())
+             : !differ.empty()
+                 ? " (different worlds: the pairs share no random numbers; see the warning)"
+                 : " (the seeds differ: the pairs share no random numbers, so intervals are "
+                   "wider)");
+  if (!differ.empty()) {
+    std::fflush(out);
+    print_warnings({fmt::format(
+        "A and B are different worlds ({}): the differences mix the plans with the worlds, and "
+        "no random numbers are shared; compare two plans of one scenario to see what a plan "
+        "changes",
+        fmt::join(differ, "; "))});
+  }
   // A row per KPI, one convention per row for A and B and one for their difference.
   Table table;
   table.name = "Comparison";
@@ -320,6 +372,8 @@ int cmd_compare(const Args& args, const std::string& command_line) {
       "b-variant", po::value(&vb)->value_name("NAME"), "the variant of B (when it has several)")(
       "baseline", po::value(&baseline)->value_name("ROW"),
       "sweep files: the row every other row is compared with (default 0)")(
+      "quiet,q", po::bool_switch(),
+      "accepted as by every command; compare prints only its table, and no progress")(
       "kpi", po::value(&kpis)->composing()->value_name("ID"),
       "show this KPI (repeatable; default: every KPI for two runs, new customers, revenue and "
       "profit for a sweep)");

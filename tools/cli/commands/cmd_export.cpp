@@ -12,6 +12,7 @@
 #include "cjsim/hdf5_io.hpp"
 #include "commands/commands.hpp"
 #include "common/options.hpp"
+#include "common/output_path.hpp"
 #include "common/variants.hpp"
 
 namespace cjsim::cli {
@@ -159,6 +160,7 @@ int cmd_export(const Args& args, const std::string& command_line) {
   static_cast<void>(command_line);
   std::string input, only_variant, paths_file, weekly_file, events_file, start_date = "2025-01-01";
   int replicate = 0;
+  bool quiet = false;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
       "paths", po::value(&paths_file)->value_name("FILE"),
@@ -174,20 +176,17 @@ int cmd_export(const Args& args, const std::string& command_line) {
       "replicate", po::value(&replicate)->default_value(0)->value_name("R"), "which replicate")(
       "start-date", po::value(&start_date)->default_value("2025-01-01")->value_name("DATE"),
       "the date of day 0, for the weekly file's date column (default: the run's simulation.start, "
-      "else 2025-01-01)");
-  po::options_description hidden;
-  hidden.add_options()("input", po::value(&input)->required());
-  po::positional_options_description pos;
-  pos.add("input", 1);
+      "else 2025-01-01)")("quiet,q", po::bool_switch(&quiet), "print nothing but errors");
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm,
-             "cjsim export RESULT.h5 [--paths FILE.csv] [--weekly FILE.csv] [--events FILE.csv] "
-             "[options]",
-             "  cjsim export results/run.h5 --paths paths.csv --weekly weekly.csv\n"
-             "  cjsim export results/run.h5 --events orders.csv   # a run written with "
-             "--touch-paths\n"
-             "  cjsim export results/flower_delivery.h5 --variant always_on --weekly weekly.csv "
-             "--start-date 2025-01-01\n")) {
+  if (!parse_with_argument(
+          args, opts, input, true, vm,
+          "cjsim export RESULT.h5 [--paths FILE.csv] [--weekly FILE.csv] [--events FILE.csv] "
+          "[options]",
+          "  cjsim export results/run.h5 --paths paths.csv --weekly weekly.csv\n"
+          "  cjsim export results/run.h5 --events orders.csv   # a run written with "
+          "--touch-paths\n"
+          "  cjsim export results/flower_delivery.h5 --variant always_on --weekly weekly.csv "
+          "--start-date 2025-01-01\n")) {
     return 0;
   }
   if (paths_file.empty() && weekly_file.empty() && events_file.empty()) {
@@ -195,6 +194,18 @@ int cmd_export(const Args& args, const std::string& command_line) {
                      "give --paths FILE.csv, --weekly FILE.csv, --events FILE.csv or several");
   }
   std::chrono::sys_days start = parse_date(start_date);
+  if ((paths_file == "-") + (weekly_file == "-") + (events_file == "-") > 1) {
+    throw InputError({"--weekly", 0, 0}, "weekly",
+                     "only one of --paths, --weekly and --events can go to standard output (-)",
+                     "write the others to files");
+  }
+  OutputClaim paths_out, weekly_out, events_out;
+  if (!paths_file.empty()) paths_out = claim_output(paths_file, "--paths", true);
+  if (!weekly_file.empty()) weekly_out = claim_output(weekly_file, "--weekly", true);
+  if (!events_file.empty()) events_out = claim_output(events_file, "--events", true);
+  // A table on standard output keeps it to itself: the notes go to stderr.
+  std::FILE* notes =
+      paths_out.to_stdout() || weekly_out.to_stdout() || events_out.to_stdout() ? stderr : stdout;
   const ResultFile file = ResultFile::open(input);
   const std::string variant = pick_file_variant(file, only_variant);
   const std::vector<int> reps = file_replicates(file, variant);
@@ -218,11 +229,13 @@ int cmd_export(const Args& args, const std::string& command_line) {
     }
     const PathSummary summary = summarize_paths(*paths);
     paths_text = paths_csv(summary, run.run.names.channels);
-    fmt::print(
-        "paths: {} unique paths, {} conversions, {} null; left out: {} organic conversions "
-        "(no touch before them), {} customers never touched\n",
-        summary.paths.size(), summary.conversions, summary.nulls, summary.organic_conversions,
-        summary.untouched_customers);
+    if (!quiet)
+      fmt::print(
+          notes,
+          "paths: {} unique paths, {} conversions, {} null; left out: {} organic conversions "
+          "(no touch before them), {} customers never touched\n",
+          summary.paths.size(), summary.conversions, summary.nulls, summary.organic_conversions,
+          summary.untouched_customers);
   }
   std::string events_text;
   if (!events_file.empty()) {
@@ -237,16 +250,16 @@ int cmd_export(const Args& args, const std::string& command_line) {
   }
   // Every file is built before any is written: bad input leaves nothing behind.
   if (!paths_file.empty()) {
-    write_file_atomically(paths_file, paths_text);
-    fmt::print("wrote {}\n", paths_file);
+    write_claimed(paths_out, paths_text);
+    if (!quiet && !paths_out.to_stdout()) fmt::print(notes, "wrote {}\n", paths_file);
   }
   if (!weekly_file.empty()) {
-    write_file_atomically(weekly_file, weekly_csv(run.run, start));
-    fmt::print("wrote {}\n", weekly_file);
+    write_claimed(weekly_out, weekly_csv(run.run, start));
+    if (!quiet && !weekly_out.to_stdout()) fmt::print(notes, "wrote {}\n", weekly_file);
   }
   if (!events_file.empty()) {
-    write_file_atomically(events_file, events_text);
-    fmt::print("wrote {}\n", events_file);
+    write_claimed(events_out, events_text);
+    if (!quiet && !events_out.to_stdout()) fmt::print(notes, "wrote {}\n", events_file);
   }
   return 0;
 }

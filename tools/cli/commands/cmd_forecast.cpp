@@ -109,15 +109,12 @@ int cmd_forecast(const Args& args, const std::string& command_line) {
       "threads", po::value(&threads)->default_value(0)->value_name("N"),
       "threads (0 = every core); results are the same for any N")(
       "quiet,q", po::bool_switch(&quiet), "no progress");
-  po::options_description hidden;
-  hidden.add_options()("input", po::value(&input)->required());
-  po::positional_options_description pos;
-  pos.add("input", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm, "cjsim forecast CALIBRATION.h5 [--periods N] [options]",
-             "  cjsim forecast results/shop_calibration.h5 --periods 26\n"
-             "  cjsim forecast results/shop_calibration.h5 --observed data/2026_h1.csv --csv "
-             "forecast.csv\n")) {
+  if (!parse_with_argument(
+          args, opts, input, true, vm, "cjsim forecast CALIBRATION.h5 [--periods N] [options]",
+          "  cjsim forecast results/shop_calibration.h5 --periods 26\n"
+          "  cjsim forecast results/shop_calibration.h5 --observed data/2026_h1.csv --csv "
+          "forecast.csv\n")) {
     return 0;
   }
   check_threads(threads);

@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <tuple>
 
@@ -105,7 +106,8 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
       "paired replicates per allocation (at least 2)")(
       "flights", po::value(&flights)->value_name("quarters"),
       "allocate per channel and quarter (four flights) instead of keeping each channel's "
-      "flight shape")("tolerance", po::value(&oo.tolerance)->default_value(0.005)->value_name("F"),
+      "flight shape")("tolerance",
+                      po::value(&oo.tolerance)->default_value(0.005, "0.005")->value_name("F"),
                       "stop when the step is below F x total")(
       "variant", po::value(&only_variant)->value_name("NAME"),
       "which variant's world (default: the first)")(
@@ -114,24 +116,21 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
       "quiet,q", po::bool_switch(&quiet), "no progress, only the result");
   files.add_options(opts, "the allocation, the objective and the response curves");
   add_run_settings(opts, rs);
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value(&scenario_path)->required());
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm,
-             "cjsim optimize SCENARIO --total X [--objective NAME] [--min CH=X]... [--max CH=X]... "
-             "[options]",
-             "  cjsim optimize scenarios/flower_delivery.toml --total 54000000 --objective profit "
-             "--min search=4500000 --max social=18000000\n"
-             "  cjsim optimize scenarios/car_dealership.toml --total 36000000 --objective "
-             "new_customers --replicates 8\n"
-             "  cjsim optimize scenarios/flower_delivery.toml --total 19440000 --flights quarters "
-             "--set simulation.customers=20000\n"
-             "  cjsim optimize scenarios/flower_delivery.toml --total 54000000 --csv "
-             "results/split.csv --xlsx results/split.xlsx\n"
-             "  cjsim optimize results/shop_calibration.h5 --total 50000 --draws 10   # over the "
-             "posterior\n")) {
+  if (!parse_with_argument(
+          args, opts, scenario_path, true, vm,
+          "cjsim optimize SCENARIO --total X [--objective NAME] [--min CH=X]... [--max CH=X]... "
+          "[options]",
+          "  cjsim optimize scenarios/flower_delivery.toml --total 54000000 --objective profit "
+          "--min search=4500000 --max social=18000000\n"
+          "  cjsim optimize scenarios/car_dealership.toml --total 36000000 --objective "
+          "new_customers --replicates 8\n"
+          "  cjsim optimize scenarios/flower_delivery.toml --total 19440000 --flights quarters "
+          "--set simulation.customers=20000\n"
+          "  cjsim optimize scenarios/flower_delivery.toml --total 54000000 --csv "
+          "results/split.csv --xlsx results/split.xlsx\n"
+          "  cjsim optimize results/shop_calibration.h5 --total 50000 --draws 10   # over the "
+          "posterior\n")) {
     return 0;
   }
   check_threads(rs.threads);
@@ -158,6 +157,16 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
                      fmt::format("must be between 0 and 0.5, got {}", oo.tolerance),
                      "give e.g. --tolerance 0.005 (half a percent of the total)");
   }
+  // The scenario's limit on any amount of money (scenarios/README.md "Limits"): beyond it the
+  // flights the optimizer builds would be refused one by one, under names the user never gave.
+  constexpr double kMaxMoney = 1e12;
+  if (!(oo.total <= kMaxMoney)) {
+    throw InputError({"--total", 0, 0}, "total",
+                     fmt::format("the total must be at most {:g}, the largest amount a scenario "
+                                 "holds, got {:g}",
+                                 kMaxMoney, oo.total),
+                     "give the money to share, e.g. --total 600000");
+  }
   const bool calibrated = is_hdf5_file(scenario_path);
   std::optional<Scenario> scenario;
   std::vector<ChannelDef> defs;
@@ -177,6 +186,7 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
     defs = fit_problem_from(file).world(file.result.median).channels;
   } else {
     scenario = load_scenario(scenario_path, rs.overrides);
+    print_warnings(scenario->warnings);
     defs = pick_variant(*scenario, only_variant).def.channels;
   }
   oo.min.assign(defs.size(), 0.0);
@@ -266,13 +276,49 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
                                           : r.saturated[u] ? "saturated: reaches everyone it can"
                                                            : "")});
   }
+  double allocated = 0, spent = 0;
+  for (std::size_t u = 0; u < r.units.size(); ++u) {
+    allocated += r.allocation[u];
+    spent += r.spent[u].mean;
+  }
   plan.notes = {
       per_replicates,
+      fmt::format("allocated {} of the total {}; spent {}",
+                  format_compact(allocated, Quantity::money, money),
+                  format_compact(oo.total, Quantity::money, money),
+                  format_compact(spent, Quantity::money, money)),
       fmt::format("marginal returns of the units neither at a bound nor saturated {}",
                   r.marginals_agree ? "agree (their 95% intervals share a value): the optimum "
                                       "equalises them"
                                     : "differ beyond their 95% intervals: more replicates or a "
                                       "smaller --tolerance may move the answer")};
+  // Money that cannot be spent (too few eligible customers at a channel's cost), said on stderr
+  // after the tables.
+  std::vector<std::string> warnings;
+  if (r.unspendable > 0) {
+    std::vector<std::string> full;
+    for (std::size_t c = 0; c < r.channel_capacity.size(); ++c) {
+      if (std::isfinite(r.channel_capacity[c])) {
+        full.push_back(fmt::format("{} at most {}", defs[c].name,
+                                   format_compact(r.channel_capacity[c], Quantity::money, money)));
+      }
+    }
+    warnings.push_back(fmt::format(
+        "{} of the total cannot be spent: every channel is at its --max or at the most it can "
+        "spend ({}); too few customers are eligible at their costs. That money is left "
+        "unallocated, not counted as spent",
+        format_compact(r.unspendable, Quantity::money, money),
+        full.empty() ? std::string("none found") : fmt::format("{}", fmt::join(full, ", "))));
+  }
+  for (std::size_t u = 0; u < r.units.size(); ++u) {
+    if (r.allocation[u] > 0 && r.spent[u].mean < 0.99 * r.allocation[u]) {
+      warnings.push_back(fmt::format(
+          "{}: allocated {} but spent {} ({} left): too few eligible customers at its cost",
+          r.units[u], format_compact(r.allocation[u], Quantity::money, money),
+          format_compact(r.spent[u].mean, Quantity::money, money),
+          format_compact(r.allocation[u] - r.spent[u].mean, Quantity::money, money)));
+    }
+  }
 
   Table result;
   result.name = "Objective";
@@ -323,6 +369,8 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
       print_table(stdout, tables[k], money);
     }
   }
+  std::fflush(stdout);
+  print_warnings(warnings);
   FileMeta meta;
   meta.scenario_name = variant.def.simulation.name;
   meta.scenario_source = scenario->source_name;

@@ -10,6 +10,7 @@
 #include "cjsim/hdf5_io.hpp"
 #include "commands/commands.hpp"
 #include "common/options.hpp"
+#include "common/output_path.hpp"
 #include "common/progress.hpp"
 #include "report/data.hpp"
 #include "report/page.hpp"
@@ -36,6 +37,7 @@ int cmd_report(const Args& args, const std::string& command_line) {
   std::string input, output, compare, assets_dir;
   ReportOptions ro;
   std::uint64_t customer = 0;
+  std::string customer_text;
   bool no_story = false;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
@@ -44,7 +46,7 @@ int cmd_report(const Args& args, const std::string& command_line) {
       "compare", po::value(&compare)->value_name("A,B"),
       "the two variants on the cumulative chart (default: funnel_minded,loop_minded when "
       "present, else the first two)")(
-      "customer", po::value(&customer)->value_name("ID"),
+      "customer", po::value(&customer_text)->value_name("ID"),
       "the customer whose story the page tells (default: one whose journey loops)")(
       "story-variant", po::value(&ro.story_variant)->value_name("NAME"),
       "whose world the story is told in (default: the second variant compared)")(
@@ -55,26 +57,27 @@ int cmd_report(const Args& args, const std::string& command_line) {
       "assets", po::value(&assets_dir)->value_name("DIR"),
       "page template and chart library folder (default: tools/report of this cjsim)")(
       "quiet,q", po::bool_switch(&ro.quiet), "no progress lines");
-  po::options_description hidden;
-  hidden.add_options()("input", po::value(&input)->required());
-  po::positional_options_description pos;
-  pos.add("input", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm, "cjsim report RESULT.h5 [-o REPORT.html] [options]",
-             "  cjsim report results/funnel_vs_loop.h5 -o results/funnel_vs_loop.html\n"
-             "  cjsim report results/flower_delivery.h5 --compare holiday_flights,no_after_sales\n"
-             "  cjsim report results/funnel_vs_loop.h5 --customer 12 --story-variant "
-             "funnel_minded\n")) {
+  if (!parse_with_argument(
+          args, opts, input, true, vm, "cjsim report RESULT.h5 [-o REPORT.html] [options]",
+          "  cjsim report results/funnel_vs_loop.h5 -o results/funnel_vs_loop.html\n"
+          "  cjsim report results/flower_delivery.h5 --compare holiday_flights,no_after_sales\n"
+          "  cjsim report results/funnel_vs_loop.h5 --customer 12 --story-variant "
+          "funnel_minded\n")) {
     return 0;
   }
   check_threads(ro.threads);
   if (!compare.empty()) std::tie(ro.compare_a, ro.compare_b) = split_pair(compare);
-  if (vm.count("customer")) ro.story_customer = customer;
+  if (vm.count("customer")) {
+    customer = parse_whole_number(customer_text, "--customer", "12");
+    ro.story_customer = customer;
+  }
   ro.story = !no_story;
   ro.command_line = command_line;
   if (output.empty()) output = std::filesystem::path(input).replace_extension(".html").string();
 
   // Cheap checks first: a foreign or damaged file, a missing chart library.
+  const OutputClaim page_out = claim_output(output, vm.count("output") ? "-o" : "-o (default)");
   const ResultFile file = ResultFile::open(input);
   const ReportAssets assets = find_report_assets(assets_dir);
   install_interrupt_handler();
@@ -83,7 +86,7 @@ int cmd_report(const Args& args, const std::string& command_line) {
   const std::string title =
       fmt::format("{} \u2014 cjsim report", data["meta"]["scenario_name"].get<std::string>());
   Progress progress("report: page", ro.quiet);
-  write_file_atomically(output, render_page(assets, data, title));
+  write_claimed(page_out, render_page(assets, data, title));
   progress.done(fmt::format("wrote {}", output));
   fmt::print("report: {}\n", output);
   return 0;

@@ -97,19 +97,16 @@ int cmd_serve(const Args& args, const std::string& /*command_line*/) {
       "page, script and chart library folder (default: tools/report of this cjsim)")(
       "quiet,q", po::bool_switch(&quiet), "no line per answered plan");
   add_run_settings(opts, rs);
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value(&scenario_path)->required());
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm,
-             "cjsim serve SCENARIO [--port N] [--open] [--replicates R] [--max-customers N]",
-             "  cjsim serve scenarios/funnel_vs_loop.toml --open\n"
-             "  cjsim serve scenarios/flower_delivery.toml --port 8765 --replicates 8\n"
-             "  cjsim serve scenarios/funnel_vs_loop.toml --max-customers 200000 "
-             "--set simulation.customers=100000\n"
-             "  cjsim serve scenarios/smartwatch.toml --bind 0.0.0.0 --port 8765   "
-             "# a classroom: others may connect\n")) {
+  if (!parse_with_argument(
+          args, opts, scenario_path, true, vm,
+          "cjsim serve SCENARIO [--port N] [--open] [--replicates R] [--max-customers N]",
+          "  cjsim serve scenarios/funnel_vs_loop.toml --open\n"
+          "  cjsim serve scenarios/flower_delivery.toml --port 8765 --replicates 8\n"
+          "  cjsim serve scenarios/funnel_vs_loop.toml --max-customers 200000 "
+          "--set simulation.customers=100000\n"
+          "  cjsim serve scenarios/smartwatch.toml --bind 0.0.0.0 --port 8765   "
+          "# a classroom: others may connect\n")) {
     return 0;
   }
   check_threads(rs.threads);

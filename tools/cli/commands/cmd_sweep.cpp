@@ -15,10 +15,12 @@
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/sweep.hpp"
 #include "cjsim/sweep_io.hpp"
+#include "cjsim/value.hpp"
 #include "commands/commands.hpp"
 #include "common/options.hpp"
+#include "common/output_path.hpp"
 #include "common/progress.hpp"
-#include "common/run_support.hpp"
+#include "common/run_output.hpp"
 #include "common/table_output.hpp"
 #include "sweep/mpi.hpp"
 #include "sweep/print.hpp"
@@ -95,21 +97,55 @@ std::string resume_command(const std::string& command_line) {
 }
 
 // The finished sweep's table, read back from the file: printed in the planner's words and
-// written to --csv / --xlsx.
+// written to --csv / --xlsx; then a warning per channel that left money unspent at some points
+// (the sweep table keeps each row's mean spend per channel, spend.<channel>).
 void show_table(const std::string& output, const TableOutput& files,
-                const std::string& command_line) {
+                const std::string& command_line, const SweepPlan& plan) {
   const SweepFile file = SweepFile::open(output);
   const std::unique_ptr<Scenario> scenario = sweep_scenario(file);
   const FileMeta meta = file.meta();
   const Money money = Money::of(meta.currency);
+  const SweepTable table = file.table();
   const std::vector<Table> tables{
-      sweep_table_model(file.table(), scenario ? &scenario->variants.front().def : nullptr, money)};
+      sweep_table_model(table, scenario ? &scenario->variants.front().def : nullptr, money)};
   if (files.print_tables()) {
     fmt::print("\n");
     print_table(stdout, tables.front(), money);
   }
   files.write(tables, table_source(meta, output, command_line), money);
   fmt::print(files.text(), "\nresults: {}\n", output);
+  std::fflush(files.text());
+  struct Worst {
+    Underspend u;
+    int rows = 0;
+    int row = 0;
+  };
+  std::vector<Worst> worst;
+  for (std::size_t r = 0; r < table.rows.size() && r < plan.rows.size(); ++r) {
+    const ScenarioDef& def = plan.rows[r].def;
+    std::vector<double> spend(def.channels.size(), 0.0);
+    for (std::size_t c = 0; c < def.channels.size(); ++c) {
+      for (std::size_t k = 0; k < table.kpis.size(); ++k) {
+        if (table.kpis[k].id == "spend." + def.channels[c].name) spend[c] = table.rows[r].mean[k];
+      }
+    }
+    for (const Underspend& u : find_underspend(def, spend)) {
+      auto it = std::find_if(worst.begin(), worst.end(),
+                             [&](const Worst& w) { return w.u.channel == u.channel; });
+      if (it == worst.end()) it = worst.insert(worst.end(), Worst{u, 0, static_cast<int>(r)});
+      ++it->rows;
+      if (u.left() > it->u.left()) {
+        it->u = u;
+        it->row = static_cast<int>(r);
+      }
+    }
+  }
+  std::vector<std::string> warnings;
+  for (const Worst& w : worst) {
+    warnings.push_back(fmt::format("at {} of {} rows, {} (row {}, the most left)", w.rows,
+                                   table.rows.size(), describe(w.u), w.row));
+  }
+  print_warnings(warnings);
 }
 
 struct SweepCommand {
@@ -143,6 +179,7 @@ int sweep(const SweepCommand& c, const std::string& command_line, MpiSession* mp
   ScenarioDocument doc = ScenarioDocument::from_string(text, c.scenario_path);
   for (const std::string& o : c.rs.overrides) doc.set(o);
   const SweepPlan plan = plan_sweep(doc, settings);  // the same on every rank, errors too
+  if (rank == 0) print_warnings(plan.warnings);
 
   // Only rank 0 writes (default_output creates results/ in the working folder).
   const std::string output = rank != 0          ? std::string()
@@ -153,17 +190,24 @@ int sweep(const SweepCommand& c, const std::string& command_line, MpiSession* mp
   meta.scenario_source = c.scenario_path;
   meta.scenario_text = text;
   meta.effective_toml = doc.effective_toml();
+  meta.overrides = doc.overrides();
   meta.command_line = command_line;
   const SweepManifest manifest = make_manifest(plan, meta, c.rs.overrides, c.keep_runs);
 
   std::optional<SweepStore> store;
-  if (!on_root_agreed(mpi, rank, [&] { store.emplace(output, manifest, c.resume); })) return 1;
+  // One writer per output (and no device replaced, a symlink's target written): rank 0 claims it.
+  OutputClaim claim;
+  if (!on_root_agreed(mpi, rank, [&] {
+        claim = claim_output(output, "-o");
+        store.emplace(claim.path(), manifest, c.resume);
+      }))
+    return 1;
   const int complete = mpi ? mpi->broadcast(rank == 0 && store->already_complete() ? 1 : 0)
                            : (store->already_complete() ? 1 : 0);
   if (complete) {
     if (rank != 0) return 0;
     fmt::print(stderr, "nothing to resume: {} already holds this sweep, complete\n", output);
-    show_table(output, c.tables, command_line);
+    show_table(output, c.tables, command_line, plan);
     return 0;
   }
 
@@ -238,7 +282,7 @@ int sweep(const SweepCommand& c, const std::string& command_line, MpiSession* mp
     }
     return 128 + (interrupt_signal() != 0 ? interrupt_signal() : SIGINT);
   }
-  show_table(output, c.tables, command_line);
+  show_table(output, c.tables, command_line, plan);
   return 0;
 }
 
@@ -266,12 +310,8 @@ int cmd_sweep(const Args& args, const std::string& command_line) {
       "quiet,q", po::bool_switch(&c.quiet), "no progress, only the table");
   c.tables.add_options(opts, "the sweep table (every KPI)");
   add_run_settings(opts, c.rs);
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value(&c.scenario_path)->required());
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm, kUsage, kExamples)) return 0;
+  if (!parse_with_argument(args, opts, c.scenario_path, true, vm, kUsage, kExamples)) return 0;
   check_threads(c.rs.threads);
   c.tables.check(vm);  // before any work
   c.has_points = vm.count("points") > 0;

@@ -16,27 +16,27 @@ int cmd_trace(const Args& args, const std::string&) {
   std::string scenario_path, only_variant;
   RunSettings rs;
   std::uint64_t customer = 0;
+  std::string customer_text;
   int replicate = 0;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
-      "customer,c", po::value(&customer)->required()->value_name("ID"),
+      "customer,c", po::value(&customer_text)->required()->value_name("ID"),
       "the customer to follow (0 to customers-1; the same id as in the HDF5 table)")(
       "variant", po::value(&only_variant)->value_name("NAME"),
       "which variant's world (default: the first)")(
       "replicate", po::value(&replicate)->default_value(0)->value_name("R"), "which replicate");
   add_run_settings(opts, rs);
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value(&scenario_path)->required());
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm, "cjsim trace SCENARIO --customer ID [options]",
-             "  cjsim trace scenarios/smartwatch.toml --customer 7\n"
-             "  cjsim trace scenarios/funnel_vs_loop.toml --customer 12 --variant loop_minded\n")) {
+  if (!parse_with_argument(
+          args, opts, scenario_path, true, vm, "cjsim trace SCENARIO --customer ID [options]",
+          "  cjsim trace scenarios/smartwatch.toml --customer 7\n"
+          "  cjsim trace scenarios/funnel_vs_loop.toml --customer 12 --variant loop_minded\n")) {
     return 0;
   }
   check_threads(rs.threads);
+  customer = parse_whole_number(customer_text, "--customer", "7");
   const Scenario scenario = load_scenario(scenario_path, rs.overrides);
+  print_warnings(scenario.warnings);
   const Variant* variant = &scenario.variants.front();
   for (const Variant& v : scenario.variants) {
     if (v.name == only_variant) variant = &v;

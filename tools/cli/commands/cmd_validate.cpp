@@ -6,6 +6,7 @@
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/simulation.hpp"
 #include "cjsim/sweep.hpp"
+#include "cjsim/value.hpp"
 #include "commands/commands.hpp"
 #include "common/kpi_table.hpp"
 #include "common/options.hpp"
@@ -38,8 +39,15 @@ int cmd_validate(const Args& args, const std::string&) {
       const MemoryEstimate mem = estimate_memory(d);
       // A [sweep] section is checked as cjsim sweep would, every point built.
       std::string sweep;
+      std::vector<std::string> warnings = s.warnings;
+      for (const Variant& v : s.variants) {
+        for (const std::string& w : unspendable_budgets(v.def)) {
+          warnings.push_back(s.variants.size() > 1 ? "variant " + v.name + ": " + w : w);
+        }
+      }
       if (!read_sweep_section(doc).axes.empty()) {
         const SweepPlan plan = plan_sweep(doc, {});
+        warnings.insert(warnings.end(), plan.warnings.begin(), plan.warnings.end());
         sweep = fmt::format("; [sweep]: {} points x {} replicates", plan.points.size(),
                             plan.replicates);
       }
@@ -50,6 +58,7 @@ int cmd_validate(const Args& args, const std::string&) {
           format_value(static_cast<double>(d.simulation.customers), "customers"), d.simulation.days,
           d.stages.size(), d.edges.size(), d.channels.size(), static_cast<double>(mem.bytes) / 1e6,
           sweep);
+      print_warnings(warnings);
     } catch (const InputError& e) {
       print_input_error(e);
       ++failed;

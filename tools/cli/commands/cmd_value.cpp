@@ -14,8 +14,9 @@
 #include "commands/posterior_decisions.hpp"
 #include "common/key_words.hpp"
 #include "common/options.hpp"
+#include "common/output_path.hpp"
 #include "common/progress.hpp"
-#include "common/run_support.hpp"
+#include "common/run_output.hpp"
 #include "common/table_output.hpp"
 #include "common/text_table.hpp"
 #include "common/variants.hpp"
@@ -163,7 +164,7 @@ int cmd_value(const Args& args, const std::string& command_line) {
       "replicates,r", po::value(&replicates)->default_value(10)->value_name("R"),
       "paired replicates (at least 2)")("variant", po::value(&only_variant)->value_name("NAME"),
                                         "which variant's world (default: the first)")(
-      "step", po::value(&step)->default_value(0.10)->value_name("S"),
+      "step", po::value(&step)->default_value(0.10, "0.1")->value_name("S"),
       "budget change of the marginal counterfactuals (0.10 = -10% and +10%)")(
       "output,o", po::value(&output)->value_name("FILE"),
       "also write an HDF5 file: the baseline runs and the value table (/runs/<v>/channel_value)")(
@@ -176,22 +177,21 @@ int cmd_value(const Args& args, const std::string& command_line) {
                     "the tables and every measure (by segment and stage too: "
                     "FILE-all_measures.csv, a sheet)");
   add_run_settings(opts, rs);
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value(&scenario_path)->required());
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
   po::variables_map vm;
-  if (!parse(args, opts, hidden, pos, vm, "cjsim value SCENARIO|CALIBRATION.h5 [options]",
-             "  cjsim value scenarios/car_dealership.toml --replicates 20\n"
-             "  cjsim value scenarios/flower_delivery.toml --set simulation.customers=20000 "
-             "--replicates 8 --csv results/flowers_value.csv --xlsx results/flowers_value.xlsx\n"
-             "  cjsim value scenarios/funnel_vs_loop.toml --variant loop_minded -o "
-             "results/loop_value.h5 --touch-paths\n"
-             "  cjsim value results/shop_calibration.h5 --draws 20 --replicates 4   # over the "
-             "posterior\n")) {
+  if (!parse_with_argument(
+          args, opts, scenario_path, true, vm, "cjsim value SCENARIO|CALIBRATION.h5 [options]",
+          "  cjsim value scenarios/car_dealership.toml --replicates 20\n"
+          "  cjsim value scenarios/flower_delivery.toml --set simulation.customers=20000 "
+          "--replicates 8 --csv results/flowers_value.csv --xlsx results/flowers_value.xlsx\n"
+          "  cjsim value scenarios/funnel_vs_loop.toml --variant loop_minded -o "
+          "results/loop_value.h5 --touch-paths\n"
+          "  cjsim value results/shop_calibration.h5 --draws 20 --replicates 4   # over the "
+          "posterior\n")) {
     return 0;
   }
   check_threads(rs.threads);
+  OutputClaim file_out;
+  if (!output.empty()) file_out = claim_output(output, "-o");
   files.check(vm);  // before any work
   if (replicates < 2 || replicates > 10000) {
     throw InputError({"--replicates", 0, 0}, "replicates",
@@ -228,11 +228,14 @@ int cmd_value(const Args& args, const std::string& command_line) {
                                 quiet);
   }
   const Scenario scenario = load_scenario(scenario_path, rs.overrides);
+  print_warnings(scenario.warnings);
   const Variant& variant = pick_variant(scenario, only_variant);
 
   const FileMeta meta = run_file_meta(scenario, variant.def, command_line, rs.seed);
   std::optional<ResultWriter> writer;
-  if (!output.empty()) writer.emplace(output, meta);  // fails now if the folder is unwritable
+  if (!output.empty()) {
+    writer.emplace(file_out.path(), meta);  // fails now if the folder is unwritable
+  }
   install_interrupt_handler();
   Progress progress("value", quiet);
   ValueOptions vo;
@@ -248,13 +251,13 @@ int cmd_value(const Args& args, const std::string& command_line) {
   };
   // Baseline runs arrive in any order; the file wants them by replicate.
   std::vector<std::optional<RunResult>> baselines;
-  if (writer) {
-    baselines.resize(static_cast<std::size_t>(replicates));
-    vo.baseline = [&](int r, RunResult&& run) {
-      baselines[static_cast<std::size_t>(r)] = std::move(run);
-    };
-    vo.baseline_touch_paths = touch_paths;
-  }
+  std::vector<DailySeries> baseline_daily(static_cast<std::size_t>(replicates));
+  if (writer) baselines.resize(static_cast<std::size_t>(replicates));
+  vo.baseline = [&](int r, RunResult&& run) {
+    baseline_daily[static_cast<std::size_t>(r)] = run.daily;
+    if (writer) baselines[static_cast<std::size_t>(r)] = std::move(run);
+  };
+  vo.baseline_touch_paths = writer && touch_paths;
   const ChannelValue value = channel_value(variant.def, vo);
   progress.done(fmt::format("{} channels x {} replicates", value.channels.size(), replicates));
   if (writer) {
@@ -278,6 +281,16 @@ int cmd_value(const Args& args, const std::string& command_line) {
   tables.push_back(all_measures(value, money));
   if (writer) fmt::print(files.text(), "\nresults: {}\n", output);
   files.write(tables, table_source(meta, output, command_line), money);
+  std::fflush(files.text());
+  std::vector<const DailySeries*> series;
+  for (const DailySeries& d : baseline_daily) series.push_back(&d);
+  std::vector<std::string> underspent;
+  for (const Underspend& u : find_underspend(variant.def, series)) {
+    underspent.push_back(describe(u) +
+                         " (the baseline runs; a channel's value is measured at "
+                         "what it really spent)");
+  }
+  print_warnings(underspent);
   return 0;
 }
 

@@ -90,9 +90,18 @@ void print_kpi_table(std::FILE* out, const std::vector<KpiColumn>& columns, cons
   if (columns.empty()) return;
   const std::vector<KpiDef>& defs = columns.front().summary.defs;
   // A cell is "mean ± half-width"; the ± signs of a column line up, so the eye reads the means
-  // down the column and the uncertainties beside them.
+  // down the column and the uncertainties beside them. An n/a carries a footnote saying why.
   struct Cell {
     std::string mean, half_width;  // half_width empty: one replicate, or undefined
+  };
+  std::vector<std::string> footnotes;
+  auto footnote = [&](const std::string& note) {
+    auto it = std::find(footnotes.begin(), footnotes.end(), note);
+    if (it == footnotes.end()) it = footnotes.insert(footnotes.end(), note);
+    static const char* const kMarks[] = {"\u00b9", "\u00b2", "\u00b3", "\u2074", "\u2075",
+                                         "\u2076", "\u2077", "\u2078", "\u2079"};
+    const auto k = static_cast<std::size_t>(it - footnotes.begin());
+    return k < 9 ? std::string(kMarks[k]) : fmt::format("[{}]", k + 1);
   };
   // One convention per KPI across the strategies: the same scale, decimals and symbol.
   std::vector<std::vector<Cell>> cells(defs.size());
@@ -108,7 +117,10 @@ void print_kpi_table(std::FILE* out, const std::vector<KpiColumn>& columns, cons
     for (const KpiColumn& col : columns) {
       const KpiSummary& s = col.summary;
       Cell cell{f(s.mean[k]), {}};
-      if (s.replicates > 1 && std::isfinite(s.ci_high[k]) && cell.mean != "n/a") {
+      if (cell.mean == "n/a" && k < s.notes.size() && !s.notes[k].empty()) {
+        cell.mean += footnote(s.notes[k]);
+      }
+      if (s.replicates > 1 && std::isfinite(s.ci_high[k]) && std::isfinite(s.mean[k])) {
         cell.half_width = f.bare_spread((s.ci_high[k] - s.ci_low[k]) / 2);
       }
       cells[k].push_back(cell);
@@ -149,6 +161,29 @@ void print_kpi_table(std::FILE* out, const std::vector<KpiColumn>& columns, cons
     fmt::print(out,
                "\n(mean \u00b1 half-width of the 95% confidence interval over {} replicates)\n",
                replicates);
+  if (!footnotes.empty()) fmt::print(out, "\n");
+  for (std::size_t k = 0; k < footnotes.size(); ++k) {
+    const std::string mark = k < 9 ? std::string() : fmt::format("[{}]", k + 1);
+    static const char* const kMarks[] = {"\u00b9", "\u00b2", "\u00b3", "\u2074", "\u2075",
+                                         "\u2076", "\u2077", "\u2078", "\u2079"};
+    fmt::print(out, "{} n/a: {}\n", k < 9 ? kMarks[k] : mark.c_str(), footnotes[k]);
+  }
+  fmt::print(out, "(every KPI's formula: cjsim run SCENARIO --explain)\n");
+}
+
+void print_kpi_definitions(std::FILE* out, const KpiTable& table) {
+  std::size_t id_w = 0;
+  for (const KpiDef& d : table.defs) id_w = std::max(id_w, width(d.id));
+  for (const KpiView view :
+       {KpiView::funnel, KpiView::loop, KpiView::money, KpiView::nonlinearity}) {
+    static const char* const kTitles[] = {"Funnel view", "Loop view", "Money", "Nonlinearity"};
+    fmt::print(out, "\n{}\n", kTitles[static_cast<int>(view)]);
+    for (const KpiDef& d : table.defs) {
+      if (d.view != view) continue;
+      fmt::print(out, "  {} {} [{}]\n  {} {}\n", pad_right(d.id, id_w), d.label, d.unit,
+                 std::string(id_w, ' '), d.description);
+    }
+  }
 }
 
 }  // namespace cjsim::cli

@@ -32,13 +32,9 @@ double smallest_positive(const std::vector<double>& values) {
   return m;
 }
 
-bool all_integral(const std::vector<double>& values) {
-  return std::all_of(values.begin(), values.end(),
-                     [](double v) { return !finite(v) || v == std::round(v); });
-}
-
 // Whether every value, in units of `scale`, is written exactly with `decimals` decimals: the
-// amounts a planner typed (budgets in a sweep's columns) rather than means of replicates.
+// amounts a planner typed (budgets in a sweep's columns) rather than means of replicates; with
+// scale 1 and no decimals, whether the column holds whole numbers (counts).
 bool all_exact(const std::vector<double>& values, double scale, int decimals) {
   const double unit = std::pow(10.0, decimals) / scale;
   return std::all_of(values.begin(), values.end(), [unit](double v) {
@@ -134,7 +130,7 @@ NumberFormat NumberFormat::choose(Quantity q, const std::vector<double>& values,
       break;
     case Quantity::count:
       // Means of counts over replicates are fractional; below 100 the fraction matters.
-      f.decimals_ = all_integral(values) || m >= 100 ? 0 : 1;
+      f.decimals_ = all_exact(values, 1, 0) || m >= 100 ? 0 : 1;
       break;
     case Quantity::money:
       if (m >= 1e4) {
@@ -154,7 +150,7 @@ NumberFormat NumberFormat::choose(Quantity q, const std::vector<double>& values,
           }
         }
       } else {
-        f.decimals_ = m >= 100 || all_integral(values) ? 0 : money.digits;
+        f.decimals_ = m >= 100 || all_exact(values, 1, 0) ? 0 : money.digits;
       }
       break;
     case Quantity::share:
@@ -167,7 +163,7 @@ NumberFormat NumberFormat::choose(Quantity q, const std::vector<double>& values,
       f.decimals_ = m >= 100 ? 0 : 2;
       break;
     case Quantity::number:
-      f.decimals_ = all_integral(values) ? 0 : std::min(decimals_for(m, 3), 6);
+      f.decimals_ = all_exact(values, 1, 0) ? 0 : std::min(decimals_for(m, 3), 6);
       break;
   }
   return f;

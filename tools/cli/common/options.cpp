@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 #include <tbb/info.h>
 
+#include <charconv>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 
 #include "cjsim/errors.hpp"
 #include "cjsim/simulation.hpp"
@@ -21,8 +23,67 @@ bool parse(const Args& args, const po::options_description& visible,
     std::cout << "usage: " << usage << "\n\n" << visible << "\nexamples:\n" << examples;
     return false;
   }
-  po::notify(vm);
+  try {
+    po::notify(vm);
+  } catch (const po::required_option& e) {
+    // A missing positional argument is named the way the usage line names it ("SCENARIO",
+    // "RESULT.h5"), not by the hidden option behind it, which users never type.
+    const std::string missing = e.get_option_name();
+    for (const auto& option : hidden.options()) {
+      if ("--" + option->long_name() != missing) continue;
+      const std::string text = usage;
+      const std::size_t first = text.find(' ', text.find(' ') + 1);  // after "cjsim COMMAND"
+      const std::size_t end = text.find(' ', first + 1);
+      const std::string name = first == std::string::npos ? option->long_name()
+                                                          : text.substr(first + 1, end - first - 1);
+      const std::string command = text.substr(0, first);
+      throw InputError({command, 0, 0}, "", fmt::format("missing the {} argument", name),
+                       fmt::format("usage: {} ('{} --help' shows examples)", usage, command));
+    }
+    throw;
+  }
   return true;
+}
+
+bool parse_with_argument(const Args& args, const po::options_description& visible,
+                         std::string& argument, bool required, po::variables_map& vm,
+                         const char* usage, const char* examples) {
+  po::options_description hidden;
+  if (required)
+    hidden.add_options()("argument", po::value(&argument)->required());
+  else
+    hidden.add_options()("argument", po::value(&argument));
+  po::positional_options_description pos;
+  pos.add("argument", 1);
+  return parse(args, visible, hidden, pos, vm, usage, examples);
+}
+
+std::uint64_t parse_whole_number(const std::string& text, const std::string& option,
+                                 const std::string& example) {
+  const std::string key = option.substr(option.find_first_not_of('-'));
+  const std::string fix = fmt::format("write a whole number >= 0, e.g. {} {}", option, example);
+  std::int64_t value = -1;
+  const char* end = text.data() + text.size();
+  const auto [ptr, error] = std::from_chars(text.data(), end, value);
+  if (error == std::errc::result_out_of_range && !text.empty() && text[0] != '-') {
+    throw InputError(
+        {option, 0, 0}, key,
+        fmt::format("must be at most {}, got {}", std::numeric_limits<std::int64_t>::max(), text),
+        fix);
+  }
+  if (error != std::errc() || ptr != end) {
+    throw InputError({option, 0, 0}, key, fmt::format("must be a whole number, got '{}'", text),
+                     fix);
+  }
+  if (value < 0) {
+    throw InputError({option, 0, 0}, key, fmt::format("must be >= 0, got {}", value), fix);
+  }
+  return static_cast<std::uint64_t>(value);
+}
+
+std::uint64_t parse_seed(const std::string& text) {
+  // The same range as simulation.seed in a scenario file (a TOML integer >= 0).
+  return parse_whole_number(text, "--seed", "1");
 }
 
 void add_run_settings(po::options_description& d, RunSettings& s) {
@@ -30,9 +91,10 @@ void add_run_settings(po::options_description& d, RunSettings& s) {
                   "override a scenario key, e.g. --set channels.search.budget=0 (repeatable)")(
       "threads,t", po::value(&s.threads)->default_value(0)->value_name("N"),
       "threads to use: 0 = every core, at most 256 (results are identical for any N)")(
-      "seed",
-      po::value<std::uint64_t>()->value_name("S")->notifier([&s](std::uint64_t v) { s.seed = v; }),
-      "random seed (default: simulation.seed of the scenario)");
+      "seed", po::value<std::string>()->value_name("S")->notifier([&s](const std::string& v) {
+        s.seed = parse_seed(v);
+      }),
+      "random seed, a whole number >= 0 (default: simulation.seed of the scenario)");
 }
 
 void check_threads(int threads) {
@@ -52,6 +114,10 @@ void check_threads(int threads) {
                "note: {} threads on {} cores: the cores will be shared (results are the same)\n",
                threads, cores);
   }
+}
+
+void print_warnings(const std::vector<std::string>& warnings) {
+  for (const std::string& w : warnings) fmt::print(stderr, "warning: {}\n", w);
 }
 
 std::string shell_quote(const std::string& word) {

@@ -404,34 +404,6 @@ std::string table_csv(const Table& t, const Money& money) {
   return out;
 }
 
-void check_table_output(const std::string& path, const std::string& option, bool allow_stdout) {
-  if (path.empty()) {
-    throw InputError({option, 0, 0}, option.substr(2), "the file name is empty",
-                     fmt::format("give a file name: {} results/table{}", option,
-                                 allow_stdout ? ".csv (or - for standard output)" : ".xlsx"));
-  }
-  if (path == "-") {
-    if (allow_stdout) return;
-    throw InputError({option, 0, 0}, option.substr(2),
-                     "an Excel workbook cannot go to standard output",
-                     fmt::format("give a file name: {} results/table.xlsx", option));
-  }
-  std::error_code ec;
-  const fs::file_status st = fs::status(path, ec);  // follows symbolic links
-  if (fs::exists(st) && !fs::is_regular_file(st)) {
-    throw InputError({option, 0, 0}, option.substr(2),
-                     fmt::format("'{}' exists and is not a regular file ({})", path,
-                                 fs::is_directory(st) ? "a folder" : "a device, pipe or socket"),
-                     "give the path of a file to write");
-  }
-  const fs::path folder = fs::absolute(fs::path(resolved(path))).parent_path();
-  if (!fs::is_directory(folder, ec)) {
-    throw InputError({option, 0, 0}, option.substr(2),
-                     fmt::format("the folder {} does not exist", folder.string()),
-                     "create it first, or write elsewhere");
-  }
-}
-
 std::vector<std::string> write_csv_tables(const std::string& path, const std::vector<Table>& tables,
                                           const Money& money) {
   if (path == "-") {
@@ -452,7 +424,6 @@ std::vector<std::string> write_csv_tables(const std::string& path, const std::ve
 
 void write_xlsx(const std::string& path, const std::vector<Table>& tables,
                 const TableSource& source, const Money& money) {
-  check_table_output(path, "--xlsx", false);
   PendingFile file(resolved(path));  // written under a temporary name, renamed when whole
   {
     Workbook wb(file.temp_path(), path);

@@ -8,7 +8,8 @@
 // headers, the header row frozen, and an "About" sheet with the scenario and the command line.
 //
 // Both are written to a temporary file beside the target and renamed over it when complete; a
-// failure leaves whatever was there before.
+// failure leaves whatever was there before. The paths are checked before any work by
+// claim_output (common/output_path.hpp), the one rule of every cjsim output.
 #pragma once
 
 #include <string>
@@ -28,13 +29,9 @@ std::string table_csv(const Table& table, const Money& money);
 std::vector<std::string> write_csv_tables(const std::string& path, const std::vector<Table>& tables,
                                           const Money& money);
 
-// Writes the workbook: a sheet per table (in order), then "About". `path` "-" is refused
-// (InputError): a workbook is a file.
+// Writes the workbook: a sheet per table (in order), then "About". The caller claims `path`
+// first (common/output_path.hpp: no "-", no device, a symlink's target).
 void write_xlsx(const std::string& path, const std::vector<Table>& tables,
                 const TableSource& source, const Money& money);
-
-// Checks an output option before any work: not empty, not a folder, its folder exists.
-// `allow_stdout`: "-" is accepted (CSV).
-void check_table_output(const std::string& path, const std::string& option, bool allow_stdout);
 
 }  // namespace cjsim::cli

@@ -20,17 +20,19 @@ void TableOutput::add_options(po::options_description& d, const std::string& wha
                                     .c_str());
 }
 
-void TableOutput::check(const po::variables_map& vm) const {
-  if (vm.count("csv")) check_table_output(csv, "--csv", true);
-  if (vm.count("xlsx")) check_table_output(xlsx, "--xlsx", false);
+void TableOutput::check(const po::variables_map& vm) {
+  if (vm.count("csv")) csv_claim_ = claim_output(csv, "--csv", true);
+  if (vm.count("xlsx")) xlsx_claim_ = claim_output(xlsx, "--xlsx");
 }
 
 void TableOutput::write(const std::vector<Table>& tables, const TableSource& source,
                         const Money& money) const {
   std::vector<std::string> written;
-  if (!csv.empty()) written = write_csv_tables(csv, tables, money);
-  if (!xlsx.empty()) {
-    write_xlsx(xlsx, tables, source, money);
+  if (csv_claim_.claimed()) {
+    written = write_csv_tables(csv_claim_.to_stdout() ? "-" : csv_claim_.path(), tables, money);
+  }
+  if (xlsx_claim_.claimed()) {
+    write_xlsx(xlsx_claim_.path(), tables, source, money);
     written.push_back(xlsx);
   }
   for (const std::string& w : written) fmt::print(text(), "table: {}\n", w);

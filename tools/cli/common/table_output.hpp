@@ -10,6 +10,7 @@
 
 #include "cjsim/hdf5_io.hpp"
 #include "common/options.hpp"
+#include "common/output_path.hpp"
 #include "common/table.hpp"
 #include "common/table_files.hpp"
 
@@ -20,14 +21,18 @@ struct TableOutput {
 
   // `what`: the tables in words for --help ("the sweep table").
   void add_options(po::options_description& d, const std::string& what);
-  // Before any work, after parsing: a typo in a file name costs nothing ("--csv ''" too).
-  void check(const po::variables_map& vm) const;
+  // Before any work, after parsing: claims the outputs (common/output_path.hpp: the folder
+  // exists, no device, a symlink's target, one writer), so a typo in a file name costs nothing.
+  void check(const po::variables_map& vm);
   // Where the command prints its text: standard error when the CSV goes to standard output.
   std::FILE* text() const { return csv == "-" ? stderr : stdout; }
   // Whether the printed tables are shown (not when standard output carries the CSV).
   bool print_tables() const { return csv != "-"; }
   // Writes the files asked for and lists them on text() ("table: results/x.csv").
   void write(const std::vector<Table>& tables, const TableSource& source, const Money& money) const;
+
+ private:
+  OutputClaim csv_claim_, xlsx_claim_;  // held to the end of the command
 };
 
 // What a result file says about itself, for the About sheet; `command_line` is the command

@@ -44,6 +44,15 @@ std::vector<std::string> file_variants(const ResultFile& file) {
 
 std::string pick_file_variant(const ResultFile& file, const std::string& name,
                               const std::string& option, std::size_t fallback) {
+  // A sweep file keeps summaries, not runs ("/runs: missing group" said nothing useful).
+  if (file.meta().kind != "run") {
+    throw InputError(
+        {file.path(), 0, 0}, "kind",
+        fmt::format("a {} file, which keeps summaries of its runs, not the runs", file.meta().kind),
+        "give a file written by cjsim run or cjsim value -o (a sweep keeps its runs "
+        "with --keep-runs, but only for cjsim report); compare sweep points with "
+        "cjsim compare SWEEP.h5");
+  }
   const std::vector<std::string> names = file_variants(file);
   if (name.empty()) return names[std::min(fallback, names.size() - 1)];
   if (std::find(names.begin(), names.end(), name) != names.end()) return name;

@@ -66,12 +66,12 @@ struct StoredScenario {
   }
 };
 
-// The scenario as run. /scenario_effective has every override applied but its tables come out
-// in alphabetical order, which renumbers stages, segments and channels (a different model: the
-// same seed gives a different run). So the original text (/scenario) is rebuilt with the --set
-// overrides of the stored command line, and accepted only when that reproduces
-// /scenario_effective exactly; otherwise the effective text is used for labels and budgets
-// (looked up by name) and the story is refused unless its order matches the file's.
+// The scenario as run: /scenario with the stored --set overrides (stored_document). When that
+// fails (a file from before the overrides were stored, run with --set; or a scenario this
+// version no longer accepts) the effective text is used for labels and budgets (looked up by
+// name); the story needs the declared order, which only files that store their overrides
+// promise for /scenario_effective (older ones wrote it in alphabetical order, which renumbers
+// stages, segments and channels: another model).
 StoredScenario rebuild_scenario(const ResultFile& file, const FileMeta& meta) {
   StoredScenario out;
   if (meta.scenario_text.empty() && meta.effective_toml.empty()) {
@@ -81,29 +81,20 @@ StoredScenario rebuild_scenario(const ResultFile& file, const FileMeta& meta) {
   auto problem_of = [](const InputError& e) {
     return e.diagnostics().empty() ? std::string(e.what()) : e.diagnostics().front().message;
   };
-  if (!meta.scenario_text.empty()) {
-    try {
-      ScenarioDocument doc =
-          ScenarioDocument::from_string(meta.scenario_text, file.path() + ":/scenario");
-      for (const std::string& assignment : stored_overrides(meta.command_line)) doc.set(assignment);
-      if (meta.effective_toml.empty() || doc.effective_toml() == meta.effective_toml) {
-        out.scenario = build_scenario(doc);
-        out.source = "/scenario with the --set overrides of its command line";
-        return out;
-      }
-      out.problem =
-          "the scenario text with the stored command line's --set overrides does not "
-          "give the stored /scenario_effective";
-    } catch (const InputError& e) {
-      out.problem = problem_of(e);
-    }
+  try {
+    out.scenario = build_scenario(stored_document(meta, file.path()));
+    out.source = meta.overrides ? "/scenario with its --set overrides (/scenario_overrides)"
+                                : "/scenario (the file was run without --set)";
+    return out;
+  } catch (const InputError& e) {
+    out.problem = problem_of(e);
   }
   if (!meta.effective_toml.empty()) {
     try {
       out.scenario = build_scenario(
           ScenarioDocument::from_string(meta.effective_toml, file.path() + ":/scenario_effective"));
       out.source = "/scenario_effective";
-      out.declared_order = false;
+      out.declared_order = meta.overrides.has_value();
     } catch (const InputError& e) {
       out.problem = problem_of(e);
     }

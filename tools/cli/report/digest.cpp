@@ -277,14 +277,15 @@ json variant_json(const VariantDigest& acc, const RunShape& shape, const Scenari
 
   // Daily money and purchases summed over segments, means.
   std::vector<double> revenue(T, 0), margin(T, 0), purchases(T, 0), first(T, 0);
-  const auto m_rev = mean_of(acc.revenue, reps), m_mar = mean_of(acc.margin, reps),
-             m_pur = mean_of(acc.purchases, reps), m_first = mean_of(acc.first_purchases, reps);
+  const auto mean_revenue = mean_of(acc.revenue, reps), mean_margin = mean_of(acc.margin, reps),
+             mean_purchases = mean_of(acc.purchases, reps),
+             mean_first = mean_of(acc.first_purchases, reps);
   for (size_t t = 0; t < T; ++t)
     for (size_t g = 0; g < G; ++g) {
-      revenue[t] += m_rev[t * G + g];
-      margin[t] += m_mar[t * G + g];
-      purchases[t] += m_pur[t * G + g];
-      first[t] += m_first[t * G + g];
+      revenue[t] += mean_revenue[t * G + g];
+      margin[t] += mean_margin[t * G + g];
+      purchases[t] += mean_purchases[t * G + g];
+      first[t] += mean_first[t * G + g];
     }
   std::vector<double> day_spend(T, 0);
   for (size_t t = 0; t < T; ++t)

@@ -1,5 +1,5 @@
 // Small pure functions of cjsim report: the day one cumulative curve overtakes another for good,
-// and the --set overrides of a stored command line. Unit-tested in tests/report/test_report.cpp;
+// and running sums. Unit-tested in tests/report/test_report.cpp;
 // the statistics the report shows come from the engine (cjsim/statistics.hpp).
 #pragma once
 
@@ -21,12 +21,5 @@ Crossover find_crossover(const std::vector<double>& a, const std::vector<double>
 
 // Running sum: out[t] = x[0] + ... + x[t].
 std::vector<double> cumulative_sum(const std::vector<double>& x);
-
-// Words of a command line as cjsim stores it (main.cpp quotes POSIX-style: '...' with '\''
-// for a quote inside); double quotes and backslashes are read the way a shell reads them.
-std::vector<std::string> split_command_line(const std::string& line);
-
-// The --set assignments of a stored command line, in order ("--set K=V" and "--set=K=V").
-std::vector<std::string> stored_overrides(const std::string& command_line);
 
 }  // namespace cjsim::cli

@@ -124,6 +124,7 @@ nlohmann::json save_plan(const ServeWorld& world, const PlanRequest& plan,
   meta.scenario_source = world.scenario_path();
   meta.scenario_text = doc.text();
   meta.effective_toml = doc.effective_toml();
+  meta.overrides = doc.overrides();
   meta.command_line = equivalent_command(world, plan, replicates);
   meta.seed = world.seed_of(plan.plan);
   meta.currency = plan.plan.simulation.currency;
@@ -152,9 +153,8 @@ nlohmann::json save_plan(const ServeWorld& world, const PlanRequest& plan,
 
   // The plan as a scenario file: the scenario's own text, untouched, with the plan appended as
   // one more variant (the variant's table after every override, plus the base keys the server
-  // and the page set), so `cjsim run <stem>.toml --variant <new>` runs exactly this plan. (The
-  // effective TOML alone would not do: it lists tables in key order, and the order of stages,
-  // segments and channels numbers them.)
+  // and the page set), so `cjsim run <stem>.toml --variant <new>` runs exactly this plan. (It
+  // keeps the user's own file, comments and all, and the plan reads as one variant.)
   const std::string added = saved_variant_name(world, stem);
   const std::string scenario_text = fmt::format(
       "# Saved by cjsim serve: the plan of the live page is the variant '{}' at the end.\n"

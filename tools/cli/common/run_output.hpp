@@ -1,4 +1,5 @@
-// Pieces `run`, `trace` and `bench` share: the default output path and a one-line summary.
+// What a run shows the user: where its file goes by default, its one-line summary, its profile
+// (shared by `run`, `trace`, `bench`, `sweep`, `value` and `calibrate`).
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-#include "common/run_support.hpp"
+#include "common/run_output.hpp"
 
 #include "common/number_format.hpp"
 
