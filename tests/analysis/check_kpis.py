@@ -14,6 +14,7 @@ import math
 import os
 import subprocess
 import sys
+import tomllib
 
 import h5py
 import numpy as np
@@ -72,11 +73,59 @@ def reachable(stages, edges):
 BOUNDED_ONLY = "conversion."
 
 
+def merged(base, over):
+    """A variant's world: the base tables with the variant's keys laid over them, key by key."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) \
+            else value
+    return out
+
+
+def buyers_can_be_lost(scenario_effective, variant, stages, roles):
+    """Whether a customer who bought can reach a lost stage: along edges whose rate is positive in
+    some segment (rate x tempo if forward x curiosity if marked x the segment's own multiplier),
+    or a recommendation's move (word_of_mouth.rate > 0, from a stage it reaches to moves_to).
+    Retention is undefined where nobody can be lost, read here from the scenario the file holds."""
+    doc = tomllib.loads(scenario_effective)
+    world = merged(doc, doc.get("variants", {}).get(variant, {}))
+    segments = list(world.get("segments", {}).values()) or [{}]
+    following = {s: set() for s in stages}
+    for name, edge in world.get("edges", {}).items():
+        source, target = (x.strip() for x in name.split("->"))
+        rate = edge.get("rate", 0.0) if isinstance(edge, dict) else float(edge)
+        for seg in segments:
+            h = rate
+            if isinstance(edge, dict) and edge.get("forward", False):
+                h *= seg.get("tempo", 1.0)
+            if isinstance(edge, dict) and edge.get("curiosity", False):
+                h *= seg.get("curiosity", 1.0)
+            for edge_name, factor in seg.get("edges", {}).items():
+                if edge_name.replace(" ", "") == name.replace(" ", ""):
+                    h *= factor
+            if h > 0:
+                following[source].add(target)
+    wom = world.get("word_of_mouth", {})
+    if wom.get("rate", 0.0) > 0 and wom.get("moves_to") in following:
+        for s in wom.get("reaches", []):
+            if s in following:
+                following[s].add(wom["moves_to"])
+    todo = [s for s, role in zip(stages, roles) if role == "purchase"]
+    seen = set(todo)
+    while todo:
+        s = todo.pop()
+        for t in following[s]:
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)
+    return any(role == "lost" and s in seen for s, role in zip(stages, roles))
+
+
 def ratio(a, b):
     return a / b if b != 0 else math.nan
 
 
-def expected_kpis(run):
+def expected_kpis(run, can_be_lost):
     stages = names(run["stage"])
     roles = [r.decode() if isinstance(r, bytes) else r for r in run["stage"].attrs["role"]]
     advocate = list(run["stage"].attrs["advocate"])
@@ -127,9 +176,8 @@ def expected_kpis(run):
                 float(seg_margin[g]) / float(seg_revenue[g])
     k["ltv.margin"] = ratio(acquired_margin, new)
     k["repeat_rate"] = ratio(float(np.count_nonzero(acquired & (c["purchases"] >= 2))), new)
-    has_lost = "lost" in roles
     for d in (30, 90, 365):
-        k[f"retention.{d}"] = kaplan_meier(first, churn, days, d) if has_lost else math.nan
+        k[f"retention.{d}"] = kaplan_meier(first, churn, days, d) if can_be_lost else math.nan
     k["advocates"] = float(sum(counts[-1, s, :].sum() for s in range(len(stages)) if advocate[s]))
     referral = sources.index("referral")
     k["referral_share"] = ratio(float(np.count_nonzero(acquired & (c["source"] == referral))), new)
@@ -160,7 +208,12 @@ def main():
                 for rep in (k for k in f[f"runs/{variant}"] if k.startswith("replicate_")):
                     run = f[f"runs/{variant}/{rep}"]
                     stored = {row["id"].decode(): float(row["value"]) for row in run["kpis"][()]}
-                    want = expected_kpis(run)
+                    stages = names(run["stage"])
+                    roles = [r.decode() if isinstance(r, bytes) else r
+                             for r in run["stage"].attrs["role"]]
+                    text = f["scenario_effective"][()]
+                    text = text.decode() if isinstance(text, bytes) else text
+                    want = expected_kpis(run, buyers_can_be_lost(text, variant, stages, roles))
                     where = f"{scenario}/{variant}/{rep}"
                     for kpi, value in stored.items():
                         if kpi not in want:

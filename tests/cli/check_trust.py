@@ -12,11 +12,12 @@ and messages that pointed the wrong way.
 import os
 import random
 import re
-import shutil
-import signal
 import stat
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import Checks, Cjsim, run_case  # noqa: E402
 
 CJSIM, SOURCE, WORK, CASE = sys.argv[1:5]
 SCENARIOS = os.path.join(SOURCE, "scenarios")
@@ -50,24 +51,11 @@ reaches = ["aware", "consideration"]
 lift    = { "consideration -> purchase" = 1.5 }
 """
 
-failures = []
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-
-
-def cjsim(*args, cwd=WORK, timeout=300):
-    p = subprocess.run([CJSIM, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    return p.returncode, p.stdout, p.stderr
-
-
-def scenario_file(name, text):
-    path = os.path.join(WORK, name)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    return path
+checks = Checks()
+check = checks.check
+program = Cjsim(CJSIM, WORK, checks)
+cjsim = program.run
+scenario_file = program.write
 
 
 def edited(old, new, text=BASE):
@@ -76,17 +64,7 @@ def edited(old, new, text=BASE):
 
 
 def expect(args, code, patterns, absent=(), stream="err"):
-    rc, out, err = cjsim(*args)
-    label = " ".join(args)
-    text = err if stream == "err" else out
-    check(rc == code, f"{label}: exit {rc}, expected {code}\n{err[-2000:]}")
-    for p in patterns:
-        check(re.search(p, text, re.M), f"{label}: {stream} lacks /{p}/:\n{text[-2000:]}")
-    for p in absent:
-        check(not re.search(p, text, re.M), f"{label}: {stream} has /{p}/:\n{text[-2000:]}")
-    if code == 1 or code == 2:
-        check("fix:" in err, f"{label}: no fix offered:\n{err[-2000:]}")
-    return rc, out, err
+    return program.expect(args, code, patterns, absent=absent, stream=stream)
 
 
 def kpis_of(h5_path, variant=None):
@@ -259,6 +237,110 @@ def case_one_writer_per_output():
     check(not os.path.exists(lock), "the lock file stayed after both writers ended")
 
 
+# A world to calibrate in seconds: its weekly series come from a run of itself (export --weekly),
+# its one unknown is a purchase rate.
+CALIBRATED = BASE.replace("days      = 60", "days      = 56\nstart     = 2025-01-06") + """
+[calibrate]
+observed = "weekly.csv"
+particles = 20
+budget = 200
+draws = 10
+forecast = 2
+value_draws = 2
+seed = 5
+
+[calibrate.priors]
+"edges.consideration -> purchase.rate" = { dist = "lognormal", median = 0.1, sigma = 0.5 }
+"""
+
+
+def case_calibration_writers():
+    """calibrate -o and --write-scenario, forecast --csv, and value/optimize over a posterior
+    (--csv, --xlsx) follow the one output rule (tools/cli/common/output_path.hpp): claimed before
+    any work, devices and FIFOs refused and left as they were, a symlink's target replaced with
+    the link kept, '-' standard output for CSV alone, one writer per output. Before: calibrate
+    and forecast replaced a FIFO or a link by a plain file after the work, value over a posterior
+    wrote '--csv -' to a file named '-', and optimize over a posterior wrote nothing for --csv."""
+    import fcntl
+    fit = scenario_file("fit.toml", CALIBRATED)
+    truth = scenario_file("truth.toml", CALIBRATED.split("[calibrate]")[0])
+    truth_h5 = os.path.join(WORK, "truth.h5")
+    rc, _, err = cjsim("run", truth, "-q", "-o", truth_h5)
+    check(rc == 0, f"run truth: exit {rc}\n{err}")
+    rc, _, err = cjsim("export", truth_h5, "--weekly", os.path.join(WORK, "weekly.csv"))
+    check(rc == 0, f"export --weekly: exit {rc}\n{err}")
+    fifo = os.path.join(WORK, "fifo")
+    if not os.path.exists(fifo):
+        os.mkfifo(fifo)
+    # Refused at once (before the fit: well under the seconds a fit takes), the FIFO untouched.
+    for args in (["calibrate", fit, "-q", "-o", fifo],
+                 ["calibrate", fit, "-q", "-o", os.path.join(WORK, "c0.h5"), "--write-scenario", fifo]):
+        expect(args, 2, [r"FIFO", r"does not overwrite"])
+        check(stat.S_ISFIFO(os.stat(fifo).st_mode), f"{' '.join(args)}: the FIFO was replaced")
+    expect(["calibrate", fit, "-q", "-o", "/nonexist/cal.h5"], 2, [r"\(-o\)", r"does not exist"])
+    held_out = os.path.join(WORK, "held.h5")
+    with open(os.path.join(WORK, ".held.h5.lock"), "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.write("4242\n")
+        held.flush()
+        expect(["calibrate", fit, "-q", "-o", held_out], 2, [r"another cjsim \(pid 4242\) is writing"])
+        check(not os.path.exists(held_out), "calibrate wrote an output another cjsim holds")
+    os.remove(os.path.join(WORK, ".held.h5.lock"))
+    # Through symbolic links: the targets are written, the links stay links.
+    links = {}
+    for name in ("cal.h5", "fitted.toml", "forecast.csv"):
+        target, link = os.path.join(WORK, "target-" + name), os.path.join(WORK, name)
+        with open(target, "w") as f:
+            f.write("old\n")
+        if os.path.lexists(link):
+            os.remove(link)
+        os.symlink("target-" + name, link)
+        links[name] = (link, target)
+    cal = links["cal.h5"][0]
+    rc, out, err = cjsim("calibrate", fit, "-q", "-o", cal, "--write-scenario", links["fitted.toml"][0])
+    check(rc == 0, f"calibrate -o LINK: exit {rc}\n{err}")
+    for name in ("cal.h5", "fitted.toml"):
+        link, target = links[name]
+        check(os.path.islink(link), f"calibrate replaced the link {name} by a plain file")
+        with open(target, "rb") as f:
+            head = f.read(8)
+        check(head != b"old\n" and (name != "cal.h5" or head == b"\x89HDF\r\n\x1a\n"),
+              f"calibrate did not write {name} to the link's target: {head!r}")
+    check(not os.path.exists(os.path.join(WORK, ".cal.h5.lock")) and
+          not os.path.exists(os.path.join(WORK, ".target-cal.h5.lock")), "calibrate left its lock")
+    if rc != 0:
+        return
+    # forecast --csv: a FIFO refused, a link's target written, '-' standard output with the
+    # table on standard error.
+    expect(["forecast", cal, "-q", "--periods", "2", "--csv", fifo], 2, [r"FIFO", r"--csv"])
+    check(stat.S_ISFIFO(os.stat(fifo).st_mode), "forecast --csv FIFO: the FIFO was replaced")
+    link, target = links["forecast.csv"]
+    rc, out, err = cjsim("forecast", cal, "-q", "--periods", "2", "--csv", link)
+    check(rc == 0 and os.path.islink(link), f"forecast --csv LINK: exit {rc}, link kept: {os.path.islink(link)}\n{err}")
+    with open(target) as f:
+        check(f.readline().startswith("target,date,"), "forecast --csv LINK did not write the target")
+    rc, out, err = cjsim("forecast", cal, "-q", "--periods", "2", "--csv", "-")
+    check(rc == 0 and out.startswith("target,date,") and "Forecast over" not in out and
+          "Forecast over" in err, f"forecast --csv -: exit {rc}\nstdout {out[:300]!r}\nstderr {err[:300]!r}")
+    check(not os.path.exists(os.path.join(WORK, "-")), "forecast --csv - wrote a file named '-'")
+    # value and optimize over the posterior.
+    expect(["value", cal, "-q", "--draws", "2", "-r", "2", "--csv", fifo], 2, [r"FIFO"])
+    rc, out, err = cjsim("value", cal, "-q", "--draws", "2", "-r", "2", "--csv", "-")
+    check(rc == 0 and out.startswith("channel,measure,") and "Channel value over" not in out,
+          f"value CALIBRATION --csv -: exit {rc}\nstdout {out[:300]!r}\n{err[-300:]}")
+    check(not os.path.exists(os.path.join(WORK, "-")), "value CALIBRATION --csv - wrote a file named '-'")
+    split = os.path.join(WORK, "split.csv")
+    if os.path.exists(split):
+        os.remove(split)
+    rc, out, err = cjsim("optimize", cal, "-q", "--total", "2000", "--draws", "2", "-r", "2",
+                         "--csv", split)
+    check(rc == 0 and os.path.exists(split), f"optimize CALIBRATION --csv FILE: exit {rc}, "
+          f"file written: {os.path.exists(split)}\n{err[-300:]}")
+    if os.path.exists(split):
+        with open(split) as f:
+            check("search" in f.read(), "optimize CALIBRATION --csv: the allocation lacks the channel")
+
+
 # --- special input files -----------------------------------------------------------------------
 
 def case_special_inputs():
@@ -312,6 +394,57 @@ def case_retention_zero_and_undefined():
     k = kpis_of(out)
     check(k["retention.30"] != k["retention.30"], f"retention of a world with no lost stage: {k['retention.30']}")
     check("no stage of this world is a lost stage" in stdout, f"no footnote for the undefined retention:\n{stdout}")
+    # A lost stage that only edges at rate 0 enter is no way to leave either (funnel_world:
+    # 100% retention next to a 0% repeat rate); one segment's positive rate is a way.
+    closed = edited('"purchase -> lost"          = { rate = 0.01 }', '"purchase -> lost"          = { rate = 0.0 }')
+    out, stdout, _ = small_run("lost_closed", closed)
+    k = kpis_of(out)
+    check(k["retention.30"] != k["retention.30"], f"retention with every way to 'lost' at rate 0: {k['retention.30']}")
+    check("no edge of positive rate leads a customer who bought to a lost stage" in stdout,
+          f"no footnote for the closed lost stage:\n{stdout}")
+    check(not re.search(r"Retention 30 d\s+100(\.0)?%", stdout), f"100% retention printed:\n{stdout}")
+    # Per segment: the way out exists when one segment's rate is positive, not when every
+    # segment multiplies it by 0.
+    segments = BASE + """
+[segments.keeps]
+share = 0.5
+edges = { "purchase -> lost" = 0.0 }
+
+[segments.leaves]
+share = 0.5
+"""
+    out, stdout, _ = small_run("one_segment_leaves", segments)
+    k = kpis_of(out)
+    check(k["retention.30"] == k["retention.30"] and 0 < k["retention.30"] < 1,
+          f"retention where one segment can be lost: {k['retention.30']}")
+    closed_for_all = segments.replace("[segments.leaves]\nshare = 0.5\n",
+                                      "[segments.leaves]\nshare = 0.5\nedges = { \"purchase -> lost\" = 0.0 }\n")
+    assert closed_for_all != segments
+    out, stdout, _ = small_run("no_segment_leaves", closed_for_all)
+    k = kpis_of(out)
+    check(k["retention.30"] != k["retention.30"] and "no edge of positive rate" in stdout,
+          f"retention where every segment multiplies the way out by 0: {k['retention.30']}\n{stdout[-600:]}")
+    funnel = os.path.join(WORK, "funnel_world.h5")
+    rc, stdout, err = cjsim("run", os.path.join(SCENARIOS, "funnel_vs_loop.toml"), "-q", "-o", funnel,
+                            "--variant", "funnel_world", "--set", "simulation.customers=3000",
+                            "--set", "simulation.days=90")
+    check(rc == 0, f"funnel_world: exit {rc}\n{err}")
+    k = kpis_of(funnel, "funnel_world")
+    check(k["retention.30"] != k["retention.30"], f"funnel_world retention.30 = {k['retention.30']}")
+    check(not re.search(r"Retention 30 d\s+100(\.0)?%", stdout), f"funnel_world prints 100% retention:\n{stdout}")
+    # compare says why each n/a is n/a (before: a bare n/a).
+    rc, out, err = cjsim("compare", funnel, funnel, "-q")
+    check(rc == 0 and re.search(r"n/a \(Retention 30 d, Retention 90 d, Retention 365 d\) in B: undefined: no edge of positive rate", out),
+          f"compare does not footnote the undefined retention: exit {rc}\n{out[-800:]}{err[-300:]}")
+    # The report draws no retention curve for it (it was a flat 100%) and gives the reason.
+    page = os.path.join(WORK, "funnel_world.html")
+    rc, _, err = cjsim("report", funnel, "-o", page, "-q")
+    check(rc == 0, f"report funnel_world: exit {rc}\n{err}")
+    if rc == 0:
+        with open(page, encoding="utf-8") as f:
+            html = f.read()
+        check('"retention":null' in html and '"retention_undefined":"undefined: no edge of positive rate' in html,
+              "the report of funnel_world draws a retention curve or does not say why")
 
 
 def case_conversion_on_the_graph():
@@ -447,17 +580,4 @@ def case_messages_point_the_right_way():
     check(not re.search(r"MODEL\.md|BENCH\.md|ARCHITECTURE\.md", out), "cjsim --help points outside the repository")
 
 
-CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}
-
-if CASE == "--list":
-    print(";".join(sorted(CASES)))
-    sys.exit(0)
-if CASE not in CASES:
-    sys.exit(f"check_trust.py: no case '{CASE}' (have: {', '.join(sorted(CASES))})")
-CASES[CASE]()
-if failures:
-    print(f"{len(failures)} check(s) failed:")
-    for f in failures:
-        print(" -", f)
-    sys.exit(1)
-print("ok")
+run_case("trust", CASE, checks)

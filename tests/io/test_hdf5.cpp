@@ -9,9 +9,13 @@
 #include <catch2/catch.hpp>
 #include <cjsim/errors.hpp>
 #include <cjsim/hdf5_io.hpp>
+#include <cjsim/value.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -629,5 +633,233 @@ TEST_CASE("hdf5 reader: refuses files it cannot read, saying why", "[hdf5]") {
     CHECK_THAT(input_error_of([&] { file.load("base", 7); }),
                Catch::Contains("no run 'base' replicate 7") && Catch::Contains("base/0 base/1"));
     CHECK_THAT(input_error_of([&] { file.summary("nosuch"); }), Catch::Contains("/runs/nosuch"));
+  }
+}
+
+namespace {
+
+// Everything a reader of a run file reads, in a child whose address space is limited: a size
+// taken from the file and allocated unbounded fails there with std::bad_alloc (exit 3, an
+// "unexpected exception"), not with the InputError a bounded reader throws (exit 0, its text).
+ChildReport read_everything_in_child(const std::string& path) {
+  return in_child([&]() -> std::string {
+    const rlimit limit{rlim_t{1} << 30, rlim_t{1} << 30};  // 1 GiB
+    if (::setrlimit(RLIMIT_AS, &limit) != 0) return "setrlimit failed";
+    try {
+      ResultFile file = ResultFile::open(path);
+      static_cast<void>(file.meta());
+      for (const auto& [variant, replicate] : file.runs()) {
+        static_cast<void>(file.load(variant, replicate));
+        static_cast<void>(file.summary(variant));
+        static_cast<void>(file.touch_paths(variant, replicate));
+        static_cast<void>(file.channel_value(variant));
+      }
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "read without complaint";
+  });
+}
+
+// A dataset's scalar number attributes (kpi_summary's "replicates"), to carry over.
+struct NumberAttribute {
+  std::string name;
+  double value = 0;
+};
+herr_t collect_number(hid_t object, const char* name, const H5A_info_t*, void* data) {
+  hid_t attr = H5Aopen(object, name, H5P_DEFAULT);
+  hid_t type = H5Aget_type(attr);
+  hid_t space = H5Aget_space(attr);
+  const H5T_class_t kind = H5Tget_class(type);
+  if ((kind == H5T_INTEGER || kind == H5T_FLOAT) && H5Sget_simple_extent_npoints(space) == 1) {
+    NumberAttribute a{name, 0};
+    if (H5Aread(attr, H5T_NATIVE_DOUBLE, &a.value) >= 0) {
+      static_cast<std::vector<NumberAttribute>*>(data)->push_back(a);
+    }
+  }
+  H5Sclose(space);
+  H5Tclose(type);
+  H5Aclose(attr);
+  return 0;
+}
+
+// Replaces the dataset at `where` by one of the same type and rank whose every dimension is
+// 2^(60 / rank) (about 10^18 elements in all), chunked and never written: a size the file
+// declares but does not hold. Its scalar number attributes are kept, so that the reader gets as
+// far as the size.
+void declare_huge(hid_t file, const char* where) {
+  hid_t old = H5Dopen2(file, where, H5P_DEFAULT);
+  REQUIRE(old >= 0);
+  hid_t type = H5Dget_type(old);
+  hid_t old_space = H5Dget_space(old);
+  const int rank = std::max(1, H5Sget_simple_extent_ndims(old_space));
+  std::vector<NumberAttribute> numbers;
+  REQUIRE(H5Aiterate2(old, H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_number, &numbers) >= 0);
+  H5Sclose(old_space);
+  H5Dclose(old);
+  REQUIRE(H5Ldelete(file, where, H5P_DEFAULT) >= 0);
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank), hsize_t{1} << (60 / rank));
+  std::vector<hsize_t> max(dims.size(), H5S_UNLIMITED), chunk(dims.size(), 1);
+  hid_t space = H5Screate_simple(rank, dims.data(), max.data());
+  hid_t props = H5Pcreate(H5P_DATASET_CREATE);
+  REQUIRE(H5Pset_chunk(props, rank, chunk.data()) >= 0);
+  hid_t huge = H5Dcreate2(file, where, type, space, H5P_DEFAULT, props, H5P_DEFAULT);
+  REQUIRE(huge >= 0);
+  for (const NumberAttribute& a : numbers) {
+    h5::write_number_attribute(huge, a.name.c_str(), H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, &a.value);
+  }
+  H5Dclose(huge);
+  H5Pclose(props);
+  H5Sclose(space);
+  H5Tclose(type);
+}
+
+// libhdf5's checksum of metadata (Jenkins lookup3), exported by the library though not in its
+// public headers: a crafted header must carry a valid one, or HDF5 refuses it before cjsim looks.
+extern "C" std::uint32_t H5_checksum_metadata(const void* data, std::size_t len,
+                                              std::uint32_t initval);
+
+// Finds the one stored variable-length string of `length` bytes (4 bytes of length, an 8-byte
+// heap address inside the file, a small object index) and makes it claim `hostile` bytes; when
+// it sits in a version 2 object header, that chunk's checksum is made right again.
+void claim_string_length(std::string& bytes, std::uint32_t length, std::uint32_t hostile) {
+  std::vector<std::size_t> hits;
+  for (std::size_t i = 0; i + 16 <= bytes.size(); ++i) {
+    std::uint32_t n = 0, index = 0;
+    std::uint64_t heap = 0;
+    std::memcpy(&n, bytes.data() + i, 4);
+    std::memcpy(&heap, bytes.data() + i + 4, 8);
+    std::memcpy(&index, bytes.data() + i + 12, 4);
+    if (n == length && heap > 0 && heap < bytes.size() && index < 1000) hits.push_back(i);
+  }
+  REQUIRE(hits.size() == 1);
+  const std::size_t at = hits.front();
+  std::memcpy(bytes.data() + at, &hostile, 4);
+  const std::size_t header = bytes.rfind("OHDR", at);
+  if (header != std::string::npos) {
+    const auto flags = static_cast<unsigned char>(bytes[header + 5]);
+    const std::size_t p = header + 6 + ((flags & 0x20u) ? 16 : 0) + ((flags & 0x10u) ? 4 : 0);
+    const std::size_t size_bytes = std::size_t{1} << (flags & 0x03u);
+    std::uint64_t size = 0;
+    std::memcpy(&size, bytes.data() + p, size_bytes);
+    const std::size_t end = p + size_bytes + static_cast<std::size_t>(size);
+    REQUIRE(at < end);
+    const std::uint32_t sum = H5_checksum_metadata(bytes.data() + header, end - header, 0);
+    std::memcpy(bytes.data() + end, &sum, 4);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("hdf5 reader: sizes a file declares are bounded before anything is allocated", "[hdf5]") {
+  TempFolder folder;
+  const std::string good = folder.file("good.h5");
+  write_sample(good);
+  REQUIRE(read_everything_in_child(good).text == "read without complaint");
+
+  SECTION("a fixed-length string attribute of 2 GiB (declared on an empty dataspace)") {
+    // HDF5 stores no data for an attribute of no elements, so the declared size costs nothing
+    // in the file: a reader that sized a buffer from H5Tget_size would ask for 2 GiB.
+    const std::string path = folder.file("huge_attribute.h5");
+    fs::copy_file(good, path);
+    edit_file(path, [](hid_t file) {
+      REQUIRE(H5Adelete(file, "command_line") >= 0);
+      hid_t type = H5Tcopy(H5T_C_S1);
+      REQUIRE(H5Tset_size(type, 0x7FFFFFFF) >= 0);
+      const hsize_t none = 0;
+      hid_t space = H5Screate_simple(1, &none, nullptr);
+      hid_t attr = H5Acreate2(file, "command_line", type, space, H5P_DEFAULT, H5P_DEFAULT);
+      REQUIRE(attr >= 0);
+      H5Aclose(attr);
+      H5Sclose(space);
+      H5Tclose(type);
+    });
+    const ChildReport report = read_everything_in_child(path);
+    CHECK(report.exit_code == 0);
+    CHECK_THAT(report.text, Catch::Contains(path) && Catch::Contains("the file is damaged (") &&
+                                Catch::Contains("command_line"));
+  }
+  SECTION("a fixed-length string attribute whose stored size says 2 GiB") {
+    // Written with 23,130 bytes, then its datatype's size field changed to 2^31 - 16 (an object
+    // header of the version without checksums, so only the size is wrong).
+    const std::string path = folder.file("hostile_attribute.h5");
+    constexpr std::uint32_t kWritten = 23'130;
+    {
+      hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+      REQUIRE(file >= 0);
+      const int format = kFormatVersion;
+      h5::write_number_attribute(file, "format", H5T_NATIVE_INT, H5T_STD_I32LE, &format);
+      hid_t type = H5Tcopy(H5T_C_S1);
+      REQUIRE(H5Tset_size(type, kWritten) >= 0);
+      hid_t space = H5Screate(H5S_SCALAR);
+      hid_t attr = H5Acreate2(file, "engine_version", type, space, H5P_DEFAULT, H5P_DEFAULT);
+      REQUIRE(attr >= 0);
+      const std::string text(kWritten, 'Q');
+      REQUIRE(H5Awrite(attr, type, text.data()) >= 0);
+      H5Aclose(attr);
+      H5Sclose(space);
+      H5Tclose(type);
+      REQUIRE(H5Fclose(file) >= 0);
+    }
+    std::string bytes = read_bytes(path);
+    int patched = 0;
+    for (std::size_t i = 0; i + 8 <= bytes.size(); ++i) {
+      // A datatype message of class 3 (string): class and version, 3 bytes of bits, the size.
+      std::uint32_t size = 0;
+      std::memcpy(&size, bytes.data() + i + 4, 4);
+      if ((static_cast<unsigned char>(bytes[i]) & 0x0F) == 3 && size == kWritten) {
+        const std::uint32_t hostile = 0x7FFFFFF0;
+        std::memcpy(bytes.data() + i + 4, &hostile, 4);
+        ++patched;
+      }
+    }
+    REQUIRE(patched == 1);
+    write_bytes(path, bytes);
+    const ChildReport report = read_everything_in_child(path);
+    CHECK(report.exit_code == 0);
+    CHECK_THAT(report.text, Catch::Contains(path) && Catch::Contains("the file is damaged ("));
+  }
+  SECTION("a variable-length string attribute whose stored length says 4 GiB") {
+    // HDF5 allocates and clears a string's stored length before it reads the string (4 GiB,
+    // twice, for 4 changed bytes); in the 1 GiB child that fails inside HDF5 with another
+    // message, so the text says the length was checked first. A version 2 object header (what
+    // cjsim writes, with its checksum made right) and a version 1 header (no checksum).
+    const std::string v2 = folder.file("hostile_string_v2.h5");
+    std::string bytes = read_bytes(good);
+    claim_string_length(bytes, 41, 0xF0000000u);  // command_line: 41 bytes
+    write_bytes(v2, bytes);
+    const std::string v1 = folder.file("hostile_string_v1.h5");
+    {
+      hid_t file = H5Fcreate(v1.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+      REQUIRE(file >= 0);
+      const int format = kFormatVersion;
+      h5::write_number_attribute(file, "format", H5T_NATIVE_INT, H5T_STD_I32LE, &format);
+      h5::write_attribute(file, "engine_version", std::string(4321, 'Z'));
+      REQUIRE(H5Fclose(file) >= 0);
+    }
+    bytes = read_bytes(v1);
+    claim_string_length(bytes, 4321, 0xF0000000u);
+    write_bytes(v1, bytes);
+    for (const std::string& path : {v2, v1}) {
+      const ChildReport report = read_everything_in_child(path);
+      CHECK(report.exit_code == 0);
+      CHECK_THAT(report.text, Catch::Contains(path) && Catch::Contains("the file is damaged (") &&
+                                  Catch::Contains("a string claims 4026531840 bytes"));
+    }
+  }
+  for (const char* where : {"/scenario", "/scenario_overrides", "/runs/base/kpi_summary",
+                            "/runs/base/replicate_1/stage", "/runs/base/replicate_1/day",
+                            "/runs/base/replicate_1/revenue", "/runs/base/replicate_1/stage_counts",
+                            "/runs/base/replicate_1/flows", "/runs/base/replicate_1/customers",
+                            "/runs/base/replicate_1/kpis"}) {
+    DYNAMIC_SECTION("a dataset declared about 10^18 elements large: " << where) {
+      const std::string path = folder.file("huge_dimension.h5");
+      fs::copy_file(good, path);
+      edit_file(path, [&](hid_t file) { declare_huge(file, where); });
+      const ChildReport report = read_everything_in_child(path);
+      CHECK(report.exit_code == 0);
+      CHECK_THAT(report.text, Catch::Contains(path) && Catch::Contains("the file is damaged (") &&
+                                  Catch::Contains(where));
+    }
   }
 }

@@ -235,7 +235,8 @@
       ltv: 'LTV: value of a customer so far', repeat_rate: 'Customers who bought again',
     };
     // Why a KPI can be n/a: it divides by something that was zero in this run.
-    function naReason(id) {
+    function naReason(id, note) {
+      if (note) return note;  // the engine's own reason, stored with the KPI
       if (id === 'cac') return 'no new customers, so no spend per new customer';
       if (id === 'romi' || id === 'roas') return 'nothing was spent';
       if (id === 'ltv' || id === 'repeat_rate') return 'no customers yet';
@@ -788,7 +789,7 @@
         const title = PLAIN_TITLES[id] || label;
         const rows = D.variants.map((v) => {
           const k = v.kpis.find((x) => x.id === id) || {};
-          return { v: v.name, mean: k.mean, lo: k.ci_low, hi: k.ci_high };
+          return { v: v.name, mean: k.mean, lo: k.ci_low, hi: k.ci_high, note: k.note };
         });
         const pct = def.unit === 'share' ? 100 : 1;
         const o = base(title, '');
@@ -802,7 +803,7 @@
           const r = rows[p.dataIndex];
           return `${esc(pretty(r.v))}: ${fmtUnit(r.mean, def.unit)}`
             + (isNum(r.lo) && isNum(r.hi) && r.hi > r.lo ? ` (95% CI ${fmtUnit(r.lo, def.unit)} to ${fmtUnit(r.hi, def.unit)})` : '')
-            + (isNum(r.mean) ? '' : ` — ${esc(naReason(id))}`)
+            + (isNum(r.mean) ? '' : ` — ${esc(naReason(id, r.note))}`)
             + `<br><span style="color:#5b6570">${esc(def.description)}</span>`;
         } };
         o.yAxis = { type: 'category', inverse: true, data: rows.map((r) => pretty(r.v)),
@@ -863,7 +864,8 @@
             const x = v.kpis.find((y) => y.id === k.id) || {};
             const ci = isNum(x.ci_low) && isNum(x.ci_high) && x.ci_high > x.ci_low
               ? `<span class="ci">${fmtUnit(x.ci_low, k.unit)} … ${fmtUnit(x.ci_high, k.unit)}</span>` : '';
-            html += `<td>${fmtUnit(x.mean, k.unit)}${ci}</td>`;
+            const why = isNum(x.mean) ? '' : ` title="n/a: ${esc(naReason(k.id, x.note))}"`;
+            html += `<td${why}>${fmtUnit(x.mean, k.unit)}${ci}</td>`;
           }
           html += '</tr>';
         }
@@ -1081,12 +1083,18 @@
         retState.variant = name;
         redraw(retChart, retentionOption());
         redraw(fpChart, firstPurchaseOption());
+        retentionNote();  // the chosen strategy's own words (a world nobody can leave has no curve)
       });
       retChart = chart('chart-retention', retentionOption());
       fpChart = chart('chart-first-purchase', firstPurchaseOption());
+      retentionNote();
+    }
+    function retentionNote() {
       const v = variantByName[retState.variant];
       const kd = D.variants[0].kpis.filter((k) => k.id.startsWith('days_to_first_purchase.'));
-      el('retention-note').textContent = (v.retention ? '' : 'This file holds no per-customer table (run without '
+      el('retention-note').textContent = (v.retention_undefined
+        ? `No retention curve for ${pretty(v.name)}: ${v.retention_undefined.replace(/^undefined: /, '')}. `
+        : v.retention ? '' : 'This file holds no per-customer table (run without '
         + '--no-customers to see these curves). ')
         + (kd.length ? 'Mean days to the first purchase among buyers: ' + kd.map((k) => {
           const seg = D.segments.find((s) => 'days_to_first_purchase.' + s.name === k.id);

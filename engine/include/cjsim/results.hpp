@@ -26,6 +26,12 @@ struct Names {
   std::vector<std::string>
       sources;  // acquisition sources: channels..., referral, organic, existing, none
   std::vector<std::string> edges;  // "from -> to", declared order
+  // Whether a customer who has bought can ever be lost: a lost stage is reachable from a
+  // purchase stage along edges of positive rate (in some segment) or a word-of-mouth move.
+  // False in a world with no lost stage, or whose lost stages only edges at rate 0 enter (a
+  // "linear funnel" variant): retention is undefined there. Known when a run is compiled;
+  // empty for names read from a file.
+  std::optional<bool> buyers_can_be_lost;
 
   std::size_t source_referral() const { return channels.size(); }
   std::size_t source_organic() const { return channels.size() + 1; }

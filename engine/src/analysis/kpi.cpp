@@ -174,6 +174,8 @@ KpiTable compute_kpis(const RunResult& run, const RunResult* zero_spend) {
   }
   const bool has_lost =
       std::find(n.stage_roles.begin(), n.stage_roles.end(), Role::lost) != n.stage_roles.end();
+  // A lost stage only edges at rate 0 enter is no way to leave either (Names::buyers_can_be_lost).
+  const bool can_be_lost = has_lost && n.buyers_can_be_lost.value_or(true);
 
   Builder b;
   // Funnel view.
@@ -254,7 +256,7 @@ KpiTable compute_kpis(const RunResult& run, const RunResult* zero_spend) {
     // Past the curve's end (the horizon) it is 0 if it reached 0, else unknown.
     const bool reached_zero = !retention.empty() && retention.back() == 0.0;
     double value = kNaN;
-    if (have_table && has_lost) {
+    if (have_table && can_be_lost) {
       value = at < retention.size() ? retention[at] : (reached_zero ? 0.0 : kNaN);
     }
     std::string note;
@@ -262,6 +264,10 @@ KpiTable compute_kpis(const RunResult& run, const RunResult* zero_spend) {
       note = no_table;
     } else if (!has_lost) {
       note = "undefined: no stage of this world is a lost stage, so nobody can be lost";
+    } else if (!can_be_lost) {
+      note =
+          "undefined: no edge of positive rate leads a customer who bought to a lost stage, so "
+          "nobody can be lost";
     } else if (new_customers == 0) {
       note = none_acquired;
     } else if (std::isnan(value)) {

@@ -70,8 +70,12 @@ struct In {
     if (!has_link(g, name)) bad(name, "missing dataset");
     h5::Dataset d = h5::open_dataset(g, name);
     const std::vector<hsize_t> dims = h5::dims_of(d.get());
+    // Each side bounded on its own (a product of hostile sides wraps around), and the rows by
+    // the values they hold: rows of no values hold nothing yet each costs a vector (at most a
+    // million, the most particles a calibration keeps).
     if (dims.size() != 2 || (rows != npos && dims[0] != rows) ||
-        (cols != npos && dims[1] != cols) || dims[0] * dims[1] > kMaxElements) {
+        (cols != npos && dims[1] != cols) || dims[1] > kMaxElements ||
+        dims[0] > (dims[1] == 0 ? hsize_t{1'000'000} : kMaxElements / dims[1])) {
       bad(name, "unexpected shape");
     }
     const auto r = static_cast<std::size_t>(dims[0]), c = static_cast<std::size_t>(dims[1]);

@@ -97,6 +97,12 @@ h5::Dataspace grow_and_select(hid_t dataset, hsize_t first, hsize_t count) {
   return space;
 }
 
+// The pipeline's fork and join for TSan: globals, so that a filter can acquire the fork before
+// it reads anything the caller wrote, its own captures included (the filter objects are written
+// by the calling thread when they are made).
+char pipeline_fork;
+char pipeline_join;
+
 }  // namespace
 
 CustomerTableWriter::CustomerTableWriter(hid_t run_group, std::size_t expected_rows)
@@ -179,60 +185,59 @@ std::size_t CustomerTableWriter::append_chunks(const CustomerTable& table, std::
       static_cast<std::size_t>(2 * std::max(1, tbb::this_task_arena::max_concurrency()));
   std::vector<Compressed> slots(std::min(tokens, std::max<std::size_t>(chunks, 1)));
   std::size_t next = 0;
-  tsan_release(&slots);  // fork: everything above happens before any filter runs
-  tbb::parallel_pipeline(
-      slots.size(),
+  const auto filters =
       tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order,
                                           [&](tbb::flow_control& control) -> std::size_t {
-                                            tsan_acquire(&slots);
+                                            tsan_acquire(&pipeline_fork);
                                             tsan_acquire(&next);
                                             if (next == chunks) control.stop();
                                             const std::size_t k = next++;
                                             tsan_release(&next);
                                             return k;
                                           }) &
-          tbb::make_filter<std::size_t, std::size_t>(
-              tbb::filter_mode::parallel,
-              [&](std::size_t k) {
-                tsan_acquire(&slots);
-                Compressed& c = slots[k % slots.size()];
-                tsan_acquire(&c);  // the last filter is done with the chunk that used it before
-                Buffers& b = buffers.local();
-                const std::size_t from = begin + k * chunk;
-                const std::size_t n = std::min(chunk, end - from);
-                pack_rows(table, from, n, chunk, b.raw);
-                shuffle_deflate(b.raw, kFileRowBytes, static_cast<int>(kDeflateLevel), b.shuffled,
-                                b.deflated);
-                c.rows = b.deflated;
-                b.raw.resize(chunk * sizeof(std::uint64_t));
-                std::fill(b.raw.begin() + static_cast<std::ptrdiff_t>(n * sizeof(std::uint64_t)),
-                          b.raw.end(), 0);
-                for (std::size_t i = 0; i < n; ++i) {
-                  const std::uint64_t customer = first_row + k * chunk + i;
-                  std::memcpy(b.raw.data() + i * sizeof customer, &customer, sizeof customer);
-                }
-                shuffle_deflate(b.raw, sizeof(std::uint64_t), static_cast<int>(kDeflateLevel),
-                                b.shuffled, b.deflated);
-                c.index = b.deflated;
-                tsan_release(&c);
-                return k;
-              }) &
-          tbb::make_filter<std::size_t, void>(
-              tbb::filter_mode::serial_in_order, [&](std::size_t k) {
-                tsan_acquire(&slots);
-                const Compressed& c = slots[k % slots.size()];
-                tsan_acquire(&c);
-                const hsize_t offset = first_row + k * chunk;
-                h5::check(H5Dwrite_chunk(index_.get(), H5P_DEFAULT, 0, &offset, c.index.size(),
-                                         c.index.data()),
-                          "writing " + h5::path_of(index_.get()));
-                h5::check(H5Dwrite_chunk(rows_.get(), H5P_DEFAULT, 0, &offset, c.rows.size(),
-                                         c.rows.data()),
-                          "writing " + h5::path_of(rows_.get()));
-                tsan_release(&c);
-                tsan_release(&next);  // join: the caller acquires it after the pipeline
-              }));
-  tsan_acquire(&next);
+      tbb::make_filter<std::size_t, std::size_t>(
+          tbb::filter_mode::parallel,
+          [&](std::size_t k) {
+            tsan_acquire(&pipeline_fork);
+            Compressed& c = slots[k % slots.size()];
+            tsan_acquire(&c);  // the last filter is done with the chunk that used it before
+            Buffers& b = buffers.local();
+            const std::size_t from = begin + k * chunk;
+            const std::size_t n = std::min(chunk, end - from);
+            pack_rows(table, from, n, chunk, b.raw);
+            shuffle_deflate(b.raw, kFileRowBytes, static_cast<int>(kDeflateLevel), b.shuffled,
+                            b.deflated);
+            c.rows = b.deflated;
+            b.raw.resize(chunk * sizeof(std::uint64_t));
+            std::fill(b.raw.begin() + static_cast<std::ptrdiff_t>(n * sizeof(std::uint64_t)),
+                      b.raw.end(), 0);
+            for (std::size_t i = 0; i < n; ++i) {
+              const std::uint64_t customer = first_row + k * chunk + i;
+              std::memcpy(b.raw.data() + i * sizeof customer, &customer, sizeof customer);
+            }
+            shuffle_deflate(b.raw, sizeof(std::uint64_t), static_cast<int>(kDeflateLevel),
+                            b.shuffled, b.deflated);
+            c.index = b.deflated;
+            tsan_release(&c);
+            return k;
+          }) &
+      tbb::make_filter<std::size_t, void>(tbb::filter_mode::serial_in_order, [&](std::size_t k) {
+        tsan_acquire(&pipeline_fork);
+        const Compressed& c = slots[k % slots.size()];
+        tsan_acquire(&c);
+        const hsize_t offset = first_row + k * chunk;
+        h5::check(
+            H5Dwrite_chunk(index_.get(), H5P_DEFAULT, 0, &offset, c.index.size(), c.index.data()),
+            "writing " + h5::path_of(index_.get()));
+        h5::check(
+            H5Dwrite_chunk(rows_.get(), H5P_DEFAULT, 0, &offset, c.rows.size(), c.rows.data()),
+            "writing " + h5::path_of(rows_.get()));
+        tsan_release(&c);
+        tsan_release(&pipeline_join);  // join: the caller acquires it after the pipeline
+      });
+  tsan_release(&pipeline_fork);  // fork: everything above, the filters too, precedes any filter
+  tbb::parallel_pipeline(slots.size(), filters);
+  tsan_acquire(&pipeline_join);
   written_ = first_row + (end - begin);
   return end;
 }

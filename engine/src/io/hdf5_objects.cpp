@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "io/hdf5_attribute_strings.hpp"
 #include "io/hdf5_crash_guard.hpp"
 
 namespace cjsim::h5 {
@@ -468,6 +469,7 @@ std::string read_string_attribute(hid_t object, const char* name) {
   OpenAttribute a = open_attribute(object, name, place);
   require_variable_string(a.type.get(), place);
   if (a.count != 1) damaged(place, "expected one string");
+  check_attribute_strings(object, name, place);  // their stored lengths, before HDF5 allocates
   Datatype type = string_type();
   std::vector<char*> raw(1, nullptr);
   check(H5Aread(a.attr.get(), type.get(), raw.data()), "reading " + place);
@@ -480,6 +482,7 @@ std::vector<std::string> read_strings_attribute(hid_t object, const char* name) 
   require_variable_string(a.type.get(), place);
   std::vector<char*> raw(static_cast<std::size_t>(a.count), nullptr);
   if (raw.empty()) return {};
+  check_attribute_strings(object, name, place);  // their stored lengths, before HDF5 allocates
   Datatype type = string_type();
   check(H5Aread(a.attr.get(), type.get(), raw.data()), "reading " + place);
   return take_strings(raw, type.get(), a.space.get());

@@ -332,6 +332,47 @@ Model compile_model(const ScenarioDef& def) {
     m.recommend_rate.push_back(w.rate * seg.advocacy);
     m.complain_rate.push_back(w.complaints.rate * seg.advocacy);
   }
+  // Whether buyers can be lost (Names::buyers_can_be_lost): hazards only multiply an edge's base
+  // rate, so an edge at rate 0 in every segment never fires.
+  {
+    std::vector<std::vector<int>> next(static_cast<std::size_t>(S));
+    for (int k = 0; k < E; ++k) {
+      bool positive = false;
+      for (int g = 0; g < G; ++g) positive = positive || m.base[m.eg(k, g)] > 0;
+      if (positive) {
+        next[m.edge_from[static_cast<std::size_t>(k)]].push_back(
+            m.edge_to[static_cast<std::size_t>(k)]);
+      }
+    }
+    if (moves_to >= 0 && w.rate > 0) {
+      for (int s = 0; s < S; ++s) {
+        if (m.wom_reaches[static_cast<std::size_t>(s)]) {
+          next[static_cast<std::size_t>(s)].push_back(moves_to);
+        }
+      }
+    }
+    std::vector<std::uint8_t> seen(static_cast<std::size_t>(S), 0);
+    std::vector<int> todo;
+    for (int s = 0; s < S; ++s) {
+      if (m.role[static_cast<std::size_t>(s)] == Role::purchase) {
+        seen[static_cast<std::size_t>(s)] = 1;
+        todo.push_back(s);
+      }
+    }
+    bool lost = false;
+    while (!todo.empty()) {
+      const int s = todo.back();
+      todo.pop_back();
+      lost = lost || m.role[static_cast<std::size_t>(s)] == Role::lost;
+      for (const int t : next[static_cast<std::size_t>(s)]) {
+        if (!seen[static_cast<std::size_t>(t)]) {
+          seen[static_cast<std::size_t>(t)] = 1;
+          todo.push_back(t);
+        }
+      }
+    }
+    m.names.buyers_can_be_lost = lost;
+  }
   m.complain_below = static_cast<float>(w.complaints.below);
   m.complain_impact = static_cast<float>(w.complaints.impact);
 

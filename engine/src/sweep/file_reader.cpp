@@ -251,7 +251,14 @@ std::vector<double> SweepFile::kpi_values(int row) const {
     h5::Dataspace file_space(h5::check(H5Dget_space(values.get()), "reading kpi_values"));
     h5::check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
               "selecting a row of kpi_values");
+    // The row's size bounded by what the file stores before anything is allocated for it.
+    const hsize_t stored = h5::stored_elements(values.get());
     const hsize_t total = dims[1] * dims[2];
+    if (dims[1] != 0 && (total / dims[1] != dims[2] || total > stored)) {
+      impl_->bad("/points/kpi_values",
+                 fmt::format("a row of {} x {} values in a dataset of {} stored", dims[1], dims[2],
+                             stored));
+    }
     h5::Dataspace memory(h5::check(H5Screate_simple(1, &total, nullptr), "creating a space"));
     std::vector<double> out(total);
     if (total > 0) {

@@ -140,7 +140,7 @@ RowFile read_row_file(const std::string& path) {
   {
     h5::Dataset revenue = h5::open_dataset(root, kRevenue);
     const std::vector<hsize_t> dims = h5::dims_of(revenue.get());
-    if (dims.size() != 2) {
+    if (dims.size() != 2 || dims[1] > 36'500) {  // the scenario's limit on simulation.days
       throw h5::Hdf5Failure("reading " + path, "revenue has the wrong shape",
                             h5::Hdf5Failure::Cause::other);
     }

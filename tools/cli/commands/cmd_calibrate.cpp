@@ -13,6 +13,7 @@
 #include "cjsim/scenario_io.hpp"
 #include "commands/commands.hpp"
 #include "common/options.hpp"
+#include "common/output_path.hpp"
 #include "common/progress.hpp"
 #include "common/run_output.hpp"
 #include "common/text_table.hpp"
@@ -195,6 +196,12 @@ int cmd_calibrate(const Args& args, const std::string& command_line) {
                      fmt::format("must be 10 to 1,000,000, got {}", particles),
                      "e.g. --particles 300");
   }
+  // The outputs, claimed before any work (common/output_path.hpp): the folder, no device or
+  // FIFO, a symlink's target, one writer (the lock is held to the end, over the checkpoint too).
+  if (output.empty()) output = default_output(scenario_path, "_calibration.h5");
+  const OutputClaim out = claim_output(output, "-o");
+  OutputClaim scenario_out;
+  if (!write_scenario.empty()) scenario_out = claim_output(write_scenario, "--write-scenario");
   ScenarioDocument doc = ScenarioDocument::from_file(scenario_path);
   for (const std::string& o : rs.overrides) doc.set(o);
   CalibrationSpec spec = read_calibrate_section(doc);
@@ -246,10 +253,7 @@ int cmd_calibrate(const Args& args, const std::string& command_line) {
   }
   ObservedData observed = read_observed(files, oo);
   const FitProblem problem(doc, variant->name, std::move(spec), std::move(observed));
-  if (output.empty()) output = default_output(scenario_path, "_calibration.h5");
-  check_calibration_output(output);
-  if (!write_scenario.empty()) check_calibration_output(write_scenario);
-  const std::string checkpoint = checkpoint_path(output);
+  const std::string checkpoint = checkpoint_path(out.path());
   const std::string print = fingerprint(doc, rs.overrides, problem);
   std::optional<Screen> screen;
   std::optional<AbcState> state;
@@ -346,9 +350,9 @@ int cmd_calibrate(const Args& args, const std::string& command_line) {
   meta.seed = result.seed;
   std::string fitted;
   if (!write_scenario.empty()) fitted = fitted_scenario_text(doc, result);
-  write_calibration_file(output, meta, rs.overrides, problem, result);
+  write_calibration_file(out.path(), meta, rs.overrides, problem, result);
   std::filesystem::remove(checkpoint);
-  if (!write_scenario.empty()) write_file_atomically(write_scenario, fitted);
+  if (scenario_out.claimed()) write_claimed(scenario_out, fitted);
   print_screen(result.screen);
   print_result(result);
   const double share =

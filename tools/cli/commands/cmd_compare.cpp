@@ -11,6 +11,10 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include "cjsim/errors.hpp"
 #include "cjsim/hdf5_io.hpp"
@@ -267,6 +271,27 @@ int compare_runs(const std::string& path_a, const std::string& path_b, const std
       "B - A: mean of the paired differences ± half-width of its 95% confidence interval; * the "
       "interval excludes 0 ({} of {} KPIs){}",
       marked, shown.size(), pairs.size() < 2 ? "; one pair gives no interval" : ""));
+  // Why a KPI is n/a, in the words the runs stored with it (one line per reason and side).
+  std::vector<std::pair<std::string, std::vector<std::string>>> why;
+  for (std::size_t k : shown) {
+    for (const auto& [side, mean, kpis_of, at] :
+         {std::tuple{"A", d[k].a_mean, &sa.by_replicate.begin()->second, ia[k]},
+          std::tuple{"B", d[k].b_mean, &sb.by_replicate.begin()->second, ib[k]}}) {
+      if (!std::isnan(mean)) continue;
+      const std::string note = fmt::format("{}: {}", side, kpis_of->note(at));
+      if (kpis_of->note(at).empty()) continue;
+      auto it =
+          std::find_if(why.begin(), why.end(), [&](const auto& w) { return w.first == note; });
+      if (it == why.end()) {
+        why.emplace_back(note, std::vector<std::string>{});
+        it = std::prev(why.end());
+      }
+      it->second.push_back(defs[k].label);
+    }
+  }
+  for (const auto& [note, labels] : why) {
+    table.notes.push_back(fmt::format("n/a ({}) in {}", fmt::join(labels, ", "), note));
+  }
   if (files.print_tables()) print_table(stdout, table, money);
   files.write({table},
               table_source(meta_a, same_file ? path_a : path_a + ", " + path_b, command_line),

@@ -4,11 +4,13 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "cjsim/calibrate.hpp"
 #include "cjsim/files.hpp"
 #include "commands/commands.hpp"
 #include "common/options.hpp"
+#include "common/output_path.hpp"
 #include "common/progress.hpp"
 #include "common/text_table.hpp"
 #include "report/page.hpp"
@@ -39,7 +41,8 @@ std::string forecast_csv(const Forecast& f) {
   return out;
 }
 
-void print_forecast(const Forecast& f, std::size_t max_targets) {
+// `out`: standard output, or standard error when the CSV goes to standard output (--csv -).
+void print_forecast(std::FILE* out, const Forecast& f, std::size_t max_targets) {
   TextTable t;
   t.header = {"period"};
   t.left = {true};
@@ -59,11 +62,12 @@ void print_forecast(const Forecast& f, std::size_t max_targets) {
     }
     t.rows.push_back(std::move(row));
   }
-  fmt::print("Forecast over {} posterior draws (median and 90% band per period, market scale)\n\n",
+  fmt::print(out,
+             "Forecast over {} posterior draws (median and 90% band per period, market scale)\n\n",
              f.draws);
-  t.print(stdout);
+  t.print(out);
   if (f.targets.size() > K) {
-    fmt::print("({} more targets in --csv)\n", f.targets.size() - K);
+    fmt::print(out, "({} more targets in --csv)\n", f.targets.size() - K);
   }
   if (f.errors.empty()) return;
   TextTable e{{"target", "periods", "forecast bias", "forecast error", "inside 90% band",
@@ -81,10 +85,11 @@ void print_forecast(const Forecast& f, std::size_t max_targets) {
                       abs_pct(x.coverage90), pct(x.naive_bias), abs_pct(x.naive_mape)});
   }
   fmt::print(
+      out,
       "\nAgainst the later observations: bias = (forecast total - observed total) / observed "
       "total;\nerror = mean |forecast - observed| / observed per period; naive = the last 13 "
       "periods' mean carried forward\n\n");
-  e.print(stdout);
+  e.print(out);
 }
 
 }  // namespace
@@ -104,8 +109,10 @@ int cmd_forecast(const Args& args, const std::string& command_line) {
       "it (the periods right after the fitted window)")(
       "draws", po::value(&draws)->default_value(0)->value_name("N"),
       "posterior draws to run (0: every draw the file keeps)")(
-      "csv", po::value(&csv)->value_name("FILE"), "write every target's bands per period as CSV")(
-      "show", po::value(&show)->default_value(4)->value_name("K"), "targets in the printed table")(
+      "csv", po::value(&csv)->value_name("FILE"),
+      "write every target's bands per period as CSV (- for standard output; the table then goes "
+      "to standard error)")("show", po::value(&show)->default_value(4)->value_name("K"),
+                            "targets in the printed table")(
       "threads", po::value(&threads)->default_value(0)->value_name("N"),
       "threads (0 = every core); results are the same for any N")(
       "quiet,q", po::bool_switch(&quiet), "no progress");
@@ -127,6 +134,11 @@ int cmd_forecast(const Args& args, const std::string& command_line) {
   if (draws < 0) {
     throw InputError({"--draws", 0, 0}, "draws", "must be >= 0", "e.g. --draws 100");
   }
+  // Claimed before any work (common/output_path.hpp): the folder, no device or FIFO, a
+  // symlink's target, one writer; "-" is standard output, and the printed text goes to stderr.
+  OutputClaim csv_out;
+  if (vm.count("csv")) csv_out = claim_output(csv, "--csv", true);
+  std::FILE* const text = csv_out.to_stdout() ? stderr : stdout;
   const CalibrationFile file = read_calibration_file(input);
   const FitProblem problem = fit_problem_from(file);
   ForecastOptions fo;
@@ -143,7 +155,7 @@ int cmd_forecast(const Args& args, const std::string& command_line) {
     }
     oo.day0 = file.observed.day0;
     ObservedData later = read_observed(later_files, oo);
-    for (const std::string& note : later.notes) fmt::print("note: {}\n", note);
+    for (const std::string& note : later.notes) fmt::print(text, "note: {}\n", note);
     fo.later = std::move(later);
   }
   install_interrupt_handler();
@@ -154,9 +166,9 @@ int cmd_forecast(const Args& args, const std::string& command_line) {
   };
   const Forecast f = forecast(problem, file.result, fo);
   progress.done(fmt::format("{} draws x {} periods", f.draws, f.periods.size()));
-  if (!csv.empty()) write_file_atomically(csv, forecast_csv(f));
-  print_forecast(f, static_cast<std::size_t>(std::max(show, 1)));
-  if (!csv.empty()) fmt::print("\ntable: {}\n", csv);
+  if (csv_out.claimed()) write_claimed(csv_out, forecast_csv(f));
+  print_forecast(text, f, static_cast<std::size_t>(std::max(show, 1)));
+  if (csv_out.claimed() && !csv_out.to_stdout()) fmt::print(text, "\ntable: {}\n", csv);
   return 0;
 }
 

@@ -216,7 +216,7 @@ int cmd_optimize(const Args& args, const std::string& command_line) {
   oo.run.seed = rs.seed;
   if (calibrated) {
     oo.run.customer_table = false;
-    return optimize_over_posterior(scenario_path, draws, oo, quiet);
+    return optimize_over_posterior(scenario_path, draws, oo, files, command_line, quiet);
   }
   const Variant& variant = pick_variant(*scenario, only_variant);
   install_interrupt_handler();

@@ -224,8 +224,7 @@ int cmd_value(const Args& args, const std::string& command_line) {
     vo.step = step;
     vo.run.threads = rs.threads;
     vo.run.customer_table = false;
-    return value_over_posterior(scenario_path, draws, vo, files.csv, files.xlsx, command_line,
-                                quiet);
+    return value_over_posterior(scenario_path, draws, vo, files, command_line, quiet);
   }
   const Scenario scenario = load_scenario(scenario_path, rs.overrides);
   print_warnings(scenario.warnings);

@@ -64,9 +64,31 @@ Table posterior_value_sheet(const PosteriorValue& v) {
   return t;
 }
 
+// The posterior allocation for CSV and Excel: a row per budget unit, its best split over draws.
+Table posterior_allocation_sheet(const PosteriorAllocation& a, const OptimizeOptions& options) {
+  Table t;
+  t.name = "Posterior allocation";
+  t.title = fmt::format("Budget {} shared to maximise {} in {} posterior draws' worlds",
+                        format_number(options.total), objective_name(options.objective), a.draws);
+  t.columns = {
+      TableColumn::words("Unit"), TableColumn::numbers("Posterior-median world", Quantity::money),
+      TableColumn::numbers("5%", Quantity::money), TableColumn::numbers("Median", Quantity::money),
+      TableColumn::numbers("95%", Quantity::money)};
+  for (std::size_t u = 0; u < a.units.size(); ++u) {
+    t.rows.push_back({TableCell::words(a.units[u]), TableCell::number(a.median_world[u]),
+                      TableCell::number(a.p05[u]), TableCell::number(a.p50[u]),
+                      TableCell::number(a.p95[u])});
+  }
+  t.notes = {fmt::format(
+      "5% .. 95%: where each draw's best split puts the unit's budget (a 90% credible interval "
+      "over the posterior draws); {} at the best split: median {}, 90% {} .. {}",
+      objective_name(options.objective), format_number(a.objective_p50),
+      format_number(a.objective_p05), format_number(a.objective_p95))};
+  return t;
+}
+
 int value_over_posterior(const std::string& calibration, int draws, const ValueOptions& options,
-                         const std::string& csv, const std::string& xlsx,
-                         const std::string& command_line, bool quiet) {
+                         const TableOutput& files, const std::string& command_line, bool quiet) {
   const CalibrationFile file = read_calibration_file(calibration);
   const FitProblem problem = fit_problem_from(file);
   install_interrupt_handler();
@@ -103,35 +125,39 @@ int value_over_posterior(const std::string& calibration, int draws, const ValueO
     row.push_back(roas && std::isfinite(roas->noise) ? "± " + format_number(roas->noise) : "n/a");
     t.rows.push_back(std::move(row));
   }
-  fmt::print(
-      "Channel value over {} posterior draws of {} (the fitted window, its observed spend), "
-      "{} paired replicates per draw\n\n",
-      v.draws, calibration, v.replicates);
-  t.print(stdout);
-  fmt::print(
-      "\nmedian (5% .. 95%) over the posterior draws: a 90% credible interval that holds the "
-      "parameters' uncertainty;\n'noise alone' is the mean half-width of one draw's 95% "
-      "confidence interval (simulation noise only).\n");
-  if (!csv.empty()) {
+  std::FILE* const text = files.text();  // stderr when the CSV goes to standard output
+  if (files.print_tables()) {
+    fmt::print(text,
+               "Channel value over {} posterior draws of {} (the fitted window, its observed "
+               "spend), {} paired replicates per draw\n\n",
+               v.draws, calibration, v.replicates);
+    t.print(text);
+    fmt::print(text,
+               "\nmedian (5% .. 95%) over the posterior draws: a 90% credible interval that holds "
+               "the parameters' uncertainty;\n'noise alone' is the mean half-width of one draw's "
+               "95% confidence interval (simulation noise only).\n");
+  }
+  if (files.csv_claim().claimed()) {
     std::string out = "channel,measure,mean,p05,p50,p95,noise,draws\n";
     for (const PosteriorMeasure& m : v.rows) {
       out += fmt::format("{},{},{},{},{},{},{},{}\n", m.channel, m.measure, csv_number(m.mean),
                          csv_number(m.p05), csv_number(m.p50), csv_number(m.p95),
                          csv_number(m.noise), m.draws);
     }
-    write_file_atomically(csv, out);
-    fmt::print("table: {}\n", csv);
+    write_claimed(files.csv_claim(), out);
+    if (!files.csv_claim().to_stdout()) fmt::print(text, "table: {}\n", files.csv);
   }
-  if (!xlsx.empty()) {
+  if (files.xlsx_claim().claimed()) {
     TableSource source = table_source(file.meta, calibration, command_line);
-    write_xlsx(xlsx, {posterior_value_sheet(v)}, source, Money::of(file.meta.currency));
-    fmt::print("table: {}\n", xlsx);
+    write_xlsx(files.xlsx_claim().path(), {posterior_value_sheet(v)}, source,
+               Money::of(file.meta.currency));
+    fmt::print(text, "table: {}\n", files.xlsx);
   }
   return 0;
 }
 
 int optimize_over_posterior(const std::string& calibration, int draws, OptimizeOptions options,
-                            bool quiet) {
+                            const TableOutput& files, const std::string& command_line, bool quiet) {
   const CalibrationFile file = read_calibration_file(calibration);
   const FitProblem problem = fit_problem_from(file);
   install_interrupt_handler();
@@ -151,18 +177,24 @@ int optimize_over_posterior(const std::string& calibration, int draws, OptimizeO
     t.rows.push_back(
         {a.units[u], format_number(a.median_world[u]), interval(a.p50[u], a.p05[u], a.p95[u])});
   }
-  fmt::print(
-      "Budget {} shared to maximise {} over the fitted window, in {} posterior draws' worlds "
-      "({} replicates each)\n\n",
-      format_number(options.total), objective_name(options.objective), a.draws, options.replicates);
-  t.print(stdout);
-  fmt::print(
-      "\n{} at each draw's best split: {}; gain over the plan scaled to the total: {}\n"
-      "The interval of a unit's budget is where the best split lies across the draws: a wide one "
-      "means the data cannot yet say how much that channel deserves.\n",
-      objective_name(options.objective),
-      interval(a.objective_p50, a.objective_p05, a.objective_p95),
-      interval(a.gain_p50, a.gain_p05, a.gain_p95));
+  std::FILE* const text = files.text();  // stderr when the CSV goes to standard output
+  if (files.print_tables()) {
+    fmt::print(text,
+               "Budget {} shared to maximise {} over the fitted window, in {} posterior draws' "
+               "worlds ({} replicates each)\n\n",
+               format_number(options.total), objective_name(options.objective), a.draws,
+               options.replicates);
+    t.print(text);
+    fmt::print(text,
+               "\n{} at each draw's best split: {}; gain over the plan scaled to the total: {}\n"
+               "The interval of a unit's budget is where the best split lies across the draws: a "
+               "wide one means the data cannot yet say how much that channel deserves.\n",
+               objective_name(options.objective),
+               interval(a.objective_p50, a.objective_p05, a.objective_p95),
+               interval(a.gain_p50, a.gain_p05, a.gain_p95));
+  }
+  files.write({posterior_allocation_sheet(a, options)},
+              table_source(file.meta, calibration, command_line), Money::of(file.meta.currency));
   return 0;
 }
 

@@ -6,6 +6,7 @@
 
 #include "cjsim/optimize.hpp"
 #include "cjsim/value.hpp"
+#include "common/table_output.hpp"
 
 namespace cjsim::cli {
 
@@ -14,10 +15,10 @@ bool is_hdf5_file(const std::string& path);
 
 // `csv`, `xlsx`: files to write the table to ("" for none); `command_line` for the workbook's
 // About sheet.
+// `files`: the --csv and --xlsx outputs, already claimed (TableOutput::check).
 int value_over_posterior(const std::string& calibration, int draws, const ValueOptions& options,
-                         const std::string& csv, const std::string& xlsx,
-                         const std::string& command_line, bool quiet);
+                         const TableOutput& files, const std::string& command_line, bool quiet);
 int optimize_over_posterior(const std::string& calibration, int draws, OptimizeOptions options,
-                            bool quiet);
+                            const TableOutput& files, const std::string& command_line, bool quiet);
 
 }  // namespace cjsim::cli

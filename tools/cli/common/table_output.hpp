@@ -30,6 +30,9 @@ struct TableOutput {
   bool print_tables() const { return csv != "-"; }
   // Writes the files asked for and lists them on text() ("table: results/x.csv").
   void write(const std::vector<Table>& tables, const TableSource& source, const Money& money) const;
+  // The claimed outputs, for a command that writes a file of its own layout to them.
+  const OutputClaim& csv_claim() const { return csv_claim_; }
+  const OutputClaim& xlsx_claim() const { return xlsx_claim_; }
 
  private:
   OutputClaim csv_claim_, xlsx_claim_;  // held to the end of the command

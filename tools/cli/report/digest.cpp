@@ -66,6 +66,8 @@ json kpi_json(const KpiSummary& s) {
                     {"sd", num(s.sd[k], 6)},
                     {"ci_low", num(s.ci_low[k], 6)},
                     {"ci_high", num(s.ci_high[k], 6)}});
+    // Why the mean is n/a, in the engine's words (KpiSummary::notes).
+    if (k < s.notes.size() && !s.notes[k].empty()) rows.back()["note"] = s.notes[k];
   }
   return rows;
 }
@@ -324,7 +326,16 @@ json variant_json(const VariantDigest& acc, const RunShape& shape, const Scenari
   v["kpis"] = kpi_json(*summary);
   v["kpi_replicates"] = summary->replicates;
 
-  // Retention after the first purchase and time to first purchase, pooled over replicates.
+  // Retention after the first purchase and time to first purchase, pooled over replicates. A
+  // world where nobody who bought can be lost has no retention curve (its KPIs say so in their
+  // note, "undefined: ..."): the Kaplan-Meier curve would be a flat 100% that means nothing.
+  std::string retention_undefined;
+  for (size_t k = 0; k < summary->defs.size() && k < summary->notes.size(); ++k) {
+    if (summary->defs[k].id == "retention.30" && summary->notes[k].starts_with("undefined")) {
+      retention_undefined = summary->notes[k];
+    }
+  }
+  if (!retention_undefined.empty()) v["retention_undefined"] = retention_undefined;
   if (acc.customers) {
     json km = json::array();
     for (size_t g = 0; g <= G; ++g) {
@@ -333,7 +344,8 @@ json variant_json(const VariantDigest& acc, const RunShape& shape, const Scenari
       km.push_back({{"curve", nums(kaplan_meier(acc.km[g].events, acc.km[g].censored), 5)},
                     {"customers", n}});
     }
-    v["retention"] = std::move(km);  // index G: every segment
+    // index G: every segment
+    v["retention"] = retention_undefined.empty() ? std::move(km) : json(nullptr);
     json ttfp = json::array();
     for (size_t g = 0; g < G; ++g) {
       json hist = json::array();
