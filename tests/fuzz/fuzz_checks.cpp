@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "cjsim/kpi.hpp"
+#include "cjsim/observed.hpp"
 #include "cjsim/scenario_io.hpp"
 #include "cjsim/simulation.hpp"
 #include "cjsim/sweep.hpp"
@@ -489,6 +490,91 @@ Bases load_set_bases(const std::string& source_dir) {
     bases.docs.push_back(ScenarioDocument::from_string(text.str(), kSource));
   }
   return bases;
+}
+
+bool check_observed_input(std::string_view input, const std::string& scratch_path) {
+  const unsigned char flags = input.empty() ? 0 : static_cast<unsigned char>(input[0]);
+  const std::string_view text = input.empty() ? input : input.substr(1);
+  {
+    std::ofstream out(scratch_path, std::ios::binary | std::ios::trunc);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    if (!out) broken("cannot write the scratch file " + scratch_path);
+  }
+  ObservedOptions o;
+  o.channels = {"search", "social"};
+  o.stages = {"unaware", "lead", "buy", "loyal"};
+  o.purchase_stages = {"buy"};
+  if (flags & 1) o.period = "month";
+  if (flags & 2) {
+    o.from = 20094;  // 2025-01-06
+    o.to = 20177;    // 2025-03-30
+    o.from_place = {"calibrate.from", 0, 0};
+    o.to_place = {"calibrate.to", 0, 0};
+  }
+  if (flags & 4) o.day0 = 20089;  // 2025-01-01
+  ObservedData d;
+  try {
+    d = read_observed({scratch_path}, o);
+  } catch (const InputError& e) {
+    const auto& ds = e.diagnostics();
+    if (ds.empty()) broken("InputError without diagnostics");
+    for (const Diagnostic& x : ds) {
+      const std::string shown = format_diagnostic(x);
+      if (x.message.empty()) broken("diagnostic without a message: " + shown);
+      if (x.fix.empty()) broken("diagnostic without a fix: " + shown);
+      const SourcePlace& p = x.place;
+      if (p.line < 0 || p.column < 0) broken("negative place: " + shown);
+      if (p.file == scratch_path) {
+        if (static_cast<std::size_t>(p.line) > line_count(text) + 1) {
+          broken(fmt::format("line {} of a {}-line file: {}", p.line, line_count(text), shown));
+        }
+      } else if (p.file != "calibrate.from" && p.file != "calibrate.to" &&
+                 p.file != "calibrate.period" && !p.file.empty()) {
+        broken("diagnostic placed in an unknown file: " + shown);
+      }
+    }
+    return false;
+  }
+  const std::size_t P = d.periods.size();
+  if (P == 0) broken("accepted data without a period");
+  if (d.period_places.size() != P) broken("not one place per period");
+  for (std::size_t k = 0; k < P; ++k) {
+    const Period& p = d.periods[k];
+    if (p.days < 1 || p.days > 31) broken(fmt::format("period {} of {} days", k, p.days));
+    if (k > 0 && p.first != d.periods[k - 1].first + d.periods[k - 1].days) {
+      broken(
+          fmt::format("period {} starts on day {}, not where period {} ends", k, p.first, k - 1));
+    }
+  }
+  std::vector<std::string> names;
+  for (const ObservedColumn& c : d.columns) {
+    if (c.values.size() != P) {
+      broken(fmt::format("column {} has {} values for {} periods", c.name, c.values.size(), P));
+    }
+    for (const double v : c.values) {
+      if (!std::isnan(v) && !(std::isfinite(v) && v >= 0)) {
+        broken(fmt::format("column {} holds {}", c.name, v));
+      }
+    }
+    names.push_back(c.name);
+  }
+  std::sort(names.begin(), names.end());
+  if (std::adjacent_find(names.begin(), names.end()) != names.end()) broken("a column twice");
+  if (d.customers) {
+    const CustomerHistograms& h = *d.customers;
+    if (h.purchases.size() != 7 || h.recency.size() != 6) broken("histograms of the wrong size");
+    double a = 0, b = 0;
+    for (const double v : h.purchases) {
+      if (!(std::isfinite(v) && v >= 0)) broken(fmt::format("purchases bin {}", v));
+      a += v;
+    }
+    for (const double v : h.recency) {
+      if (!(std::isfinite(v) && v >= 0)) broken(fmt::format("recency bin {}", v));
+      b += v;
+    }
+    if (a != b) broken(fmt::format("cohort of {} by purchases but {} by recency", a, b));
+  }
+  return true;
 }
 
 }  // namespace cjsim::fuzz

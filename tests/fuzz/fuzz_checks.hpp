@@ -67,6 +67,20 @@ void check_set_input(std::string_view input, const Bases& bases);
 // and last rows simulate.
 void check_vary_input(std::string_view input, const Bases& bases);
 
+// The observed-data reader of cjsim calibrate (read_observed): period aggregates and event logs.
+// Input: the first byte chooses the options (bit 0: monthly periods for a log read alone; bit 1:
+// a window from 2025-01-06 to 2025-03-30; bit 2: day 0 given as 2025-01-01); the rest is the
+// file's text, written to `scratch_path` and read as a scenario with channels search and social,
+// stages unaware, lead, buy (a purchase stage) and loyal (the world export wrote the seeds from).
+//  - a refusal is one InputError whose diagnostics each have a message, a fix and a place in the
+//    file (a line at most one past its last) or on a window option;
+//  - accepted data have at least one period, contiguous and ascending, of 1 to 31 days; one
+//    place per period; unique column names, each with one value per period, NaN (missing) or
+//    finite and not negative; from a log, histograms of 7 and 6 bins over the same cohort (equal
+//    sums), finite and not negative.
+// Returns whether the data were accepted.
+bool check_observed_input(std::string_view input, const std::string& scratch_path);
+
 // The base scenarios of the --set and --vary targets, parsed once.
 Bases load_set_bases(const std::string& source_dir);
 

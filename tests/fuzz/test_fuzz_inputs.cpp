@@ -1,6 +1,8 @@
 // Replays every fuzz seed and every input that once broke a fuzz check (tests/fuzz/README.md)
 // through the same checks the libFuzzer targets run, in every build (release, asan, tsan): a
 // defect the fuzzer found stays fixed without clang or libFuzzer.
+#include <unistd.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -97,4 +99,26 @@ TEST_CASE("fuzz inputs: the --vary seeds and regressions pass the sweep checks",
     INFO(f.string());
     CHECK_NOTHROW(cjsim::fuzz::check_vary_input(read_file(f), bases));
   }
+}
+
+TEST_CASE("fuzz inputs: the observed-data seeds and regressions pass the reader's checks",
+          "[calibrate][fuzz]") {
+  const auto files =
+      inputs({kSource / "tests/fuzz/seeds/observed", kSource / "tests/fuzz/regressions/observed"});
+  REQUIRE(files.size() >= 10);
+  const std::string scratch = (fs::temp_directory_path() /
+                               ("cjsim-test-fuzz-observed-" + std::to_string(::getpid()) + ".csv"))
+                                  .string();
+  // The seeds hold six good files (export's weekly and events, spend alone, a monthly file with
+  // blanks, a messy log, a log read by months) and four bad ones: both paths are replayed.
+  int accepted = 0;
+  for (const fs::path& f : files) {
+    INFO(f.string());
+    bool ok = false;
+    CHECK_NOTHROW(ok = cjsim::fuzz::check_observed_input(read_file(f), scratch));
+    accepted += ok ? 1 : 0;
+  }
+  fs::remove(scratch);
+  CHECK(accepted >= 6);
+  CHECK(static_cast<std::size_t>(accepted) + 4 <= files.size());
 }
