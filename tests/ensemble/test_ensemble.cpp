@@ -3,9 +3,13 @@
 // the order they finish; progress, stopping and failures behave as the header says.
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cmath>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
+
+#include <tbb/global_control.h>
 
 #include "cjsim/ensemble.hpp"
 #include "cjsim/kpi.hpp"
@@ -205,6 +209,34 @@ TEST_CASE("ensemble: a pool takes plans while it runs", "[ensemble]") {
   pool.join();
   CHECK(pool.runs_done() == 4);
   CHECK(pool.error() == nullptr);
+  CHECK(got.runs == expected.runs);
+}
+
+// A program embedding cjsim may hold its own tbb::global_control; the most restrictive one wins,
+// so at 1 TBB starts no worker thread. The pool's slots, TBB tasks, would then never start and
+// a caller waiting for their results would wait for ever (the result-file fuzz target's sweep
+// hung so): the pool runs them on a
+// thread of its own instead, with the same bits.
+TEST_CASE("ensemble: a pool finishes when the caller allows TBB no worker thread", "[ensemble]") {
+  const std::vector<ScenarioDef> defs = {small_world(0.02), small_world(0.04)};
+  Collected expected(4), got(4);
+  run_ensemble(replicate_plans(defs, 2), {}, expected.sink(2));
+  {
+    const tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
+    EnsembleOptions o;
+    o.threads = 2;
+    RunPool pool(o, got.sink(2));
+    pool.submit(replicate_plans(defs, 2));
+    // The runs must finish before join(), as a sweep waits for its rows before it closes the
+    // pool (join() lets the caller run the tasks itself, which would hide the hang). The
+    // deadline only bounds a failure: the four runs take milliseconds.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (pool.runs_done() < 4 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    CHECK(pool.runs_done() == 4);
+    pool.close();
+    pool.join();
+  }
   CHECK(got.runs == expected.runs);
 }
 

@@ -17,7 +17,8 @@ def main():
     minimum = int(sys.argv[1])
     target = sys.argv[2]
     args = [target, f"-runs={minimum}", "-print_final_stats=1", *sys.argv[3:]]
-    p = subprocess.run(args, capture_output=True, text=True)
+    # errors="replace": a harness may echo the fuzzed bytes, which need not be UTF-8.
+    p = subprocess.run(args, capture_output=True, text=True, errors="replace")
     executed = re.search(r"stat::number_of_executed_units:\s*(\d+)", p.stderr)
     units = int(executed.group(1)) if executed else 0
     print(p.stderr[-6000:])

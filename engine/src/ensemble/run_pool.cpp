@@ -12,6 +12,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "base/parallel.hpp"
@@ -74,6 +75,9 @@ struct RunPool::State {
   std::optional<tbb::global_control> allow;
   std::optional<tbb::task_arena> arena;
   tbb::task_group group;
+  // Set when TBB may start no worker thread at all (a caller's tbb::global_control of 1 is in
+  // force: the most restrictive one wins): the slots then run on this thread of the pool's own.
+  std::thread driver;
   bool joined = false;
 
   bool stopping() {
@@ -182,7 +186,22 @@ RunPool::RunPool(EnsembleOptions options, RunSink sink) : state_(std::make_uniqu
   s.allow.emplace(tbb::global_control::max_allowed_parallelism,
                   static_cast<std::size_t>(s.shape.slots * s.shape.inner + 1));
 #endif
-  s.arena.emplace(s.shape.slots, 0);
+  // The slots are tasks for TBB's workers while the calling thread submits and waits. Where a
+  // restrictive tbb::global_control elsewhere in the process leaves TBB no worker (an embedding
+  // program, the result-file fuzz target), no slot would ever start: a thread of the pool's own
+  // then enters the arena (its reserved place) and runs the slots itself.
+  const bool no_workers =
+      tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism) < 2;
+  s.arena.emplace(s.shape.slots, no_workers ? 1 : 0);
+  if (no_workers) {
+    s.driver = std::thread([&s] {
+      s.arena->execute([&s] {
+        for (int k = 0; k < s.shape.slots; ++k) s.group.run([&s] { s.slot(); });
+        s.group.wait();
+      });
+    });
+    return;
+  }
   // ThreadSanitizer cannot see libtbb's hand-overs (Debian's libtbb is not instrumented): the
   // arena may run a functor on a worker, and the slots run on workers. Each functor and slot
   // first acquires what was released before it was handed over (a fixed address, so that the
@@ -255,6 +274,10 @@ std::exception_ptr RunPool::error() const {
 
 void RunPool::join() {
   State& s = *state_;
+  if (!s.joined && s.driver.joinable()) {
+    s.joined = true;
+    s.driver.join();
+  }
   if (!s.joined) {
     s.joined = true;
     const auto wait = [&s] {
