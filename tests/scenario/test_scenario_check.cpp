@@ -420,6 +420,20 @@ TEST_CASE("scenario: dotted key paths: quoted, bare with arrows, indices", "[sce
   CHECK(parse_key_path("a.").error == "the key ends with '.'");
   CHECK(parse_key_path("a[x]").error == "an array index is written [0], [1], ...");
   CHECK(parse_key_path("\"open").error == "the quoted key is not closed");
+  // Keys from the command line are UTF-8 like a TOML file's (fuzz_set: a --set key with a stray
+  // byte was accepted, and the file's effective scenario could not be read back).
+  CHECK(parse_key_path("sweep.\"chann\xff"
+                       "els.search.budget\"")
+            .error == "a byte that is not UTF-8 text");
+  CHECK(parse_key_path("sweep.\"chann\xff"
+                       "els.search.budget\"")
+            .error_offset == 12);
+  CHECK(parse_key_path("channels.se\xc3"
+                       "arch.budget")
+            .error_offset == 11);  // a cut sequence
+  CHECK(
+      parse_key_path("edges.\"\xd0\xb8\xd0\xbd\xd1\x82\xd0\xb5\xd1\x80\xd0\xb5\xd1\x81 -> b\".rate")
+          .error.empty());  // "интерес": UTF-8 is welcome
 }
 
 TEST_CASE("scenario: edge keys have one canonical spelling", "[scenario][keypath]") {

@@ -1,7 +1,11 @@
 // ScenarioDocument: reading a scenario file, key paths, source positions and overrides.
 // What the keys mean is scenario_build.cpp's business; this file only knows TOML trees.
+#include <unicode/utf8.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -287,6 +291,27 @@ KeyPathParse parse_key_path(std::string_view text) {
     r.error_offset = at;
     return r;
   };
+  // A key is TOML text and TOML text is UTF-8. The file parser checks that for files; a key from
+  // the command line (--set, --vary) comes here unchecked, and a byte that is not UTF-8 would be
+  // accepted now and refused when the file's effective scenario is read back (fuzz_set found it).
+  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
+  const auto length = static_cast<int32_t>(std::min<std::size_t>(text.size(), INT32_MAX));
+  for (int32_t at = 0; at < length;) {
+    const int32_t start = at;
+    UChar32 c = 0;
+#pragma GCC diagnostic push  // ICU's macro narrows int to uint8_t on purpose
+#pragma GCC diagnostic ignored "-Wconversion"
+#pragma GCC diagnostic ignored "-Wsign-conversion"
+    U8_NEXT(bytes, at, length, c);
+#pragma GCC diagnostic pop
+    if (c < 0) {
+      fail(static_cast<std::size_t>(start), "a byte that is not UTF-8 text");
+      r.fix =
+          "retype the key in UTF-8, as a TOML file is (was it copied from text in another "
+          "encoding?)";
+      return r;
+    }
+  }
   std::size_t i = 0;
   const std::size_t n = text.size();
   auto skip_space = [&] {
@@ -597,8 +622,10 @@ void ScenarioDocument::set(const std::string& assignment) {
   KeyPathParse parsed = parse_key_path(key_text);
   if (!parsed.error.empty()) {
     throw_set_error(parsed.error_offset, std::string(trim(key_text)), parsed.error,
-                    "components are separated by '.', e.g. channels.search.budget or "
-                    "edges.\"aware -> consideration\".rate");
+                    !parsed.fix.empty()
+                        ? parsed.fix
+                        : "components are separated by '.', e.g. channels.search.budget or "
+                          "edges.\"aware -> consideration\".rate");
   }
   const std::string rendered = render_key_path(parsed.path);
   const std::string_view rest = std::string_view(assignment).substr(eq + 1);

@@ -37,6 +37,7 @@ struct KeyPathParse {
   KeyPath path;  // meaningful when `error` is empty
   std::string error;
   std::size_t error_offset = 0;  // 0-based, within the parsed text
+  std::string fix;               // when the usual hint (the form of a key path) does not apply
 };
 
 // Parses `channels.service.flights[0].amount`, `edges."a -> b".rate` or `edges.a -> b.rate`:

@@ -320,8 +320,9 @@ SweepAxis parse_vary(const std::string& arg) {
   if (!parsed.error.empty()) {
     bad_vary(arg, parsed.error_offset, std::string(trim(key_text)),
              fmt::format("not a key path: {}", parsed.error),
-             "components are separated by '.', e.g. channels.search.budget or "
-             "edges.\"aware -> consideration\".rate");
+             !parsed.fix.empty() ? parsed.fix
+                                 : "components are separated by '.', e.g. channels.search.budget "
+                                   "or edges.\"aware -> consideration\".rate");
   }
   SweepAxis a;
   a.path = render_key_path(parsed.path);
