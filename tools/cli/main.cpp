@@ -33,7 +33,7 @@ void print_usage(std::FILE* out) {
              "  cjsim run scenarios/bench.toml --set simulation.customers=100000 --threads 2\n"
              "  cjsim sweep scenarios/flower_delivery.toml -o results/flowers_sweep.h5\n"
              "  cjsim compare results/flowers_sweep.h5\n"
-             "  cjsim trace scenarios/smartwatch.toml --customer 7\n"
+             "  cjsim trace scenarios/smartwatch.toml --customer 50\n"
              "  cjsim value scenarios/car_dealership.toml --replicates 20\n"
              "\nexit codes: 0 ok, 1 bad input, 2 runtime failure, 130 interrupted (Ctrl-C),\n"
              "143 stopped by SIGTERM, 129 by SIGHUP\n");

@@ -29,7 +29,7 @@ int cmd_trace(const Args& args, const std::string&) {
   po::variables_map vm;
   if (!parse_with_argument(
           args, opts, scenario_path, true, vm, "cjsim trace SCENARIO --customer ID [options]",
-          "  cjsim trace scenarios/smartwatch.toml --customer 7\n"
+          "  cjsim trace scenarios/smartwatch.toml --customer 50\n"
           "  cjsim trace scenarios/funnel_vs_loop.toml --customer 12 --variant loop_minded\n")) {
     return 0;
   }
