@@ -5,12 +5,14 @@
 // the code after the loop runs after every body has ended (join). Without that every write of
 // a body looks like a race with the calling thread. In a TSan build these wrappers state both
 // edges with __tsan_release / __tsan_acquire. Bodies are still not ordered among themselves, so
-// a race between two blocks stays visible. Otherwise they are tbb::parallel_for itself.
-// (tests/tsan.supp covers TBB's own task objects.)
+// a race between two blocks stays visible. After the loop the caller also acquires what the
+// workers released in the frames the loop left below it (see acquire_dead_frames). Otherwise they
+// are tbb::parallel_for itself. (tests/tsan.supp covers TBB's own task objects.)
 #pragma once
 
 #include <tbb/parallel_for.h>
 
+#include <cstdint>
 #include <type_traits>
 #include <utility>
 
@@ -36,6 +38,26 @@ namespace detail {
 inline char fork_token = 0;
 inline char join_token = 0;
 
+// The join edge again, for what a loop left on the caller's stack. A loop's wait_context lives in
+// a frame of tbb::parallel_for below the caller, and each worker counts it down there when its
+// part ends (fold_tree: an atomic release, compiled into our binaries, after our body's
+// join_token release); the caller's wait, inside uninstrumented libtbb, is what orders it. Once
+// the loop returns that frame is dead, but TSan still holds the worker's write, and a later frame
+// of the caller that reuses the bytes looks like a race: a parameter GCC stores into its slot in
+// the prologue (not instrumented) and a loop body then reads by reference, as act()'s `day` was in
+// CI. So the caller acquires every word of the dead frames below it: what libtbb's wait did.
+// TSan's own annotation for reused memory (AnnotateNewMemory) no longer resets anything in the
+// runtime GCC 12 ships. 64 KiB is far deeper than a parallel_for's frames; an address no one
+// released costs a lookup (~4 ns).
+[[gnu::noinline]] inline void acquire_dead_frames() {
+  constexpr std::uintptr_t kDepth = 64 * 1024;
+  volatile char here = 0;
+  const std::uintptr_t top = reinterpret_cast<std::uintptr_t>(&here) & ~std::uintptr_t{7};
+  for (std::uintptr_t a = top - kDepth; a < top; a += 8) {
+    __tsan_acquire(reinterpret_cast<void*>(a));
+  }
+}
+
 template <typename Body>
 auto announced(const Body& body) {
   return [&body](auto&&... args) {
@@ -56,6 +78,7 @@ requires(!std::is_integral_v<Range>) void parallel_for(const Range& range, const
   __tsan_release(&detail::fork_token);
   tbb::parallel_for(range, wrapped, std::forward<Partitioner>(partitioner));
   __tsan_acquire(&detail::join_token);
+  detail::acquire_dead_frames();
 #else
   tbb::parallel_for(range, body, std::forward<Partitioner>(partitioner));
 #endif
@@ -76,6 +99,7 @@ void parallel_for(Index first, Index last, const Body& body) {
   __tsan_release(&detail::fork_token);
   tbb::parallel_for(first, last, wrapped);
   __tsan_acquire(&detail::join_token);
+  detail::acquire_dead_frames();
 #else
   tbb::parallel_for(first, last, body);
 #endif
