@@ -123,12 +123,12 @@ AbcModel parallel_model(Draw draw) {
 TEST_CASE("abc: Gamma-Poisson posterior reproduced", "[abc]") {
   // lambda ~ Gamma(shape 3, rate 0.2) (mean 15); n = 8 Poisson(lambda) counts summing to 96:
   // the posterior is Gamma(3 + 96, 0.2 + 8).
-  const int n = 8;
+  constexpr int n = 8;
   const double S = 96, shape = 3, rate = 0.2;
   PriorSet priors;
   priors.parameters.push_back({"lambda", PriorDef{PriorKind::gamma, shape, rate}, -1});
   AbcDistance d{{S}, {0}, {1.0}, {0.0}};
-  const AbcModel model = parallel_model([n](const std::vector<double>& th, std::uint64_t seed) {
+  const AbcModel model = parallel_model([](const std::vector<double>& th, std::uint64_t seed) {
     return std::vector<double>{poisson_draw(n * th[0], seed)};
   });
   const AbcState s = abc_smc(priors, d, model, exact_options(17));
@@ -143,9 +143,9 @@ TEST_CASE("abc: bounded and log-scale priors give the truncated posteriors", "[a
   // The same Poisson data under a uniform prior on [5, 20] (posterior: Gamma(S + 1, n)
   // truncated to [5, 20]) and a log-uniform prior on [1, 100] (Gamma(S, n) truncated): the
   // logit and log transforms and their Jacobians must cancel exactly.
-  const int n = 5;
+  constexpr int n = 5;
   const double S = 48;
-  const AbcModel model = parallel_model([n](const std::vector<double>& th, std::uint64_t seed) {
+  const AbcModel model = parallel_model([](const std::vector<double>& th, std::uint64_t seed) {
     return std::vector<double>{poisson_draw(n * th[0], seed)};
   });
   for (const PriorKind kind : {PriorKind::uniform, PriorKind::log_uniform}) {
@@ -174,17 +174,16 @@ TEST_CASE("abc: two parameters, beta-binomial and lognormal-Poisson", "[abc]") {
   // p ~ Beta(2, 5), k = 37 of 120 -> Beta(39, 88); lambda ~ lognormal(median 4, sigma 0.5),
   // 6 counts summing to 31 -> a posterior by quadrature. Two statistics in two groups: the
   // kernel moves in two dimensions and the adaptive scales differ per group.
-  const int trials = 120, n = 6;
+  constexpr int trials = 120, n = 6;
   const double k = 37, S = 31;
   PriorSet priors;
   priors.parameters.push_back({"p", PriorDef{PriorKind::beta, 2, 5}, -1});
   priors.parameters.push_back({"lambda", PriorDef{PriorKind::lognormal, 4, 0.5}, -1});
   AbcDistance d{{k, S}, {0, 1}, {1.0, 1.0}, {0.0, 0.0}};
-  const AbcModel model =
-      parallel_model([trials, n](const std::vector<double>& th, std::uint64_t seed) {
-        return std::vector<double>{binomial_draw(trials, th[0], seed),
-                                   poisson_draw(n * th[1], seed ^ 0x9e3779b97f4a7c15ull)};
-      });
+  const AbcModel model = parallel_model([](const std::vector<double>& th, std::uint64_t seed) {
+    return std::vector<double>{binomial_draw(trials, th[0], seed),
+                               poisson_draw(n * th[1], seed ^ 0x9e3779b97f4a7c15ull)};
+  });
   // Exact joint matches are rarer (about 1 in 300 at the end): more budget, fewer particles.
   AbcOptions o = exact_options(23);
   o.particles = 600;
@@ -275,11 +274,11 @@ TEST_CASE("abc: transforms round-trip and the unconstrained density integrates t
 }
 
 TEST_CASE("abc: same bits for any batch scheduling, and resuming equals running through", "[abc]") {
-  const int n = 8;
+  constexpr int n = 8;
   PriorSet priors;
   priors.parameters.push_back({"lambda", PriorDef{PriorKind::lognormal, 10, 1}, -1});
   AbcDistance d{{80}, {0}, {1.0}, {0.0}};
-  const auto draw = [n](const std::vector<double>& th, std::uint64_t seed) {
+  const auto draw = [](const std::vector<double>& th, std::uint64_t seed) {
     return std::vector<double>{poisson_draw(n * th[0], seed)};
   };
   const AbcModel serial = [&](const std::vector<AbcProposal>& batch) {

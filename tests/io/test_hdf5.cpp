@@ -254,6 +254,23 @@ void edit_file(const std::string& path, const std::function<void(hid_t)>& edit) 
 
 }  // namespace
 
+// check(H5Dwrite(...), "writing " + h5::path_of(d)) may evaluate either argument first; naming
+// the dataset after the failed write must not erase the reason (it did under clang: a full disk
+// was told as a bare "cannot write").
+TEST_CASE("hdf5: naming an object keeps the failure being described", "[hdf5]") {
+  TempFolder folder;
+  const std::string path = folder.file("named.h5");
+  h5::silence_errors();
+  const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  REQUIRE(file >= 0);
+  REQUIRE(H5Dopen2(file, "missing", H5P_DEFAULT) < 0);  // pushes "object 'missing' doesn't exist"
+  CHECK(h5::path_of(file) == "/");
+  const h5::Hdf5Failure failure = h5::current_failure("opening /missing");
+  H5Fclose(file);
+  CHECK_THAT(failure.detail(), Catch::Contains("missing"));
+  CHECK_THAT(std::string(failure.what()), Catch::StartsWith("opening /missing: "));
+}
+
 TEST_CASE("hdf5 round trip: every field of several runs reads back equal", "[hdf5]") {
   TempFolder folder;
   const std::string path = folder.file("run.h5");

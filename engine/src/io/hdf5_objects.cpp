@@ -352,12 +352,21 @@ PropList dataset_creation_props() {
   return props;
 }
 
+// Names are mostly asked for to describe a failure: check(H5Dwrite(...), "writing " +
+// path_of(d)) evaluates its two arguments in either order, and every HDF5 call clears the calling
+// thread's error stack on entry. Clang evaluates the write first, so naming the dataset afterwards
+// erased the reason for the failure (a full disk told as a bare "cannot write"). The stack is
+// set aside while asking for the name and put back after.
 std::string path_of(hid_t object) {
+  const hid_t pending = H5Eget_current_stack();
   ssize_t length = H5Iget_name(object, nullptr, 0);
-  if (length <= 0) return "?";
-  std::string name(static_cast<std::size_t>(length) + 1, '\0');
-  H5Iget_name(object, name.data(), name.size());
-  name.resize(static_cast<std::size_t>(length));
+  std::string name = "?";
+  if (length > 0) {
+    name.assign(static_cast<std::size_t>(length) + 1, '\0');
+    H5Iget_name(object, name.data(), name.size());
+    name.resize(static_cast<std::size_t>(length));
+  }
+  if (pending >= 0) H5Eset_current_stack(pending);  // restores it, and closes the copy
   return name;
 }
 
