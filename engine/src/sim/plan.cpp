@@ -86,12 +86,32 @@ void Engine::plan(int day) {
                       [&](int c) { split_exposures(c, todays[static_cast<std::size_t>(c)], day); });
 }
 
-// Splits k exposures over the blocks with successive hypergeometric draws: block b gets
-// Hypergeometric(good = exposures left, bad = eligible left - exposures left, sample = e_b).
-// A channel that misjudges the stage first draws how many of its k contacts miss,
-// Binomial(k, 1 - accuracy), each landing on a customer of its miss stages instead (fewer if
-// either side has too few customers: the contacts bought are all made), and splits those the
-// same way over the blocks' miss-stage customers.
+namespace {
+
+// One block's column of a channel: its eligible customers, or its miss-stage customers.
+using BlockColumn = std::vector<std::uint32_t> BlockScratch::*;
+
+// Deals k contacts over the blocks, in block order, with successive hypergeometric draws: block
+// b gets Hypergeometric(good = contacts left, bad = eligible left - contacts left, sample = its
+// `eligible`), written to its `dealt`. `eligible_total` is the sum of the blocks' `eligible`.
+void deal_over_blocks(MicroRng& rng, std::int64_t k, std::int64_t eligible_total,
+                      std::vector<BlockScratch>& blocks, std::size_t channel, BlockColumn eligible,
+                      BlockColumn dealt) {
+  for (BlockScratch& b : blocks) {
+    const std::int64_t e = (b.*eligible)[channel];
+    const std::int64_t kb = hypergeometric(rng, k, eligible_total - k, e);
+    (b.*dealt)[channel] = static_cast<std::uint32_t>(kb);
+    k -= kb;
+    eligible_total -= e;
+  }
+}
+
+}  // namespace
+
+// Splits k exposures over the blocks (deal_over_blocks). A channel that misjudges the stage first
+// draws how many of its k contacts miss, Binomial(k, 1 - accuracy), each landing on a customer of
+// its miss stages instead (fewer if either side has too few customers: the contacts bought are all
+// made), and splits those the same way over the blocks' miss-stage customers.
 void Engine::split_exposures(int channel, std::uint32_t k, int day) {
   const auto cu = static_cast<std::size_t>(channel);
   const bool misses = (m_.miss_channels >> channel) & 1u;
@@ -125,21 +145,11 @@ void Engine::split_exposures(int channel, std::uint32_t k, int day) {
     std::int64_t k_off = std::min<std::int64_t>(missed(aim), left_off);
     if (static_cast<std::int64_t>(k) - k_off > left_eligible) k_off = k - left_eligible;
     left_k = k - k_off;
-    for (BlockScratch& b : blocks_) {
-      const std::int64_t e = b.eligible_off[cu];
-      const std::int64_t kb = hypergeometric(aim, k_off, left_off - k_off, e);
-      b.exposed_off[cu] = static_cast<std::uint32_t>(kb);
-      k_off -= kb;
-      left_off -= e;
-    }
+    deal_over_blocks(aim, k_off, left_off, blocks_, cu, &BlockScratch::eligible_off,
+                     &BlockScratch::exposed_off);
   }
-  for (BlockScratch& b : blocks_) {
-    const std::int64_t e = b.eligible[cu];
-    const std::int64_t kb = hypergeometric(rng, left_k, left_eligible - left_k, e);
-    b.exposed[cu] = static_cast<std::uint32_t>(kb);
-    left_k -= kb;
-    left_eligible -= e;
-  }
+  deal_over_blocks(rng, left_k, left_eligible, blocks_, cu, &BlockScratch::eligible,
+                   &BlockScratch::exposed);
 }
 
 }  // namespace cjsim
