@@ -102,6 +102,13 @@ void read_result_file(const std::string& path) {
   run_command("compare", {path});
   run_command("attribute", {path, "-q"});
   run_command("export", {path, "--paths", w + "/paths.csv", "--weekly", w + "/weekly.csv"});
+  // Every reader closes what it opened, on every path: a file left open would be found again by
+  // HDF5 (which shares an open file) when the next input, at the same path, is opened.
+  const ssize_t open_objects = H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL);
+  if (open_objects != 0) {
+    throw InvariantBroken(
+        fmt::format("{} HDF5 objects left open after reading {}", open_objects, path));
+  }
 }
 
 void prepare_process() {

@@ -37,7 +37,8 @@ bool library_survives(const std::function<void()>& read);
 int run_command(const std::string& name, const std::vector<std::string>& args);
 
 // Every reader of a result file (run, sweep, value; touch paths): report (--no-story), compare
-// (as two run files, and as a sweep), attribute and export (--paths and --weekly).
+// (as two run files, and as a sweep), attribute and export (--paths and --weekly); then no HDF5
+// object may be left open.
 void read_result_file(const std::string& path);
 
 // Once per process: one thread for TBB (a forked child has no worker threads), HDF5 silent, the
